@@ -1,0 +1,91 @@
+// Package storage defines agentgate's persistence interfaces. Every method
+// that reads or writes a tenant's data takes a Scope: the result of the
+// authorization decision. Backends (storage/memory, storage/sqlite, later
+// storage/postgres) must pass storage/conformance.
+package storage
+
+import (
+	"context"
+
+	"github.com/agentgate/agentgate/graph/checkpoint"
+)
+
+// Store is one backend.
+type Store interface {
+	Assistants() Assistants
+	Threads() Threads
+	Items() Items
+	// Checkpointer returns the checkpoint saver of one thread after checking
+	// that the scope can see the thread (ErrNotFound otherwise). The saver
+	// refuses other thread ids.
+	Checkpointer(ctx context.Context, s Scope, threadID string) (checkpoint.Saver, error)
+	// Ping checks that the backend answers.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Assistants stores assistants and their versions. The scope's filters are
+// tested on the assistant's metadata (on each version's metadata for
+// Versions).
+type Assistants interface {
+	// Create makes version 1. An existing id gives ErrConflict unless
+	// IfExistsDoNothing and the scope can see it (then it is returned).
+	Create(ctx context.Context, s Scope, a AssistantCreate) (Assistant, error)
+	Get(ctx context.Context, s Scope, id string) (Assistant, error)
+	// Update appends a version and makes it the latest.
+	Update(ctx context.Context, s Scope, id string, p AssistantPatch) (Assistant, error)
+	Delete(ctx context.Context, s Scope, id string) error
+	Search(ctx context.Context, s Scope, q AssistantSearch) ([]Assistant, error)
+	Count(ctx context.Context, s Scope, q AssistantSearch) (int, error)
+	// Versions lists versions newest first; ErrNotFound when none is visible.
+	Versions(ctx context.Context, s Scope, id string, q VersionSearch) ([]AssistantVersion, error)
+	// SetLatest makes an existing version the current one.
+	SetLatest(ctx context.Context, s Scope, id string, version int) (Assistant, error)
+}
+
+// Threads stores threads. The scope's filters are tested on the thread's
+// metadata. Deleting a thread deletes its checkpoints (and runs).
+type Threads interface {
+	Create(ctx context.Context, s Scope, t ThreadCreate) (Thread, error)
+	Get(ctx context.Context, s Scope, id string) (Thread, error)
+	Update(ctx context.Context, s Scope, id string, p ThreadPatch) (Thread, error)
+	Delete(ctx context.Context, s Scope, id string) error
+	Search(ctx context.Context, s Scope, q ThreadSearch) ([]Thread, error)
+	Count(ctx context.Context, s Scope, q ThreadSearch) (int, error)
+	// Copy duplicates a thread the scope can see, with all its checkpoints,
+	// as dst (new id when empty; dst.Metadata as given). Status becomes idle.
+	Copy(ctx context.Context, s Scope, id string, dst ThreadCreate) (Thread, error)
+	// Prune deletes the given threads ("delete") or all but their latest
+	// checkpoint ("keep_latest"); ErrNotFound if any is missing or hidden.
+	Prune(ctx context.Context, s Scope, ids []string, strategy string) (int, error)
+	// SetState records state after a run or a state update.
+	SetState(ctx context.Context, s Scope, id string, st ThreadState) (Thread, error)
+}
+
+// Items is the long-term memory store. The scope's filters are tested on
+// ItemDoc(namespace, key, value): a hidden existing item is ErrNotFound; a
+// new item (put) or a missing one (delete) failing the filter is ErrForbidden.
+type Items interface {
+	Put(ctx context.Context, s Scope, p ItemPut) error
+	// Get returns ErrNotFound when the item is missing, expired or hidden.
+	Get(ctx context.Context, s Scope, namespace []string, key string, refreshTTL bool) (Item, error)
+	Delete(ctx context.Context, s Scope, namespace []string, key string) error
+	Search(ctx context.Context, s Scope, q ItemSearch) ([]Item, error)
+	ListNamespaces(ctx context.Context, s Scope, q NamespaceList) ([][]string, error)
+}
+
+// ItemDoc is the document that scope filters are tested on for store items:
+// the value's fields plus "namespace" and "key".
+func ItemDoc(namespace []string, key string, value map[string]any) map[string]any {
+	doc := make(map[string]any, len(value)+2)
+	for k, v := range value {
+		doc[k] = v
+	}
+	ns := make([]any, len(namespace))
+	for i, l := range namespace {
+		ns[i] = l
+	}
+	doc["namespace"] = ns
+	doc["key"] = key
+	return doc
+}
