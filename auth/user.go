@@ -1,0 +1,150 @@
+package auth
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// User is who a request comes from. Authenticate returns one; handlers and
+// graphs (as configurable.langgraph_auth_user) see it. Extra fields such as
+// email or a downstream token travel with it; keep secrets out of fields
+// that you would not want persisted with a thread.
+type User struct {
+	Identity    string
+	DisplayName string // defaults to Identity
+	Permissions []string
+	// Anonymous marks a user that is not authenticated; the zero value is an
+	// authenticated user, as LangGraph's is_authenticated defaults to true.
+	Anonymous bool
+	Extra     map[string]any
+}
+
+// IsAuthenticated is the opposite of Anonymous.
+func (u *User) IsAuthenticated() bool { return !u.Anonymous }
+
+// Get returns an extra field.
+func (u *User) Get(key string) (any, bool) {
+	v, ok := u.Extra[key]
+	return v, ok
+}
+
+// Normalize fills the defaults: DisplayName from Identity and non-nil
+// Permissions. It fails when Identity is empty.
+func (u *User) Normalize() error {
+	if u.Identity == "" {
+		return &HTTPError{Status: http.StatusInternalServerError,
+			Detail: "Authenticate returned a user without an identity"}
+	}
+	if u.DisplayName == "" {
+		u.DisplayName = u.Identity
+	}
+	if u.Permissions == nil {
+		u.Permissions = []string{}
+	}
+	return nil
+}
+
+// Map is the user as graphs and rules see it: identity, display_name,
+// is_authenticated, permissions and the extra fields (which cannot override
+// the four standard keys).
+func (u *User) Map() map[string]any {
+	m := make(map[string]any, len(u.Extra)+4)
+	for k, v := range u.Extra {
+		m[k] = v
+	}
+	m["identity"] = u.Identity
+	m["display_name"] = u.DisplayName
+	m["is_authenticated"] = u.IsAuthenticated()
+	perms := u.Permissions
+	if perms == nil {
+		perms = []string{}
+	}
+	m["permissions"] = perms
+	return m
+}
+
+// MarshalJSON writes Map().
+func (u User) MarshalJSON() ([]byte, error) { return json.Marshal(u.Map()) }
+
+// UnmarshalJSON reads the form MarshalJSON writes.
+func (u *User) UnmarshalJSON(b []byte) error {
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*u = User{}
+	for k, v := range m {
+		switch k {
+		case "identity":
+			u.Identity, _ = v.(string)
+		case "display_name":
+			u.DisplayName, _ = v.(string)
+		case "is_authenticated":
+			b, _ := v.(bool)
+			u.Anonymous = !b
+		case "permissions":
+			list, _ := v.([]any)
+			u.Permissions = make([]string, 0, len(list))
+			for _, p := range list {
+				if s, ok := p.(string); ok {
+					u.Permissions = append(u.Permissions, s)
+				}
+			}
+		default:
+			if u.Extra == nil {
+				u.Extra = map[string]any{}
+			}
+			u.Extra[k] = v
+		}
+	}
+	return nil
+}
+
+// StudioIdentity is the identity of LangGraph Studio requests in dev mode.
+const StudioIdentity = "langgraph-studio-user"
+
+// StudioUser is the user admitted for `x-auth-scheme: langsmith` requests in
+// dev mode. Authorization handlers still run for it.
+func StudioUser() *User {
+	return &User{Identity: StudioIdentity, DisplayName: StudioIdentity,
+		Permissions: []string{}, Extra: map[string]any{"kind": "StudioUser"}}
+}
+
+// IsStudioUser reports whether u is the Studio user.
+func IsStudioUser(u *User) bool {
+	if u == nil {
+		return false
+	}
+	kind, _ := u.Extra["kind"].(string)
+	return kind == "StudioUser" || u.Identity == StudioIdentity
+}
+
+// Request is what Authenticate sees of an HTTP request.
+type Request struct {
+	Method     string
+	Path       string
+	Headers    http.Header
+	Query      url.Values
+	PathParams map[string]string
+	// HTTP is the raw request, for anything else (TLS state, remote address).
+	// Do not read its body: requests are not guaranteed to have one left.
+	HTTP *http.Request
+}
+
+// Header returns the first value of a header (case-insensitive name).
+func (r *Request) Header(name string) string { return r.Headers.Get(name) }
+
+// Authorization returns the Authorization header, "" when absent.
+func (r *Request) Authorization() string { return r.Headers.Get("Authorization") }
+
+// BearerToken returns the token of an "Authorization: Bearer <token>" header
+// (scheme case-insensitive), or "".
+func (r *Request) BearerToken() string {
+	scheme, token, ok := strings.Cut(r.Authorization(), " ")
+	if !ok || !strings.EqualFold(scheme, "bearer") {
+		return ""
+	}
+	return strings.TrimSpace(token)
+}
