@@ -1,0 +1,155 @@
+package server
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/agentgate/agentgate/auth"
+	"github.com/agentgate/agentgate/storage"
+)
+
+// HTTPError is an error with the status, client-facing detail and extra
+// headers of the response it should produce. Authorizers return it (or any
+// error implementing StatusCoder) to deny a request.
+type HTTPError struct {
+	Status  int
+	Detail  string
+	Headers http.Header
+	// Cause is logged, never shown.
+	Cause error
+}
+
+func (e *HTTPError) Error() string {
+	if e.Detail != "" {
+		return strconv.Itoa(e.Status) + ": " + e.Detail
+	}
+	return strconv.Itoa(e.Status) + ": " + http.StatusText(e.Status)
+}
+
+func (e *HTTPError) Unwrap() error { return e.Cause }
+
+// StatusCoder is implemented by errors from other packages (for example the
+// auth package's HTTP exceptions) that carry their own status. Detail comes
+// from the error's Error method unless it also has a Detail() string method;
+// headers come from an optional Header() http.Header method.
+type StatusCoder interface {
+	error
+	StatusCode() int
+}
+
+// Errorf-like constructors for the common cases.
+func httpErr(status int, detail string) *HTTPError {
+	return &HTTPError{Status: status, Detail: detail}
+}
+
+func invalid(detail string) *HTTPError  { return httpErr(http.StatusUnprocessableEntity, detail) }
+func notFound(detail string) *HTTPError { return httpErr(http.StatusNotFound, detail) }
+
+// errorResponse decides status, detail and headers for err.
+func errorResponse(err error) (status int, detail string, hdr http.Header, internal bool) {
+	var he *HTTPError
+	if errors.As(err, &he) {
+		d := he.Detail
+		if d == "" {
+			d = http.StatusText(he.Status)
+		}
+		return he.Status, d, he.Headers, he.Status >= 500
+	}
+	var ae *auth.HTTPError
+	if errors.As(err, &ae) {
+		return ae.Status, ae.Message(), ae.Headers, ae.Status >= 500
+	}
+	var sc StatusCoder
+	if errors.As(err, &sc) {
+		st := sc.StatusCode()
+		if st < 400 || st > 599 {
+			return http.StatusInternalServerError, "Internal Server Error", nil, true
+		}
+		d := sc.Error()
+		if dd, ok := sc.(interface{ Detail() string }); ok {
+			d = dd.Detail()
+		}
+		if d == "" {
+			d = http.StatusText(st)
+		}
+		var h http.Header
+		if hh, ok := sc.(interface{ Header() http.Header }); ok {
+			h = hh.Header()
+		}
+		return st, d, h, st >= 500
+	}
+	kinds := [...]struct {
+		kind   error
+		status int
+	}{
+		{storage.ErrNotFound, http.StatusNotFound},
+		{storage.ErrConflict, http.StatusConflict},
+		{storage.ErrForbidden, http.StatusForbidden},
+		{storage.ErrInvalid, http.StatusUnprocessableEntity},
+	}
+	for _, k := range kinds {
+		if errors.Is(err, k.kind) {
+			var se *storage.Error
+			d := http.StatusText(k.status)
+			if errors.As(err, &se) && se.Detail != "" {
+				d = se.Detail
+			}
+			return k.status, d, nil, false
+		}
+	}
+	return http.StatusInternalServerError, "Internal Server Error", nil, true
+}
+
+// writeError writes err as {"detail": ...} and logs internal causes.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, detail, hdr, internal := errorResponse(err)
+	if internal {
+		s.log.ErrorContext(r.Context(), "request failed",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", status), slog.Any("error", err))
+	}
+	for k, vs := range hdr {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	writeDetail(w, status, detail)
+}
+
+// writeDetail writes {"detail": detail} with status.
+func writeDetail(w http.ResponseWriter, status int, detail string) {
+	b := make([]byte, 0, len(detail)+16)
+	b = append(b, `{"detail":`...)
+	b = appendJSONString(b, detail)
+	b = append(b, '}')
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c == '\n':
+			b = append(b, '\\', 'n')
+		case c == '\r':
+			b = append(b, '\\', 'r')
+		case c == '\t':
+			b = append(b, '\\', 't')
+		case c < 0x20 || c == '<' || c == '>' || c == '&':
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}

@@ -1,0 +1,96 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+)
+
+// HandlerFunc is a route handler. A returned error becomes a {"detail": ...}
+// response with the status the error implies (see errorResponse).
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Route is one entry of the route table. The mux is built only from the
+// table. Resource and Action name the authorization event the route asks
+// for first (meta routes have none and are not Protected).
+type Route struct {
+	Method    string
+	Pattern   string
+	Resource  string
+	Action    string
+	Protected bool
+	Handler   HandlerFunc
+	// OpenAPI documentation.
+	Summary  string
+	Body     string // component schema of the request body, "" for none
+	Response string // component schema of the 200 response, "" for 204/none
+	Query    []string
+}
+
+type routeGroup int
+
+const (
+	groupMeta routeGroup = iota
+	groupAssistants
+	groupThreads
+	groupRuns
+	groupStore
+)
+
+func (rt *Route) group() routeGroup {
+	switch {
+	case rt.Resource == "":
+		return groupMeta
+	case rt.Resource == "assistants":
+		return groupAssistants
+	case rt.Resource == "store":
+		return groupStore
+	case rt.Resource == "crons" || strings.Contains(rt.Pattern, "/runs") || strings.HasPrefix(rt.Pattern, "/runs"):
+		return groupRuns
+	}
+	return groupThreads
+}
+
+// routeTable lists every route. Runs and crons join it with the run
+// scheduler (resource "threads", action "create_run" / "read" / "delete" /
+// "update" and "crons:*").
+func (s *Server) routeTable() []Route {
+	const (
+		A = "assistants"
+		T = "threads"
+		S = "store"
+	)
+	return []Route{
+		// Meta: not authenticated.
+		{Method: "GET", Pattern: "/ok", Handler: s.handleOK, Summary: "Health check", Response: "Ok", Query: []string{"check_db"}},
+		{Method: "GET", Pattern: "/info", Handler: s.handleInfo, Summary: "Server information", Response: "Info"},
+		{Method: "GET", Pattern: "/openapi.json", Handler: s.handleOpenAPI, Summary: "OpenAPI document"},
+		{Method: "GET", Pattern: "/docs", Handler: s.handleDocs, Summary: "API reference (HTML)"},
+
+		// Assistants.
+		{Method: "POST", Pattern: "/assistants", Resource: A, Action: "create", Protected: true, Handler: s.createAssistant, Summary: "Create an assistant", Body: "AssistantCreate", Response: "Assistant"},
+		{Method: "POST", Pattern: "/assistants/search", Resource: A, Action: "search", Protected: true, Handler: s.searchAssistants, Summary: "Search assistants", Body: "AssistantSearchRequest", Response: "AssistantList"},
+		{Method: "POST", Pattern: "/assistants/count", Resource: A, Action: "search", Protected: true, Handler: s.countAssistants, Summary: "Count assistants", Body: "AssistantCountRequest", Response: "Count"},
+		{Method: "GET", Pattern: "/assistants/{assistant_id}", Resource: A, Action: "read", Protected: true, Handler: s.getAssistant, Summary: "Get an assistant", Response: "Assistant"},
+		{Method: "PATCH", Pattern: "/assistants/{assistant_id}", Resource: A, Action: "update", Protected: true, Handler: s.patchAssistant, Summary: "Update an assistant (new version)", Body: "AssistantPatch", Response: "Assistant"},
+		{Method: "DELETE", Pattern: "/assistants/{assistant_id}", Resource: A, Action: "delete", Protected: true, Handler: s.deleteAssistant, Summary: "Delete an assistant", Query: []string{"delete_threads"}},
+		{Method: "POST", Pattern: "/assistants/{assistant_id}/versions", Resource: A, Action: "read", Protected: true, Handler: s.assistantVersions, Summary: "List an assistant's versions", Body: "AssistantVersionsRequest", Response: "AssistantVersionList"},
+		{Method: "POST", Pattern: "/assistants/{assistant_id}/latest", Resource: A, Action: "update", Protected: true, Handler: s.setLatestAssistant, Summary: "Make a version the latest", Body: "AssistantLatestRequest", Response: "Assistant"},
+
+		// Threads.
+		{Method: "POST", Pattern: "/threads", Resource: T, Action: "create", Protected: true, Handler: s.createThread, Summary: "Create a thread", Body: "ThreadCreate", Response: "Thread"},
+		{Method: "POST", Pattern: "/threads/search", Resource: T, Action: "search", Protected: true, Handler: s.searchThreads, Summary: "Search threads", Body: "ThreadSearchRequest", Response: "ThreadList"},
+		{Method: "POST", Pattern: "/threads/count", Resource: T, Action: "search", Protected: true, Handler: s.countThreads, Summary: "Count threads", Body: "ThreadCountRequest", Response: "Count"},
+		{Method: "POST", Pattern: "/threads/prune", Resource: T, Action: "delete", Protected: true, Handler: s.pruneThreads, Summary: "Prune threads", Body: "ThreadPruneRequest", Response: "PruneResult"},
+		{Method: "GET", Pattern: "/threads/{thread_id}", Resource: T, Action: "read", Protected: true, Handler: s.getThread, Summary: "Get a thread", Response: "Thread", Query: []string{"include"}},
+		{Method: "PATCH", Pattern: "/threads/{thread_id}", Resource: T, Action: "update", Protected: true, Handler: s.patchThread, Summary: "Update a thread's metadata", Body: "ThreadPatch", Response: "Thread"},
+		{Method: "DELETE", Pattern: "/threads/{thread_id}", Resource: T, Action: "delete", Protected: true, Handler: s.deleteThread, Summary: "Delete a thread"},
+		{Method: "POST", Pattern: "/threads/{thread_id}/copy", Resource: T, Action: "read", Protected: true, Handler: s.copyThread, Summary: "Copy a thread (threads:read, then threads:create)", Response: "Thread"},
+
+		// Store.
+		{Method: "PUT", Pattern: "/store/items", Resource: S, Action: "put", Protected: true, Handler: s.putItem, Summary: "Put an item", Body: "StorePutRequest"},
+		{Method: "GET", Pattern: "/store/items", Resource: S, Action: "get", Protected: true, Handler: s.getItem, Summary: "Get an item (null when missing)", Response: "Item", Query: []string{"namespace", "key", "refresh_ttl"}},
+		{Method: "DELETE", Pattern: "/store/items", Resource: S, Action: "delete", Protected: true, Handler: s.deleteItem, Summary: "Delete an item", Body: "StoreDeleteRequest"},
+		{Method: "POST", Pattern: "/store/items/search", Resource: S, Action: "search", Protected: true, Handler: s.searchItems, Summary: "Search items", Body: "StoreSearchRequest", Response: "StoreSearchResponse"},
+		{Method: "POST", Pattern: "/store/namespaces", Resource: S, Action: "list_namespaces", Protected: true, Handler: s.listNamespaces, Summary: "List namespaces", Body: "StoreNamespacesRequest", Response: "StoreNamespacesResponse"},
+	}
+}

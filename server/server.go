@@ -1,0 +1,260 @@
+// Package server is agentgate's HTTP layer: the route table, handlers that
+// return errors, error mapping, CORS, limits and the OpenAPI document. It
+// speaks the LangGraph Platform HTTP API.
+//
+// Every route that touches a tenant's data asks the Authorizer for a
+// storage.Scope with the route's (resource, action) and uses only that scope
+// for its storage calls.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/agentgate/agentgate/auth"
+	"github.com/agentgate/agentgate/storage"
+)
+
+// Authorizer decides an authorization event. v is the event's typed value
+// (a pointer such as *auth.ThreadsCreate; v.Event() names resource and
+// action); the Authorizer may change it (for example stamp
+// metadata["owner"] or rewrite a store namespace) and the route reads it
+// back afterwards. The returned scope is used for the storage calls the
+// event covers. Errors deny: an *auth.HTTPError, *HTTPError or StatusCoder
+// gives its status, other errors a 500. *authz.Enforcer implements it.
+type Authorizer interface {
+	Authorize(ctx context.Context, v auth.Value) (storage.Scope, error)
+}
+
+// Authenticator turns a request to a protected route into a context that
+// carries the caller's identity (read later by the Authorizer). Errors are
+// mapped like handler errors (an *HTTPError keeps its status and headers).
+type Authenticator interface {
+	Authenticate(r *http.Request) (context.Context, error)
+}
+
+// Options configure a Server.
+type Options struct {
+	Store storage.Store
+	// Graphs are the registered graphs by graph id.
+	Graphs map[string]Graph
+	// Authenticator runs before every protected route; nil means requests
+	// are not authenticated.
+	Authenticator Authenticator
+	// Authorizer decides every (resource, action); nil allows everything.
+	Authorizer Authorizer
+	Logger     *slog.Logger
+	Version    string
+	HTTP       HTTPOptions
+}
+
+// HTTPOptions mirror langgraph.json "http".
+type HTTPOptions struct {
+	CORS                CORSOptions
+	Disable             DisableOptions
+	MaxBodyBytes        int64 // default 10 MiB
+	ConfigurableHeaders HeaderFilter
+}
+
+// CORSOptions mirror langgraph.json "http.cors". Empty lists take the
+// defaults: every origin, method and header; expose content-location,
+// x-pagination-total and x-pagination-next.
+type CORSOptions struct {
+	AllowOrigins     []string
+	AllowMethods     []string
+	AllowHeaders     []string
+	AllowCredentials bool
+	AllowOriginRegex string
+	ExposeHeaders    []string
+	MaxAge           int // seconds; 0 means 600
+}
+
+// DisableOptions turn off groups of routes.
+type DisableOptions struct {
+	Assistants, Threads, Runs, Store, Meta bool
+}
+
+// HeaderFilter selects the request headers copied into config.configurable
+// (glob patterns, case-insensitive). Empty Includes means the defaults.
+type HeaderFilter struct {
+	Includes, Excludes []string
+}
+
+// Server serves the API.
+type Server struct {
+	opts    Options
+	store   storage.Store
+	authz   Authorizer
+	authn   Authenticator
+	log     *slog.Logger
+	graphs  map[string]Graph
+	cors    *cors
+	maxBody int64
+	routes  []Route
+	mux     *http.ServeMux
+	handler http.Handler
+	reqSeq  atomic.Uint64
+	reqPfx  string
+	openapi []byte
+}
+
+// DefaultMaxBodyBytes is the request body limit when none is configured.
+const DefaultMaxBodyBytes = 10 << 20
+
+// New builds a server and registers a system assistant for every graph.
+func New(ctx context.Context, opts Options) (*Server, error) {
+	if opts.Store == nil {
+		return nil, errors.New("server: Options.Store is required")
+	}
+	s := &Server{
+		opts:    opts,
+		store:   opts.Store,
+		authz:   opts.Authorizer,
+		authn:   opts.Authenticator,
+		log:     opts.Logger,
+		graphs:  opts.Graphs,
+		maxBody: opts.HTTP.MaxBodyBytes,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.authz == nil {
+		s.authz = allowAll{}
+	}
+	if s.graphs == nil {
+		s.graphs = map[string]Graph{}
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	var err error
+	if s.cors, err = newCORS(opts.HTTP.CORS); err != nil {
+		return nil, err
+	}
+	s.reqPfx = newRequestIDPrefix()
+	if err := s.registerGraphs(ctx); err != nil {
+		return nil, err
+	}
+	s.routes = s.routeTable()
+	s.mux = http.NewServeMux()
+	for i := range s.routes {
+		rt := &s.routes[i]
+		if s.disabled(rt) {
+			continue
+		}
+		s.mux.Handle(rt.Method+" "+rt.Pattern, s.endpoint(rt))
+	}
+	s.mux.HandleFunc("/", s.notFound)
+	if s.openapi, err = s.buildOpenAPI(); err != nil {
+		return nil, err
+	}
+	s.handler = s.middleware(s.mux)
+	return s, nil
+}
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Routes returns a copy of the route table (for documentation and checks).
+func (s *Server) Routes() []Route {
+	out := make([]Route, len(s.routes))
+	copy(out, s.routes)
+	return out
+}
+
+func (s *Server) disabled(rt *Route) bool {
+	d := s.opts.HTTP.Disable
+	switch rt.group() {
+	case groupMeta:
+		return d.Meta && rt.Pattern != "/ok"
+	case groupAssistants:
+		return d.Assistants
+	case groupThreads:
+		return d.Threads
+	case groupRuns:
+		return d.Runs
+	case groupStore:
+		return d.Store
+	}
+	return false
+}
+
+// endpoint adapts a route's handler: authentication for protected routes,
+// then the handler, then error mapping.
+func (s *Server) endpoint(rt *Route) http.Handler {
+	h := rt.Handler
+	protected := rt.Protected
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if protected && s.authn != nil {
+			ctx, err := s.authn.Authenticate(r)
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			if ctx != nil && ctx != r.Context() {
+				r = r.WithContext(ctx)
+			}
+		}
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// notFound answers every request no route matched: 405 with Allow when the
+// path exists under other methods, 404 otherwise.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range [...]string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		if m == r.Method || (m == "GET" && r.Method == "HEAD") {
+			continue
+		}
+		r2 := *r
+		r2.Method = m
+		if _, p := s.mux.Handler(&r2); p != "" && p != "/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		if contains(allow, "GET") {
+			allow = append(allow, "HEAD")
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeDetail(w, http.StatusMethodNotAllowed, "Method Not Allowed")
+		return
+	}
+	writeDetail(w, http.StatusNotFound, "Not Found")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// authorize asks the Authorizer for the scope of v's event. A zero scope
+// with no error fails closed.
+func (s *Server) authorize(r *http.Request, v auth.Value) (storage.Scope, error) {
+	sc, err := s.authz.Authorize(r.Context(), v)
+	if err != nil {
+		return storage.Scope{}, err
+	}
+	if err := sc.Check(); err != nil {
+		res, act := v.Event()
+		return storage.Scope{}, &HTTPError{Status: http.StatusInternalServerError,
+			Cause: errors.New("authorizer returned no scope for " + res + ":" + act)}
+	}
+	return sc, nil
+}
+
+func (s *Server) nextRequestID() string {
+	return s.reqPfx + strconv.FormatUint(s.reqSeq.Add(1), 36)
+}

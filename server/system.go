@@ -1,0 +1,45 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/agentgate/agentgate/auth"
+	"github.com/agentgate/agentgate/storage"
+)
+
+// This file is the only one in the package allowed to build a
+// storage.Scope (see TestScopeConstructionIsConfined): the allow-all
+// authorizer used when no auth is configured, and startup registration.
+
+// allowAll authorizes everything with an unrestricted scope.
+type allowAll struct{}
+
+func (allowAll) Authorize(context.Context, auth.Value) (storage.Scope, error) {
+	return storage.Authorized(), nil
+}
+
+// registerGraphs creates each graph's system assistant (idempotent).
+func (s *Server) registerGraphs(ctx context.Context) error {
+	ids := make([]string, 0, len(s.graphs))
+	for id := range s.graphs {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		_, err := s.store.Assistants().Create(ctx, storage.System(), storage.AssistantCreate{
+			AssistantID: SystemAssistantID(id),
+			GraphID:     id,
+			Name:        id,
+			Config:      map[string]any{},
+			Context:     map[string]any{},
+			Metadata:    map[string]any{"created_by": "system"},
+			IfExists:    storage.IfExistsDoNothing,
+		})
+		if err != nil {
+			return fmt.Errorf("server: register assistant for graph %q: %w", id, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,352 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/agentgate/agentgate/auth"
+	"github.com/agentgate/agentgate/storage"
+)
+
+type ttlBody struct {
+	Strategy string   `json:"strategy"`
+	TTL      *float64 `json:"ttl"`
+}
+
+func (t *ttlBody) toStorage() (*storage.ThreadTTL, error) {
+	if t == nil {
+		return nil, nil
+	}
+	if t.TTL == nil || *t.TTL <= 0 {
+		return nil, invalid("Invalid value for 'ttl.ttl': must be a positive number of minutes")
+	}
+	st := t.Strategy
+	if st == "" {
+		st = "delete"
+	}
+	if st != "delete" {
+		return nil, invalid("Invalid value for 'ttl.strategy': must be delete")
+	}
+	return &storage.ThreadTTL{Strategy: st, Minutes: *t.TTL}, nil
+}
+
+type threadCreateBody struct {
+	ThreadID string         `json:"thread_id"`
+	Metadata map[string]any `json:"metadata"`
+	IfExists string         `json:"if_exists"`
+	TTL      *ttlBody       `json:"ttl"`
+	GraphID  string         `json:"graph_id"`
+}
+
+func threadErr(err error, id string) error {
+	var se *storage.Error
+	if errors.Is(err, storage.ErrNotFound) && !errors.As(err, &se) {
+		return notFound(fmt.Sprintf("Thread with ID %s not found", id))
+	}
+	return err
+}
+
+func (s *Server) createThread(w http.ResponseWriter, r *http.Request) error {
+	var b threadCreateBody
+	if err := decodeBody(r, &b); err != nil {
+		return err
+	}
+	if b.ThreadID != "" {
+		id, ok := canonicalUUID(b.ThreadID)
+		if !ok {
+			return invalid("Invalid value for 'thread_id': must be a UUID")
+		}
+		b.ThreadID = id
+	} else {
+		b.ThreadID = newUUID()
+	}
+	if err := oneOf("if_exists", b.IfExists, storage.IfExistsRaise, storage.IfExistsDoNothing); err != nil {
+		return err
+	}
+	if b.IfExists == "" {
+		b.IfExists = storage.IfExistsRaise
+	}
+	ttl, err := b.TTL.toStorage()
+	if err != nil {
+		return err
+	}
+	md := orEmpty(b.Metadata)
+	if b.GraphID != "" {
+		md["graph_id"] = b.GraphID
+	}
+	v := &auth.ThreadsCreate{ThreadID: b.ThreadID, Metadata: md, IfExists: b.IfExists}
+	if ttl != nil {
+		v.TTL = map[string]any{"strategy": ttl.Strategy, "ttl": ttl.Minutes}
+	}
+	scope, err := s.authorize(r, v)
+	if err != nil {
+		return err
+	}
+	t, err := s.store.Threads().Create(r.Context(), scope, storage.ThreadCreate{
+		ThreadID: b.ThreadID, Metadata: orEmpty(v.Metadata), IfExists: b.IfExists, TTL: ttl,
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, t)
+}
+
+func (s *Server) getThread(w http.ResponseWriter, r *http.Request) error {
+	id, err := threadIDParam(r.PathValue("thread_id"))
+	if err != nil {
+		return err
+	}
+	scope, err := s.authorize(r, &auth.ThreadsRead{ThreadID: id})
+	if err != nil {
+		return err
+	}
+	t, err := s.store.Threads().Get(r.Context(), scope, id)
+	if err != nil {
+		return threadErr(err, id)
+	}
+	if t.TTL != nil && !strings.Contains(r.URL.RawQuery, "ttl") {
+		t.TTL = nil
+	}
+	return writeJSON(w, t)
+}
+
+type threadPatchBody struct {
+	Metadata map[string]any `json:"metadata"`
+	TTL      *ttlBody       `json:"ttl"`
+}
+
+func (s *Server) patchThread(w http.ResponseWriter, r *http.Request) error {
+	id, err := threadIDParam(r.PathValue("thread_id"))
+	if err != nil {
+		return err
+	}
+	var b threadPatchBody
+	if err := decodeBody(r, &b); err != nil {
+		return err
+	}
+	ttl, err := b.TTL.toStorage()
+	if err != nil {
+		return err
+	}
+	v := &auth.ThreadsUpdate{ThreadID: id, Metadata: orEmpty(b.Metadata)}
+	scope, err := s.authorize(r, v)
+	if err != nil {
+		return err
+	}
+	t, err := s.store.Threads().Update(r.Context(), scope, id, storage.ThreadPatch{
+		Metadata: v.Metadata, TTL: ttl,
+	})
+	if err != nil {
+		return threadErr(err, id)
+	}
+	if strings.Contains(r.Header.Get("Prefer"), "return=minimal") {
+		return noContent(w)
+	}
+	return writeJSON(w, t)
+}
+
+func (s *Server) deleteThread(w http.ResponseWriter, r *http.Request) error {
+	id, err := threadIDParam(r.PathValue("thread_id"))
+	if err != nil {
+		return err
+	}
+	scope, err := s.authorize(r, &auth.ThreadsDelete{ThreadID: id})
+	if err != nil {
+		return err
+	}
+	if err := s.store.Threads().Delete(r.Context(), scope, id); err != nil {
+		return threadErr(err, id)
+	}
+	return noContent(w)
+}
+
+type threadSearchBody struct {
+	IDs       []string       `json:"ids"`
+	Metadata  map[string]any `json:"metadata"`
+	Values    map[string]any `json:"values"`
+	Status    string         `json:"status"`
+	Limit     *int           `json:"limit"`
+	Offset    *int           `json:"offset"`
+	SortBy    string         `json:"sort_by"`
+	SortOrder string         `json:"sort_order"`
+	Select    []string       `json:"select"`
+}
+
+var threadFields = []string{"thread_id", "created_at", "updated_at", "state_updated_at", "metadata", "status", "config", "values", "interrupts", "error", "ttl"}
+
+var threadStatuses = []string{storage.StatusIdle, storage.StatusBusy, storage.StatusInterrupted, storage.StatusError}
+
+func (s *Server) searchThreads(w http.ResponseWriter, r *http.Request) error {
+	var b threadSearchBody
+	if err := decodeBody(r, &b); err != nil {
+		return err
+	}
+	limit, offset, err := page(b.Limit, b.Offset, 10)
+	if err != nil {
+		return err
+	}
+	if err := oneOf("status", b.Status, threadStatuses...); err != nil {
+		return err
+	}
+	if err := oneOf("sort_by", b.SortBy, "thread_id", "status", "created_at", "updated_at", "state_updated_at"); err != nil {
+		return err
+	}
+	if err := oneOf("sort_order", b.SortOrder, "asc", "desc"); err != nil {
+		return err
+	}
+	for _, f := range b.Select {
+		if err := oneOf("select", f, threadFields...); err != nil {
+			return err
+		}
+	}
+	for i, v := range b.IDs {
+		id, ok := canonicalUUID(v)
+		if !ok {
+			return invalid("Invalid value for 'ids': must be UUIDs")
+		}
+		b.IDs[i] = id
+	}
+	v := &auth.ThreadsSearch{Metadata: orEmpty(b.Metadata), Values: b.Values, Status: b.Status,
+		Limit: limit, Offset: offset, IDs: b.IDs}
+	scope, err := s.authorize(r, v)
+	if err != nil {
+		return err
+	}
+	rows, err := s.store.Threads().Search(r.Context(), scope, storage.ThreadSearch{
+		IDs: b.IDs, Metadata: v.Metadata, Values: b.Values, Status: b.Status,
+		Limit: limit + 1, Offset: offset, SortBy: b.SortBy, SortOrder: b.SortOrder,
+	})
+	if err != nil {
+		return err
+	}
+	rows = setPagination(w, rows, limit, offset)
+	if len(b.Select) > 0 {
+		sel, err := selectFields(rows, b.Select)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, sel)
+	}
+	if rows == nil {
+		rows = []storage.Thread{}
+	}
+	return writeJSON(w, rows)
+}
+
+type threadCountBody struct {
+	Metadata map[string]any `json:"metadata"`
+	Values   map[string]any `json:"values"`
+	Status   string         `json:"status"`
+}
+
+func (s *Server) countThreads(w http.ResponseWriter, r *http.Request) error {
+	var b threadCountBody
+	if err := decodeBody(r, &b); err != nil {
+		return err
+	}
+	if err := oneOf("status", b.Status, threadStatuses...); err != nil {
+		return err
+	}
+	v := &auth.ThreadsSearch{Metadata: orEmpty(b.Metadata), Values: b.Values, Status: b.Status}
+	scope, err := s.authorize(r, v)
+	if err != nil {
+		return err
+	}
+	n, err := s.store.Threads().Count(r.Context(), scope, storage.ThreadSearch{
+		Metadata: v.Metadata, Values: b.Values, Status: b.Status,
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, n)
+}
+
+// copyThread needs threads:read on the source and threads:create for the
+// copy; a source the caller cannot see is a 409, as in the LangGraph servers.
+func (s *Server) copyThread(w http.ResponseWriter, r *http.Request) error {
+	id, err := threadIDParam(r.PathValue("thread_id"))
+	if err != nil {
+		return err
+	}
+	read, err := s.authorize(r, &auth.ThreadsRead{ThreadID: id})
+	if err != nil {
+		return err
+	}
+	src, err := s.store.Threads().Get(r.Context(), read, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return httpErr(http.StatusConflict, "Thread not found")
+	}
+	if err != nil {
+		return err
+	}
+	newID := newUUID()
+	v := &auth.ThreadsCreate{ThreadID: newID, Metadata: cloneMap(src.Metadata), IfExists: storage.IfExistsRaise}
+	if _, err := s.authorize(r, v); err != nil {
+		return err
+	}
+	t, err := s.store.Threads().Copy(r.Context(), read, id, storage.ThreadCreate{
+		ThreadID: newID, Metadata: orEmpty(v.Metadata),
+	})
+	if errors.Is(err, storage.ErrNotFound) {
+		return httpErr(http.StatusConflict, "Thread not found")
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, t)
+}
+
+type pruneBody struct {
+	ThreadIDs []string `json:"thread_ids"`
+	Strategy  string   `json:"strategy"`
+}
+
+func (s *Server) pruneThreads(w http.ResponseWriter, r *http.Request) error {
+	var b pruneBody
+	if err := decodeBody(r, &b); err != nil {
+		return err
+	}
+	if b.ThreadIDs == nil {
+		return invalid("Invalid value for 'thread_ids': field required")
+	}
+	if err := oneOf("strategy", b.Strategy, "delete", "keep_latest"); err != nil {
+		return err
+	}
+	if b.Strategy == "" {
+		b.Strategy = "delete"
+	}
+	for i, v := range b.ThreadIDs {
+		id, ok := canonicalUUID(v)
+		if !ok {
+			return invalid("Invalid value for 'thread_ids': must be UUIDs")
+		}
+		b.ThreadIDs[i] = id
+	}
+	// Each thread is its own threads:delete event. All are authorized and
+	// checked before any is pruned, so a hidden thread prunes nothing.
+	scopes := make([]storage.Scope, len(b.ThreadIDs))
+	for i, id := range b.ThreadIDs {
+		sc, err := s.authorize(r, &auth.ThreadsDelete{ThreadID: id})
+		if err != nil {
+			return err
+		}
+		if _, err := s.store.Threads().Get(r.Context(), sc, id); err != nil {
+			if errors.Is(err, storage.ErrNotFound) {
+				return notFound("At least one thread not found or not authorized")
+			}
+			return err
+		}
+		scopes[i] = sc
+	}
+	n := 0
+	for i, id := range b.ThreadIDs {
+		k, err := s.store.Threads().Prune(r.Context(), scopes[i], []string{id}, b.Strategy)
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return err
+		}
+		n += k
+	}
+	return writeJSON(w, map[string]int{"pruned_count": n})
+}
