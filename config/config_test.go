@@ -1,0 +1,297 @@
+package config
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// project writes files (path → content) into a temp dir and returns it.
+func project(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if strings.HasSuffix(name, "/") {
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		json string
+		want string // the whole message after "langgraph.json: "
+	}{
+		{"not json", `{"graphs": }`, `invalid JSON at line 1, column 12: invalid character '}' looking for beginning of value`},
+		{"truncated", `{"graphs": {`, `invalid JSON: unexpected end of file`},
+		{"top level array", `[]`, `expected an object, got an array`},
+		{"unknown top key", `{"graph": {}}`, `unknown key "graph" (known keys: graphs, env, auth, http, store, $schema, api_version, base_image, dependencies, docker_compose_file, dockerfile_lines, image_distro, node_loader, node_version, pip_config_file, pip_installer, python_version, ui, ui_config)`},
+		{"duplicate key", `{"graphs": {}, "graphs": {}}`, `duplicate key "graphs"`},
+
+		{"graphs not object", `{"graphs": ["a"]}`, `graphs: expected an object, got an array`},
+		{"graph number", `{"graphs": {"a": 1}}`, `graphs.a: expected "<package dir>:<Name>", "builtin:<name>" or an object {"path", "description"}, got a number`},
+		{"graph no colon", `{"graphs": {"a": "./agent"}}`, `graphs.a: "./agent" must be "<package dir>:<Name>" (for example "./agent:Graph") or "builtin:<name>"`},
+		{"graph python file", `{"graphs": {"a": "./agent.py:graph"}}`, `graphs.a: "./agent.py" is a Python or JavaScript file; agentgate serves Go graphs: use "./<package dir>:<ExportedName>" or "builtin:<name>"`},
+		{"graph ts file", `{"graphs": {"a": "./src/agent.ts:graph"}}`, `graphs.a: "./src/agent.ts" is a Python or JavaScript file; agentgate serves Go graphs: use "./<package dir>:<ExportedName>" or "builtin:<name>"`},
+		{"graph python module", `{"graphs": {"a": "my_pkg.agent:graph"}}`, `graphs.a: "my_pkg.agent:graph": the package must be a directory relative to langgraph.json starting with "./" (for example "./agent:Graph")`},
+		{"graph unexported", `{"graphs": {"a": "./agent:graph"}}`, `graphs.a: "./agent:graph": "graph" is not an exported Go identifier (it must start with an upper-case letter)`},
+		{"graph empty symbol", `{"graphs": {"a": "./agent:"}}`, `graphs.a: "./agent:": "" is not an exported Go identifier (it must start with an upper-case letter)`},
+		{"graph missing dir", `{"graphs": {"a": "./nope:Graph"}}`, `graphs.a: "./nope:Graph": package directory DIR/nope does not exist`},
+		{"builtin empty", `{"graphs": {"a": "builtin:"}}`, `graphs.a: invalid built-in graph name "" (lower-case letters, digits, '-' and '_')`},
+		{"builtin bad name", `{"graphs": {"a": "builtin:Chat Bot"}}`, `graphs.a: invalid built-in graph name "Chat Bot" (lower-case letters, digits, '-' and '_')`},
+		{"graph object unknown key", `{"graphs": {"a": {"path": "builtin:x", "desc": "d"}}}`, `graphs.a: unknown key "desc" (known keys: path, description)`},
+		{"graph object no path", `{"graphs": {"a": {"description": "d"}}}`, `graphs.a: missing key "path"`},
+		{"graph object path type", `{"graphs": {"a": {"path": 3}}}`, `graphs.a.path: expected a string, got a number`},
+		{"graph object bad path", `{"graphs": {"a": {"path": "x"}}}`, `graphs.a.path: "x" must be "<package dir>:<Name>" (for example "./agent:Graph") or "builtin:<name>"`},
+		{"graph description type", `{"graphs": {"a": {"path": "builtin:x", "description": false}}}`, `graphs.a.description: expected a string, got a boolean`},
+		{"graph empty id", `{"graphs": {"": "builtin:x"}}`, `graphs: a graph id must not be empty`},
+
+		{"env array", `{"env": [".env"]}`, `env: expected a .env file path (string) or an object of variables, got an array`},
+		{"env number", `{"env": 1}`, `env: expected a .env file path (string) or an object of variables, got a number`},
+		{"env empty path", `{"env": ""}`, `env: the .env file path must not be empty`},
+		{"env value type", `{"env": {"PORT": 8080}}`, `env.PORT: expected a string, got a number`},
+		{"env bad name", `{"env": {"A=B": "c"}}`, `env: invalid variable name "A=B"`},
+
+		{"auth not object", `{"auth": "./auth:Auth"}`, `auth: expected an object, got the string "./auth:Auth"`},
+		{"auth unknown key", `{"auth": {"paths": "./a:A"}}`, `auth: unknown key "paths" (known keys: path, disable_studio_auth, openapi, cache)`},
+		{"auth path no colon", `{"auth": {"path": "./auth"}}`, `auth.path: "./auth" must be "<package dir>:<Name>", for example "./security:Auth"`},
+		{"auth path empty name", `{"auth": {"path": "./auth:"}}`, `auth.path: "./auth:" must be "<package dir>:<Name>", for example "./security:Auth"`},
+		{"auth path type", `{"auth": {"path": true}}`, `auth.path: expected a string, got a boolean`},
+		{"studio auth string", `{"auth": {"disable_studio_auth": "true"}}`, `auth.disable_studio_auth: expected a JSON boolean (true or false without quotes), got the string "true"`},
+		{"studio auth number", `{"auth": {"disable_studio_auth": 1}}`, `auth.disable_studio_auth: expected a boolean, got a number`},
+		{"auth openapi type", `{"auth": {"openapi": []}}`, `auth.openapi: expected an object, got an array`},
+		{"auth cache unknown", `{"auth": {"cache": {"ttl": 5}}}`, `auth.cache: unknown key "ttl" (known keys: cache_keys, ttl_seconds, max_size)`},
+		{"auth cache keys type", `{"auth": {"cache": {"cache_keys": "authorization"}}}`, `auth.cache.cache_keys: expected an array of strings, got the string "authorization"`},
+		{"auth cache key item", `{"auth": {"cache": {"cache_keys": ["a", 1]}}}`, `auth.cache.cache_keys[1]: expected a string, got a number`},
+		{"auth cache ttl float", `{"auth": {"cache": {"ttl_seconds": 1.5}}}`, `auth.cache.ttl_seconds: expected an integer, got 1.5`},
+		{"auth cache ttl negative", `{"auth": {"cache": {"ttl_seconds": -1}}}`, `auth.cache.ttl_seconds: must be at least 0, got -1`},
+		{"auth cache size string", `{"auth": {"cache": {"max_size": "10"}}}`, `auth.cache.max_size: expected an integer, got the string "10"`},
+
+		{"http not object", `{"http": true}`, `http: expected an object, got a boolean`},
+		{"http app", `{"http": {"app": "./app:App"}}`, `http.app: not supported: agentgate has no custom routes`},
+		{"http mount prefix", `{"http": {"mount_prefix": "/api"}}`, `http.mount_prefix: not supported: agentgate has no custom routes`},
+		{"http unknown", `{"http": {"disable_thread": true}}`, `http: unknown key "disable_thread" (known keys: configurable_headers, cors, disable_a2a, disable_assistants, disable_mcp, disable_meta, disable_runs, disable_store, disable_threads, disable_ui, disable_webhooks, max_body_bytes)`},
+		{"http disable string", `{"http": {"disable_runs": "yes"}}`, `http.disable_runs: expected a JSON boolean (true or false without quotes), got the string "yes"`},
+		{"http max body zero", `{"http": {"max_body_bytes": 0}}`, `http.max_body_bytes: must be at least 1, got 0`},
+		{"http max body string", `{"http": {"max_body_bytes": "1MB"}}`, `http.max_body_bytes: expected an integer, got the string "1MB"`},
+		{"cors unknown", `{"http": {"cors": {"allow_origin": ["*"]}}}`, `http.cors: unknown key "allow_origin" (known keys: allow_origins, allow_methods, allow_headers, allow_credentials, allow_origin_regex, expose_headers, max_age)`},
+		{"cors origins string", `{"http": {"cors": {"allow_origins": "*"}}}`, `http.cors.allow_origins: expected an array of strings, got the string "*"`},
+		{"cors methods item", `{"http": {"cors": {"allow_methods": [null]}}}`, `http.cors.allow_methods[0]: expected a string, got null`},
+		{"cors credentials", `{"http": {"cors": {"allow_credentials": "false"}}}`, `http.cors.allow_credentials: expected a JSON boolean (true or false without quotes), got the string "false"`},
+		{"cors regex", `{"http": {"cors": {"allow_origin_regex": "("}}}`, "http.cors.allow_origin_regex: invalid regular expression: error parsing regexp: missing closing ): `(`"},
+		{"cors max age", `{"http": {"cors": {"max_age": -5}}}`, `http.cors.max_age: must be between 0 and 2147483647, got -5`},
+		{"headers unknown", `{"http": {"configurable_headers": {"included": []}}}`, `http.configurable_headers: unknown key "included" (known keys: includes, include, excludes, exclude)`},
+		{"headers both", `{"http": {"configurable_headers": {"include": [], "includes": []}}}`, `http.configurable_headers: give "includes" or "include", not both`},
+		{"headers exclude type", `{"http": {"configurable_headers": {"exclude": "x-*"}}}`, `http.configurable_headers.exclude: expected an array of strings, got the string "x-*"`},
+
+		{"store unknown", `{"store": {"indexes": {}}}`, `store: unknown key "indexes" (known keys: index, ttl)`},
+		{"store index no dims", `{"store": {"index": {"embed": "openai:x"}}}`, `store.index: missing key "dims"`},
+		{"store index no embed", `{"store": {"index": {"dims": 3}}}`, `store.index: missing key "embed"`},
+		{"store index dims", `{"store": {"index": {"dims": 0, "embed": "e"}}}`, `store.index.dims: must be between 1 and 2147483647, got 0`},
+		{"store index fields", `{"store": {"index": {"dims": 3, "embed": "e", "fields": "$"}}}`, `store.index.fields: expected an array of strings, got the string "$"`},
+		{"store index unknown", `{"store": {"index": {"dims": 3, "embed": "e", "field": []}}}`, `store.index: unknown key "field" (known keys: dims, embed, fields)`},
+		{"store ttl unknown", `{"store": {"ttl": {"default": 1}}}`, `store.ttl: unknown key "default" (known keys: refresh_on_read, default_ttl, sweep_interval_minutes)`},
+		{"store ttl default", `{"store": {"ttl": {"default_ttl": "60"}}}`, `store.ttl.default_ttl: expected a number, got the string "60"`},
+		{"store ttl negative", `{"store": {"ttl": {"default_ttl": -1}}}`, `store.ttl.default_ttl: must be at least 0, got -1`},
+		{"store ttl sweep", `{"store": {"ttl": {"sweep_interval_minutes": 0}}}`, `store.ttl.sweep_interval_minutes: must be between 1 and 2147483647, got 0`},
+		{"store ttl refresh", `{"store": {"ttl": {"refresh_on_read": 1}}}`, `store.ttl.refresh_on_read: expected a boolean, got a number`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := project(t, map[string]string{"langgraph.json": tt.json})
+			_, err := Load(dir)
+			if err == nil {
+				t.Fatal("Load succeeded, want an error")
+			}
+			file := filepath.Join(dir, FileName)
+			want := file + ": " + strings.ReplaceAll(tt.want, "DIR", dir)
+			if err.Error() != want {
+				t.Errorf("error:\n got %s\nwant %s", err, want)
+			}
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Errorf("error %T is not a *config.Error", err)
+			}
+		})
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Load(dir)
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Load(empty dir) = %v, want fs.ErrNotExist", err)
+	}
+	if want := filepath.Join(dir, FileName) + ": no such file"; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %q does not start with %q", err, want)
+	}
+}
+
+func TestLoadFull(t *testing.T) {
+	dir := project(t, map[string]string{
+		"agent/agent.go": "package agent\n",
+		".env":           "# comment\nFROM_FILE=1\nQUOTED=\"a b\"\n",
+		"langgraph.json": `{
+  "$schema": "https://langgra.ph/schema.json",
+  "dependencies": ["."],
+  "python_version": "3.12",
+  "graphs": {
+    "chat": "builtin:chatbot",
+    "agent": {"path": "./agent:Graph", "description": "My agent"}
+  },
+  "env": ".env",
+  "auth": {
+    "path": "./security:Auth",
+    "disable_studio_auth": true,
+    "openapi": {"securitySchemes": {"bearer": {"type": "http"}}},
+    "cache": {"cache_keys": ["authorization"], "ttl_seconds": 60, "max_size": 1000}
+  },
+  "http": {
+    "cors": {"allow_origins": ["https://a.example"], "allow_methods": ["GET"], "allow_headers": ["x-a"],
+             "allow_credentials": true, "allow_origin_regex": "^https://.*\\.example$", "expose_headers": ["x-b"], "max_age": 60},
+    "disable_assistants": true, "disable_threads": false, "disable_runs": true, "disable_store": true,
+    "disable_meta": true, "disable_ui": true, "disable_mcp": true, "disable_a2a": true, "disable_webhooks": true,
+    "configurable_headers": {"include": ["x-user-*"], "excludes": ["x-user-secret"]},
+    "max_body_bytes": 1048576
+  },
+  "store": {"index": {"dims": 1536, "embed": "openai:text-embedding-3-small", "fields": ["$"]},
+            "ttl": {"refresh_on_read": true, "default_ttl": 1440.5, "sweep_interval_minutes": 60}}
+}`,
+	})
+	c, err := Load(filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tru, ttl, sweep := true, 1440.5, int64(60)
+	want := &Config{
+		File: filepath.Join(dir, FileName),
+		Dir:  dir,
+		Graphs: map[string]Graph{
+			"chat":  {ID: "chat", Ref: "builtin:chatbot", Kind: GraphBuiltin, Builtin: "chatbot"},
+			"agent": {ID: "agent", Ref: "./agent:Graph", Kind: GraphGoPackage, Dir: filepath.Join(dir, "agent"), Symbol: "Graph", Description: "My agent"},
+		},
+		Env:     map[string]string{"FROM_FILE": "1", "QUOTED": "a b"},
+		EnvFile: filepath.Join(dir, ".env"),
+		Auth: &Auth{
+			Path: "./security:Auth", DisableStudioAuth: true,
+			OpenAPI: map[string]any{"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http"}}},
+			Cache:   &AuthCache{CacheKeys: []string{"authorization"}, TTLSeconds: 60, MaxSize: 1000},
+		},
+		HTTP: HTTP{
+			CORS: &CORS{AllowOrigins: []string{"https://a.example"}, AllowMethods: []string{"GET"}, AllowHeaders: []string{"x-a"},
+				AllowCredentials: true, AllowOriginRegex: `^https://.*\.example$`, ExposeHeaders: []string{"x-b"}, MaxAge: 60},
+			DisableAssistants: true, DisableRuns: true, DisableStore: true, DisableMeta: true,
+			DisableUI: true, DisableMCP: true, DisableA2A: true, DisableWebhooks: true,
+			ConfigurableHeaders: &HeaderFilter{Includes: []string{"x-user-*"}, Excludes: []string{"x-user-secret"}},
+			MaxBodyBytes:        1 << 20,
+		},
+		Store: Store{
+			Index: &StoreIndex{Dims: 1536, Embed: "openai:text-embedding-3-small", Fields: []string{"$"}},
+			TTL:   &StoreTTL{RefreshOnRead: &tru, DefaultTTLMinutes: &ttl, SweepIntervalMinutes: &sweep},
+		},
+		Ignored: []string{"$schema", "dependencies", "python_version"},
+	}
+	if diff := cmp.Diff(want, c); diff != "" {
+		t.Errorf("Load mismatch (-want +got):\n%s", diff)
+	}
+	if got := c.GraphIDs(); !cmp.Equal(got, []string{"agent", "chat"}) {
+		t.Errorf("GraphIDs = %v", got)
+	}
+}
+
+func TestLoadMinimal(t *testing.T) {
+	dir := project(t, map[string]string{"langgraph.json": `{}`})
+	c, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Graphs) != 0 || c.Auth != nil || c.HTTP.CORS != nil || c.Store.Index != nil || len(c.Env) != 0 {
+		t.Errorf("empty config decoded to %+v", c)
+	}
+}
+
+func TestParentDirGraph(t *testing.T) {
+	dir := project(t, map[string]string{"shared/g.go": "package shared\n", "app/langgraph.json": `{"graphs": {"g": "../shared:G"}}`})
+	c, err := Load(filepath.Join(dir, "app"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := c.Graphs["g"]; g.Dir != filepath.Join(dir, "shared") || g.Symbol != "G" || g.Kind != GraphGoPackage {
+		t.Errorf("graph = %+v", g)
+	}
+}
+
+func TestEnvMissingFileWarns(t *testing.T) {
+	dir := project(t, map[string]string{"langgraph.json": `{"env": ".env"}`})
+	c, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "does not exist") {
+		t.Errorf("Warnings = %q, want one about the missing .env", c.Warnings)
+	}
+	if c.EnvFile != filepath.Join(dir, ".env") {
+		t.Errorf("EnvFile = %q", c.EnvFile)
+	}
+}
+
+func TestEnvFileIsDirectory(t *testing.T) {
+	dir := project(t, map[string]string{"langgraph.json": `{"env": "envdir"}`, "envdir/": ""})
+	_, err := Load(dir)
+	if err == nil || !strings.Contains(err.Error(), ": env: read ") {
+		t.Fatalf("Load = %v, want an env read error", err)
+	}
+}
+
+func TestApplyEnvKeepsRealEnvironment(t *testing.T) {
+	dir := project(t, map[string]string{
+		"langgraph.json": `{"env": {"AGENTGATE_CFGTEST_SET": "from-config", "AGENTGATE_CFGTEST_NEW": "new"}}`,
+	})
+	t.Setenv("AGENTGATE_CFGTEST_SET", "real")
+	t.Setenv("AGENTGATE_CFGTEST_NEW", "")
+	os.Unsetenv("AGENTGATE_CFGTEST_NEW") // t.Setenv restores it afterwards
+	c, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ApplyEnv(); err != nil {
+		t.Fatal(err)
+	}
+	if got := os.Getenv("AGENTGATE_CFGTEST_SET"); got != "real" {
+		t.Errorf("AGENTGATE_CFGTEST_SET = %q, want the real value kept", got)
+	}
+	if got := os.Getenv("AGENTGATE_CFGTEST_NEW"); got != "new" {
+		t.Errorf("AGENTGATE_CFGTEST_NEW = %q, want %q", got, "new")
+	}
+}
+
+func TestEveryIgnoredKeyIsAccepted(t *testing.T) {
+	for _, k := range ignoredKeys() {
+		dir := project(t, map[string]string{"langgraph.json": `{"` + k + `": {"anything": [1, "x"]}}`})
+		c, err := Load(dir)
+		if err != nil {
+			t.Errorf("%s: %v", k, err)
+			continue
+		}
+		if !cmp.Equal(c.Ignored, []string{k}) {
+			t.Errorf("%s: Ignored = %v", k, c.Ignored)
+		}
+	}
+}

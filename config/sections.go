@@ -1,0 +1,315 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/joho/godotenv"
+)
+
+// readEnvFile parses a .env file without touching the process environment.
+func readEnvFile(file string) (map[string]string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, err
+	} else if st.IsDir() {
+		return nil, errors.New("is a directory")
+	}
+	return godotenv.Parse(f)
+}
+
+func (d *decoder) auth(raw json.RawMessage) (*Auth, error) {
+	obj, err := d.object("auth", raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.checkKeys("auth", obj, "path", "disable_studio_auth", "openapi", "cache"); err != nil {
+		return nil, err
+	}
+	a := &Auth{}
+	if v, ok := obj["path"]; ok {
+		if a.Path, err = d.str("auth.path", v); err != nil {
+			return nil, err
+		}
+		i := strings.LastIndex(a.Path, ":")
+		if i <= 0 || i == len(a.Path)-1 {
+			return nil, d.errf("auth.path", `%q must be "<package dir>:<Name>", for example "./security:Auth"`, a.Path)
+		}
+	}
+	if v, ok := obj["disable_studio_auth"]; ok {
+		if a.DisableStudioAuth, err = d.boolean("auth.disable_studio_auth", v); err != nil {
+			return nil, err
+		}
+	}
+	if v, ok := obj["openapi"]; ok {
+		if a.OpenAPI, err = d.anyObject("auth.openapi", v); err != nil {
+			return nil, err
+		}
+	}
+	if v, ok := obj["cache"]; ok {
+		if a.Cache, err = d.authCache(v); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+func (d *decoder) authCache(raw json.RawMessage) (*AuthCache, error) {
+	const p = "auth.cache"
+	obj, err := d.object(p, raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.checkKeys(p, obj, "cache_keys", "ttl_seconds", "max_size"); err != nil {
+		return nil, err
+	}
+	c := &AuthCache{}
+	if v, ok := obj["cache_keys"]; ok {
+		if c.CacheKeys, err = d.strings(p+".cache_keys", v); err != nil {
+			return nil, err
+		}
+	}
+	if v, ok := obj["ttl_seconds"]; ok {
+		if c.TTLSeconds, err = d.integer(p+".ttl_seconds", v, 0, math.MaxInt64); err != nil {
+			return nil, err
+		}
+	}
+	if v, ok := obj["max_size"]; ok {
+		if c.MaxSize, err = d.integer(p+".max_size", v, 0, math.MaxInt64); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func (d *decoder) http(raw json.RawMessage) (HTTP, error) {
+	var h HTTP
+	obj, err := d.object("http", raw)
+	if err != nil {
+		return h, err
+	}
+	for _, k := range []string{"app", "mount_prefix"} {
+		if _, ok := obj[k]; ok {
+			return h, d.errf("http."+k, "not supported: agentgate has no custom routes")
+		}
+	}
+	flags := map[string]*bool{
+		"disable_assistants": &h.DisableAssistants,
+		"disable_threads":    &h.DisableThreads,
+		"disable_runs":       &h.DisableRuns,
+		"disable_store":      &h.DisableStore,
+		"disable_meta":       &h.DisableMeta,
+		"disable_ui":         &h.DisableUI,
+		"disable_mcp":        &h.DisableMCP,
+		"disable_a2a":        &h.DisableA2A,
+		"disable_webhooks":   &h.DisableWebhooks,
+	}
+	known := []string{"cors", "configurable_headers", "max_body_bytes"}
+	for k := range flags {
+		known = append(known, k)
+	}
+	sort.Strings(known)
+	if err := d.checkKeys("http", obj, known...); err != nil {
+		return h, err
+	}
+	for k, dst := range flags {
+		if v, ok := obj[k]; ok {
+			if *dst, err = d.boolean("http."+k, v); err != nil {
+				return h, err
+			}
+		}
+	}
+	if v, ok := obj["cors"]; ok {
+		if h.CORS, err = d.cors(v); err != nil {
+			return h, err
+		}
+	}
+	if v, ok := obj["configurable_headers"]; ok {
+		if h.ConfigurableHeaders, err = d.headerFilter(v); err != nil {
+			return h, err
+		}
+	}
+	if v, ok := obj["max_body_bytes"]; ok {
+		if h.MaxBodyBytes, err = d.integer("http.max_body_bytes", v, 1, math.MaxInt64); err != nil {
+			return h, err
+		}
+	}
+	return h, nil
+}
+
+func (d *decoder) cors(raw json.RawMessage) (*CORS, error) {
+	const p = "http.cors"
+	obj, err := d.object(p, raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.checkKeys(p, obj, "allow_origins", "allow_methods", "allow_headers",
+		"allow_credentials", "allow_origin_regex", "expose_headers", "max_age"); err != nil {
+		return nil, err
+	}
+	c := &CORS{}
+	lists := map[string]*[]string{
+		"allow_origins":  &c.AllowOrigins,
+		"allow_methods":  &c.AllowMethods,
+		"allow_headers":  &c.AllowHeaders,
+		"expose_headers": &c.ExposeHeaders,
+	}
+	for k, dst := range lists {
+		if v, ok := obj[k]; ok {
+			if *dst, err = d.strings(p+"."+k, v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if v, ok := obj["allow_credentials"]; ok {
+		if c.AllowCredentials, err = d.boolean(p+".allow_credentials", v); err != nil {
+			return nil, err
+		}
+	}
+	if v, ok := obj["allow_origin_regex"]; ok {
+		if c.AllowOriginRegex, err = d.str(p+".allow_origin_regex", v); err != nil {
+			return nil, err
+		}
+		if _, err := regexp.Compile(c.AllowOriginRegex); err != nil {
+			return nil, d.errf(p+".allow_origin_regex", "invalid regular expression: %v", err)
+		}
+	}
+	if v, ok := obj["max_age"]; ok {
+		if c.MaxAge, err = d.integer(p+".max_age", v, 0, math.MaxInt32); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func (d *decoder) headerFilter(raw json.RawMessage) (*HeaderFilter, error) {
+	const p = "http.configurable_headers"
+	obj, err := d.object(p, raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.checkKeys(p, obj, "includes", "include", "excludes", "exclude"); err != nil {
+		return nil, err
+	}
+	f := &HeaderFilter{}
+	for _, pair := range [][2]string{{"includes", "include"}, {"excludes", "exclude"}} {
+		a, hasA := obj[pair[0]]
+		b, hasB := obj[pair[1]]
+		if hasA && hasB {
+			return nil, d.errf(p, "give %q or %q, not both", pair[0], pair[1])
+		}
+		key, v := pair[0], a
+		if hasB {
+			key, v = pair[1], b
+		}
+		if !hasA && !hasB {
+			continue
+		}
+		list, err := d.strings(p+"."+key, v)
+		if err != nil {
+			return nil, err
+		}
+		if pair[0] == "includes" {
+			f.Includes = list
+		} else {
+			f.Excludes = list
+		}
+	}
+	return f, nil
+}
+
+func (d *decoder) store(raw json.RawMessage) (Store, error) {
+	var s Store
+	obj, err := d.object("store", raw)
+	if err != nil {
+		return s, err
+	}
+	if err := d.checkKeys("store", obj, "index", "ttl"); err != nil {
+		return s, err
+	}
+	if v, ok := obj["index"]; ok {
+		if s.Index, err = d.storeIndex(v); err != nil {
+			return s, err
+		}
+	}
+	if v, ok := obj["ttl"]; ok {
+		if s.TTL, err = d.storeTTL(v); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
+
+func (d *decoder) storeIndex(raw json.RawMessage) (*StoreIndex, error) {
+	const p = "store.index"
+	obj, err := d.object(p, raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.checkKeys(p, obj, "dims", "embed", "fields"); err != nil {
+		return nil, err
+	}
+	ix := &StoreIndex{}
+	v, ok := obj["dims"]
+	if !ok {
+		return nil, d.errf(p, `missing key "dims"`)
+	}
+	if ix.Dims, err = d.integer(p+".dims", v, 1, math.MaxInt32); err != nil {
+		return nil, err
+	}
+	if v, ok = obj["embed"]; !ok {
+		return nil, d.errf(p, `missing key "embed"`)
+	}
+	if ix.Embed, err = d.str(p+".embed", v); err != nil {
+		return nil, err
+	}
+	if v, ok := obj["fields"]; ok {
+		if ix.Fields, err = d.strings(p+".fields", v); err != nil {
+			return nil, err
+		}
+	}
+	return ix, nil
+}
+
+func (d *decoder) storeTTL(raw json.RawMessage) (*StoreTTL, error) {
+	const p = "store.ttl"
+	obj, err := d.object(p, raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.checkKeys(p, obj, "refresh_on_read", "default_ttl", "sweep_interval_minutes"); err != nil {
+		return nil, err
+	}
+	t := &StoreTTL{}
+	if v, ok := obj["refresh_on_read"]; ok {
+		b, err := d.boolean(p+".refresh_on_read", v)
+		if err != nil {
+			return nil, err
+		}
+		t.RefreshOnRead = &b
+	}
+	if v, ok := obj["default_ttl"]; ok {
+		f, err := d.number(p+".default_ttl", v, 0)
+		if err != nil {
+			return nil, err
+		}
+		t.DefaultTTLMinutes = &f
+	}
+	if v, ok := obj["sweep_interval_minutes"]; ok {
+		n, err := d.integer(p+".sweep_interval_minutes", v, 1, math.MaxInt32)
+		if err != nil {
+			return nil, err
+		}
+		t.SweepIntervalMinutes = &n
+	}
+	return t, nil
+}
