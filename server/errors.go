@@ -21,11 +21,17 @@ type HTTPError struct {
 	Cause error
 }
 
+// Error is for logs: it includes the cause.
 func (e *HTTPError) Error() string {
-	if e.Detail != "" {
-		return strconv.Itoa(e.Status) + ": " + e.Detail
+	d := e.Detail
+	if d == "" {
+		d = http.StatusText(e.Status)
 	}
-	return strconv.Itoa(e.Status) + ": " + http.StatusText(e.Status)
+	msg := strconv.Itoa(e.Status) + ": " + d
+	if e.Cause != nil {
+		msg += ": " + e.Cause.Error()
+	}
+	return msg
 }
 
 func (e *HTTPError) Unwrap() error { return e.Cause }

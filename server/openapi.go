@@ -88,7 +88,7 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 		"paths":      paths,
 		"components": map[string]any{"schemas": componentSchemas(ids)},
 	}
-	return json.MarshalIndent(doc, "", "  ")
+	return json.Marshal(doc)
 }
 
 func atoi(s string) int {

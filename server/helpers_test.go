@@ -1,0 +1,149 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/agentgate/agentgate/storage"
+	"github.com/agentgate/agentgate/storage/memory"
+)
+
+// testServer runs a real server on a loopback port.
+type testServer struct {
+	t    *testing.T
+	srv  *Server
+	http *httptest.Server
+	logs *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newTestServer(t *testing.T, opts Options) *testServer {
+	t.Helper()
+	if opts.Store == nil {
+		st := memory.New()
+		t.Cleanup(func() { _ = st.Close() })
+		opts.Store = st
+	}
+	if opts.Graphs == nil {
+		opts.Graphs = testGraphs(t)
+	}
+	logs := &syncBuffer{}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	if opts.Version == "" {
+		opts.Version = "0.0.0-test"
+	}
+	s, err := New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s.Handler())
+	t.Cleanup(hs.Close)
+	return &testServer{t: t, srv: s, http: hs, logs: logs}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode %q: %v", r.body, err)
+	}
+}
+
+func (r response) detail(t *testing.T) string {
+	t.Helper()
+	var e struct {
+		Detail *string `json:"detail"`
+	}
+	r.json(t, &e)
+	if e.Detail == nil {
+		t.Fatalf("no detail in %s", r.body)
+	}
+	return *e.Detail
+}
+
+// do sends a request; body is marshalled unless it is a string or nil.
+func (ts *testServer) do(method, path string, body any, hdr ...string) response {
+	ts.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		js, err := json.Marshal(b)
+		if err != nil {
+			ts.t.Fatal(err)
+		}
+		rd = bytes.NewReader(js)
+	}
+	req, err := http.NewRequest(method, ts.http.URL+path, rd)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	res, err := ts.http.Client().Do(req)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	return response{status: res.StatusCode, header: res.Header, body: b}
+}
+
+// ok sends a request and fails unless the status is want.
+func (ts *testServer) ok(want int, method, path string, body any, hdr ...string) response {
+	ts.t.Helper()
+	r := ts.do(method, path, body, hdr...)
+	if r.status != want {
+		ts.t.Fatalf("%s %s: status %d, want %d; body %s", method, path, r.status, want, r.body)
+	}
+	return r
+}
+
+func (ts *testServer) createThread(md map[string]any, hdr ...string) storage.Thread {
+	ts.t.Helper()
+	var th storage.Thread
+	ts.ok(200, "POST", "/threads", map[string]any{"metadata": md}, hdr...).json(ts.t, &th)
+	return th
+}

@@ -1,0 +1,132 @@
+package server
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/agentgate/agentgate/auth"
+	"github.com/agentgate/agentgate/storage"
+)
+
+// validEvents are the authorization events of auth-spec §4.2.
+var validEvents = map[string][]string{
+	"threads":    {"create", "read", "update", "delete", "search", "create_run"},
+	"assistants": {"create", "read", "update", "delete", "search"},
+	"crons":      {"create", "read", "update", "delete", "search"},
+	"store":      {"put", "get", "delete", "search", "list_namespaces"},
+}
+
+func TestRouteTable(t *testing.T) {
+	ts := newTestServer(t, Options{})
+	seen := map[string]bool{}
+	for _, rt := range ts.srv.Routes() {
+		key := rt.Method + " " + rt.Pattern
+		if seen[key] {
+			t.Errorf("%s: listed twice", key)
+		}
+		seen[key] = true
+		if rt.Handler == nil {
+			t.Errorf("%s: no handler", key)
+		}
+		if rt.group() == groupMeta {
+			if rt.Resource != "" || rt.Action != "" || rt.Protected {
+				t.Errorf("%s: meta route must have no resource/action and not be protected", key)
+			}
+			continue
+		}
+		if !rt.Protected {
+			t.Errorf("%s: tenant route not protected", key)
+		}
+		if !contains(validEvents[rt.Resource], rt.Action) {
+			t.Errorf("%s: %s:%s is not an authorization event", key, rt.Resource, rt.Action)
+		}
+	}
+}
+
+// TestMuxOnlyFromTable: routes reach the mux only through the table, in
+// New. A Handle call anywhere else is a route the table (and so the
+// authorization checks) would not know about.
+func TestMuxOnlyFromTable(t *testing.T) {
+	re := regexp.MustCompile(`\.(Handle|HandleFunc)\(`)
+	for _, f := range sourceFiles(t) {
+		b, _ := os.ReadFile(f)
+		for _, m := range re.FindAllIndex(b, -1) {
+			line := lineOf(b, m[0])
+			ok := filepath.Base(f) == "server.go" &&
+				(strings.Contains(line, `s.mux.Handle(rt.Method+" "+rt.Pattern`) || strings.Contains(line, `s.mux.HandleFunc("/", s.notFound)`))
+			if !ok {
+				t.Errorf("%s: mux registration outside the route table: %s", f, strings.TrimSpace(line))
+			}
+		}
+	}
+}
+
+// TestScopeConstructionIsConfined is THE ONE RULE: handlers never build a
+// storage.Scope; only system.go (allow-all authorizer and startup
+// registration) may.
+func TestScopeConstructionIsConfined(t *testing.T) {
+	re := regexp.MustCompile(`storage\.(System|Authorized)\(|storage\.Scope\{\s*[a-z]`)
+	for _, f := range sourceFiles(t) {
+		if filepath.Base(f) == "system.go" {
+			continue
+		}
+		b, _ := os.ReadFile(f)
+		for _, m := range re.FindAllIndex(b, -1) {
+			t.Errorf("%s: builds a storage.Scope: %s", f, strings.TrimSpace(lineOf(b, m[0])))
+		}
+	}
+}
+
+func sourceFiles(t *testing.T) []string {
+	t.Helper()
+	all, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range all {
+		if !strings.HasSuffix(f, "_test.go") {
+			out = append(out, f)
+		}
+	}
+	if len(out) < 5 {
+		t.Fatalf("found only %v", out)
+	}
+	return out
+}
+
+func lineOf(b []byte, i int) string {
+	s := strings.LastIndexByte(string(b[:i]), '\n') + 1
+	e := strings.IndexByte(string(b[i:]), '\n')
+	if e < 0 {
+		return string(b[s:])
+	}
+	return string(b[s : i+e])
+}
+
+// recorder is an Authorizer that allows everything and records events.
+type recorder struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (r *recorder) Authorize(ctx context.Context, v auth.Value) (storage.Scope, error) {
+	res, act := v.Event()
+	r.mu.Lock()
+	r.events = append(r.events, res+":"+act)
+	r.mu.Unlock()
+	return storage.Authorized(), nil
+}
+
+func (r *recorder) take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ev := r.events
+	r.events = nil
+	return ev
+}
