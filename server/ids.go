@@ -7,10 +7,15 @@ import (
 	"github.com/google/uuid"
 )
 
+// assistantNamespace is the uuid5 namespace the LangGraph servers call
+// NAMESPACE_URL (note: not RFC 4122's 6ba7b811-...).
+var assistantNamespace = uuid.MustParse("6ba7b821-9dad-11d1-80b4-00c04fd430c8")
+
 // SystemAssistantID is the id of a graph's system assistant:
-// uuid5(NAMESPACE_URL, graphID), as in the LangGraph servers.
+// uuid5(6ba7b821-9dad-11d1-80b4-00c04fd430c8, graphID), as in the LangGraph
+// servers ("agent" → fe096781-5601-53d2-b2f6-0d3403f7e9ca).
 func SystemAssistantID(graphID string) string {
-	return uuid.NewSHA1(uuid.NameSpaceURL, []byte(graphID)).String()
+	return uuid.NewSHA1(assistantNamespace, []byte(graphID)).String()
 }
 
 // canonicalUUID returns s in canonical lower-case form, or false when s is
