@@ -1,0 +1,498 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/agentgate/agentgate/graph/checkpoint"
+)
+
+// task is one node execution in a step.
+type task struct {
+	id       string
+	name     string
+	ns       string
+	node     *nodeSpec
+	step     int
+	triggers []string
+	path     []any
+	input    State
+	push     bool
+
+	// From the checkpoint's pending writes.
+	cached         bool
+	wasInterrupted bool
+	prevInterrupts []InterruptValue
+	prevError      string
+
+	// Results.
+	writes      []write
+	err         error
+	interrupted bool
+
+	mu           sync.Mutex
+	resume       []any
+	interruptIdx int
+	interrupts   []InterruptValue
+	chunkIDs     map[string]bool
+}
+
+// update is the task's update as streamed: its writes to state channels.
+func (t *task) update(g *Graph) any {
+	var u map[string]any
+	for _, w := range t.writes {
+		if g.channels[w.ch] == nil {
+			continue
+		}
+		if u == nil {
+			u = map[string]any{}
+		}
+		u[w.ch] = w.v
+	}
+	if u == nil {
+		return nil
+	}
+	return u
+}
+
+// runTasks runs a step's tasks concurrently (reusing the writes of tasks
+// that finished before an interruption or failure) and returns the
+// interrupts raised. A task error fails the step.
+func (l *loop) runTasks(ctx context.Context, tasks []*task) ([]InterruptValue, error) {
+	for _, t := range tasks {
+		if !t.cached {
+			l.emitTaskStart(t)
+		}
+	}
+	run := func(t *task) {
+		if t.cached {
+			l.taskDone(t)
+			return
+		}
+		l.runTask(ctx, t)
+		l.taskDone(t)
+	}
+	if len(tasks) == 1 {
+		run(tasks[0])
+	} else {
+		var wg sync.WaitGroup
+		for _, t := range tasks {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				run(t)
+			}()
+		}
+		wg.Wait()
+	}
+	var errs []error
+	var interrupts []InterruptValue
+	for _, t := range tasks {
+		if t.err != nil {
+			errs = append(errs, t.err)
+		}
+		interrupts = append(interrupts, t.interrupts...)
+	}
+	if len(errs) > 0 {
+		return nil, errs[0]
+	}
+	return interrupts, nil
+}
+
+// taskDone persists a finished task's outcome and streams it.
+func (l *loop) taskDone(t *task) {
+	ctx := context.Background()
+	switch {
+	case t.err != nil:
+		var ie *InvalidUpdateError
+		if errors.As(t.err, &ie) {
+			_ = l.putWrites(ctx, t.id, []write{{checkpoint.ErrorChannel, t.err.Error()}})
+		} else if !errors.Is(t.err, context.Canceled) {
+			_ = l.putWrites(ctx, t.id, []write{{checkpoint.ErrorChannel, t.err.Error()}})
+		}
+	case t.interrupted:
+		if err := l.putWrites(ctx, t.id, []write{{checkpoint.InterruptChannel, t.interrupts}}); err != nil {
+			t.err = err
+		}
+	default:
+		if !t.cached {
+			if err := l.putWrites(ctx, t.id, t.writes); err != nil {
+				t.err = err
+				return
+			}
+		}
+		if t.name != START {
+			l.emit(ModeUpdates, map[string]any{t.name: t.update(l.g)})
+			l.emitWholeMessages(t)
+		}
+	}
+	l.emitTaskResult(t)
+}
+
+// emitWholeMessages streams the messages a task wrote that it did not
+// stream as chunks.
+func (l *loop) emitWholeMessages(t *task) {
+	if !l.modes[ModeMessages] {
+		return
+	}
+	for _, w := range t.writes {
+		ms, ok := w.v.([]Message)
+		if !ok {
+			continue
+		}
+		for _, m := range ms {
+			if m.Type == RemoveType {
+				continue
+			}
+			t.mu.Lock()
+			streamed := t.chunkIDs[m.ID] || t.chunkIDs[""]
+			t.mu.Unlock()
+			if !streamed {
+				l.emitMessage(t, m)
+			}
+		}
+	}
+}
+
+func (l *loop) runTask(ctx context.Context, t *task) {
+	tctx := context.WithValue(ctx, ctxKey{}, &taskCtx{l: l, t: t})
+	var out any
+	var err error
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+			}
+		}()
+		if t.node.sub != nil {
+			out, err = l.runSubgraph(tctx, t)
+		} else {
+			out, err = t.node.fn(tctx, t.input)
+		}
+	}()
+	var ie *InterruptError
+	if errors.As(err, &ie) || len(t.interrupts) > 0 {
+		if ie != nil && len(t.interrupts) == 0 {
+			t.interrupts = ie.Interrupts
+		}
+		t.interrupted = true
+		return
+	}
+	if err != nil {
+		t.err = &NodeError{Node: t.name, Err: err}
+		return
+	}
+	if err := l.outputWrites(tctx, t, out); err != nil {
+		t.err = err
+	}
+}
+
+// outputWrites turns a node's return value into writes, then adds its
+// edges and routes.
+func (l *loop) outputWrites(ctx context.Context, t *task, out any) error {
+	var update map[string]any
+	var gotos any
+	switch o := out.(type) {
+	case nil:
+	case Command:
+		update, gotos = o.Update, o.Goto
+	case *Command:
+		if o != nil {
+			update, gotos = o.Update, o.Goto
+		}
+	case map[string]any:
+		update = o
+	default:
+		m, err := convert[map[string]any](out)
+		if err != nil {
+			return &InvalidUpdateError{Msg: fmt.Sprintf("node %q: expected an update object, got %T", t.name, out)}
+		}
+		update = m
+	}
+	if err := l.updateWrites(t, update, t.name == START); err != nil {
+		return err
+	}
+	for _, to := range l.g.edges[t.name] {
+		if to != END {
+			t.writes = append(t.writes, write{branchPrefix + to, nil})
+		}
+	}
+	if brs := l.g.branches[t.name]; len(brs) > 0 {
+		fresh, err := l.freshState(t)
+		if err != nil {
+			return err
+		}
+		for _, br := range brs {
+			dest, err := br.router(ctx, fresh)
+			if err != nil {
+				return &NodeError{Node: t.name, Err: fmt.Errorf("router: %w", err)}
+			}
+			if err := l.gotoWrites(t, dest, br.pathMap); err != nil {
+				return err
+			}
+		}
+	}
+	return l.gotoWrites(t, gotos, nil)
+}
+
+// updateWrites adds a write per key of update (sorted), converted to the
+// channel's type. Unknown keys are an error unless ignoreUnknown.
+func (l *loop) updateWrites(t *task, update map[string]any, ignoreUnknown bool) error {
+	keys := make([]string, 0, len(update))
+	for k := range update {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		spec := l.g.channels[k]
+		if spec == nil {
+			if ignoreUnknown {
+				continue
+			}
+			return &InvalidUpdateError{Msg: fmt.Sprintf("node %q: invalid update for channel %q: the graph has no such key", t.name, k)}
+		}
+		v, err := spec.coerce(update[k])
+		if err != nil {
+			return &InvalidUpdateError{Msg: fmt.Sprintf("node %q: invalid update for channel %q: %v", t.name, k, err)}
+		}
+		t.writes = append(t.writes, write{k, v})
+	}
+	return nil
+}
+
+// gotoWrites adds writes that send control to dest (a node name, Send or
+// a list of them).
+func (l *loop) gotoWrites(t *task, dest any, pathMap map[string]string) error {
+	switch d := dest.(type) {
+	case nil:
+		return nil
+	case string:
+		to := d
+		if pathMap != nil {
+			m, ok := pathMap[d]
+			if !ok {
+				return &InvalidUpdateError{Msg: fmt.Sprintf("node %q: router returned %q, which is not in its path map", t.name, d)}
+			}
+			to = m
+		}
+		if to == END {
+			return nil
+		}
+		if l.g.nodes[to] == nil {
+			return &InvalidUpdateError{Msg: fmt.Sprintf("node %q: cannot go to unknown node %q", t.name, to)}
+		}
+		t.writes = append(t.writes, write{branchPrefix + to, nil})
+	case Send:
+		if l.g.nodes[d.Node] == nil {
+			return &InvalidUpdateError{Msg: fmt.Sprintf("node %q: cannot send to unknown node %q", t.name, d.Node)}
+		}
+		t.writes = append(t.writes, write{tasksChannel, d})
+	case *Send:
+		return l.gotoWrites(t, *d, pathMap)
+	case []string:
+		for _, x := range d {
+			if err := l.gotoWrites(t, x, pathMap); err != nil {
+				return err
+			}
+		}
+	case []Send:
+		for _, x := range d {
+			if err := l.gotoWrites(t, x, pathMap); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, x := range d {
+			if err := l.gotoWrites(t, x, pathMap); err != nil {
+				return err
+			}
+		}
+	default:
+		return &InvalidUpdateError{Msg: fmt.Sprintf("node %q: cannot go to %T", t.name, dest)}
+	}
+	return nil
+}
+
+// freshState is the state with the task's own writes applied.
+func (l *loop) freshState(t *task) (State, error) {
+	s := l.state()
+	byCh := map[string][]any{}
+	for _, w := range t.writes {
+		if l.g.channels[w.ch] != nil {
+			byCh[w.ch] = append(byCh[w.ch], w.v)
+		}
+	}
+	for ch, ws := range byCh {
+		cur, has := s[ch]
+		v, err := l.g.channels[ch].reduce(cur, has, ws)
+		if err != nil {
+			return nil, &InvalidUpdateError{Msg: fmt.Sprintf("At key '%s': %v", ch, err)}
+		}
+		s[ch] = v
+	}
+	return s, nil
+}
+
+// ---- events ----
+
+func now() string { return time.Now().UTC().Format(time.RFC3339Nano) }
+
+func (l *loop) emitTaskStart(t *task) {
+	if t.name == START || !l.modes[ModeTasks] && !l.modes[ModeDebug] {
+		return
+	}
+	payload := map[string]any{"id": t.id, "name": t.name, "input": t.input, "triggers": t.triggers}
+	l.emit(ModeTasks, payload)
+	l.emit(ModeDebug, map[string]any{"type": "task", "timestamp": now(), "step": t.step, "payload": payload})
+}
+
+func (l *loop) emitTaskResult(t *task) {
+	if t.name == START || !l.modes[ModeTasks] && !l.modes[ModeDebug] {
+		return
+	}
+	var errStr any
+	if t.err != nil {
+		errStr = t.err.Error()
+	}
+	result := [][]any{}
+	for _, w := range t.writes {
+		if l.g.channels[w.ch] != nil {
+			result = append(result, []any{w.ch, w.v})
+		}
+	}
+	interrupts := t.interrupts
+	if interrupts == nil {
+		interrupts = []InterruptValue{}
+	}
+	payload := map[string]any{"id": t.id, "name": t.name, "error": errStr, "result": result, "interrupts": interrupts}
+	l.emit(ModeTasks, payload)
+	l.emit(ModeDebug, map[string]any{"type": "task_result", "timestamp": now(), "step": t.step, "payload": payload})
+}
+
+// afterCheckpoint streams a new checkpoint: values when state channels
+// changed, and the checkpoint for "debug" and "checkpoints".
+func (l *loop) afterCheckpoint(updated []string) {
+	for _, ch := range updated {
+		if l.g.channels[ch] != nil {
+			l.emit(ModeValues, l.state())
+			break
+		}
+	}
+	if !l.modes[ModeDebug] && !l.modes[ModeCheckpoints] {
+		return
+	}
+	payload := l.checkpointPayload()
+	l.emit(ModeCheckpoints, payload)
+	l.emit(ModeDebug, map[string]any{"type": "checkpoint", "timestamp": l.ts, "step": l.step, "payload": payload})
+}
+
+func (l *loop) checkpointPayload() map[string]any {
+	cfg := func(id string) map[string]any {
+		return map[string]any{"configurable": map[string]any{"thread_id": l.cfg.ThreadID, "checkpoint_ns": l.ns, "checkpoint_id": id}}
+	}
+	var parent, parentRef any
+	if l.parentID != "" {
+		parent = cfg(l.parentID)
+		parentRef = l.ref(l.parentID)
+	}
+	next := []string{}
+	tasks := []any{}
+	for _, t := range l.prepare() {
+		next = append(next, t.name)
+		tasks = append(tasks, map[string]any{"id": t.id, "name": t.name, "interrupts": []InterruptValue{}, "state": nil})
+	}
+	return map[string]any{
+		"config":            cfg(l.cpID),
+		"parent_config":     parent,
+		"checkpoint":        l.ref(l.cpID),
+		"parent_checkpoint": parentRef,
+		"values":            l.state(),
+		"metadata":          l.md,
+		"next":              next,
+		"tasks":             tasks,
+	}
+}
+
+// CheckpointRef is the API's Checkpoint object.
+type CheckpointRef struct {
+	ThreadID      string         `json:"thread_id"`
+	CheckpointNS  string         `json:"checkpoint_ns"`
+	CheckpointID  string         `json:"checkpoint_id"`
+	CheckpointMap map[string]any `json:"checkpoint_map"`
+}
+
+func (l *loop) ref(id string) *CheckpointRef {
+	return &CheckpointRef{ThreadID: l.cfg.ThreadID, CheckpointNS: l.ns, CheckpointID: id}
+}
+
+// ---- subgraphs ----
+
+// runSubgraph runs a subgraph node in the namespace of its task.
+func (l *loop) runSubgraph(ctx context.Context, t *task) (any, error) {
+	sub := t.node.sub
+	cfg := l.cfg
+	cfg.CheckpointNS = t.ns
+	cfg.CheckpointID = ""
+	cfg.Command = nil
+	cfg.InterruptBefore, cfg.InterruptAfter = nil, nil
+	child, err := sub.newLoop(cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	child.emitMu = l.emitMu
+	child.emitFn = func(ev Event) error {
+		if l.emitFn == nil || !(l.cfg.Subgraphs || ev.Mode == ModeMessages) {
+			return nil
+		}
+		return l.emitFn(ev)
+	}
+	child.parents = map[string]any{l.ns: l.cpID}
+	for k, v := range l.parents {
+		child.parents[k] = v
+	}
+	var input any = t.input
+	if t.wasInterrupted {
+		child.resuming = true
+		t.mu.Lock()
+		if len(t.resume) > 0 {
+			input = &Command{Resume: t.resume[len(t.resume)-1]}
+		}
+		t.mu.Unlock()
+	} else {
+		in := State{}
+		for k, v := range t.input {
+			if sub.channels[k] != nil {
+				in[k] = v
+			}
+		}
+		input = in
+	}
+	res, err := child.run(ctx, input)
+	if err != nil {
+		return nil, err
+	}
+	if res.Status == "interrupted" {
+		return nil, &InterruptError{Interrupts: res.Interrupts}
+	}
+	out := State{}
+	for k, v := range res.Values {
+		if l.g.channels[k] != nil {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+// taskNamespace is what subgraph events are prefixed with.
+func taskNamespace(ns string) []string {
+	if ns == "" {
+		return nil
+	}
+	return strings.Split(ns, checkpointSep)
+}
