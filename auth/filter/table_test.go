@@ -4,30 +4,33 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The property tests bind documents through a VALUES list; these tests use
 // real tables as storage will: a TEXT column in SQLite, a jsonb column with
 // a GIN index in Postgres.
 
-func seed(t *testing.T, db *sql.DB, d Dialect, n int) {
+// seed creates a table of n documents with a name of its own (tests may
+// share a Postgres database) and returns the name.
+func seed(t *testing.T, db *sql.DB, d Dialect, n int) string {
 	t.Helper()
+	table := fmt.Sprintf("filter_docs_%d_%d", os.Getpid(), time.Now().UnixNano())
 	col := "metadata TEXT NOT NULL"
 	if d == Postgres {
 		col = "metadata jsonb NOT NULL"
 	}
-	for _, q := range []string{"DROP TABLE IF EXISTS filter_docs", "CREATE TABLE filter_docs (id integer PRIMARY KEY, " + col + ")"} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := db.Exec("CREATE TABLE " + table + " (id integer PRIMARY KEY, " + col + ")"); err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(func() { db.Exec("DROP TABLE IF EXISTS " + table) })
 	if d == Postgres {
-		if _, err := db.Exec("CREATE INDEX filter_docs_gin ON filter_docs USING gin (metadata jsonb_path_ops)"); err != nil {
+		if _, err := db.Exec("CREATE INDEX " + table + "_gin ON " + table + " USING gin (metadata jsonb_path_ops)"); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { db.Exec("DROP TABLE IF EXISTS filter_docs") })
 	}
 	tx, err := db.Begin()
 	if err != nil {
@@ -40,20 +43,21 @@ func seed(t *testing.T, db *sql.DB, d Dialect, n int) {
 	for i := range n {
 		doc := map[string]any{"owner": fmt.Sprintf("user%d", i%10), "n": float64(i), "tags": []any{fmt.Sprintf("t%d", i%3), "all"}, "o": map[string]any{"i": float64(i % 2)}}
 		b, _ := json.Marshal(doc)
-		if _, err := tx.Exec("INSERT INTO filter_docs (id, metadata) VALUES ("+ph+")", i, string(b)); err != nil {
+		if _, err := tx.Exec("INSERT INTO "+table+" (id, metadata) VALUES ("+ph+")", i, string(b)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
+	return table
 }
 
-func count(t testing.TB, db *sql.DB, d Dialect, f Filter) int {
+func count(t testing.TB, db *sql.DB, d Dialect, table string, f Filter) int {
 	t.Helper()
 	a := NewArgs(d, 1)
 	var n int
-	q := "SELECT count(*) FROM filter_docs AS t WHERE " + f.SQL(a, "t.metadata")
+	q := "SELECT count(*) FROM " + table + " AS t WHERE " + f.SQL(a, "t.metadata")
 	if err := db.QueryRow(q, a.Values()...).Scan(&n); err != nil {
 		t.Fatalf("%v\n%s", err, q)
 	}
@@ -74,13 +78,13 @@ func TestTables(t *testing.T) {
 		{`{"n": "7"}`, 0},
 	}
 	for _, e := range engines(t) {
-		seed(t, e.db, e.d, 200)
+		table := seed(t, e.db, e.d, 200)
 		for _, c := range cases {
 			f, err := Parse(decode(t, c.filter))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := count(t, e.db, e.d, f); got != c.want {
+			if got := count(t, e.db, e.d, table, f); got != c.want {
 				t.Errorf("%s: %s counted %d, want %d", e.name, c.filter, got, c.want)
 			}
 		}
@@ -95,13 +99,13 @@ func TestPostgresUsesGIN(t *testing.T) {
 		t.Skip("SKIPPED: set AGENTGATE_TEST_POSTGRES_URL to run this test")
 	}
 	db := es[1].db
-	seed(t, db, Postgres, 2000)
+	table := seed(t, db, Postgres, 2000)
 	conn, err := db.Conn(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(t.Context(), "ANALYZE filter_docs"); err != nil {
+	if _, err := conn.ExecContext(t.Context(), "ANALYZE "+table); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := conn.ExecContext(t.Context(), "SET enable_seqscan = off"); err != nil {
@@ -111,7 +115,7 @@ func TestPostgresUsesGIN(t *testing.T) {
 	for _, s := range []string{`{"owner": "user3"}`, `{"tags": {"$contains": ["t1"]}}`, `{"o": {"$eq": {"i": 1}}}`} {
 		f, _ := Parse(decode(t, s))
 		a := NewArgs(Postgres, 1)
-		rows, err := conn.QueryContext(t.Context(), "EXPLAIN SELECT id FROM filter_docs AS t WHERE "+f.SQL(a, "t.metadata"), a.Values()...)
+		rows, err := conn.QueryContext(t.Context(), "EXPLAIN SELECT id FROM "+table+" AS t WHERE "+f.SQL(a, "t.metadata"), a.Values()...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,7 +126,7 @@ func TestPostgresUsesGIN(t *testing.T) {
 			plan.WriteString(line + "\n")
 		}
 		rows.Close()
-		if !strings.Contains(plan.String(), "filter_docs_gin") {
+		if !strings.Contains(plan.String(), table+"_gin") {
 			t.Errorf("%s does not use the GIN index:\n%s", s, plan.String())
 		}
 	}
@@ -156,13 +160,13 @@ func BenchmarkSQLiteScan(b *testing.B) {
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
-	if _, err := db.Exec("CREATE TABLE filter_docs (id integer PRIMARY KEY, metadata TEXT NOT NULL)"); err != nil {
+	if _, err := db.Exec("CREATE TABLE bench_docs (id integer PRIMARY KEY, metadata TEXT NOT NULL)"); err != nil {
 		b.Fatal(err)
 	}
 	tx, _ := db.Begin()
 	for i := range 10000 {
 		doc, _ := json.Marshal(map[string]any{"owner": fmt.Sprintf("user%d", i%10), "tags": []any{fmt.Sprintf("t%d", i%3)}})
-		if _, err := tx.Exec("INSERT INTO filter_docs VALUES (?, ?)", i, string(doc)); err != nil {
+		if _, err := tx.Exec("INSERT INTO bench_docs VALUES (?, ?)", i, string(doc)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -171,7 +175,7 @@ func BenchmarkSQLiteScan(b *testing.B) {
 		f, _ := Parse(decode(b, s))
 		b.Run(s, func(b *testing.B) {
 			for b.Loop() {
-				if n := count(b, db, SQLite, f); n == 0 {
+				if n := count(b, db, SQLite, "bench_docs", f); n == 0 {
 					b.Fatal("no rows")
 				}
 			}
