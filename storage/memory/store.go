@@ -1,0 +1,147 @@
+// Package memory is an in-process storage backend for tests and
+// `agentgate dev --memory`. Everything lives in maps behind one RWMutex;
+// values are normalized through JSON on the way in and deep-copied on the
+// way out, so callers never alias stored data and see exactly what a JSON
+// column would give back.
+package memory
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/agentgate/agentgate/graph/checkpoint"
+	"github.com/agentgate/agentgate/storage"
+	"github.com/agentgate/agentgate/storage/internal/query"
+)
+
+// Store is the in-memory backend. The zero value is not usable; call New.
+type Store struct {
+	mu         sync.RWMutex
+	closed     bool
+	last       time.Time
+	assistants map[string]*assistantRec
+	threads    map[string]*storage.Thread
+	items      map[string]*itemRec
+	cps        cpThreads
+}
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{
+		assistants: map[string]*assistantRec{},
+		threads:    map[string]*storage.Thread{},
+		items:      map[string]*itemRec{},
+		cps:        cpThreads{},
+	}
+}
+
+var _ storage.Store = (*Store)(nil)
+
+// Assistants implements storage.Store.
+func (s *Store) Assistants() storage.Assistants { return assistants{s} }
+
+// Threads implements storage.Store.
+func (s *Store) Threads() storage.Threads { return threads{s} }
+
+// Items implements storage.Store.
+func (s *Store) Items() storage.Items { return items{s} }
+
+// Checkpointer implements storage.Store.
+func (s *Store) Checkpointer(ctx context.Context, sc storage.Scope, threadID string) (checkpoint.Saver, error) {
+	if err := begin(ctx, sc); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.open(); err != nil {
+		return nil, err
+	}
+	t := s.threads[threadID]
+	if t == nil || !sc.Match(t.Metadata) {
+		return nil, query.ThreadNotFound(threadID)
+	}
+	return &saver{st: s, thread: threadID, scope: sc}, nil
+}
+
+// Ping implements storage.Store.
+func (s *Store) Ping(ctx context.Context) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.open()
+}
+
+// Close implements storage.Store. Later calls fail.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	return nil
+}
+
+var errClosed = errors.New("memory store: closed")
+
+func (s *Store) open() error {
+	if s.closed {
+		return errClosed
+	}
+	return nil
+}
+
+// now returns the current UTC time, strictly later than the previous call
+// (callers hold the write lock), without a monotonic reading.
+func (s *Store) now() time.Time {
+	t := time.Now().UTC().Round(0)
+	if !t.After(s.last) {
+		t = s.last.Add(time.Nanosecond)
+	}
+	s.last = t
+	return t
+}
+
+// begin checks the context and the scope, as every method does first.
+func begin(ctx context.Context, sc storage.Scope) error {
+	if err := sc.Check(); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// lock takes the write lock after the common checks.
+func (s *Store) lock(ctx context.Context, sc storage.Scope) error {
+	if err := begin(ctx, sc); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if err := s.open(); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// rlock takes the read lock after the common checks.
+func (s *Store) rlock(ctx context.Context, sc storage.Scope) error {
+	if err := begin(ctx, sc); err != nil {
+		return err
+	}
+	s.mu.RLock()
+	if err := s.open(); err != nil {
+		s.mu.RUnlock()
+		return err
+	}
+	return nil
+}
+
+// page applies offset and limit (0: none) to n results.
+func page(n, limit, offset int) (lo, hi int) {
+	if offset >= n {
+		return n, n
+	}
+	hi = n
+	if limit > 0 && offset+limit < n {
+		hi = offset + limit
+	}
+	return offset, hi
+}
