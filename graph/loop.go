@@ -267,6 +267,8 @@ func (l *loop) put(ctx context.Context) error {
 			parent = l.parentID
 		}
 	}
+	// Finished work is saved even when the run is being cancelled.
+	ctx = context.WithoutCancel(ctx)
 	if _, err := l.saver.Put(ctx, l.config(parent), cp, l.md, cp.ChannelVersions); err != nil {
 		return fmt.Errorf("graph: save checkpoint: %w", err)
 	}
@@ -337,7 +339,7 @@ func (l *loop) persistWrites(ctx context.Context, taskID string, ws []write) err
 		}
 		out[i] = checkpoint.Write{Channel: w.ch, Value: b}
 	}
-	if err := l.saver.PutWrites(ctx, l.config(l.cpID), out, taskID); err != nil {
+	if err := l.saver.PutWrites(context.WithoutCancel(ctx), l.config(l.cpID), out, taskID); err != nil {
 		return fmt.Errorf("graph: save writes: %w", err)
 	}
 	return nil
