@@ -145,6 +145,15 @@ func writeJSON(w http.ResponseWriter, v any) error {
 
 var jsonContentType = []string{"application/json"}
 
+// writeRaw writes pre-encoded JSON.
+func writeRaw(w http.ResponseWriter, b []byte) error {
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	_, _ = w.Write(b)
+	return nil
+}
+
 func noContent(w http.ResponseWriter) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -206,6 +206,12 @@ func TestIsolationStatuses(t *testing.T) {
 		t.Fatalf("copy owner %+v", cp.Metadata)
 	}
 
+	// Thread state.
+	ts.ok(404, "GET", "/threads/"+tid+"/state", nil, bob...)
+	ts.ok(404, "GET", "/threads/"+tid+"/history", nil, bob...)
+	ts.ok(404, "POST", "/threads/"+tid+"/history", map[string]any{}, bob...)
+	ts.ok(404, "POST", "/threads/"+tid+"/state", map[string]any{"values": map[string]any{"note": "x"}}, bob...)
+
 	// Assistants, including the graphs' system assistants (no owner).
 	ts.ok(404, "GET", "/assistants/"+aid, nil, bob...)
 	ts.ok(404, "GET", "/assistants/agent", nil, bob...)
@@ -285,5 +291,32 @@ func TestRoutesAuthorizeTheirTableEvent(t *testing.T) {
 		if r.status >= 500 {
 			t.Errorf("%s %s: status %d %s", rt.Method, rt.Pattern, r.status, r.body)
 		}
+	}
+}
+
+// readOnlyOthers lets everyone read every thread but only the owner update.
+type readOnlyOthers struct{ ownerAuth }
+
+func (a readOnlyOthers) Authorize(ctx context.Context, v auth.Value) (storage.Scope, error) {
+	switch v.(type) {
+	case *auth.ThreadsRead:
+		return storage.Authorized(), nil
+	}
+	return a.ownerAuth.Authorize(ctx, v)
+}
+
+func TestStateUpdateNeedsUpdatePermission(t *testing.T) {
+	a := readOnlyOthers{}
+	ts := newTestServer(t, Options{Authenticator: a, Authorizer: a})
+	var th storage.Thread
+	ts.ok(200, "POST", "/threads", map[string]any{"metadata": map[string]any{"graph_id": "agent"}}, "X-User", "alice").json(t, &th)
+	p := "/threads/" + th.ThreadID
+	ts.ok(200, "POST", p+"/state", map[string]any{"values": map[string]any{"note": "mine"}}, "X-User", "alice")
+	ts.ok(200, "GET", p+"/state", nil, "X-User", "bob")
+	ts.ok(403, "POST", p+"/state", map[string]any{"values": map[string]any{"note": "bob's"}}, "X-User", "bob")
+	var st stateResp
+	ts.ok(200, "GET", p+"/state", nil, "X-User", "alice").json(t, &st)
+	if st.Values["note"] != "mine" {
+		t.Fatalf("state changed by bob: %+v", st.Values)
 	}
 }

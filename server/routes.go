@@ -86,6 +86,14 @@ func (s *Server) routeTable() []Route {
 		{Method: "DELETE", Pattern: "/threads/{thread_id}", Resource: T, Action: "delete", Protected: true, Handler: s.deleteThread, Summary: "Delete a thread"},
 		{Method: "POST", Pattern: "/threads/{thread_id}/copy", Resource: T, Action: "read", Protected: true, Handler: s.copyThread, Summary: "Copy a thread (threads:read, then threads:create)", Response: "Thread"},
 
+		// Thread state.
+		{Method: "GET", Pattern: "/threads/{thread_id}/state", Resource: T, Action: "read", Protected: true, Handler: s.getState, Summary: "Get a thread's state", Response: "ThreadState", Query: []string{"subgraphs"}},
+		{Method: "GET", Pattern: "/threads/{thread_id}/state/{checkpoint_id}", Resource: T, Action: "read", Protected: true, Handler: s.getStateAt, Summary: "Get a thread's state at a checkpoint", Response: "ThreadState", Query: []string{"subgraphs"}},
+		{Method: "POST", Pattern: "/threads/{thread_id}/state/checkpoint", Resource: T, Action: "read", Protected: true, Handler: s.postStateCheckpoint, Summary: "Get a thread's state at a checkpoint config", Body: "ThreadStateCheckpointRequest", Response: "ThreadState"},
+		{Method: "POST", Pattern: "/threads/{thread_id}/state", Resource: T, Action: "update", Protected: true, Handler: s.updateState, Summary: "Update a thread's state", Body: "ThreadStateUpdate", Response: "ThreadStateUpdateResponse"},
+		{Method: "GET", Pattern: "/threads/{thread_id}/history", Resource: T, Action: "read", Protected: true, Handler: s.getHistory, Summary: "Get a thread's history", Response: "ThreadStateList", Query: []string{"limit", "before"}},
+		{Method: "POST", Pattern: "/threads/{thread_id}/history", Resource: T, Action: "read", Protected: true, Handler: s.postHistory, Summary: "Search a thread's history", Body: "ThreadHistoryRequest", Response: "ThreadStateList"},
+
 		// Store.
 		{Method: "PUT", Pattern: "/store/items", Resource: S, Action: "put", Protected: true, Handler: s.putItem, Summary: "Put an item", Body: "StorePutRequest"},
 		{Method: "GET", Pattern: "/store/items", Resource: S, Action: "get", Protected: true, Handler: s.getItem, Summary: "Get an item (null when missing)", Response: "Item", Query: []string{"namespace", "key", "refresh_ttl"}},
