@@ -1,0 +1,116 @@
+// Test harness: builds the agentgate binary once per process, starts it on a
+// kernel-chosen port, waits for /ok and stops it with SIGTERM (checking that
+// it shuts down cleanly).
+import { spawn, execFileSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, rmSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Client } from "@langchain/langgraph-sdk";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = resolve(here, "..");
+export const configPath = join(here, "langgraph.json");
+
+// The graphs e2e/langgraph.json declares, and the ones that need a graph
+// agentgate may not have built in yet.
+export const config = JSON.parse(readFileSync(configPath, "utf8"));
+
+let binary;
+
+/** Builds ./cmd/agentgate once (or uses $AGENTGATE_BIN) and returns its path. */
+export function agentgateBinary() {
+  if (binary) return binary;
+  if (process.env.AGENTGATE_BIN) {
+    binary = resolve(process.env.AGENTGATE_BIN);
+    return binary;
+  }
+  const dir = mkdtempSync(join(tmpdir(), "agentgate-e2e-bin-"));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  binary = join(dir, "agentgate");
+  execFileSync("go", ["build", "-o", binary, "./cmd/agentgate"], { cwd: repoRoot, stdio: "inherit" });
+  return binary;
+}
+
+/**
+ * Starts `agentgate dev --port 0` with the e2e config.
+ * backend: "memory" (--memory) or "sqlite" (a fresh temp project dir).
+ * Returns { url, client, stderr(), dataDir, stop() }.
+ */
+export async function startServer(backend, { configJSON } = {}) {
+  const bin = agentgateBinary();
+  const work = mkdtempSync(join(tmpdir(), `agentgate-e2e-${backend}-`));
+  const cfg = join(work, "langgraph.json");
+  if (configJSON !== undefined) writeFileSync(cfg, JSON.stringify(configJSON));
+  else copyFileSync(configPath, cfg);
+  const args = ["dev", "--port", "0", "--config", cfg];
+  if (backend === "memory") args.splice(1, 0, "--memory");
+  const child = spawn(bin, args, { cwd: work, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
+  const exited = new Promise((res) => child.on("exit", (code, signal) => res({ code, signal })));
+
+  const url = await new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`no listening line within 20s; stderr:\n${stderr}`)), 20000);
+    child.stdout.setEncoding("utf8").on("data", (d) => {
+      stdout += d;
+      const m = stdout.match(/^agentgate listening on (http:\/\/\S+)\n/);
+      if (m) {
+        clearTimeout(timer);
+        res(m[1]);
+      }
+    });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      rej(new Error(`agentgate exited (code ${code}, signal ${signal}) before listening; stderr:\n${stderr}`));
+    });
+  });
+
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    try {
+      const r = await fetch(`${url}/ok`);
+      if (r.status === 200) break;
+    } catch {
+      /* not ready */
+    }
+    if (Date.now() > deadline) throw new Error(`GET /ok never answered 200; stderr:\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+
+  const client = new Client({ apiUrl: url, apiKey: null, callerOptions: { maxRetries: 0 } });
+  let stopped;
+  return {
+    url,
+    client,
+    dataDir: work,
+    stderr: () => stderr,
+    stdout: () => stdout,
+    /** SIGTERM, wait, and return the exit status. Cleans the temp dir. */
+    async stop() {
+      if (!stopped) {
+        child.kill("SIGTERM");
+        const kill = setTimeout(() => child.kill("SIGKILL"), 15000);
+        stopped = await exited;
+        clearTimeout(kill);
+        rmSync(work, { recursive: true, force: true });
+      }
+      return stopped;
+    },
+  };
+}
+
+/** Returns the HTTP status of an SDK error (or fails when there is none). */
+export async function statusOf(promise) {
+  try {
+    await promise;
+  } catch (err) {
+    if (typeof err?.status === "number") return err.status;
+    throw err;
+  }
+  throw new Error("the call succeeded; an HTTP error was expected");
+}
+
+/** Is dir a file that exists? (re-exported for tests) */
+export { existsSync };
