@@ -1,0 +1,146 @@
+// Package authz enforces an *auth.Auth: it authenticates requests and runs
+// the one handler that decides each event, turning its result into the
+// storage.Scope that the storage call must use. The server reaches
+// authorization only through an Enforcer.
+package authz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+
+	"github.com/agentgate/agentgate/auth"
+	"github.com/agentgate/agentgate/auth/filter"
+	"github.com/agentgate/agentgate/storage"
+)
+
+// Identity is the authenticated caller of a request.
+type Identity struct {
+	User        *auth.User
+	Permissions []string
+}
+
+type identityKey struct{}
+
+// WithIdentity returns ctx carrying id.
+func WithIdentity(ctx context.Context, id *Identity) context.Context {
+	return context.WithValue(ctx, identityKey{}, id)
+}
+
+// IdentityFrom returns the caller stored by WithIdentity.
+func IdentityFrom(ctx context.Context) (*Identity, bool) {
+	id, ok := ctx.Value(identityKey{}).(*Identity)
+	return id, ok && id != nil
+}
+
+// Options tune an Enforcer.
+type Options struct {
+	// StudioAuth admits requests with `x-auth-scheme: langsmith` as the
+	// Studio user without calling Authenticate. Only `agentgate dev` sets it
+	// by default.
+	StudioAuth bool
+	Logger     *slog.Logger
+}
+
+// Enforcer applies one *auth.Auth.
+type Enforcer struct {
+	auth *auth.Auth
+	opts Options
+	log  *slog.Logger
+}
+
+// New validates a and returns its Enforcer; an invalid Auth is an error so
+// that the server never starts open.
+func New(a *auth.Auth, opts Options) (*Enforcer, error) {
+	if a == nil {
+		return nil, errors.New("authz: nil *auth.Auth")
+	}
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Enforcer{auth: a, opts: opts, log: log}, nil
+}
+
+// Authenticate turns r into an Identity. Errors are *auth.HTTPError for the
+// client, or internal errors (a 500 whose cause is logged).
+func (e *Enforcer) Authenticate(ctx context.Context, r *http.Request, pathParams map[string]string) (id *Identity, err error) {
+	if e.opts.StudioAuth && r.Header.Get("X-Auth-Scheme") == "langsmith" {
+		u := auth.StudioUser()
+		return &Identity{User: u, Permissions: []string{}}, nil
+	}
+	defer recoverInto(&err, "authenticate")
+	req := &auth.Request{Method: r.Method, Path: r.URL.Path, Headers: r.Header,
+		Query: r.URL.Query(), PathParams: pathParams, HTTP: r}
+	u, err := e.auth.AuthenticateFunc()(ctx, req)
+	if err != nil {
+		var he *auth.HTTPError
+		if errors.As(err, &he) {
+			return nil, he
+		}
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	if u == nil {
+		return nil, errors.New("authenticate returned no user and no error")
+	}
+	user := *u
+	if err := user.Normalize(); err != nil {
+		return nil, err
+	}
+	return &Identity{User: &user, Permissions: user.Permissions}, nil
+}
+
+// Authorize runs the handler that decides v's event for the caller in ctx
+// and returns the scope for the storage call. v may be changed by the
+// handler; callers read it back. Deny gives a 403 *auth.HTTPError.
+func (e *Enforcer) Authorize(ctx context.Context, v auth.Value) (storage.Scope, error) {
+	id, ok := IdentityFrom(ctx)
+	if !ok {
+		// Authentication did not run for a protected route: fail closed.
+		return storage.Scope{}, errors.New("authz: no authenticated caller in context")
+	}
+	resource, action := v.Event()
+	h, pattern := e.auth.Handler(resource, action)
+	if h == nil {
+		return storage.Authorized(), nil
+	}
+	c := &auth.Context{User: id.User, Permissions: id.Permissions, Resource: resource, Action: action}
+	res, err := e.call(ctx, h, c, v, pattern)
+	if err != nil {
+		return storage.Scope{}, err
+	}
+	if res.Denied() {
+		return storage.Scope{}, auth.Forbidden("Forbidden")
+	}
+	f, err := filter.Parse(res.FilterMap())
+	if err != nil {
+		return storage.Scope{}, fmt.Errorf("auth handler %q returned an invalid filter: %w", pattern, err)
+	}
+	return storage.Authorized(f), nil
+}
+
+func (e *Enforcer) call(ctx context.Context, h auth.Handler, c *auth.Context, v auth.Value, pattern string) (res auth.Result, err error) {
+	defer recoverInto(&err, "auth handler "+pattern)
+	res, err = h(ctx, c, v)
+	if err != nil {
+		var he *auth.HTTPError
+		if errors.As(err, &he) {
+			return res, he
+		}
+		return res, fmt.Errorf("auth handler %q: %w", pattern, err)
+	}
+	return res, nil
+}
+
+// recoverInto turns a panic in user code into an internal error.
+func recoverInto(err *error, where string) {
+	if p := recover(); p != nil {
+		*err = fmt.Errorf("%s panicked: %v\n%s", where, p, debug.Stack())
+	}
+}
