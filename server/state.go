@@ -333,3 +333,81 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, b historyBody) 
 	}
 	return writeJSON(w, hist)
 }
+
+// superstep is one entry of ThreadCreate.supersteps.
+type superstep struct {
+	Updates []struct {
+		Values  json.RawMessage `json:"values"`
+		Command *struct {
+			Update json.RawMessage `json:"update"`
+			Goto   any             `json:"goto"`
+			Resume any             `json:"resume"`
+		} `json:"command"`
+		AsNode string `json:"as_node"`
+	} `json:"updates"`
+}
+
+// checkSupersteps validates supersteps before the thread is created and
+// returns the graph they run on.
+func (s *Server) checkSupersteps(md map[string]any, steps []superstep) (Graph, error) {
+	gid, _ := md["graph_id"].(string)
+	g := s.graphs[gid]
+	if g == nil {
+		return nil, invalid("Invalid value for 'supersteps': metadata.graph_id must name a registered graph")
+	}
+	for _, st := range steps {
+		for _, u := range st.Updates {
+			if u.AsNode == "" {
+				return nil, invalid("Invalid value for 'supersteps': every update needs as_node")
+			}
+			if u.Command != nil && (u.Command.Goto != nil || u.Command.Resume != nil) {
+				return nil, invalid("Invalid value for 'supersteps': only command.update is supported")
+			}
+			raw := u.Values
+			if u.Command != nil && len(u.Command.Update) > 0 {
+				raw = u.Command.Update
+			}
+			if _, err := stateUpdates(raw); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return g, nil
+}
+
+// applySupersteps applies the updates of a new thread (threads:update)
+// in order and returns the refreshed thread.
+func (s *Server) applySupersteps(r *http.Request, g Graph, id string, steps []superstep) (storage.Thread, error) {
+	upd, err := s.authorize(r, &auth.ThreadsUpdate{ThreadID: id, Metadata: map[string]any{}})
+	if err != nil {
+		return storage.Thread{}, err
+	}
+	cfg, err := s.stateConfig(r.Context(), upd, id)
+	if err != nil {
+		return storage.Thread{}, err
+	}
+	for _, st := range steps {
+		for _, u := range st.Updates {
+			raw := u.Values
+			if u.Command != nil && len(u.Command.Update) > 0 {
+				raw = u.Command.Update
+			}
+			vals, err := stateUpdates(raw)
+			if err != nil {
+				return storage.Thread{}, err
+			}
+			for _, v := range vals {
+				out, err := g.UpdateState(r.Context(), cfg, v, u.AsNode)
+				if err != nil {
+					return storage.Thread{}, graphErr(err)
+				}
+				cfg.CheckpointID = out.CheckpointID
+			}
+		}
+	}
+	if err := s.refreshThread(r.Context(), upd, g, id); err != nil {
+		return storage.Thread{}, err
+	}
+	t, err := s.store.Threads().Get(r.Context(), upd, id)
+	return t, threadErr(err, id)
+}

@@ -184,3 +184,31 @@ func allowAllScope(t *testing.T) storage.Scope {
 	}
 	return sc
 }
+
+func TestThreadCreateWithSupersteps(t *testing.T) {
+	ts := newTestServer(t, Options{})
+	var th storage.Thread
+	ts.ok(200, "POST", "/threads", map[string]any{
+		"metadata": map[string]any{"graph_id": "other"},
+		"supersteps": []any{
+			map[string]any{"updates": []any{map[string]any{"values": map[string]any{"steps": []string{"a"}}, "as_node": "a"}}},
+			map[string]any{"updates": []any{map[string]any{"command": map[string]any{"update": map[string]any{"steps": []string{"b"}}}, "as_node": "b"}}},
+		},
+	}).json(t, &th)
+	if vals, _ := th.Values.(map[string]any); len(vals["steps"].([]any)) != 2 || th.Status != "idle" {
+		t.Fatalf("thread %+v", th)
+	}
+	var hist []stateResp
+	ts.ok(200, "GET", "/threads/"+th.ThreadID+"/history", nil).json(t, &hist)
+	if len(hist) != 2 {
+		t.Fatalf("history %d", len(hist))
+	}
+	ts.ok(422, "POST", "/threads", map[string]any{"supersteps": []any{map[string]any{"updates": []any{map[string]any{"as_node": "a"}}}}})
+	ts.ok(422, "POST", "/threads", map[string]any{"metadata": map[string]any{"graph_id": "other"},
+		"supersteps": []any{map[string]any{"updates": []any{map[string]any{"values": map[string]any{}}}}}})
+	var n int
+	ts.ok(200, "POST", "/threads/count", nil).json(t, &n)
+	if n != 1 {
+		t.Fatalf("a rejected request left a thread behind: %d", n)
+	}
+}

@@ -38,6 +38,8 @@ type threadCreateBody struct {
 	IfExists string         `json:"if_exists"`
 	TTL      *ttlBody       `json:"ttl"`
 	GraphID  string         `json:"graph_id"`
+	// Supersteps are state updates applied to the new thread.
+	Supersteps []superstep `json:"supersteps"`
 }
 
 func threadErr(err error, id string) error {
@@ -76,6 +78,12 @@ func (s *Server) createThread(w http.ResponseWriter, r *http.Request) error {
 	if b.GraphID != "" {
 		md["graph_id"] = b.GraphID
 	}
+	var g Graph
+	if len(b.Supersteps) > 0 {
+		if g, err = s.checkSupersteps(md, b.Supersteps); err != nil {
+			return err
+		}
+	}
 	v := &auth.ThreadsCreate{ThreadID: b.ThreadID, Metadata: md, IfExists: b.IfExists}
 	if ttl != nil {
 		v.TTL = map[string]any{"strategy": ttl.Strategy, "ttl": ttl.Minutes}
@@ -89,6 +97,11 @@ func (s *Server) createThread(w http.ResponseWriter, r *http.Request) error {
 	})
 	if err != nil {
 		return err
+	}
+	if g != nil {
+		if t, err = s.applySupersteps(r, g, t.ThreadID, b.Supersteps); err != nil {
+			return err
+		}
 	}
 	return writeJSON(w, t)
 }
