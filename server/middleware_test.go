@@ -1,6 +1,7 @@
 package server
 
 import (
+	"log/slog"
 	"strings"
 	"testing"
 )
@@ -76,5 +77,21 @@ func TestRequestID(t *testing.T) {
 func TestNewRejectsBadOptions(t *testing.T) {
 	if _, err := New(t.Context(), Options{}); err == nil {
 		t.Fatal("no store accepted")
+	}
+}
+
+func TestAccessLogAtDebug(t *testing.T) {
+	logs := &syncBuffer{}
+	ts := newTestServer(t, Options{Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	ts.ok(404, "GET", "/threads/00000000-0000-0000-0000-000000000001", nil, "X-Request-Id", "rid-1")
+	l := logs.String()
+	if !strings.Contains(l, "msg=request") || !strings.Contains(l, "status=404") || !strings.Contains(l, "request_id=rid-1") {
+		t.Fatalf("access log: %s", l)
+	}
+	// At info level nothing is logged for a normal request.
+	quiet := newTestServer(t, Options{})
+	quiet.ok(200, "GET", "/ok", nil)
+	if quiet.logs.String() != "" {
+		t.Fatalf("info-level log: %s", quiet.logs)
 	}
 }
