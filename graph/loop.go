@@ -376,7 +376,11 @@ func (l *loop) prepare() []*task {
 		if node == nil {
 			continue
 		}
-		tasks = append(tasks, &task{name: s.Node, node: node, step: step, triggers: []string{pushPath}, path: []any{pushPath, i}, input: maps.Clone(s.Arg), push: true})
+		arg, err := l.sendArg(s.Arg, false)
+		if err != nil {
+			arg = maps.Clone(s.Arg)
+		}
+		tasks = append(tasks, &task{name: s.Node, node: node, step: step, triggers: []string{pushPath}, path: []any{pushPath, i}, input: arg, push: true})
 	}
 	for _, t := range tasks {
 		t.id = l.taskID(t)

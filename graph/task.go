@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -292,7 +293,11 @@ func (l *loop) gotoWrites(t *task, dest any, pathMap map[string]string) error {
 		if l.g.nodes[d.Node] == nil {
 			return &InvalidUpdateError{Msg: fmt.Sprintf("node %q: cannot send to unknown node %q", t.name, d.Node)}
 		}
-		t.writes = append(t.writes, write{tasksChannel, d})
+		arg, err := l.sendArg(d.Arg, true)
+		if err != nil {
+			return &InvalidUpdateError{Msg: fmt.Sprintf("node %q: send to %q: %v", t.name, d.Node, err)}
+		}
+		t.writes = append(t.writes, write{tasksChannel, Send{Node: d.Node, Arg: arg}})
 	case *Send:
 		return l.gotoWrites(t, *d, pathMap)
 	case []string:
@@ -317,6 +322,36 @@ func (l *loop) gotoWrites(t *task, dest any, pathMap map[string]string) error {
 		return &InvalidUpdateError{Msg: fmt.Sprintf("node %q: cannot go to %T", t.name, dest)}
 	}
 	return nil
+}
+
+// sendArg gives a Send's argument the types it has after a checkpoint
+// round trip: state keys are converted to their channel's type, other
+// values (when normalise) to their JSON-decoded form.
+func (l *loop) sendArg(arg State, normalise bool) (State, error) {
+	out := make(State, len(arg))
+	for k, v := range arg {
+		if spec := l.g.channels[k]; spec != nil {
+			c, err := spec.coerce(v)
+			if err != nil {
+				return nil, fmt.Errorf("key %q: %w", k, err)
+			}
+			out[k] = c
+			continue
+		}
+		if normalise {
+			b, err := json.Marshal(v)
+			if err != nil {
+				return nil, fmt.Errorf("key %q: %w", k, err)
+			}
+			var c any
+			if err := json.Unmarshal(b, &c); err != nil {
+				return nil, fmt.Errorf("key %q: %w", k, err)
+			}
+			v = c
+		}
+		out[k] = v
+	}
+	return out, nil
 }
 
 // freshState is the state with the task's own writes applied.
