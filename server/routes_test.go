@@ -130,3 +130,23 @@ func (r *recorder) take() []string {
 	r.events = nil
 	return ev
 }
+
+// TestDocsListEveryRoute keeps docs/api.md's route list in step with the
+// table.
+func TestDocsListEveryRoute(t *testing.T) {
+	b, err := os.ReadFile("../docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := newTestServer(t, Options{})
+	for _, rt := range ts.srv.Routes() {
+		ev := "— (public)"
+		if rt.Resource != "" {
+			ev = rt.Resource + ":" + rt.Action
+		}
+		row := "| " + rt.Method + " | `" + rt.Pattern + "` | " + ev + " |"
+		if !strings.Contains(string(b), row) {
+			t.Errorf("docs/api.md lacks %q", row)
+		}
+	}
+}
