@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"net/http"
 
 	"github.com/google/uuid"
 )
@@ -72,4 +73,14 @@ func newRequestIDPrefix() string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:]) + "-"
+}
+
+// PathParams returns the path parameters of a request routed by the
+// server's mux (for Authenticators that pass them to user code).
+func PathParams(r *http.Request) map[string]string {
+	out := map[string]string{}
+	for _, m := range pathParam.FindAllStringSubmatch(r.Pattern, -1) {
+		out[m[1]] = r.PathValue(m[1])
+	}
+	return out
 }

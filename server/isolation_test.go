@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sort"
 	"strings"
@@ -21,6 +22,9 @@ type userKey struct{}
 type ownerAuth struct{}
 
 func (ownerAuth) Authenticate(r *http.Request) (context.Context, error) {
+	if id, ok := PathParams(r)["thread_id"]; ok && id == "" {
+		return nil, errors.New("thread_id path parameter not visible to the authenticator")
+	}
 	u := r.Header.Get("X-User")
 	if u == "" {
 		return nil, auth.Unauthorized("Missing X-User")

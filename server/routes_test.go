@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -150,3 +151,20 @@ func TestDocsListEveryRoute(t *testing.T) {
 		}
 	}
 }
+
+func TestPathParams(t *testing.T) {
+	var got map[string]string
+	a := authFunc(func(r *http.Request) (context.Context, error) {
+		got = PathParams(r)
+		return r.Context(), nil
+	})
+	ts := newTestServer(t, Options{Authenticator: a})
+	ts.do("GET", "/threads/00000000-0000-0000-0000-000000000001/state/cp1", nil)
+	if got["thread_id"] != "00000000-0000-0000-0000-000000000001" || got["checkpoint_id"] != "cp1" || len(got) != 2 {
+		t.Fatalf("path params %v", got)
+	}
+}
+
+type authFunc func(r *http.Request) (context.Context, error)
+
+func (f authFunc) Authenticate(r *http.Request) (context.Context, error) { return f(r) }

@@ -119,7 +119,7 @@ func (s *Server) getThread(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return threadErr(err, id)
 	}
-	if t.TTL != nil && !strings.Contains(r.URL.RawQuery, "ttl") {
+	if t.TTL != nil && !includes(r.URL.Query()["include"], "ttl") {
 		t.TTL = nil
 	}
 	return writeJSON(w, t)
@@ -274,6 +274,19 @@ func (s *Server) countThreads(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, n)
+}
+
+// includes reports whether a repeatable, comma-separated parameter lists
+// name.
+func includes(params []string, name string) bool {
+	for _, p := range params {
+		for _, f := range strings.Split(p, ",") {
+			if strings.TrimSpace(f) == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // copyThread needs threads:read on the source and threads:create for the

@@ -57,6 +57,18 @@ func TestThreadLifecycle(t *testing.T) {
 	}
 	ts.ok(409, "POST", "/threads/00000000-0000-0000-0000-000000000009/copy", nil)
 
+	// TTL shows only with include=ttl.
+	var withTTL storage.Thread
+	ts.ok(200, "POST", "/threads", map[string]any{"ttl": map[string]any{"ttl": 60}}).json(t, &withTTL)
+	var g1, g2 map[string]any
+	ts.ok(200, "GET", "/threads/"+withTTL.ThreadID, nil).json(t, &g1)
+	ts.ok(200, "GET", "/threads/"+withTTL.ThreadID+"?include=values,ttl", nil).json(t, &g2)
+	if g1["ttl"] != nil || g2["ttl"] == nil {
+		t.Fatalf("ttl without/with include: %v / %v", g1["ttl"], g2["ttl"])
+	}
+	ts.ok(422, "POST", "/threads", map[string]any{"ttl": map[string]any{"ttl": 0}})
+	ts.ok(422, "POST", "/threads", map[string]any{"ttl": map[string]any{"ttl": 5, "strategy": "archive"}})
+
 	// Delete.
 	ts.ok(204, "DELETE", path, nil)
 	ts.ok(404, "GET", path, nil)
