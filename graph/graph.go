@@ -24,6 +24,8 @@ type Graph struct {
 	startNode       *nodeSpec
 	interruptBefore []string
 	interruptAfter  []string
+	configSchema    map[string]any
+	contextSchema   map[string]any
 }
 
 // Name returns the graph's name.

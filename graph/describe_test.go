@@ -1,0 +1,57 @@
+package graph_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/agentgate/agentgate/graph"
+)
+
+func TestDraw(t *testing.T) {
+	b := graph.New().AddChannel("messages", graph.Messages()).
+		AddNode("agent", noop).AddNode("tools", noop).
+		AddEdge(graph.START, "agent").
+		AddConditionalEdges("agent", func(context.Context, graph.State) (any, error) { return graph.END, nil },
+			map[string]string{"continue": "tools", graph.END: graph.END}).
+		AddEdge("tools", "agent")
+	g := mustCompile(t, b)
+	d := jsonOf(t, g.Draw()).(map[string]any)
+	var ids []string
+	for _, n := range d["nodes"].([]any) {
+		ids = append(ids, n.(map[string]any)["id"].(string))
+	}
+	if diff := cmp.Diff([]string{"__start__", "agent", "tools", "__end__"}, ids); diff != "" {
+		t.Errorf("nodes (-want +got):\n%s", diff)
+	}
+	want := []any{
+		map[string]any{"source": "__start__", "target": "agent"},
+		map[string]any{"source": "agent", "target": "__end__", "conditional": true},
+		map[string]any{"source": "agent", "target": "tools", "conditional": true, "data": "continue"},
+		map[string]any{"source": "tools", "target": "agent"},
+	}
+	if diff := cmp.Diff(want, d["edges"]); diff != "" {
+		t.Errorf("edges (-want +got):\n%s", diff)
+	}
+}
+
+func TestSchemas(t *testing.T) {
+	b := graph.New().AddChannel("messages", graph.Messages()).AddChannel("count", graph.LastValue[int]()).
+		AddNode("agent", noop).AddEdge(graph.START, "agent")
+	g := mustCompile(t, b, graph.WithName("chat"), graph.WithContextSchema(map[string]any{"type": "object", "properties": map[string]any{"model": map[string]any{"type": "string"}}}))
+	s := jsonOf(t, g.Schemas()).(map[string]any)
+	props := s["state_schema"].(map[string]any)["properties"].(map[string]any)
+	if props["messages"].(map[string]any)["type"] != "array" || props["count"].(map[string]any)["type"] != "integer" {
+		t.Errorf("state properties = %v", props)
+	}
+	if s["input_schema"].(map[string]any)["title"] != "chatInput" {
+		t.Errorf("input schema = %v", s["input_schema"])
+	}
+	if s["context_schema"].(map[string]any)["properties"].(map[string]any)["model"] == nil {
+		t.Errorf("context schema = %v", s["context_schema"])
+	}
+	if s["config_schema"].(map[string]any)["type"] != "object" {
+		t.Errorf("config schema = %v", s["config_schema"])
+	}
+}
