@@ -1,0 +1,151 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Redis is a Broker on Redis streams, shared by every replica: a stream is
+// one Redis stream key, its entries' ids are the event ids, and Finish
+// appends an end marker and lets the key expire after the retention time.
+type Redis struct {
+	rdb       *redis.Client
+	prefix    string
+	retention time.Duration
+	maxEvents int64
+	block     time.Duration
+}
+
+// RedisOptions configure a Redis broker.
+type RedisOptions struct {
+	Prefix    string        // key prefix, default "agentgate:stream:"
+	Retention time.Duration // default 2 min
+	MaxEvents int64         // approximate cap per stream, default 100,000
+}
+
+// NewRedis returns a broker on rdb; the caller keeps ownership of rdb.
+func NewRedis(rdb *redis.Client, opts RedisOptions) *Redis {
+	if opts.Prefix == "" {
+		opts.Prefix = "agentgate:stream:"
+	}
+	if opts.Retention <= 0 {
+		opts.Retention = 2 * time.Minute
+	}
+	if opts.MaxEvents <= 0 {
+		opts.MaxEvents = 100_000
+	}
+	return &Redis{rdb: rdb, prefix: opts.Prefix, retention: opts.Retention,
+		maxEvents: opts.MaxEvents, block: time.Second}
+}
+
+const (
+	fieldName = "n"
+	fieldData = "d"
+	fieldEnd  = "end"
+)
+
+// Publish implements Broker.
+func (b *Redis) Publish(ctx context.Context, stream, name string, data []byte) (Event, error) {
+	key := b.prefix + stream
+	id, err := b.rdb.XAdd(ctx, &redis.XAddArgs{Stream: key, MaxLen: b.maxEvents, Approx: true,
+		Values: []any{fieldName, name, fieldData, data}}).Result()
+	if err != nil {
+		return Event{}, err
+	}
+	return Event{ID: id, Name: name, Data: data}, nil
+}
+
+// Finish implements Broker.
+func (b *Redis) Finish(ctx context.Context, stream string) error {
+	key := b.prefix + stream
+	pipe := b.rdb.TxPipeline()
+	pipe.XAdd(ctx, &redis.XAddArgs{Stream: key, Values: []any{fieldEnd, "1"}})
+	pipe.Expire(ctx, key, b.retention)
+	_, err := pipe.Exec(ctx)
+	return err
+}
+
+// Subscribe implements Broker.
+func (b *Redis) Subscribe(ctx context.Context, stream, after string) (Subscription, error) {
+	key := b.prefix + stream
+	cursor := after
+	switch after {
+	case Start, "-":
+		cursor = "0-0"
+	case "":
+		last, err := b.rdb.XRevRangeN(ctx, key, "+", "-", 1).Result()
+		if err != nil {
+			return nil, err
+		}
+		cursor = "0-0"
+		if len(last) == 1 {
+			cursor = last[0].ID
+			if _, end := last[0].Values[fieldEnd]; end {
+				return &redisSub{done: true}, nil
+			}
+		}
+	default:
+		id, err := parseID(after)
+		if err != nil {
+			return nil, err
+		}
+		cursor = id.String()
+	}
+	return &redisSub{b: b, key: key, cursor: cursor}, nil
+}
+
+// Close implements Broker; the client belongs to the caller.
+func (b *Redis) Close() error { return nil }
+
+type redisSub struct {
+	b       *Redis
+	key     string
+	cursor  string
+	pending []redis.XMessage
+	done    bool
+}
+
+// Next implements Subscription.
+func (s *redisSub) Next(ctx context.Context) (Event, bool, error) {
+	for {
+		if s.done {
+			return Event{}, false, nil
+		}
+		if len(s.pending) > 0 {
+			msg := s.pending[0]
+			s.pending = s.pending[1:]
+			s.cursor = msg.ID
+			if _, end := msg.Values[fieldEnd]; end {
+				s.done = true
+				return Event{}, false, nil
+			}
+			name, _ := msg.Values[fieldName].(string)
+			data, _ := msg.Values[fieldData].(string)
+			return Event{ID: msg.ID, Name: name, Data: []byte(data)}, true, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return Event{}, false, err
+		}
+		// Block in short slices so that a cancelled ctx is noticed.
+		res, err := s.b.rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{s.key, s.cursor},
+			Count: 256, Block: s.b.block}).Result()
+		switch {
+		case errors.Is(err, redis.Nil):
+			continue
+		case err != nil:
+			if ctx.Err() != nil {
+				return Event{}, false, ctx.Err()
+			}
+			return Event{}, false, err
+		}
+		for _, st := range res {
+			s.pending = append(s.pending, st.Messages...)
+		}
+	}
+}
+
+// Close implements Subscription.
+func (s *redisSub) Close() error { return nil }
