@@ -247,3 +247,52 @@ func TestNewInputDiscardsPendingInterrupt(t *testing.T) {
 		t.Errorf("log (-want +got):\n%s", diff)
 	}
 }
+
+func TestInterruptStreamsInValuesModeWithPreview(t *testing.T) {
+	b := graph.New().AddChannel("log", graph.Reduce(appendStrings)).
+		AddNode("p", logNode("p")).
+		AddNode("ask", func(ctx context.Context, s graph.State) (any, error) {
+			_, err := graph.Interrupt(ctx, "?")
+			return nil, err
+		}).
+		AddEdge(graph.START, "p").AddEdge(graph.START, "ask")
+	g := mustCompile(t, b)
+	cfg := graph.RunConfig{ThreadID: "t", Checkpointer: checkpoint.NewMemory(), StreamModes: []graph.StreamMode{graph.ModeValues}}
+	evs, res := collect(t, g, graph.State{"log": []any{"in"}}, cfg)
+	if res.Status != "interrupted" {
+		t.Fatalf("status %s", res.Status)
+	}
+	var got []any
+	for _, e := range evs {
+		got = append(got, jsonOf(t, e.Data))
+	}
+	if len(got) != 3 {
+		t.Fatalf("events = %v", got)
+	}
+	if diff := cmp.Diff(map[string]any{"log": []any{"in"}}, got[0]); diff != "" {
+		t.Errorf("first values (-want +got):\n%s", diff)
+	}
+	if ints, ok := got[1].(map[string]any)["__interrupt__"].([]any); !ok || len(ints) != 1 {
+		t.Errorf("interrupt event = %v", got[1])
+	}
+	if diff := cmp.Diff(map[string]any{"log": []any{"in", "p"}}, got[2]); diff != "" {
+		t.Errorf("preview values (-want +got):\n%s", diff)
+	}
+	// p's write is pending, not applied: the saved state is still the input.
+	st, err := g.GetState(context.Background(), graph.RunConfig{ThreadID: "t", Checkpointer: cfg.Checkpointer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"in"}, st.Values["log"]); diff != "" {
+		t.Errorf("saved log (-want +got):\n%s", diff)
+	}
+	var pResult any
+	for _, task := range st.Tasks {
+		if task.Name == "p" {
+			pResult = jsonOf(t, task.Result)
+		}
+	}
+	if diff := cmp.Diff(map[string]any{"log": []any{"p"}}, pResult); diff != "" {
+		t.Errorf("p's task result (-want +got):\n%s", diff)
+	}
+}

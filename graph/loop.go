@@ -594,7 +594,11 @@ func (l *loop) run(ctx context.Context, input any) (res Result, err error) {
 			return l.result("error"), err
 		}
 		if len(interrupts) > 0 || l.anyInterrupted(tasks) {
-			l.emit(ModeUpdates, map[string]any{interruptKey: interrupts})
+			// One last "values" event with the finished tasks' writes
+			// applied (they stay pending in the checkpoint).
+			if preview, ok := l.previewValues(tasks); ok {
+				l.emit(ModeValues, preview)
+			}
 			r := l.result("interrupted")
 			r.Interrupts = interrupts
 			return r, nil
@@ -617,6 +621,35 @@ func (l *loop) run(ctx context.Context, input any) (res Result, err error) {
 			return l.result("interrupted"), nil
 		}
 	}
+}
+
+// previewValues is the state with the writes of the tasks that finished
+// applied, and whether any state channel changed.
+func (l *loop) previewValues(tasks []*task) (State, bool) {
+	byCh := map[string][]any{}
+	for _, t := range tasks {
+		if t.interrupted || t.err != nil {
+			continue
+		}
+		for _, w := range t.writes {
+			if l.g.channels[w.ch] != nil {
+				byCh[w.ch] = append(byCh[w.ch], w.v)
+			}
+		}
+	}
+	if len(byCh) == 0 {
+		return nil, false
+	}
+	s := l.state()
+	for ch, ws := range byCh {
+		cur, has := s[ch]
+		v, err := l.g.channels[ch].reduce(cur, has, ws)
+		if err != nil {
+			return nil, false
+		}
+		s[ch] = v
+	}
+	return s, true
 }
 
 func (l *loop) anyInterrupted(tasks []*task) bool {

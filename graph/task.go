@@ -121,6 +121,18 @@ func (l *loop) taskDone(t *task) {
 		if err := l.putWrites(ctx, t.id, []write{{checkpoint.InterruptChannel, t.interrupts}}); err != nil {
 			t.err = err
 		}
+		// As LangGraph: interrupts go to "updates", or to "values" when
+		// only that is streamed.
+		its := t.interrupts
+		if its == nil {
+			its = []InterruptValue{}
+		}
+		ev := map[string]any{interruptKey: its}
+		if l.modes[ModeUpdates] {
+			l.emit(ModeUpdates, ev)
+		} else {
+			l.emit(ModeValues, ev)
+		}
 	default:
 		if !t.cached {
 			if err := l.putWrites(ctx, t.id, t.writes); err != nil {
@@ -133,7 +145,9 @@ func (l *loop) taskDone(t *task) {
 			l.emitWholeMessages(t)
 		}
 	}
-	l.emitTaskResult(t)
+	if !t.cached {
+		l.emitTaskResult(t)
+	}
 }
 
 // emitWholeMessages streams the messages a task wrote that it did not
