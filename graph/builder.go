@@ -235,6 +235,12 @@ func (b *Builder) Compile(opts ...CompileOption) (*Graph, error) {
 		return nil, fmt.Errorf("graph: invalid: %w", errors.Join(errs...))
 	}
 	g.startNode = &nodeSpec{name: START, fn: func(_ context.Context, s State) (any, error) { return s, nil }}
+	g.pull = make([]pullSpec, 0, len(g.nodeOrder)+1)
+	g.pull = append(g.pull, pullSpec{node: g.startNode, trigger: START, triggers: []string{START}, path: []any{pullPath, START}})
+	for _, name := range g.nodeOrder {
+		trig := branchPrefix + name
+		g.pull = append(g.pull, pullSpec{node: g.nodes[name], trigger: trig, triggers: []string{trig}, path: []any{pullPath, name}})
+	}
 	return g, nil
 }
 

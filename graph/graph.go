@@ -26,6 +26,16 @@ type Graph struct {
 	interruptAfter  []string
 	configSchema    map[string]any
 	contextSchema   map[string]any
+	// pull lists START and the nodes with their trigger channel and task
+	// path, shared read-only by every task.
+	pull []pullSpec
+}
+
+type pullSpec struct {
+	node     *nodeSpec
+	trigger  string
+	triggers []string
+	path     []any
 }
 
 // Name returns the graph's name.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -219,6 +220,11 @@ func (l *loop) newCheckpoint(ctx context.Context, source string, writes any, upd
 	l.cpID = checkpoint.NewID()
 	l.ts = checkpoint.Now()
 	l.cpUpdated = updated
+	l.pending = nil
+	if !l.recordsCheckpoints() {
+		l.md = nil
+		return nil
+	}
 	md := checkpoint.Metadata{}
 	for k, v := range l.cfg.Configurable {
 		if strings.HasPrefix(k, "__") || k == "checkpoint_id" || k == "checkpoint_ns" || k == "checkpoint_map" {
@@ -241,6 +247,12 @@ func (l *loop) newCheckpoint(ctx context.Context, source string, writes any, upd
 	l.md = md
 	l.pending = nil
 	return l.save(ctx)
+}
+
+// recordsCheckpoints reports whether checkpoint metadata is saved or
+// streamed; when not, the loop skips building it.
+func (l *loop) recordsCheckpoints() bool {
+	return l.saver != nil || l.modes[ModeDebug] || l.modes[ModeCheckpoints]
 }
 
 // save persists the current checkpoint (deferred with durability "exit").
@@ -351,17 +363,16 @@ func (l *loop) persistWrites(ctx context.Context, taskID string, ws []write) err
 func (l *loop) prepare() []*task {
 	step := l.step + 1
 	var tasks []*task
-	for _, name := range append([]string{START}, l.g.nodeOrder...) {
-		trig := branchPrefix + name
-		node := l.g.nodes[name]
-		if name == START {
-			trig, node = START, l.g.startNode
+	for i := range l.g.pull {
+		p := &l.g.pull[i]
+		if p.node == l.g.startNode {
 			if _, ok := l.vals[START]; !ok {
 				continue
 			}
 		}
-		if l.versions[trig] > l.seen[name][trig] {
-			t := &task{name: name, node: node, step: step, triggers: []string{trig}, path: []any{pullPath, name}}
+		name := p.node.name
+		if l.versions[p.trigger] > l.seen[name][p.trigger] {
+			t := &task{name: name, node: p.node, step: step, triggers: p.triggers, path: p.path}
 			if name == START {
 				t.input, _ = l.vals[START].(map[string]any)
 			} else {
@@ -413,9 +424,27 @@ func (l *loop) prepare() []*task {
 	return tasks
 }
 
+// taskID is deterministic, so that a resumed step finds the pending writes
+// of its tasks.
 func (l *loop) taskID(t *task) string {
-	key := fmt.Sprintf("%s\x00%s\x00%d\x00%s\x00%v", l.cpID, l.ns, t.step, t.name, t.path)
-	return uuid.NewSHA1(uuid.NameSpaceOID, []byte(key)).String()
+	key := make([]byte, 0, 128)
+	key = append(key, l.cpID...)
+	key = append(key, 0)
+	key = append(key, l.ns...)
+	key = append(key, 0)
+	key = strconv.AppendInt(key, int64(t.step), 10)
+	key = append(key, 0)
+	key = append(key, t.name...)
+	for _, p := range t.path {
+		key = append(key, 0)
+		switch p := p.(type) {
+		case string:
+			key = append(key, p...)
+		case int:
+			key = strconv.AppendInt(key, int64(p), 10)
+		}
+	}
+	return uuid.NewSHA1(uuid.NameSpaceOID, key).String()
 }
 
 // state returns a copy of the state channels' values.
@@ -608,7 +637,11 @@ func (l *loop) run(ctx context.Context, input any) (res Result, err error) {
 			return l.result("error"), err
 		}
 		l.step++
-		if err := l.newCheckpoint(ctx, "loop", l.stepWrites(tasks), updated); err != nil {
+		var writes map[string]any
+		if l.recordsCheckpoints() {
+			writes = l.stepWrites(tasks)
+		}
+		if err := l.newCheckpoint(ctx, "loop", writes, updated); err != nil {
 			return Result{}, err
 		}
 		l.afterCheckpoint(updated)
