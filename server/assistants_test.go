@@ -121,3 +121,49 @@ func TestAssistantLifecycle(t *testing.T) {
 	ts.ok(200, "GET", "/threads/"+keep.ThreadID, nil)
 	ts.ok(404, "GET", "/assistants/00000000-0000-0000-0000-000000000009", nil)
 }
+
+func TestAssistantGraphAndSchemas(t *testing.T) {
+	ts := newTestServer(t, Options{})
+	var d struct {
+		Nodes []struct {
+			ID   string `json:"id"`
+			Type string `json:"type"`
+		} `json:"nodes"`
+		Edges []struct {
+			Source string `json:"source"`
+			Target string `json:"target"`
+		} `json:"edges"`
+	}
+	ts.ok(200, "GET", "/assistants/agent/graph", nil).json(t, &d)
+	if len(d.Nodes) != 3 || d.Nodes[0].ID != "__start__" || d.Nodes[1].ID != "agent" || d.Nodes[2].ID != "__end__" || len(d.Edges) != 2 {
+		t.Fatalf("graph %+v", d)
+	}
+	ts.ok(200, "GET", "/assistants/agent/graph?xray=true", nil)
+	ts.ok(200, "GET", "/assistants/agent/graph?xray=2", nil)
+	ts.ok(422, "GET", "/assistants/agent/graph?xray=deep", nil)
+
+	var sc map[string]any
+	ts.ok(200, "GET", "/assistants/fe096781-5601-53d2-b2f6-0d3403f7e9ca/schemas", nil).json(t, &sc)
+	if sc["graph_id"] != "agent" {
+		t.Fatalf("schemas %v", sc)
+	}
+	for _, k := range []string{"input_schema", "output_schema", "state_schema", "config_schema", "context_schema"} {
+		if _, ok := sc[k].(map[string]any); !ok {
+			t.Fatalf("schemas lack %s: %v", k, sc)
+		}
+	}
+	props := sc["state_schema"].(map[string]any)["properties"].(map[string]any)
+	if props["messages"] == nil || props["note"] == nil {
+		t.Fatalf("state schema %v", props)
+	}
+
+	var subs map[string]any
+	ts.ok(200, "GET", "/assistants/agent/subgraphs?recurse=true", nil).json(t, &subs)
+	if len(subs) != 0 {
+		t.Fatalf("subgraphs %v", subs)
+	}
+	ts.ok(200, "GET", "/assistants/agent/subgraphs/child", nil)
+	ts.ok(422, "GET", "/assistants/agent/subgraphs?recurse=maybe", nil)
+	ts.ok(404, "GET", "/assistants/00000000-0000-0000-0000-000000000009/graph", nil)
+	ts.ok(404, "GET", "/assistants/00000000-0000-0000-0000-000000000009/schemas", nil)
+}

@@ -73,6 +73,10 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/assistants/{assistant_id}", Resource: A, Action: "read", Protected: true, Handler: s.getAssistant, Summary: "Get an assistant", Response: "Assistant"},
 		{Method: "PATCH", Pattern: "/assistants/{assistant_id}", Resource: A, Action: "update", Protected: true, Handler: s.patchAssistant, Summary: "Update an assistant (new version)", Body: "AssistantPatch", Response: "Assistant"},
 		{Method: "DELETE", Pattern: "/assistants/{assistant_id}", Resource: A, Action: "delete", Protected: true, Handler: s.deleteAssistant, Summary: "Delete an assistant", Query: []string{"delete_threads"}},
+		{Method: "GET", Pattern: "/assistants/{assistant_id}/graph", Resource: A, Action: "read", Protected: true, Handler: s.assistantGraph, Summary: "Get an assistant's graph", Response: "GraphJSON", Query: []string{"xray"}},
+		{Method: "GET", Pattern: "/assistants/{assistant_id}/schemas", Resource: A, Action: "read", Protected: true, Handler: s.assistantSchemas, Summary: "Get an assistant's schemas", Response: "GraphSchema"},
+		{Method: "GET", Pattern: "/assistants/{assistant_id}/subgraphs", Resource: A, Action: "read", Protected: true, Handler: s.assistantSubgraphs, Summary: "Get an assistant's subgraphs", Response: "Subgraphs", Query: []string{"recurse"}},
+		{Method: "GET", Pattern: "/assistants/{assistant_id}/subgraphs/{namespace}", Resource: A, Action: "read", Protected: true, Handler: s.assistantSubgraphs, Summary: "Get one subgraph namespace", Response: "Subgraphs", Query: []string{"recurse"}},
 		{Method: "POST", Pattern: "/assistants/{assistant_id}/versions", Resource: A, Action: "read", Protected: true, Handler: s.assistantVersions, Summary: "List an assistant's versions", Body: "AssistantVersionsRequest", Response: "AssistantVersionList"},
 		{Method: "POST", Pattern: "/assistants/{assistant_id}/latest", Resource: A, Action: "update", Protected: true, Handler: s.setLatestAssistant, Summary: "Make a version the latest", Body: "AssistantLatestRequest", Response: "Assistant"},
 
