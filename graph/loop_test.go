@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -385,3 +386,30 @@ func sortedNames(ss []graph.TaskSnapshot) []string {
 }
 
 var _ = fmt.Sprint
+
+func TestCommandFromJSON(t *testing.T) {
+	b := graph.New().AddChannel("log", graph.Reduce(appendStrings)).
+		AddNode("a", logNode("a")).
+		AddNode("echo", func(ctx context.Context, s graph.State) (any, error) {
+			return graph.State{"log": []string{"echo:" + fmt.Sprint(s["word"])}}, nil
+		}).
+		AddEdge(graph.START, "a")
+	g := mustCompile(t, b)
+	cfg := graph.RunConfig{ThreadID: "t", Checkpointer: checkpoint.NewMemory()}
+	ctx := context.Background()
+	if _, err := g.Invoke(ctx, graph.State{}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	var cmd graph.Command
+	if err := json.Unmarshal([]byte(`{"update":{"log":["u"]},"goto":[{"node":"echo","input":{"word":"hi"}},"a"]}`), &cmd); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Command = &cmd
+	out, err := g.Invoke(ctx, nil, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a", "u", "a", "echo:hi"}, out["log"]); diff != "" {
+		t.Errorf("log (-want +got):\n%s", diff)
+	}
+}

@@ -326,6 +326,17 @@ func (l *loop) gotoWrites(t *task, dest any, pathMap map[string]string) error {
 				return err
 			}
 		}
+	case map[string]any:
+		// A Send in its JSON form: {"node": ..., "input"|"arg": {...}}.
+		node, _ := d["node"].(string)
+		arg, ok := d["input"].(map[string]any)
+		if !ok {
+			arg, _ = d["arg"].(map[string]any)
+		}
+		if node == "" {
+			return &InvalidUpdateError{Msg: fmt.Sprintf("node %q: cannot go to %v", t.name, d)}
+		}
+		return l.gotoWrites(t, Send{Node: node, Arg: arg}, nil)
 	case []any:
 		for _, x := range d {
 			if err := l.gotoWrites(t, x, pathMap); err != nil {
@@ -454,7 +465,11 @@ func (l *loop) checkpointPayload() map[string]any {
 	tasks := []any{}
 	for _, t := range l.prepare() {
 		next = append(next, t.name)
-		tasks = append(tasks, map[string]any{"id": t.id, "name": t.name, "interrupts": []InterruptValue{}, "state": nil})
+		var state any
+		if t.node != nil && t.node.sub != nil {
+			state = map[string]any{"configurable": map[string]any{"thread_id": l.cfg.ThreadID, "checkpoint_ns": t.ns}}
+		}
+		tasks = append(tasks, map[string]any{"id": t.id, "name": t.name, "interrupts": []InterruptValue{}, "state": state})
 	}
 	return map[string]any{
 		"config":            cfg(l.cpID),
@@ -498,6 +513,9 @@ func (l *loop) runSubgraph(ctx context.Context, t *task) (any, error) {
 	child.emitFn = func(ev Event) error {
 		if l.emitFn == nil || !(l.cfg.Subgraphs || ev.Mode == ModeMessages) {
 			return nil
+		}
+		if !l.cfg.Subgraphs {
+			ev.Namespace = nil
 		}
 		return l.emitFn(ev)
 	}
