@@ -55,3 +55,17 @@ func TestSchemas(t *testing.T) {
 		t.Errorf("config schema = %v", s["config_schema"])
 	}
 }
+
+func TestSubgraphsListed(t *testing.T) {
+	inner := mustCompile(t, graph.New().AddChannel("x", graph.LastValue[int]()).AddNode("i", noop).AddEdge(graph.START, "i"))
+	outer := mustCompile(t, graph.New().AddChannel("x", graph.LastValue[int]()).AddSubgraph("child", inner).AddNode("plain", noop).
+		AddEdge(graph.START, "child").AddEdge("child", "plain"))
+	subs := outer.Subgraphs()
+	if len(subs) != 1 || subs["child"] != inner {
+		t.Errorf("subgraphs = %v", subs)
+	}
+	d := jsonOf(t, outer.Draw()).(map[string]any)
+	if d["nodes"].([]any)[1].(map[string]any)["data"].(map[string]any)["id"].([]any)[2] != "CompiledStateGraph" {
+		t.Errorf("subgraph node drawn as %v", d["nodes"].([]any)[1])
+	}
+}

@@ -128,3 +128,15 @@ func (l *loop) load(ctx context.Context) error {
 	}
 	return l.restore(tup)
 }
+
+// Subgraphs returns the compiled graphs run by subgraph nodes, by node
+// name.
+func (g *Graph) Subgraphs() map[string]*Graph {
+	out := map[string]*Graph{}
+	for name, n := range g.nodes {
+		if n.sub != nil {
+			out[name] = n.sub
+		}
+	}
+	return out
+}
