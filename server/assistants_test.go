@@ -29,97 +29,99 @@ func TestSystemAssistants(t *testing.T) {
 }
 
 func TestAssistantLifecycle(t *testing.T) {
-	ts := newTestServer(t, Options{})
-	var a storage.Assistant
-	ts.ok(200, "POST", "/assistants", map[string]any{
-		"graph_id": "agent", "name": "bot", "config": map[string]any{"configurable": map[string]any{"model": "x"}},
-		"metadata": map[string]any{"team": "a"}, "description": "d",
-	}).json(t, &a)
-	if a.Name != "bot" || a.GraphID != "agent" || a.Version != 1 || a.Metadata["team"] != "a" ||
-		a.Description == nil || *a.Description != "d" {
-		t.Fatalf("created %+v", a)
-	}
-	path := "/assistants/" + a.AssistantID
+	eachStore(t, func(t *testing.T, st storage.Store) {
+		ts := newTestServer(t, Options{Store: st})
+		var a storage.Assistant
+		ts.ok(200, "POST", "/assistants", map[string]any{
+			"graph_id": "agent", "name": "bot", "config": map[string]any{"configurable": map[string]any{"model": "x"}},
+			"metadata": map[string]any{"team": "a"}, "description": "d",
+		}).json(t, &a)
+		if a.Name != "bot" || a.GraphID != "agent" || a.Version != 1 || a.Metadata["team"] != "a" ||
+			a.Description == nil || *a.Description != "d" {
+			t.Fatalf("created %+v", a)
+		}
+		path := "/assistants/" + a.AssistantID
 
-	// Conflict and if_exists.
-	ts.ok(409, "POST", "/assistants", map[string]any{"graph_id": "agent", "assistant_id": a.AssistantID})
-	var same storage.Assistant
-	ts.ok(200, "POST", "/assistants", map[string]any{"graph_id": "agent", "assistant_id": a.AssistantID, "if_exists": "do_nothing"}).json(t, &same)
-	if same.Name != "bot" {
-		t.Fatalf("do_nothing returned %+v", same)
-	}
-	var def storage.Assistant
-	ts.ok(200, "POST", "/assistants", map[string]any{"graph_id": "other"}).json(t, &def)
-	if def.Name != "Untitled" {
-		t.Fatalf("default name %q", def.Name)
-	}
+		// Conflict and if_exists.
+		ts.ok(409, "POST", "/assistants", map[string]any{"graph_id": "agent", "assistant_id": a.AssistantID})
+		var same storage.Assistant
+		ts.ok(200, "POST", "/assistants", map[string]any{"graph_id": "agent", "assistant_id": a.AssistantID, "if_exists": "do_nothing"}).json(t, &same)
+		if same.Name != "bot" {
+			t.Fatalf("do_nothing returned %+v", same)
+		}
+		var def storage.Assistant
+		ts.ok(200, "POST", "/assistants", map[string]any{"graph_id": "other"}).json(t, &def)
+		if def.Name != "Untitled" {
+			t.Fatalf("default name %q", def.Name)
+		}
 
-	// Patch makes version 2 and merges metadata.
-	var p storage.Assistant
-	ts.ok(200, "PATCH", path, map[string]any{"name": "bot2", "metadata": map[string]any{"env": "prod"}}).json(t, &p)
-	if p.Version != 2 || p.Name != "bot2" || p.Metadata["team"] != "a" || p.Metadata["env"] != "prod" {
-		t.Fatalf("patched %+v", p)
-	}
-	ts.ok(422, "PATCH", path, map[string]any{"graph_id": "nope"})
+		// Patch makes version 2 and merges metadata.
+		var p storage.Assistant
+		ts.ok(200, "PATCH", path, map[string]any{"name": "bot2", "metadata": map[string]any{"env": "prod"}}).json(t, &p)
+		if p.Version != 2 || p.Name != "bot2" || p.Metadata["team"] != "a" || p.Metadata["env"] != "prod" {
+			t.Fatalf("patched %+v", p)
+		}
+		ts.ok(422, "PATCH", path, map[string]any{"graph_id": "nope"})
 
-	// Versions, newest first.
-	var vs []storage.AssistantVersion
-	ts.ok(200, "POST", path+"/versions", map[string]any{}).json(t, &vs)
-	if len(vs) != 2 || vs[0].Version != 2 || vs[1].Version != 1 {
-		t.Fatalf("versions %+v", vs)
-	}
-	ts.ok(200, "POST", path+"/versions", map[string]any{"limit": 1}).json(t, &vs)
-	if len(vs) != 1 || vs[0].Version != 2 {
-		t.Fatalf("versions limit 1: %+v", vs)
-	}
+		// Versions, newest first.
+		var vs []storage.AssistantVersion
+		ts.ok(200, "POST", path+"/versions", map[string]any{}).json(t, &vs)
+		if len(vs) != 2 || vs[0].Version != 2 || vs[1].Version != 1 {
+			t.Fatalf("versions %+v", vs)
+		}
+		ts.ok(200, "POST", path+"/versions", map[string]any{"limit": 1}).json(t, &vs)
+		if len(vs) != 1 || vs[0].Version != 2 {
+			t.Fatalf("versions limit 1: %+v", vs)
+		}
 
-	// Latest.
-	var l storage.Assistant
-	ts.ok(200, "POST", path+"/latest", map[string]any{"version": 1}).json(t, &l)
-	if l.Version != 1 || l.Name != "bot" {
-		t.Fatalf("latest %+v", l)
-	}
-	ts.ok(422, "POST", path+"/latest", map[string]any{})
-	ts.ok(404, "POST", path+"/latest", map[string]any{"version": 9})
+		// Latest.
+		var l storage.Assistant
+		ts.ok(200, "POST", path+"/latest", map[string]any{"version": 1}).json(t, &l)
+		if l.Version != 1 || l.Name != "bot" {
+			t.Fatalf("latest %+v", l)
+		}
+		ts.ok(422, "POST", path+"/latest", map[string]any{})
+		ts.ok(404, "POST", path+"/latest", map[string]any{"version": 9})
 
-	// Search with pagination headers and select.
-	r := ts.ok(200, "POST", "/assistants/search", map[string]any{"limit": 2})
-	var page []storage.Assistant
-	r.json(t, &page)
-	if len(page) != 2 || r.header.Get("X-Pagination-Next") != "2" || r.header.Get("X-Pagination-Total") != "3" {
-		t.Fatalf("page 1: %d rows, headers %v", len(page), r.header)
-	}
-	r = ts.ok(200, "POST", "/assistants/search", map[string]any{"limit": 2, "offset": 2})
-	r.json(t, &page)
-	if len(page) != 2 || r.header.Get("X-Pagination-Next") != "" || r.header.Get("X-Pagination-Total") != "4" {
-		t.Fatalf("page 2: %d rows, headers %v", len(page), r.header)
-	}
-	var sel []map[string]any
-	ts.ok(200, "POST", "/assistants/search", map[string]any{"graph_id": "agent", "metadata": map[string]any{"team": "a"},
-		"select": []string{"assistant_id", "name"}}).json(t, &sel)
-	if len(sel) != 1 || len(sel[0]) != 2 || sel[0]["name"] != "bot" {
-		t.Fatalf("select %v", sel)
-	}
-	var byName []storage.Assistant
-	ts.ok(200, "POST", "/assistants/search", map[string]any{"sort_by": "name", "sort_order": "asc"}).json(t, &byName)
-	if len(byName) != 4 || byName[0].Name != "agent" || byName[3].Name != "Untitled" {
-		t.Fatalf("sorted %+v", byName)
-	}
-	var n int
-	ts.ok(200, "POST", "/assistants/count", map[string]any{"graph_id": "agent"}).json(t, &n)
-	if n != 2 {
-		t.Fatalf("count %d", n)
-	}
+		// Search with pagination headers and select.
+		r := ts.ok(200, "POST", "/assistants/search", map[string]any{"limit": 2})
+		var page []storage.Assistant
+		r.json(t, &page)
+		if len(page) != 2 || r.header.Get("X-Pagination-Next") != "2" || r.header.Get("X-Pagination-Total") != "3" {
+			t.Fatalf("page 1: %d rows, headers %v", len(page), r.header)
+		}
+		r = ts.ok(200, "POST", "/assistants/search", map[string]any{"limit": 2, "offset": 2})
+		r.json(t, &page)
+		if len(page) != 2 || r.header.Get("X-Pagination-Next") != "" || r.header.Get("X-Pagination-Total") != "4" {
+			t.Fatalf("page 2: %d rows, headers %v", len(page), r.header)
+		}
+		var sel []map[string]any
+		ts.ok(200, "POST", "/assistants/search", map[string]any{"graph_id": "agent", "metadata": map[string]any{"team": "a"},
+			"select": []string{"assistant_id", "name"}}).json(t, &sel)
+		if len(sel) != 1 || len(sel[0]) != 2 || sel[0]["name"] != "bot" {
+			t.Fatalf("select %v", sel)
+		}
+		var byName []storage.Assistant
+		ts.ok(200, "POST", "/assistants/search", map[string]any{"sort_by": "name", "sort_order": "asc"}).json(t, &byName)
+		if len(byName) != 4 || byName[0].Name != "agent" || byName[3].Name != "Untitled" {
+			t.Fatalf("sorted %+v", byName)
+		}
+		var n int
+		ts.ok(200, "POST", "/assistants/count", map[string]any{"graph_id": "agent"}).json(t, &n)
+		if n != 2 {
+			t.Fatalf("count %d", n)
+		}
 
-	// Delete, with the threads that used it.
-	th := ts.createThread(map[string]any{"assistant_id": a.AssistantID})
-	keep := ts.createThread(map[string]any{"assistant_id": def.AssistantID})
-	ts.ok(204, "DELETE", path+"?delete_threads=true", nil)
-	ts.ok(404, "GET", path, nil)
-	ts.ok(404, "DELETE", path, nil)
-	ts.ok(404, "GET", "/threads/"+th.ThreadID, nil)
-	ts.ok(200, "GET", "/threads/"+keep.ThreadID, nil)
-	ts.ok(404, "GET", "/assistants/00000000-0000-0000-0000-000000000009", nil)
+		// Delete, with the threads that used it.
+		th := ts.createThread(map[string]any{"assistant_id": a.AssistantID})
+		keep := ts.createThread(map[string]any{"assistant_id": def.AssistantID})
+		ts.ok(204, "DELETE", path+"?delete_threads=true", nil)
+		ts.ok(404, "GET", path, nil)
+		ts.ok(404, "DELETE", path, nil)
+		ts.ok(404, "GET", "/threads/"+th.ThreadID, nil)
+		ts.ok(200, "GET", "/threads/"+keep.ThreadID, nil)
+		ts.ok(404, "GET", "/assistants/00000000-0000-0000-0000-000000000009", nil)
+	})
 }
 
 func TestAssistantGraphAndSchemas(t *testing.T) {

@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/agentgate/agentgate/storage"
 	"github.com/agentgate/agentgate/storage/memory"
+	"github.com/agentgate/agentgate/storage/sqlite"
 )
 
 // testServer runs a real server on a loopback port.
@@ -146,4 +148,35 @@ func (ts *testServer) createThread(md map[string]any, hdr ...string) storage.Thr
 	var th storage.Thread
 	ts.ok(200, "POST", "/threads", map[string]any{"metadata": md}, hdr...).json(ts.t, &th)
 	return th
+}
+
+// storeKinds are the backends the cross-backend tests run on.
+var storeKinds = []string{"memory", "sqlite"}
+
+// openStore opens a fresh store of the given kind (SQLite in a real file
+// under t.TempDir()).
+func openStore(t testing.TB, kind string) storage.Store {
+	t.Helper()
+	var st storage.Store
+	switch kind {
+	case "memory":
+		st = memory.New()
+	case "sqlite":
+		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "agentgate.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st = s
+	default:
+		t.Fatalf("unknown store %q", kind)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
+// eachStore runs f against every backend.
+func eachStore(t *testing.T, f func(t *testing.T, st storage.Store)) {
+	for _, k := range storeKinds {
+		t.Run(k, func(t *testing.T) { f(t, openStore(t, k)) })
+	}
 }

@@ -125,144 +125,148 @@ func fixture(rt Route, threadID, assistantID string) (string, any) {
 // assistant and store item: nothing of alice's may show up in a response,
 // and afterwards alice's data must be unchanged.
 func TestIsolation(t *testing.T) {
-	ts := newOwnerServer(t, nil)
-	a := seedAlice(t, ts)
-	for _, rt := range ts.srv.Routes() {
-		if !rt.Protected {
-			continue
+	eachStore(t, func(t *testing.T, st storage.Store) {
+		ts := newOwnerServer(t, st)
+		a := seedAlice(t, ts)
+		for _, rt := range ts.srv.Routes() {
+			if !rt.Protected {
+				continue
+			}
+			path, body := fixture(rt, a.thread.ThreadID, a.assistant.AssistantID)
+			r := ts.do(rt.Method, path, body, "X-User", "bob")
+			if strings.Contains(string(r.body), secret) {
+				t.Errorf("%s %s as bob leaked alice's data: %d %s", rt.Method, rt.Pattern, r.status, r.body)
+			}
+			if rt.Method == "GET" && strings.Contains(rt.Pattern, "{") && r.status/100 == 2 {
+				t.Errorf("%s %s as bob: status %d on alice's resource", rt.Method, rt.Pattern, r.status)
+			}
 		}
-		path, body := fixture(rt, a.thread.ThreadID, a.assistant.AssistantID)
-		r := ts.do(rt.Method, path, body, "X-User", "bob")
-		if strings.Contains(string(r.body), secret) {
-			t.Errorf("%s %s as bob leaked alice's data: %d %s", rt.Method, rt.Pattern, r.status, r.body)
+		// Alice's data is intact.
+		var th storage.Thread
+		ts.ok(200, "GET", "/threads/"+a.thread.ThreadID, nil, "X-User", "alice").json(t, &th)
+		if th.Metadata["s"] != secret || th.Metadata["owner"] != "alice" {
+			t.Fatalf("alice's thread changed: %+v", th)
 		}
-		if rt.Method == "GET" && strings.Contains(rt.Pattern, "{") && r.status/100 == 2 {
-			t.Errorf("%s %s as bob: status %d on alice's resource", rt.Method, rt.Pattern, r.status)
+		var as storage.Assistant
+		ts.ok(200, "GET", "/assistants/"+a.assistant.AssistantID, nil, "X-User", "alice").json(t, &as)
+		if as.Metadata["s"] != secret || as.Version != 1 || as.Name != secret {
+			t.Fatalf("alice's assistant changed: %+v", as)
 		}
-	}
-	// Alice's data is intact.
-	var th storage.Thread
-	ts.ok(200, "GET", "/threads/"+a.thread.ThreadID, nil, "X-User", "alice").json(t, &th)
-	if th.Metadata["s"] != secret || th.Metadata["owner"] != "alice" {
-		t.Fatalf("alice's thread changed: %+v", th)
-	}
-	var as storage.Assistant
-	ts.ok(200, "GET", "/assistants/"+a.assistant.AssistantID, nil, "X-User", "alice").json(t, &as)
-	if as.Metadata["s"] != secret || as.Version != 1 || as.Name != secret {
-		t.Fatalf("alice's assistant changed: %+v", as)
-	}
-	var it storage.Item
-	ts.ok(200, "GET", "/store/items?namespace=shared&key=k", nil, "X-User", "alice").json(t, &it)
-	if it.Value["s"] != secret || strings.Join(it.Namespace, ".") != "alice.shared" {
-		t.Fatalf("alice's item changed: %+v", it)
-	}
+		var it storage.Item
+		ts.ok(200, "GET", "/store/items?namespace=shared&key=k", nil, "X-User", "alice").json(t, &it)
+		if it.Value["s"] != secret || strings.Join(it.Namespace, ".") != "alice.shared" {
+			t.Fatalf("alice's item changed: %+v", it)
+		}
+	})
 }
 
 func TestIsolationStatuses(t *testing.T) {
-	ts := newOwnerServer(t, nil)
-	a := seedAlice(t, ts)
-	tid, aid := a.thread.ThreadID, a.assistant.AssistantID
-	bob := []string{"X-User", "bob"}
+	eachStore(t, func(t *testing.T, st storage.Store) {
+		ts := newOwnerServer(t, st)
+		a := seedAlice(t, ts)
+		tid, aid := a.thread.ThreadID, a.assistant.AssistantID
+		bob := []string{"X-User", "bob"}
 
-	// Unauthenticated requests never reach a handler; meta routes stay open.
-	r := ts.ok(401, "GET", "/threads/"+tid, nil)
-	if r.header.Get("WWW-Authenticate") != "Bearer" {
-		t.Fatalf("401 headers %v", r.header)
-	}
-	ts.ok(200, "GET", "/ok", nil)
-	ts.ok(200, "GET", "/info", nil)
+		// Unauthenticated requests never reach a handler; meta routes stay open.
+		r := ts.ok(401, "GET", "/threads/"+tid, nil)
+		if r.header.Get("WWW-Authenticate") != "Bearer" {
+			t.Fatalf("401 headers %v", r.header)
+		}
+		ts.ok(200, "GET", "/ok", nil)
+		ts.ok(200, "GET", "/info", nil)
 
-	// Stamping: the creator becomes the owner, and cannot give it away.
-	if a.thread.Metadata["owner"] != "alice" || a.assistant.Metadata["owner"] != "alice" {
-		t.Fatalf("owner not stamped: %+v %+v", a.thread.Metadata, a.assistant.Metadata)
-	}
-	var th storage.Thread
-	ts.ok(200, "PATCH", "/threads/"+tid, map[string]any{"metadata": map[string]any{"owner": "bob"}}, "X-User", "alice").json(t, &th)
-	if th.Metadata["owner"] != "alice" {
-		t.Fatalf("owner overwritten: %+v", th.Metadata)
-	}
+		// Stamping: the creator becomes the owner, and cannot give it away.
+		if a.thread.Metadata["owner"] != "alice" || a.assistant.Metadata["owner"] != "alice" {
+			t.Fatalf("owner not stamped: %+v %+v", a.thread.Metadata, a.assistant.Metadata)
+		}
+		var th storage.Thread
+		ts.ok(200, "PATCH", "/threads/"+tid, map[string]any{"metadata": map[string]any{"owner": "bob"}}, "X-User", "alice").json(t, &th)
+		if th.Metadata["owner"] != "alice" {
+			t.Fatalf("owner overwritten: %+v", th.Metadata)
+		}
 
-	// Threads.
-	ts.ok(404, "GET", "/threads/"+tid, nil, bob...)
-	ts.ok(404, "PATCH", "/threads/"+tid, map[string]any{"metadata": map[string]any{}}, bob...)
-	ts.ok(404, "DELETE", "/threads/"+tid, nil, bob...)
-	ts.ok(409, "POST", "/threads/"+tid+"/copy", nil, bob...)
-	ts.ok(409, "POST", "/threads", map[string]any{"thread_id": tid, "if_exists": "do_nothing"}, bob...)
-	ts.ok(404, "POST", "/threads/prune", map[string]any{"thread_ids": []string{tid}}, bob...)
-	var list []storage.Thread
-	ts.ok(200, "POST", "/threads/search", map[string]any{}, bob...).json(t, &list)
-	if len(list) != 0 {
-		t.Fatalf("bob sees %d threads", len(list))
-	}
-	var n int
-	ts.ok(200, "POST", "/threads/count", map[string]any{}, bob...).json(t, &n)
-	if n != 0 {
-		t.Fatalf("bob counts %d threads", n)
-	}
-	mine := ts.createThread(nil, bob...)
-	ts.ok(200, "POST", "/threads/search", map[string]any{}, bob...).json(t, &list)
-	if len(list) != 1 || list[0].ThreadID != mine.ThreadID {
-		t.Fatalf("bob's search %+v", list)
-	}
-	var cp storage.Thread
-	ts.ok(200, "POST", "/threads/"+mine.ThreadID+"/copy", nil, bob...).json(t, &cp)
-	if cp.Metadata["owner"] != "bob" {
-		t.Fatalf("copy owner %+v", cp.Metadata)
-	}
+		// Threads.
+		ts.ok(404, "GET", "/threads/"+tid, nil, bob...)
+		ts.ok(404, "PATCH", "/threads/"+tid, map[string]any{"metadata": map[string]any{}}, bob...)
+		ts.ok(404, "DELETE", "/threads/"+tid, nil, bob...)
+		ts.ok(409, "POST", "/threads/"+tid+"/copy", nil, bob...)
+		ts.ok(409, "POST", "/threads", map[string]any{"thread_id": tid, "if_exists": "do_nothing"}, bob...)
+		ts.ok(404, "POST", "/threads/prune", map[string]any{"thread_ids": []string{tid}}, bob...)
+		var list []storage.Thread
+		ts.ok(200, "POST", "/threads/search", map[string]any{}, bob...).json(t, &list)
+		if len(list) != 0 {
+			t.Fatalf("bob sees %d threads", len(list))
+		}
+		var n int
+		ts.ok(200, "POST", "/threads/count", map[string]any{}, bob...).json(t, &n)
+		if n != 0 {
+			t.Fatalf("bob counts %d threads", n)
+		}
+		mine := ts.createThread(nil, bob...)
+		ts.ok(200, "POST", "/threads/search", map[string]any{}, bob...).json(t, &list)
+		if len(list) != 1 || list[0].ThreadID != mine.ThreadID {
+			t.Fatalf("bob's search %+v", list)
+		}
+		var cp storage.Thread
+		ts.ok(200, "POST", "/threads/"+mine.ThreadID+"/copy", nil, bob...).json(t, &cp)
+		if cp.Metadata["owner"] != "bob" {
+			t.Fatalf("copy owner %+v", cp.Metadata)
+		}
 
-	// Thread state.
-	ts.ok(404, "GET", "/threads/"+tid+"/state", nil, bob...)
-	ts.ok(404, "GET", "/threads/"+tid+"/history", nil, bob...)
-	ts.ok(404, "POST", "/threads/"+tid+"/history", map[string]any{}, bob...)
-	ts.ok(404, "POST", "/threads/"+tid+"/state", map[string]any{"values": map[string]any{"note": "x"}}, bob...)
+		// Thread state.
+		ts.ok(404, "GET", "/threads/"+tid+"/state", nil, bob...)
+		ts.ok(404, "GET", "/threads/"+tid+"/history", nil, bob...)
+		ts.ok(404, "POST", "/threads/"+tid+"/history", map[string]any{}, bob...)
+		ts.ok(404, "POST", "/threads/"+tid+"/state", map[string]any{"values": map[string]any{"note": "x"}}, bob...)
 
-	// Assistants, including the graphs' system assistants (no owner).
-	ts.ok(404, "GET", "/assistants/"+aid, nil, bob...)
-	ts.ok(404, "GET", "/assistants/agent", nil, bob...)
-	ts.ok(404, "PATCH", "/assistants/"+aid, map[string]any{"name": "x"}, bob...)
-	ts.ok(404, "DELETE", "/assistants/"+aid, nil, bob...)
-	ts.ok(404, "POST", "/assistants/"+aid+"/versions", map[string]any{}, bob...)
-	ts.ok(404, "POST", "/assistants/"+aid+"/latest", map[string]any{"version": 1}, bob...)
-	ts.ok(409, "POST", "/assistants", map[string]any{"graph_id": "agent", "assistant_id": aid, "if_exists": "do_nothing"}, bob...)
-	var al []storage.Assistant
-	ts.ok(200, "POST", "/assistants/search", map[string]any{}, bob...).json(t, &al)
-	if len(al) != 0 {
-		t.Fatalf("bob sees assistants %+v", al)
-	}
-	ts.ok(200, "POST", "/assistants/count", map[string]any{}, bob...).json(t, &n)
-	if n != 0 {
-		t.Fatalf("bob counts %d assistants", n)
-	}
-	ts.ok(200, "POST", "/assistants/search", map[string]any{}, "X-User", "alice").json(t, &al)
-	if len(al) != 1 || al[0].AssistantID != aid {
-		t.Fatalf("alice's assistants %+v", al)
-	}
+		// Assistants, including the graphs' system assistants (no owner).
+		ts.ok(404, "GET", "/assistants/"+aid, nil, bob...)
+		ts.ok(404, "GET", "/assistants/agent", nil, bob...)
+		ts.ok(404, "PATCH", "/assistants/"+aid, map[string]any{"name": "x"}, bob...)
+		ts.ok(404, "DELETE", "/assistants/"+aid, nil, bob...)
+		ts.ok(404, "POST", "/assistants/"+aid+"/versions", map[string]any{}, bob...)
+		ts.ok(404, "POST", "/assistants/"+aid+"/latest", map[string]any{"version": 1}, bob...)
+		ts.ok(409, "POST", "/assistants", map[string]any{"graph_id": "agent", "assistant_id": aid, "if_exists": "do_nothing"}, bob...)
+		var al []storage.Assistant
+		ts.ok(200, "POST", "/assistants/search", map[string]any{}, bob...).json(t, &al)
+		if len(al) != 0 {
+			t.Fatalf("bob sees assistants %+v", al)
+		}
+		ts.ok(200, "POST", "/assistants/count", map[string]any{}, bob...).json(t, &n)
+		if n != 0 {
+			t.Fatalf("bob counts %d assistants", n)
+		}
+		ts.ok(200, "POST", "/assistants/search", map[string]any{}, "X-User", "alice").json(t, &al)
+		if len(al) != 1 || al[0].AssistantID != aid {
+			t.Fatalf("alice's assistants %+v", al)
+		}
 
-	// Store: bob's namespace is his own.
-	if r := ts.ok(200, "GET", "/store/items?namespace=shared&key=k", nil, bob...); string(r.body) != "null" {
-		t.Fatalf("bob reads %s", r.body)
-	}
-	ts.ok(204, "PUT", "/store/items", map[string]any{"namespace": []string{"shared"}, "key": "k", "value": map[string]any{"mine": true}}, bob...)
-	var sr struct {
-		Items []storage.Item `json:"items"`
-	}
-	ts.ok(200, "POST", "/store/items/search", map[string]any{"namespace_prefix": []string{}}, bob...).json(t, &sr)
-	if len(sr.Items) != 1 || sr.Items[0].Namespace[0] != "bob" {
-		t.Fatalf("bob's search %+v", sr.Items)
-	}
-	var nr struct {
-		Namespaces [][]string `json:"namespaces"`
-	}
-	ts.ok(200, "POST", "/store/namespaces", map[string]any{}, bob...).json(t, &nr)
-	if len(nr.Namespaces) != 1 || strings.Join(nr.Namespaces[0], ".") != "bob.shared" {
-		t.Fatalf("bob's namespaces %v", nr.Namespaces)
-	}
-	ts.ok(204, "DELETE", "/store/items", map[string]any{"namespace": []string{"shared"}, "key": "k"}, bob...)
-	var it storage.Item
-	ts.ok(200, "GET", "/store/items?namespace=shared&key=k", nil, "X-User", "alice").json(t, &it)
-	if it.Value["s"] != secret {
-		t.Fatalf("alice's item after bob's delete: %+v", it)
-	}
+		// Store: bob's namespace is his own.
+		if r := ts.ok(200, "GET", "/store/items?namespace=shared&key=k", nil, bob...); string(r.body) != "null" {
+			t.Fatalf("bob reads %s", r.body)
+		}
+		ts.ok(204, "PUT", "/store/items", map[string]any{"namespace": []string{"shared"}, "key": "k", "value": map[string]any{"mine": true}}, bob...)
+		var sr struct {
+			Items []storage.Item `json:"items"`
+		}
+		ts.ok(200, "POST", "/store/items/search", map[string]any{"namespace_prefix": []string{}}, bob...).json(t, &sr)
+		if len(sr.Items) != 1 || sr.Items[0].Namespace[0] != "bob" {
+			t.Fatalf("bob's search %+v", sr.Items)
+		}
+		var nr struct {
+			Namespaces [][]string `json:"namespaces"`
+		}
+		ts.ok(200, "POST", "/store/namespaces", map[string]any{}, bob...).json(t, &nr)
+		if len(nr.Namespaces) != 1 || strings.Join(nr.Namespaces[0], ".") != "bob.shared" {
+			t.Fatalf("bob's namespaces %v", nr.Namespaces)
+		}
+		ts.ok(204, "DELETE", "/store/items", map[string]any{"namespace": []string{"shared"}, "key": "k"}, bob...)
+		var it storage.Item
+		ts.ok(200, "GET", "/store/items?namespace=shared&key=k", nil, "X-User", "alice").json(t, &it)
+		if it.Value["s"] != secret {
+			t.Fatalf("alice's item after bob's delete: %+v", it)
+		}
+	})
 }
 
 // TestRoutesAuthorizeTheirTableEvent: every protected route asks the

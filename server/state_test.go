@@ -52,129 +52,133 @@ func TestStateWithoutGraph(t *testing.T) {
 }
 
 func TestStateUpdateAndRead(t *testing.T) {
-	ts := newTestServer(t, Options{})
-	th := ts.createThread(map[string]any{"graph_id": "agent"})
-	p := "/threads/" + th.ThreadID
+	eachStore(t, func(t *testing.T, store storage.Store) {
+		ts := newTestServer(t, Options{Store: store})
+		th := ts.createThread(map[string]any{"graph_id": "agent"})
+		p := "/threads/" + th.ThreadID
 
-	var u1 updateResp
-	ts.ok(200, "POST", p+"/state", map[string]any{
-		"values": map[string]any{"messages": []any{map[string]any{"role": "user", "content": "hi"}}, "note": "first"},
-	}).json(t, &u1)
-	if u1.Checkpoint.ThreadID != th.ThreadID || u1.Checkpoint.CheckpointID == "" || u1.CheckpointID != u1.Checkpoint.CheckpointID {
-		t.Fatalf("update response %+v", u1)
-	}
-	var u2 updateResp
-	ts.ok(200, "POST", p+"/state", map[string]any{"values": map[string]any{"note": "second"}, "as_node": "agent"}).json(t, &u2)
+		var u1 updateResp
+		ts.ok(200, "POST", p+"/state", map[string]any{
+			"values": map[string]any{"messages": []any{map[string]any{"role": "user", "content": "hi"}}, "note": "first"},
+		}).json(t, &u1)
+		if u1.Checkpoint.ThreadID != th.ThreadID || u1.Checkpoint.CheckpointID == "" || u1.CheckpointID != u1.Checkpoint.CheckpointID {
+			t.Fatalf("update response %+v", u1)
+		}
+		var u2 updateResp
+		ts.ok(200, "POST", p+"/state", map[string]any{"values": map[string]any{"note": "second"}, "as_node": "agent"}).json(t, &u2)
 
-	var st stateResp
-	ts.ok(200, "GET", p+"/state", nil).json(t, &st)
-	if st.Values["note"] != "second" || st.Checkpoint == nil || st.Checkpoint.CheckpointID != u2.Checkpoint.CheckpointID ||
-		st.ParentCheckpoint == nil || st.ParentCheckpoint.CheckpointID != u1.Checkpoint.CheckpointID || st.CreatedAt == nil {
-		t.Fatalf("state %+v", st)
-	}
-	if msgs, _ := st.Values["messages"].([]any); len(msgs) != 1 {
-		t.Fatalf("messages %v", st.Values["messages"])
-	}
+		var st stateResp
+		ts.ok(200, "GET", p+"/state", nil).json(t, &st)
+		if st.Values["note"] != "second" || st.Checkpoint == nil || st.Checkpoint.CheckpointID != u2.Checkpoint.CheckpointID ||
+			st.ParentCheckpoint == nil || st.ParentCheckpoint.CheckpointID != u1.Checkpoint.CheckpointID || st.CreatedAt == nil {
+			t.Fatalf("state %+v", st)
+		}
+		if msgs, _ := st.Values["messages"].([]any); len(msgs) != 1 {
+			t.Fatalf("messages %v", st.Values["messages"])
+		}
 
-	// The thread row follows the state.
-	var got storage.Thread
-	ts.ok(200, "GET", p, nil).json(t, &got)
-	if vals, _ := got.Values.(map[string]any); vals["note"] != "second" || got.Status != "idle" {
-		t.Fatalf("thread after update %+v", got)
-	}
+		// The thread row follows the state.
+		var got storage.Thread
+		ts.ok(200, "GET", p, nil).json(t, &got)
+		if vals, _ := got.Values.(map[string]any); vals["note"] != "second" || got.Status != "idle" {
+			t.Fatalf("thread after update %+v", got)
+		}
 
-	// At a checkpoint, by path and by config.
-	ts.ok(200, "GET", p+"/state/"+u1.Checkpoint.CheckpointID, nil).json(t, &st)
-	if st.Values["note"] != "first" {
-		t.Fatalf("state at first checkpoint %+v", st.Values)
-	}
-	ts.ok(200, "POST", p+"/state/checkpoint", map[string]any{"checkpoint": map[string]any{"checkpoint_id": u1.Checkpoint.CheckpointID}}).json(t, &st)
-	if st.Values["note"] != "first" {
-		t.Fatalf("state at checkpoint config %+v", st.Values)
-	}
-	ts.ok(422, "POST", p+"/state/checkpoint", map[string]any{})
-	ts.ok(404, "GET", p+"/state/1ef00000-0000-0000-0000-000000000000", nil)
+		// At a checkpoint, by path and by config.
+		ts.ok(200, "GET", p+"/state/"+u1.Checkpoint.CheckpointID, nil).json(t, &st)
+		if st.Values["note"] != "first" {
+			t.Fatalf("state at first checkpoint %+v", st.Values)
+		}
+		ts.ok(200, "POST", p+"/state/checkpoint", map[string]any{"checkpoint": map[string]any{"checkpoint_id": u1.Checkpoint.CheckpointID}}).json(t, &st)
+		if st.Values["note"] != "first" {
+			t.Fatalf("state at checkpoint config %+v", st.Values)
+		}
+		ts.ok(422, "POST", p+"/state/checkpoint", map[string]any{})
+		ts.ok(404, "GET", p+"/state/1ef00000-0000-0000-0000-000000000000", nil)
 
-	// Fork from the first checkpoint.
-	var u3 updateResp
-	ts.ok(200, "POST", p+"/state", map[string]any{"values": map[string]any{"note": "fork"}, "checkpoint_id": u1.Checkpoint.CheckpointID, "as_node": "agent"}).json(t, &u3)
-	ts.ok(200, "GET", p+"/state", nil).json(t, &st)
-	if st.Values["note"] != "fork" || st.ParentCheckpoint.CheckpointID != u1.Checkpoint.CheckpointID {
-		t.Fatalf("fork %+v", st)
-	}
+		// Fork from the first checkpoint.
+		var u3 updateResp
+		ts.ok(200, "POST", p+"/state", map[string]any{"values": map[string]any{"note": "fork"}, "checkpoint_id": u1.Checkpoint.CheckpointID, "as_node": "agent"}).json(t, &u3)
+		ts.ok(200, "GET", p+"/state", nil).json(t, &st)
+		if st.Values["note"] != "fork" || st.ParentCheckpoint.CheckpointID != u1.Checkpoint.CheckpointID {
+			t.Fatalf("fork %+v", st)
+		}
 
-	// History, newest first, with limit, before and a metadata filter.
-	var hist []stateResp
-	ts.ok(200, "GET", p+"/history", nil).json(t, &hist)
-	if len(hist) != 3 || hist[0].Checkpoint.CheckpointID != u3.Checkpoint.CheckpointID {
-		t.Fatalf("history %d", len(hist))
-	}
-	ts.ok(200, "GET", p+"/history?limit=1", nil).json(t, &hist)
-	if len(hist) != 1 {
-		t.Fatalf("history limit %d", len(hist))
-	}
-	ts.ok(200, "GET", p+"/history?before="+u2.Checkpoint.CheckpointID, nil).json(t, &hist)
-	if len(hist) != 1 || hist[0].Checkpoint.CheckpointID != u1.Checkpoint.CheckpointID {
-		t.Fatalf("history before %+v", hist)
-	}
-	ts.ok(200, "POST", p+"/history", map[string]any{"before": map[string]any{"checkpoint_id": u2.Checkpoint.CheckpointID}}).json(t, &hist)
-	if len(hist) != 1 {
-		t.Fatalf("history before config %d", len(hist))
-	}
-	ts.ok(200, "POST", p+"/history", map[string]any{"before": u2.Checkpoint.CheckpointID, "limit": 5}).json(t, &hist)
-	if len(hist) != 1 {
-		t.Fatalf("history before string %d", len(hist))
-	}
-	ts.ok(200, "POST", p+"/history", map[string]any{"metadata": map[string]any{"source": "update"}, "limit": 2}).json(t, &hist)
-	if len(hist) != 2 {
-		t.Fatalf("history filter %d", len(hist))
-	}
-	ts.ok(422, "GET", p+"/history?limit=0", nil)
-	ts.ok(422, "POST", p+"/history", map[string]any{"before": 3})
+		// History, newest first, with limit, before and a metadata filter.
+		var hist []stateResp
+		ts.ok(200, "GET", p+"/history", nil).json(t, &hist)
+		if len(hist) != 3 || hist[0].Checkpoint.CheckpointID != u3.Checkpoint.CheckpointID {
+			t.Fatalf("history %d", len(hist))
+		}
+		ts.ok(200, "GET", p+"/history?limit=1", nil).json(t, &hist)
+		if len(hist) != 1 {
+			t.Fatalf("history limit %d", len(hist))
+		}
+		ts.ok(200, "GET", p+"/history?before="+u2.Checkpoint.CheckpointID, nil).json(t, &hist)
+		if len(hist) != 1 || hist[0].Checkpoint.CheckpointID != u1.Checkpoint.CheckpointID {
+			t.Fatalf("history before %+v", hist)
+		}
+		ts.ok(200, "POST", p+"/history", map[string]any{"before": map[string]any{"checkpoint_id": u2.Checkpoint.CheckpointID}}).json(t, &hist)
+		if len(hist) != 1 {
+			t.Fatalf("history before config %d", len(hist))
+		}
+		ts.ok(200, "POST", p+"/history", map[string]any{"before": u2.Checkpoint.CheckpointID, "limit": 5}).json(t, &hist)
+		if len(hist) != 1 {
+			t.Fatalf("history before string %d", len(hist))
+		}
+		ts.ok(200, "POST", p+"/history", map[string]any{"metadata": map[string]any{"source": "update"}, "limit": 2}).json(t, &hist)
+		if len(hist) != 2 {
+			t.Fatalf("history filter %d", len(hist))
+		}
+		ts.ok(422, "GET", p+"/history?limit=0", nil)
+		ts.ok(422, "POST", p+"/history", map[string]any{"before": 3})
 
-	// Bad updates.
-	ts.ok(400, "POST", p+"/state", map[string]any{"values": map[string]any{"note": "x"}, "as_node": "nope"})
-	ts.ok(422, "POST", p+"/state", map[string]any{"values": "text"})
+		// Bad updates.
+		ts.ok(400, "POST", p+"/state", map[string]any{"values": map[string]any{"note": "x"}, "as_node": "nope"})
+		ts.ok(422, "POST", p+"/state", map[string]any{"values": "text"})
 
-	// Copy keeps the checkpoints.
-	var cp storage.Thread
-	ts.ok(200, "POST", p+"/copy", nil).json(t, &cp)
-	ts.ok(200, "GET", "/threads/"+cp.ThreadID+"/state", nil).json(t, &st)
-	if st.Values["note"] != "fork" {
-		t.Fatalf("copied state %+v", st.Values)
-	}
+		// Copy keeps the checkpoints.
+		var cp storage.Thread
+		ts.ok(200, "POST", p+"/copy", nil).json(t, &cp)
+		ts.ok(200, "GET", "/threads/"+cp.ThreadID+"/state", nil).json(t, &st)
+		if st.Values["note"] != "fork" {
+			t.Fatalf("copied state %+v", st.Values)
+		}
+	})
 }
 
 func TestStateInterruptedAndBusy(t *testing.T) {
-	ts := newTestServer(t, Options{})
-	th := ts.createThread(map[string]any{"graph_id": "other"})
-	p := "/threads/" + th.ThreadID
-	ts.ok(200, "POST", p+"/state", map[string]any{"values": map[string]any{"steps": []string{"a"}}, "as_node": "a"})
-	var st stateResp
-	ts.ok(200, "GET", p+"/state", nil).json(t, &st)
-	if len(st.Next) != 1 || st.Next[0] != "b" || len(st.Tasks) != 1 {
-		t.Fatalf("state %+v", st)
-	}
-	var got storage.Thread
-	ts.ok(200, "GET", p, nil).json(t, &got)
-	if got.Status != "interrupted" {
-		t.Fatalf("status %q", got.Status)
-	}
-	// A list of updates is applied in order.
-	ts.ok(200, "POST", p+"/state", map[string]any{"values": []any{map[string]any{"steps": []string{"x"}}, map[string]any{"steps": []string{"y"}}}, "as_node": "b"})
-	ts.ok(200, "GET", p+"/state", nil).json(t, &st)
-	if steps, _ := st.Values["steps"].([]any); len(steps) != 3 {
-		t.Fatalf("steps %v", st.Values["steps"])
-	}
+	eachStore(t, func(t *testing.T, store storage.Store) {
+		ts := newTestServer(t, Options{Store: store})
+		th := ts.createThread(map[string]any{"graph_id": "other"})
+		p := "/threads/" + th.ThreadID
+		ts.ok(200, "POST", p+"/state", map[string]any{"values": map[string]any{"steps": []string{"a"}}, "as_node": "a"})
+		var st stateResp
+		ts.ok(200, "GET", p+"/state", nil).json(t, &st)
+		if len(st.Next) != 1 || st.Next[0] != "b" || len(st.Tasks) != 1 {
+			t.Fatalf("state %+v", st)
+		}
+		var got storage.Thread
+		ts.ok(200, "GET", p, nil).json(t, &got)
+		if got.Status != "interrupted" {
+			t.Fatalf("status %q", got.Status)
+		}
+		// A list of updates is applied in order.
+		ts.ok(200, "POST", p+"/state", map[string]any{"values": []any{map[string]any{"steps": []string{"x"}}, map[string]any{"steps": []string{"y"}}}, "as_node": "b"})
+		ts.ok(200, "GET", p+"/state", nil).json(t, &st)
+		if steps, _ := st.Values["steps"].([]any); len(steps) != 3 {
+			t.Fatalf("steps %v", st.Values["steps"])
+		}
 
-	busy := storage.StatusBusy
-	if _, err := ts.srv.store.Threads().SetState(t.Context(), allowAllScope(t), th.ThreadID, storage.ThreadState{Status: &busy}); err != nil {
-		t.Fatal(err)
-	}
-	r := ts.ok(409, "POST", p+"/state", map[string]any{"values": map[string]any{"steps": []string{"z"}}})
-	if d := r.detail(t); d != "Thread is busy with a running job. Cannot update state." {
-		t.Fatalf("detail %q", d)
-	}
+		busy := storage.StatusBusy
+		if _, err := ts.srv.store.Threads().SetState(t.Context(), allowAllScope(t), th.ThreadID, storage.ThreadState{Status: &busy}); err != nil {
+			t.Fatal(err)
+		}
+		r := ts.ok(409, "POST", p+"/state", map[string]any{"values": map[string]any{"steps": []string{"z"}}})
+		if d := r.detail(t); d != "Thread is busy with a running job. Cannot update state." {
+			t.Fatalf("detail %q", d)
+		}
+	})
 }
 
 func allowAllScope(t *testing.T) storage.Scope {

@@ -7,81 +7,83 @@ import (
 )
 
 func TestStoreItems(t *testing.T) {
-	ts := newTestServer(t, Options{})
-	put := func(ns []string, key string, value map[string]any) {
-		t.Helper()
-		r := ts.ok(204, "PUT", "/store/items", map[string]any{"namespace": ns, "key": key, "value": value})
-		if len(r.body) != 0 {
-			t.Fatalf("204 with body %q", r.body)
+	eachStore(t, func(t *testing.T, st storage.Store) {
+		ts := newTestServer(t, Options{Store: st})
+		put := func(ns []string, key string, value map[string]any) {
+			t.Helper()
+			r := ts.ok(204, "PUT", "/store/items", map[string]any{"namespace": ns, "key": key, "value": value})
+			if len(r.body) != 0 {
+				t.Fatalf("204 with body %q", r.body)
+			}
 		}
-	}
-	put([]string{"users", "u1"}, "prefs", map[string]any{"theme": "dark", "n": 1})
-	put([]string{"users", "u1"}, "notes", map[string]any{"text": "hi", "n": 2})
-	put([]string{"users", "u2"}, "prefs", map[string]any{"theme": "light", "n": 3})
-	put([]string{"docs"}, "d1", map[string]any{"n": 4})
+		put([]string{"users", "u1"}, "prefs", map[string]any{"theme": "dark", "n": 1})
+		put([]string{"users", "u1"}, "notes", map[string]any{"text": "hi", "n": 2})
+		put([]string{"users", "u2"}, "prefs", map[string]any{"theme": "light", "n": 3})
+		put([]string{"docs"}, "d1", map[string]any{"n": 4})
 
-	var it storage.Item
-	ts.ok(200, "GET", "/store/items?namespace=users.u1&key=prefs", nil).json(t, &it)
-	if it.Key != "prefs" || it.Value["theme"] != "dark" || len(it.Namespace) != 2 || it.Namespace[1] != "u1" {
-		t.Fatalf("item %+v", it)
-	}
-	if r := ts.ok(200, "GET", "/store/items?namespace=users.u1&key=nope", nil); string(r.body) != "null" {
-		t.Fatalf("missing item: %s", r.body)
-	}
+		var it storage.Item
+		ts.ok(200, "GET", "/store/items?namespace=users.u1&key=prefs", nil).json(t, &it)
+		if it.Key != "prefs" || it.Value["theme"] != "dark" || len(it.Namespace) != 2 || it.Namespace[1] != "u1" {
+			t.Fatalf("item %+v", it)
+		}
+		if r := ts.ok(200, "GET", "/store/items?namespace=users.u1&key=nope", nil); string(r.body) != "null" {
+			t.Fatalf("missing item: %s", r.body)
+		}
 
-	// Upsert.
-	put([]string{"users", "u1"}, "prefs", map[string]any{"theme": "blue", "n": 1})
-	ts.ok(200, "GET", "/store/items?namespace=users.u1&key=prefs", nil).json(t, &it)
-	if it.Value["theme"] != "blue" {
-		t.Fatalf("upsert %+v", it)
-	}
+		// Upsert.
+		put([]string{"users", "u1"}, "prefs", map[string]any{"theme": "blue", "n": 1})
+		ts.ok(200, "GET", "/store/items?namespace=users.u1&key=prefs", nil).json(t, &it)
+		if it.Value["theme"] != "blue" {
+			t.Fatalf("upsert %+v", it)
+		}
 
-	var sr struct {
-		Items []storage.Item `json:"items"`
-	}
-	ts.ok(200, "POST", "/store/items/search", map[string]any{"namespace_prefix": []string{"users"}}).json(t, &sr)
-	if len(sr.Items) != 3 {
-		t.Fatalf("search %d", len(sr.Items))
-	}
-	ts.ok(200, "POST", "/store/items/search", map[string]any{"namespace_prefix": []string{"users"}, "filter": map[string]any{"theme": "light"}}).json(t, &sr)
-	if len(sr.Items) != 1 || sr.Items[0].Key != "prefs" {
-		t.Fatalf("filtered search %+v", sr.Items)
-	}
-	ts.ok(200, "POST", "/store/items/search", map[string]any{"namespace_prefix": []string{"users"}, "filter": map[string]any{"n": map[string]any{"$gte": 2}}, "limit": 1}).json(t, &sr)
-	if len(sr.Items) != 1 {
-		t.Fatalf("limit %d", len(sr.Items))
-	}
-	ts.ok(200, "POST", "/store/items/search", map[string]any{"namespace_prefix": []string{"nothing"}}).json(t, &sr)
-	if sr.Items == nil || len(sr.Items) != 0 {
-		t.Fatalf("empty search %+v", sr.Items)
-	}
-	ts.ok(422, "POST", "/store/items/search", map[string]any{"limit": 0})
+		var sr struct {
+			Items []storage.Item `json:"items"`
+		}
+		ts.ok(200, "POST", "/store/items/search", map[string]any{"namespace_prefix": []string{"users"}}).json(t, &sr)
+		if len(sr.Items) != 3 {
+			t.Fatalf("search %d", len(sr.Items))
+		}
+		ts.ok(200, "POST", "/store/items/search", map[string]any{"namespace_prefix": []string{"users"}, "filter": map[string]any{"theme": "light"}}).json(t, &sr)
+		if len(sr.Items) != 1 || sr.Items[0].Key != "prefs" {
+			t.Fatalf("filtered search %+v", sr.Items)
+		}
+		ts.ok(200, "POST", "/store/items/search", map[string]any{"namespace_prefix": []string{"users"}, "filter": map[string]any{"n": map[string]any{"$gte": 2}}, "limit": 1}).json(t, &sr)
+		if len(sr.Items) != 1 {
+			t.Fatalf("limit %d", len(sr.Items))
+		}
+		ts.ok(200, "POST", "/store/items/search", map[string]any{"namespace_prefix": []string{"nothing"}}).json(t, &sr)
+		if sr.Items == nil || len(sr.Items) != 0 {
+			t.Fatalf("empty search %+v", sr.Items)
+		}
+		ts.ok(422, "POST", "/store/items/search", map[string]any{"limit": 0})
 
-	var nr struct {
-		Namespaces [][]string `json:"namespaces"`
-	}
-	ts.ok(200, "POST", "/store/namespaces", map[string]any{}).json(t, &nr)
-	if len(nr.Namespaces) != 3 {
-		t.Fatalf("namespaces %v", nr.Namespaces)
-	}
-	ts.ok(200, "POST", "/store/namespaces", map[string]any{"prefix": []string{"users"}, "max_depth": 1}).json(t, &nr)
-	if len(nr.Namespaces) != 1 || len(nr.Namespaces[0]) != 1 {
-		t.Fatalf("max_depth %v", nr.Namespaces)
-	}
-	ts.ok(200, "POST", "/store/namespaces", map[string]any{"suffix": []string{"u2"}}).json(t, &nr)
-	if len(nr.Namespaces) != 1 {
-		t.Fatalf("suffix %v", nr.Namespaces)
-	}
-	ts.ok(422, "POST", "/store/namespaces", map[string]any{"prefix": []string{""}})
-	ts.ok(422, "POST", "/store/namespaces", map[string]any{"max_depth": 0})
+		var nr struct {
+			Namespaces [][]string `json:"namespaces"`
+		}
+		ts.ok(200, "POST", "/store/namespaces", map[string]any{}).json(t, &nr)
+		if len(nr.Namespaces) != 3 {
+			t.Fatalf("namespaces %v", nr.Namespaces)
+		}
+		ts.ok(200, "POST", "/store/namespaces", map[string]any{"prefix": []string{"users"}, "max_depth": 1}).json(t, &nr)
+		if len(nr.Namespaces) != 1 || len(nr.Namespaces[0]) != 1 {
+			t.Fatalf("max_depth %v", nr.Namespaces)
+		}
+		ts.ok(200, "POST", "/store/namespaces", map[string]any{"suffix": []string{"u2"}}).json(t, &nr)
+		if len(nr.Namespaces) != 1 {
+			t.Fatalf("suffix %v", nr.Namespaces)
+		}
+		ts.ok(422, "POST", "/store/namespaces", map[string]any{"prefix": []string{""}})
+		ts.ok(422, "POST", "/store/namespaces", map[string]any{"max_depth": 0})
 
-	ts.ok(204, "DELETE", "/store/items", map[string]any{"namespace": []string{"users", "u1"}, "key": "prefs"})
-	if r := ts.ok(200, "GET", "/store/items?namespace=users.u1&key=prefs", nil); string(r.body) != "null" {
-		t.Fatalf("deleted item: %s", r.body)
-	}
-	ts.ok(422, "DELETE", "/store/items", map[string]any{"namespace": []string{"users"}})
-	ts.ok(422, "PUT", "/store/items", map[string]any{"namespace": []string{"a"}, "key": "k"})
-	ts.ok(422, "PUT", "/store/items", map[string]any{"namespace": []string{"a"}, "value": map[string]any{}})
+		ts.ok(204, "DELETE", "/store/items", map[string]any{"namespace": []string{"users", "u1"}, "key": "prefs"})
+		if r := ts.ok(200, "GET", "/store/items?namespace=users.u1&key=prefs", nil); string(r.body) != "null" {
+			t.Fatalf("deleted item: %s", r.body)
+		}
+		ts.ok(422, "DELETE", "/store/items", map[string]any{"namespace": []string{"users"}})
+		ts.ok(422, "PUT", "/store/items", map[string]any{"namespace": []string{"a"}, "key": "k"})
+		ts.ok(422, "PUT", "/store/items", map[string]any{"namespace": []string{"a"}, "value": map[string]any{}})
+	})
 }
 
 func TestStoreTTL(t *testing.T) {
