@@ -54,6 +54,7 @@ CREATE TABLE threads (
     ) VIRTUAL
 );
 CREATE INDEX threads_updated ON threads (updated_at, thread_id);
+CREATE INDEX threads_created ON threads (created_at, thread_id);
 CREATE INDEX threads_owner_updated ON threads (owner, updated_at, thread_id) WHERE owner IS NOT NULL;
 CREATE INDEX threads_status ON threads (status, updated_at);
 

@@ -1,0 +1,177 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/agentgate/agentgate/auth/filter"
+	"github.com/agentgate/agentgate/storage"
+)
+
+// seedThreads inserts n threads in one transaction: owner user-(i%100),
+// team t-(i%97), graph_id agent or rag, distinct updated_at.
+func seedThreads(b *testing.B, s *Store, n int) {
+	b.Helper()
+	ctx := context.Background()
+	base := time.Now().Add(-time.Duration(n) * time.Second).UTC()
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at,
+			metadata, status, config, state_values, interrupts) VALUES (?, ?, ?, ?, ?, 'idle', '{}', ?, '{}')`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for i := range n {
+			graph := "agent"
+			if i%3 == 0 {
+				graph = "rag"
+			}
+			md, err := encode(map[string]any{"owner": fmt.Sprintf("user-%d", i%100), "team": fmt.Sprintf("t-%d", i%97), "graph_id": graph, "n": i})
+			if err != nil {
+				return err
+			}
+			values, err := encode(map[string]any{"messages": []any{map[string]any{"type": "human", "content": fmt.Sprintf("hello %d", i)}}})
+			if err != nil {
+				return err
+			}
+			at := ts(base.Add(time.Duration(i) * time.Second))
+			if _, err := stmt.ExecContext(ctx, fmt.Sprintf("%08d-0000-4000-8000-000000000000", i), at, at, at, md, values); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.w.ExecContext(ctx, `ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func openBench(b *testing.B) *Store {
+	b.Helper()
+	s, err := Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+func mustScope(b *testing.B, raw map[string]any) storage.Scope {
+	b.Helper()
+	f, err := filter.Parse(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return storage.Authorized(f)
+}
+
+// timed runs op in a b.Loop and reports the median latency as p50-ms.
+func timed(b *testing.B, op func() error) {
+	b.Helper()
+	var lat []time.Duration
+	for b.Loop() {
+		start := time.Now()
+		if err := op(); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+}
+
+// BenchmarkThreadSearch100k is POST /threads/search (limit 10, default
+// order) over 100,000 threads with a metadata filter.
+func BenchmarkThreadSearch100k(b *testing.B) {
+	s := openBench(b)
+	seedThreads(b, s, 100_000)
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		sc   storage.Scope
+		q    storage.ThreadSearch
+	}{
+		// The owner-isolation pattern: the scope requires metadata.owner.
+		{"scope-owner", mustScope(b, map[string]any{"owner": "user-42"}), storage.ThreadSearch{Limit: 10}},
+		{"scope-owner+metadata", mustScope(b, map[string]any{"owner": "user-42"}), storage.ThreadSearch{Limit: 10, Metadata: map[string]any{"graph_id": "rag"}}},
+		{"scope-owner+offset-500", mustScope(b, map[string]any{"owner": "user-42"}), storage.ThreadSearch{Limit: 10, Offset: 500}},
+		// A scope on another key (no index): 1 thread in 97 matches.
+		{"scope-team", mustScope(b, map[string]any{"team": "t-7"}), storage.ThreadSearch{Limit: 10}},
+		{"scope-contains", mustScope(b, map[string]any{"$or": []any{map[string]any{"team": "t-7"}, map[string]any{"team": "t-8"}}}), storage.ThreadSearch{Limit: 10}},
+		// No scope filter, a search metadata filter.
+		{"metadata", storage.Authorized(), storage.ThreadSearch{Limit: 10, Metadata: map[string]any{"team": "t-7"}}},
+		{"values", storage.Authorized(), storage.ThreadSearch{Limit: 10, Values: map[string]any{"messages": []any{map[string]any{"content": "hello 99999"}}}}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			timed(b, func() error {
+				got, err := s.Threads().Search(ctx, c.sc, c.q)
+				if err == nil && len(got) == 0 {
+					err = fmt.Errorf("no threads found")
+				}
+				return err
+			})
+		})
+	}
+	b.Run("count-scope-owner", func(b *testing.B) {
+		sc := mustScope(b, map[string]any{"owner": "user-42"})
+		timed(b, func() error {
+			n, err := s.Threads().Count(ctx, sc, storage.ThreadSearch{})
+			if err == nil && n != 1000 {
+				err = fmt.Errorf("count = %d", n)
+			}
+			return err
+		})
+	})
+}
+
+// BenchmarkThreadGet is GET /threads/{id} under an owner scope, among
+// 10,000 threads.
+func BenchmarkThreadGet(b *testing.B) {
+	s := openBench(b)
+	seedThreads(b, s, 10_000)
+	ctx := context.Background()
+	sc := mustScope(b, map[string]any{"owner": "user-42"})
+	i := 0
+	timed(b, func() error {
+		id := fmt.Sprintf("%08d-0000-4000-8000-000000000000", (i%100)*100+42)
+		i++
+		_, err := s.Threads().Get(ctx, sc, id)
+		return err
+	})
+}
+
+// BenchmarkThreadGetParallel compares the read pool with serving reads
+// from the single writer connection (what ":memory:" does).
+func BenchmarkThreadGetParallel(b *testing.B) {
+	s := openBench(b)
+	seedThreads(b, s, 10_000)
+	ctx := context.Background()
+	sc := mustScope(b, map[string]any{"owner": "user-42"})
+	run := func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			i := 0
+			for pb.Next() {
+				id := fmt.Sprintf("%08d-0000-4000-8000-000000000000", (i%100)*100+42)
+				i++
+				if _, err := s.Threads().Get(ctx, sc, id); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	b.Run("read-pool", run)
+	pool := s.r
+	s.r = s.w
+	b.Run("writer-conn", run)
+	s.r = pool
+}
