@@ -25,7 +25,7 @@ func (w *discardWriter) Write(b []byte) (int, error) {
 }
 
 func benchGetThread(b *testing.B, st storage.Store) {
-	s, err := New(context.Background(), Options{Store: st})
+	s, err := New(context.Background(), Options{Store: st, Graphs: testGraphs(b)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -56,4 +56,5 @@ func benchGetThread(b *testing.B, st storage.Store) {
 
 func BenchmarkGetThread(b *testing.B) {
 	b.Run("memory", func(b *testing.B) { benchGetThread(b, memory.New()) })
+	b.Run("sqlite", func(b *testing.B) { benchGetThread(b, openStore(b, "sqlite")) })
 }

@@ -136,9 +136,8 @@ func writeJSON(w http.ResponseWriter, v any) error {
 	if err != nil {
 		return err
 	}
-	h := w.Header()
-	h["Content-Type"] = jsonContentType
-	h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	// net/http sets Content-Length itself for a body written in one go.
+	w.Header()["Content-Type"] = jsonContentType
 	_, _ = w.Write(b)
 	return nil
 }

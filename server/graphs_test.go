@@ -9,7 +9,7 @@ import (
 
 // testGraphs registers the graphs the tests use: "agent", a one-node
 // chatbot, and "other", two steps with a breakpoint before the second.
-func testGraphs(t *testing.T) map[string]Graph {
+func testGraphs(t testing.TB) map[string]Graph {
 	t.Helper()
 	agent, err := graph.New().
 		AddChannel("messages", graph.Messages()).

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -43,6 +44,9 @@ func TestInfo(t *testing.T) {
 	}
 	if ct := r.header.Get("Content-Type"); ct != "application/json" {
 		t.Fatalf("content-type %q", ct)
+	}
+	if cl := r.header.Get("Content-Length"); cl != strconv.Itoa(len(r.body)) {
+		t.Fatalf("content-length %q for %d bytes", cl, len(r.body))
 	}
 }
 
