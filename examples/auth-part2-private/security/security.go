@@ -1,0 +1,59 @@
+// Package security is part 2 of the LangGraph custom-auth tutorial in Go:
+// private conversations. Every resource a user creates is stamped with
+// metadata.owner, and every read, search, update and run is filtered by it,
+// so a user sees only their own threads (others get 404). Store items live
+// under a namespace that starts with the user's identity.
+package security
+
+import (
+	"context"
+
+	"github.com/agentgate/agentgate/auth"
+)
+
+var users = map[string]string{
+	"user1-token": "user1",
+	"user2-token": "user2",
+}
+
+// Auth is what langgraph.json names: "auth": {"path": "./security:Auth"}.
+var Auth = auth.New().
+	Authenticate(authenticate).
+	On("*", addOwner)
+
+func authenticate(ctx context.Context, r *auth.Request) (*auth.User, error) {
+	id, ok := users[r.BearerToken()]
+	if !ok {
+		return nil, auth.Unauthorized("Invalid token")
+	}
+	return &auth.User{Identity: id}, nil
+}
+
+// addOwner decides every event: it stamps the owner on what is written and
+// filters what is read; store namespaces must start with the identity.
+func addOwner(ctx context.Context, c *auth.Context, v auth.Value) (auth.Result, error) {
+	if c.Resource == auth.Store {
+		if ns := storeNamespace(v); len(ns) == 0 || ns[0] != c.User.Identity {
+			return auth.Result{}, auth.Forbidden("Not authorized")
+		}
+		return auth.Allow(), nil
+	}
+	auth.SetMetadata(v, "owner", c.User.Identity)
+	return auth.Filter(map[string]any{"owner": c.User.Identity}), nil
+}
+
+func storeNamespace(v auth.Value) []string {
+	switch v := v.(type) {
+	case *auth.StorePut:
+		return v.Namespace
+	case *auth.StoreGet:
+		return v.Namespace
+	case *auth.StoreDelete:
+		return v.Namespace
+	case *auth.StoreSearch:
+		return v.Namespace
+	case *auth.StoreListNamespaces:
+		return v.Namespace
+	}
+	return nil
+}

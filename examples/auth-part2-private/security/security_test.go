@@ -1,0 +1,56 @@
+package security
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/agentgate/agentgate/auth"
+	"github.com/agentgate/agentgate/authz"
+)
+
+func as(identity string) context.Context {
+	return authz.WithIdentity(context.Background(), &authz.Identity{User: &auth.User{Identity: identity}})
+}
+
+func TestOwnerStampAndFilter(t *testing.T) {
+	e, err := authz.New(Auth, authz.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &auth.ThreadsCreate{ThreadID: "t1", Metadata: map[string]any{"owner": "user2"}}
+	if _, err := e.Authorize(as("user1"), v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Metadata["owner"] != "user1" {
+		t.Errorf("owner not (re)stamped: %v", v.Metadata)
+	}
+	scope, err := e.Authorize(as("user2"), &auth.ThreadsRead{ThreadID: "t1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scope.Match(v.Metadata) {
+		t.Error("user2 can see user1's thread")
+	}
+	if !scope.Match(map[string]any{"owner": "user2"}) {
+		t.Error("user2 cannot see their own thread")
+	}
+}
+
+func TestStoreNamespaceMustBeOwn(t *testing.T) {
+	e, _ := authz.New(Auth, authz.Options{})
+	if _, err := e.Authorize(as("user1"), &auth.StorePut{Namespace: []string{"user1", "notes"}, Key: "k"}); err != nil {
+		t.Errorf("own namespace refused: %v", err)
+	}
+	var he *auth.HTTPError
+	for _, v := range []auth.Value{
+		&auth.StorePut{Namespace: []string{"user2", "notes"}},
+		&auth.StoreGet{Namespace: []string{"user2"}},
+		&auth.StoreSearch{},
+		&auth.StoreListNamespaces{Namespace: []string{"user2"}},
+	} {
+		if _, err := e.Authorize(as("user1"), v); !errors.As(err, &he) || he.Status != 403 {
+			t.Errorf("%T: want 403, got %v", v, err)
+		}
+	}
+}
