@@ -101,7 +101,8 @@ type Thread struct {
 	TTL            *ThreadTTL     `json:"ttl,omitempty"`
 }
 
-// ThreadTTL deletes a thread Minutes after its last update.
+// ThreadTTL deletes a thread Minutes after its last update. Backends store
+// it; nothing sweeps expired threads yet.
 type ThreadTTL struct {
 	Strategy string  `json:"strategy"`
 	Minutes  float64 `json:"ttl"`
@@ -167,8 +168,12 @@ type ItemPut struct {
 	TTL       *time.Duration
 }
 
-// ItemSearch finds items under a namespace prefix, newest update first.
-// Filter is equality on value fields, or {"$eq"|"$ne"|"$gt"|"$gte"|"$lt"|"$lte": v}.
+// ItemSearch finds items under a namespace prefix (label by label), newest
+// update first. Filter tests top-level value fields: {"f": v} is JSON
+// equality, {"f": {"$eq"|"$ne"|"$gt"|"$gte"|"$lt"|"$lte": v, ...}} applies
+// each operator; a missing field never matches (not even $ne), and the
+// ordering operators compare numbers with numbers and strings with strings.
+// Query is accepted and ignored until semantic search exists.
 type ItemSearch struct {
 	Prefix     []string
 	Filter     map[string]any

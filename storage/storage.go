@@ -2,6 +2,12 @@
 // that reads or writes a tenant's data takes a Scope: the result of the
 // authorization decision. Backends (storage/memory, storage/sqlite, later
 // storage/postgres) must pass storage/conformance.
+//
+// Common rules: ids are opaque non-empty strings (the server checks UUID
+// syntax); times are UTC with microsecond precision; JSON values come back
+// as encoding/json decodes them (numbers are float64); a Limit of 0 means no
+// limit; bad arguments (sort keys, statuses, namespaces, negative limits)
+// are ErrInvalid. Results never alias stored data.
 package storage
 
 import (
@@ -17,7 +23,9 @@ type Store interface {
 	Items() Items
 	// Checkpointer returns the checkpoint saver of one thread after checking
 	// that the scope can see the thread (ErrNotFound otherwise). The saver
-	// refuses other thread ids.
+	// refuses other thread ids (ErrForbidden), except as the destination of
+	// CopyThread, which must be a thread the scope can see. Put and PutWrites
+	// fail with ErrNotFound once the thread is deleted.
 	Checkpointer(ctx context.Context, s Scope, threadID string) (checkpoint.Saver, error)
 	// Ping checks that the backend answers.
 	Ping(ctx context.Context) error
@@ -37,9 +45,11 @@ type Assistants interface {
 	Delete(ctx context.Context, s Scope, id string) error
 	Search(ctx context.Context, s Scope, q AssistantSearch) ([]Assistant, error)
 	Count(ctx context.Context, s Scope, q AssistantSearch) (int, error)
-	// Versions lists versions newest first; ErrNotFound when none is visible.
+	// Versions lists versions newest first; ErrNotFound when the assistant
+	// is hidden or no version on the page is visible.
 	Versions(ctx context.Context, s Scope, id string, q VersionSearch) ([]AssistantVersion, error)
-	// SetLatest makes an existing version the current one.
+	// SetLatest copies an existing, visible version (graph_id, name,
+	// description, config, context, metadata) into the assistant.
 	SetLatest(ctx context.Context, s Scope, id string, version int) (Assistant, error)
 }
 
@@ -53,7 +63,9 @@ type Threads interface {
 	Search(ctx context.Context, s Scope, q ThreadSearch) ([]Thread, error)
 	Count(ctx context.Context, s Scope, q ThreadSearch) (int, error)
 	// Copy duplicates a thread the scope can see, with all its checkpoints,
-	// as dst (new id when empty; dst.Metadata as given). Status becomes idle.
+	// as dst (new id when empty; dst.Metadata as given, the source's when
+	// nil; dst.IfExists is ignored: an existing id is ErrConflict). Values and
+	// config are copied; status becomes idle, without interrupts or error.
 	Copy(ctx context.Context, s Scope, id string, dst ThreadCreate) (Thread, error)
 	// Prune deletes the given threads ("delete") or all but their latest
 	// checkpoint ("keep_latest"); ErrNotFound if any is missing or hidden.
@@ -64,7 +76,8 @@ type Threads interface {
 
 // Items is the long-term memory store. The scope's filters are tested on
 // ItemDoc(namespace, key, value): a hidden existing item is ErrNotFound; a
-// new item (put) or a missing one (delete) failing the filter is ErrForbidden.
+// new item (put) or a missing one (delete) failing the filter is ErrForbidden,
+// and so is a put whose new value would fail it. Expired items are missing.
 type Items interface {
 	Put(ctx context.Context, s Scope, p ItemPut) error
 	// Get returns ErrNotFound when the item is missing, expired or hidden.

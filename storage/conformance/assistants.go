@@ -59,8 +59,8 @@ func testAssistantCreateGet(t *testing.T, s storage.Store) {
 	if diff := cmp.Diff(want, a); diff != "" {
 		t.Errorf("Create (-want +got):\n%s", diff)
 	}
-	if a.CreatedAt.IsZero() || a.CreatedAt.Location().String() != "UTC" {
-		t.Errorf("created_at = %v, want a UTC time", a.CreatedAt)
+	if a.CreatedAt.IsZero() || a.CreatedAt.Location().String() != "UTC" || a.CreatedAt.Nanosecond()%1000 != 0 {
+		t.Errorf("created_at = %v, want a UTC time in whole microseconds", a.CreatedAt)
 	}
 	got := val(as.Get(ctx(), all(), "a1")).get(t)
 	if diff := cmp.Diff(want, got); diff != "" {

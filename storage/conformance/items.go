@@ -392,4 +392,21 @@ func testItemScope(t *testing.T, s storage.Store) {
 		t.Error("a value field named namespace overrode the real namespace")
 	}
 	must(t, is.Delete(ctx(), owned, []string{"shared"}, "doc"))
+
+	// Object and list equality hold for text that JSON encoders escape.
+	odd := []string{"<a&b>", "q\"x é"}
+	v := map[string]any{"o": map[string]any{"s": "<&>", "n": 2}, "l": []any{"<", 1}}
+	must(t, is.Put(ctx(), sys(), storage.ItemPut{Namespace: odd, Key: "k<", Value: v}))
+	exact := scope(t, map[string]any{
+		"namespace": map[string]any{"$eq": []any{"<a&b>", "q\"x é"}},
+		"o":         map[string]any{"$eq": map[string]any{"n": 2, "s": "<&>"}},
+		"l":         map[string]any{"$eq": []any{"<", 1}},
+		"key":       "k<",
+	})
+	if _, err := is.Get(ctx(), exact, odd, "k<", false); err != nil {
+		t.Errorf("Get with equality filters on escaped text: %v", err)
+	}
+	if got := val(is.Search(ctx(), exact, storage.ItemSearch{Filter: map[string]any{"o": map[string]any{"s": "<&>", "n": 2}}})).get(t); len(got) != 1 {
+		t.Errorf("Search with equality on escaped text = %v", itemNames(got))
+	}
 }

@@ -79,8 +79,8 @@ func testThreadCreateGet(t *testing.T, s storage.Store) {
 	if diff := cmp.Diff(want, th); diff != "" {
 		t.Errorf("Create (-want +got):\n%s", diff)
 	}
-	if th.CreatedAt.IsZero() || th.CreatedAt.Location().String() != "UTC" {
-		t.Errorf("created_at = %v, want a UTC time", th.CreatedAt)
+	if th.CreatedAt.IsZero() || th.CreatedAt.Location().String() != "UTC" || th.CreatedAt.Nanosecond()%1000 != 0 {
+		t.Errorf("created_at = %v, want a UTC time in whole microseconds", th.CreatedAt)
 	}
 	if diff := cmp.Diff(want, val(ts.Get(ctx(), all(), "t1")).get(t)); diff != "" {
 		t.Errorf("Get (-want +got):\n%s", diff)
@@ -360,7 +360,7 @@ func testThreadScopeGrammar(t *testing.T, s storage.Store) {
 	mk("t1", map[string]any{"owner": "alice", "tags": []any{"red", "blue"}})
 	mk("t2", map[string]any{"owner": "bob", "shared": true, "tags": []any{"red"}})
 	mk("t3", map[string]any{"owner": "carol", "shared": false, "org": map[string]any{"id": 7}})
-	mk("t4", map[string]any{"owner": "dave", "level": 3})
+	mk("t4", map[string]any{"owner": "dave", "level": 3, "doc": map[string]any{"s": "<a&b> \"q\" é", "z": []any{1.5, nil}}, "a.b": "dotted"})
 	cases := []struct {
 		name string
 		f    map[string]any
@@ -377,6 +377,8 @@ func testThreadScopeGrammar(t *testing.T, s storage.Store) {
 		{"$or and key", map[string]any{"tags": map[string]any{"$contains": "red"}, "$or": []any{map[string]any{"owner": "bob"}, map[string]any{"owner": "carol"}}}, []string{"t2"}},
 		{"$and", map[string]any{"$and": []any{map[string]any{"owner": "carol"}, map[string]any{"shared": false}}}, []string{"t3"}},
 		{"missing key", map[string]any{"shared": nil}, nil},
+		{"$eq object with escapes", map[string]any{"doc": map[string]any{"$eq": map[string]any{"z": []any{1.5, nil}, "s": "<a&b> \"q\" é"}}}, []string{"t4"}},
+		{"dotted key is literal", map[string]any{"a.b": "dotted"}, []string{"t4"}},
 	}
 	for _, c := range cases {
 		sc := scope(t, c.f)

@@ -89,12 +89,13 @@ func (s *Store) open() error {
 	return nil
 }
 
-// now returns the current UTC time, strictly later than the previous call
-// (callers hold the write lock), without a monotonic reading.
+// now returns the current UTC time in microseconds (what every backend,
+// Postgres included, can store), strictly later than the previous call
+// (callers hold the write lock).
 func (s *Store) now() time.Time {
-	t := time.Now().UTC().Round(0)
+	t := time.Now().UTC().Truncate(time.Microsecond)
 	if !t.After(s.last) {
-		t = s.last.Add(time.Nanosecond)
+		t = s.last.Add(time.Microsecond)
 	}
 	s.last = t
 	return t

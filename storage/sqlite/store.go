@@ -149,14 +149,15 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
-// now returns the current UTC time, strictly later than the previous call
-// in this process.
+// now returns the current UTC time in microseconds (what every backend,
+// Postgres included, can store), strictly later than the previous call in
+// this process.
 func (s *Store) now() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := time.Now().UTC().Round(0)
+	t := time.Now().UTC().Truncate(time.Microsecond)
 	if !t.After(s.last) {
-		t = s.last.Add(time.Nanosecond)
+		t = s.last.Add(time.Microsecond)
 	}
 	s.last = t
 	return t
