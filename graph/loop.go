@@ -235,6 +235,12 @@ func (l *loop) newCheckpoint(ctx context.Context, source string, writes any, upd
 			md[k] = v
 		}
 	}
+	if l.cfg.ThreadID != "" {
+		md["thread_id"] = l.cfg.ThreadID
+	}
+	if l.cfg.RunID != "" {
+		md["run_id"] = l.cfg.RunID
+	}
 	maps.Copy(md, l.cfg.Metadata)
 	md["source"] = source
 	md["step"] = l.step
@@ -340,6 +346,9 @@ func (l *loop) putWrites(ctx context.Context, taskID string, ws []write) error {
 }
 
 func (l *loop) persistWrites(ctx context.Context, taskID string, ws []write) error {
+	if l.cpID == "" {
+		return nil // nothing to attach them to yet
+	}
 	if len(ws) == 0 {
 		ws = []write{{noWrites, nil}}
 	}
@@ -583,17 +592,32 @@ func (l *loop) run(ctx context.Context, input any) (res Result, err error) {
 	case *Command:
 		cmd = c
 	}
-	switch {
-	case cmd != nil:
+	if cmd != nil {
 		if err := l.applyCommand(ctx, cmd); err != nil {
 			return Result{}, err
 		}
-	case input != nil && !l.resuming:
+	}
+	if err := l.applyNullWrites(); err != nil {
+		return Result{}, err
+	}
+	resuming := false
+	switch {
+	case cmd == nil && input != nil && !l.resuming && !l.sameRun():
 		if err := l.inputStep(ctx, input); err != nil {
 			return Result{}, err
 		}
-	case l.cpID == "":
+	case l.cpID == "" && cmd == nil:
 		return Result{}, ErrEmptyInput
+	default:
+		resuming = l.cpID != ""
+	}
+	if resuming {
+		// Continuing past a checkpoint: static interrupts do not fire
+		// again before anything changes, and the state is streamed first.
+		l.markInterrupted()
+		if st := l.state(); len(st) > 0 {
+			l.emit(ModeValues, st)
+		}
 	}
 	first := l.step + 1
 	for {
@@ -778,9 +802,24 @@ func (l *loop) applyCommand(ctx context.Context, cmd *Command) error {
 	if err := l.gotoWrites(t, cmd.Goto, nil); err != nil {
 		return err
 	}
+	// Saved with the checkpoint, applied before its next step.
+	return l.putWrites(ctx, nullTaskID, t.writes)
+}
+
+// sameRun reports whether the checkpoint was made by this run (a retried
+// run continues instead of starting over).
+func (l *loop) sameRun() bool {
+	return l.ns == "" && l.cfg.RunID != "" && l.md != nil && l.md["run_id"] == l.cfg.RunID
+}
+
+// applyNullWrites applies the writes of commands (task id nullTaskID)
+// pending on the checkpoint.
+func (l *loop) applyNullWrites() error {
 	byCh := map[string][]any{}
-	for _, w := range t.writes {
-		byCh[w.ch] = append(byCh[w.ch], w.v)
+	for _, p := range l.pending {
+		if p.taskID == nullTaskID {
+			byCh[p.channel] = append(byCh[p.channel], p.value)
+		}
 	}
 	for _, ch := range sortedKeys(byCh) {
 		ws := byCh[ch]
@@ -793,8 +832,12 @@ func (l *loop) applyCommand(ctx context.Context, cmd *Command) error {
 			l.vals[ch] = sends
 		case strings.HasPrefix(ch, branchPrefix):
 		default:
+			spec := l.g.channels[ch]
+			if spec == nil {
+				continue
+			}
 			cur, has := l.vals[ch]
-			v, err := l.g.channels[ch].reduce(cur, has, ws)
+			v, err := spec.reduce(cur, has, ws)
 			if err != nil {
 				return &InvalidUpdateError{Msg: fmt.Sprintf("At key '%s': %v", ch, err)}
 			}

@@ -413,3 +413,67 @@ func TestCommandFromJSON(t *testing.T) {
 		t.Errorf("log (-want +got):\n%s", diff)
 	}
 }
+
+func TestRetriedRunContinues(t *testing.T) {
+	var aRuns atomic.Int32
+	fail := true
+	b := graph.New().AddChannel("log", graph.Reduce(appendStrings)).
+		AddNode("a", func(context.Context, graph.State) (any, error) {
+			aRuns.Add(1)
+			return graph.State{"log": []string{"a"}}, nil
+		}).
+		AddNode("b", func(context.Context, graph.State) (any, error) {
+			if fail {
+				return nil, errors.New("worker died")
+			}
+			return graph.State{"log": []string{"b"}}, nil
+		}).
+		AddEdge(graph.START, "a").AddEdge("a", "b")
+	g := mustCompile(t, b)
+	saver := checkpoint.NewMemory()
+	cfg := graph.RunConfig{ThreadID: "t", RunID: "run-1", Checkpointer: saver}
+	ctx := context.Background()
+	if _, err := g.Invoke(ctx, graph.State{"log": []any{"in"}}, cfg); err == nil {
+		t.Fatal("first attempt did not fail")
+	}
+	st, err := g.GetState(ctx, cfg)
+	if err != nil || st.Metadata["run_id"] != "run-1" || st.Metadata["thread_id"] != "t" {
+		t.Fatalf("metadata = %v, %v", st.Metadata, err)
+	}
+	// The same run retried with the same input continues where it stopped.
+	fail = false
+	out, err := g.Invoke(ctx, graph.State{"log": []any{"in"}}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"in", "a", "b"}, out["log"]); diff != "" {
+		t.Errorf("log (-want +got):\n%s", diff)
+	}
+	if aRuns.Load() != 1 {
+		t.Errorf("a ran %d times, want 1", aRuns.Load())
+	}
+	// Another run with input starts over.
+	cfg.RunID = "run-2"
+	out, err = g.Invoke(ctx, graph.State{"log": []any{"again"}}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"in", "a", "b", "again", "a", "b"}, out["log"]); diff != "" {
+		t.Errorf("log (-want +got):\n%s", diff)
+	}
+}
+
+func TestResumeStreamsCurrentValuesFirst(t *testing.T) {
+	g2 := mustCompile(t, graph.New().AddChannel("log", graph.Reduce(appendStrings)).
+		AddNode("a", logNode("a")).AddNode("b", logNode("b")).
+		AddEdge(graph.START, "a").AddEdge("a", "b"), graph.WithInterruptBefore("b"))
+	cfg := graph.RunConfig{ThreadID: "t", Checkpointer: checkpoint.NewMemory(), StreamModes: []graph.StreamMode{graph.ModeValues}}
+	collect(t, g2, graph.State{}, cfg)
+	evs, res := collect(t, g2, nil, cfg)
+	if res.Status != "success" || len(evs) != 2 {
+		t.Fatalf("resume: %+v, %d events", res, len(evs))
+	}
+	if diff := cmp.Diff(map[string]any{"log": []any{"a"}}, jsonOf(t, evs[0].Data)); diff != "" {
+		t.Errorf("first event on resume (-want +got):\n%s", diff)
+	}
+}
