@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 
 	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/auth/filter"
@@ -68,9 +69,36 @@ func New(a *auth.Auth, opts Options) (*Enforcer, error) {
 	return &Enforcer{auth: a, opts: opts, log: log}, nil
 }
 
-// Authenticate turns r into an Identity. Errors are *auth.HTTPError for the
+// Authenticate identifies the caller of r and returns r's context carrying
+// the Identity (the server's Authenticator interface). Path parameters are
+// read from the route pattern r matched.
+func (e *Enforcer) Authenticate(r *http.Request) (context.Context, error) {
+	id, err := e.Identify(r.Context(), r, pathParams(r))
+	if err != nil {
+		return nil, err
+	}
+	return WithIdentity(r.Context(), id), nil
+}
+
+// pathParams returns the wildcards of the pattern r matched.
+func pathParams(r *http.Request) map[string]string {
+	pattern := r.Pattern
+	if !strings.Contains(pattern, "{") {
+		return map[string]string{}
+	}
+	out := map[string]string{}
+	for _, seg := range strings.Split(pattern, "/") {
+		if name, ok := strings.CutPrefix(seg, "{"); ok {
+			name = strings.TrimSuffix(strings.TrimSuffix(name, "}"), "...")
+			out[name] = r.PathValue(name)
+		}
+	}
+	return out
+}
+
+// Identify turns r into an Identity. Errors are *auth.HTTPError for the
 // client, or internal errors (a 500 whose cause is logged).
-func (e *Enforcer) Authenticate(ctx context.Context, r *http.Request, pathParams map[string]string) (id *Identity, err error) {
+func (e *Enforcer) Identify(ctx context.Context, r *http.Request, pathParams map[string]string) (id *Identity, err error) {
 	if e.opts.StudioAuth && r.Header.Get("X-Auth-Scheme") == "langsmith" {
 		u := auth.StudioUser()
 		return &Identity{User: u, Permissions: []string{}}, nil

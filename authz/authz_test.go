@@ -83,7 +83,7 @@ func TestAuthenticateOutcomes(t *testing.T) {
 		{"studio", req("", "X-Auth-Scheme", "langsmith"), 200},
 	}
 	for _, c := range cases {
-		id, err := e.Authenticate(context.Background(), c.r, nil)
+		id, err := e.Identify(context.Background(), c.r, nil)
 		if got := status(err); got != c.want {
 			t.Errorf("%s: status %d (err %v), want %d", c.name, got, err, c.want)
 		}
@@ -91,17 +91,17 @@ func TestAuthenticateOutcomes(t *testing.T) {
 			t.Errorf("%s: no identity", c.name)
 		}
 	}
-	id, _ := e.Authenticate(context.Background(), req("a"), nil)
+	id, _ := e.Identify(context.Background(), req("a"), nil)
 	if id.User.DisplayName != "alice" || id.Permissions[0] != "read" || id.User.Extra["email"] != "alice@x" {
 		t.Errorf("normalized user: %+v", id.User)
 	}
-	_, err = e.Authenticate(context.Background(), req("zzz"), nil)
+	_, err = e.Identify(context.Background(), req("zzz"), nil)
 	var he *auth.HTTPError
 	if !errors.As(err, &he) || he.Headers.Get("WWW-Authenticate") != "Bearer" || he.Message() != "Invalid token" {
 		t.Errorf("401 lost its detail or headers: %#v", err)
 	}
 	noStudio, _ := New(tokenAuth(), Options{})
-	if _, err := noStudio.Authenticate(context.Background(), req("", "X-Auth-Scheme", "langsmith"), nil); status(err) != 401 {
+	if _, err := noStudio.Identify(context.Background(), req("", "X-Auth-Scheme", "langsmith"), nil); status(err) != 401 {
 		t.Errorf("studio header admitted without StudioAuth: %v", err)
 	}
 }
@@ -159,5 +159,34 @@ func TestAuthorizeResults(t *testing.T) {
 	}
 	if _, err := e.Authorize(context.Background(), &auth.AssistantsRead{}); status(err) != 500 {
 		t.Errorf("missing identity must fail closed, got %v", err)
+	}
+}
+
+func TestAuthenticateRequestCarriesIdentityAndPathParams(t *testing.T) {
+	var seen map[string]string
+	a := auth.New().Authenticate(func(ctx context.Context, r *auth.Request) (*auth.User, error) {
+		seen = r.PathParams
+		return &auth.User{Identity: "alice"}, nil
+	})
+	e, err := New(a, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	var got *Identity
+	mux.HandleFunc("GET /threads/{thread_id}/runs/{run_id}", func(w http.ResponseWriter, r *http.Request) {
+		ctx, err := e.Authenticate(r)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		got, _ = IdentityFrom(ctx)
+	})
+	mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/threads/t1/runs/r2", nil))
+	if got == nil || got.User.Identity != "alice" {
+		t.Fatalf("identity = %+v", got)
+	}
+	if seen["thread_id"] != "t1" || seen["run_id"] != "r2" {
+		t.Errorf("path params = %v", seen)
 	}
 }
