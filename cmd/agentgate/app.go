@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/agentgate/agentgate/config"
+	"github.com/agentgate/agentgate/server"
+	"github.com/agentgate/agentgate/storage"
+	"github.com/agentgate/agentgate/storage/memory"
+	"github.com/agentgate/agentgate/storage/sqlite"
+)
+
+// runServer is "agentgate dev" and "agentgate serve".
+func runServer(ctx context.Context, mode string, args []string, e env) int {
+	f, code, done := parseServerFlags(mode, args, e)
+	if done {
+		return code
+	}
+	level, _ := parseLevel(f.logLevel)
+	log := newLogger(e.stderr, f.logFormat, level)
+	if err := serve(ctx, f, e, log); err != nil {
+		fmt.Fprintf(e.stderr, "agentgate %s: %v\n", mode, err)
+		return exitError
+	}
+	return exitOK
+}
+
+// serve loads everything, listens, prints the listening line and serves
+// until ctx is cancelled; then it drains open requests and closes the store.
+// Any error before the listener is bound means the server never starts.
+func serve(ctx context.Context, f serverFlags, e env, log *slog.Logger) error {
+	cfg, err := loadConfig(f, log)
+	if err != nil {
+		return err
+	}
+	if err := cfg.ApplyEnv(); err != nil {
+		return err
+	}
+	graphs, err := resolveGraphs(cfg, builtinGraphs())
+	if err != nil {
+		return err
+	}
+	if err := checkUnsupported(cfg, log); err != nil {
+		return err
+	}
+	store, where, err := openStore(ctx, f, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			log.Error("close store", "err", err)
+		}
+	}()
+	srv, err := server.New(ctx, server.Options{
+		Store:   store,
+		Graphs:  graphs,
+		Logger:  log,
+		Version: version(),
+		HTTP:    httpOptions(cfg.HTTP),
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", f.addr, err)
+	}
+	hs := &http.Server{
+		Handler: srv.Handler(),
+		// No ReadTimeout or WriteTimeout: either would cut long SSE streams.
+		// Bodies are bounded by the server's body limit.
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(e.stdout, "agentgate listening on %s\n", url)
+	log.Info("agentgate started", "mode", f.mode, "url", url, "store", where,
+		"graphs", cfg.GraphIDs(), "config", cfg.File, "version", version())
+	if f.mode == "dev" {
+		log.Info("API docs at " + url + "/docs")
+	}
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", f.shutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.shutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		log.Warn("open requests did not finish in time; closing them", "err", err)
+		_ = hs.Close()
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// loadConfig loads --config. A missing default langgraph.json is fine (no
+// graphs); a missing file that was named explicitly is an error.
+func loadConfig(f serverFlags, log *slog.Logger) (*config.Config, error) {
+	cfg, err := config.Load(f.config)
+	if errors.Is(err, fs.ErrNotExist) && !f.configExplicit {
+		wd, werr := os.Getwd()
+		if werr != nil {
+			return nil, werr
+		}
+		log.Info("no langgraph.json in the current directory; running with no graphs (use --config to name one)", "dir", wd)
+		return &config.Config{File: "", Dir: wd, Graphs: map[string]config.Graph{}, Env: map[string]string{}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range cfg.Ignored {
+		log.Info("langgraph.json: ignoring key agentgate does not use", "key", k)
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
+	return cfg, nil
+}
+
+// checkUnsupported refuses settings agentgate cannot honour yet, and warns
+// about those it parses but does not apply.
+func checkUnsupported(cfg *config.Config, log *slog.Logger) error {
+	if a := cfg.Auth; a != nil {
+		if a.Path != "" {
+			return fmt.Errorf("%s: auth.path %q: loading custom auth from a Go package is not built yet; "+
+				"agentgate will not start without the auth you configured (remove \"auth\" to run without authentication)", cfg.File, a.Path)
+		}
+		log.Warn("langgraph.json: auth has no path, so no custom auth runs; its other keys have no effect")
+	}
+	if cfg.Store.Index != nil {
+		log.Warn("langgraph.json: store.index is ignored: semantic search is not supported; store search matches on filters and namespaces only")
+	}
+	if cfg.Store.TTL != nil {
+		log.Warn("langgraph.json: store.ttl is not applied yet: items expire only when a put gives a ttl")
+	}
+	return nil
+}
+
+// resolveGraphs maps every configured graph to a compiled graph.
+func resolveGraphs(cfg *config.Config, builtins map[string]builtinGraph) (map[string]server.Graph, error) {
+	out := make(map[string]server.Graph, len(cfg.Graphs))
+	for _, id := range cfg.GraphIDs() {
+		g := cfg.Graphs[id]
+		switch g.Kind {
+		case config.GraphBuiltin:
+			mk, ok := builtins[g.Builtin]
+			if !ok {
+				return nil, fmt.Errorf("%s: graphs.%s: unknown built-in graph %q (built-in graphs: %s)",
+					cfg.File, id, g.Builtin, builtinNames(builtins))
+			}
+			compiled, err := mk()
+			if err != nil {
+				return nil, fmt.Errorf("%s: graphs.%s: build %q: %w", cfg.File, id, g.Ref, err)
+			}
+			out[id] = compiled
+		case config.GraphGoPackage:
+			return nil, fmt.Errorf("%s: graphs.%s: %q: loading graphs from Go packages is not built yet; "+
+				"use a built-in graph (\"builtin:<name>\") for now", cfg.File, id, g.Ref)
+		default:
+			return nil, fmt.Errorf("%s: graphs.%s: unsupported graph %q", cfg.File, id, g.Ref)
+		}
+	}
+	return out, nil
+}
+
+// openStore opens the storage backend and describes it for the log.
+func openStore(ctx context.Context, f serverFlags, cfg *config.Config) (storage.Store, string, error) {
+	if f.mode == "dev" {
+		if f.memory {
+			return memory.New(), "memory", nil
+		}
+		dir := filepath.Join(cfg.Dir, ".agentgate")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, "", fmt.Errorf("create %s: %w", dir, err)
+		}
+		return openSQLite(ctx, filepath.Join(dir, "agentgate.db"))
+	}
+	db := strings.TrimSpace(f.database)
+	switch {
+	case db == "":
+		return nil, "", errors.New("no database: set --database or AGENTGATE_DATABASE to a SQLite file path")
+	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
+		return nil, "", errors.New("--database: Postgres support is not built yet; use a SQLite file path")
+	case strings.Contains(db, "://"):
+		return nil, "", fmt.Errorf("--database %q: want a SQLite file path", db)
+	}
+	return openSQLite(ctx, db)
+}
+
+func openSQLite(ctx context.Context, path string) (storage.Store, string, error) {
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, "", fmt.Errorf("open SQLite database %s: %w", path, err)
+	}
+	return st, "sqlite:" + path, nil
+}
+
+// httpOptions maps langgraph.json "http" onto the server's options.
+func httpOptions(h config.HTTP) server.HTTPOptions {
+	o := server.HTTPOptions{
+		Disable: server.DisableOptions{
+			Assistants: h.DisableAssistants,
+			Threads:    h.DisableThreads,
+			Runs:       h.DisableRuns,
+			Store:      h.DisableStore,
+			Meta:       h.DisableMeta,
+		},
+		MaxBodyBytes: h.MaxBodyBytes,
+	}
+	if c := h.CORS; c != nil {
+		o.CORS = server.CORSOptions{
+			AllowOrigins:     c.AllowOrigins,
+			AllowMethods:     c.AllowMethods,
+			AllowHeaders:     c.AllowHeaders,
+			AllowCredentials: c.AllowCredentials,
+			AllowOriginRegex: c.AllowOriginRegex,
+			ExposeHeaders:    c.ExposeHeaders,
+			MaxAge:           int(c.MaxAge),
+		}
+	}
+	if ch := h.ConfigurableHeaders; ch != nil {
+		o.ConfigurableHeaders = server.HeaderFilter{Includes: ch.Includes, Excludes: ch.Excludes}
+	}
+	return o
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("log level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

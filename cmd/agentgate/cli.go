@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1 // the command failed (bad config, cannot listen, ...)
+	exitUsage = 2 // bad command line
+)
+
+// env is what a command may touch of the process: output streams and the
+// environment. Tests pass their own.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+const usage = `agentgate is an agent server that speaks the LangGraph Platform HTTP API.
+
+Usage:
+  agentgate <command> [flags]
+
+Commands:
+  dev       run a local development server (127.0.0.1:2024, SQLite under .agentgate/)
+  serve     run a production server (address, database and log format from flags or env)
+  version   print the version
+
+Run "agentgate <command> --help" for a command's flags.
+`
+
+// run executes the command line args and returns the exit code.
+func run(ctx context.Context, args []string, e env) int {
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, usage)
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "dev":
+		return runServer(ctx, "dev", rest, e)
+	case "serve":
+		return runServer(ctx, "serve", rest, e)
+	case "version":
+		fs := flag.NewFlagSet("version", flag.ContinueOnError)
+		fs.SetOutput(e.stderr)
+		fs.Usage = func() { fmt.Fprint(fs.Output(), "Usage: agentgate version\n\nPrint the version of agentgate and of Go it was built with.\n") }
+		if code, done := parseFlags(fs, rest, e); done {
+			return code
+		}
+		fmt.Fprintf(e.stdout, "agentgate %s (%s, %s/%s)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return exitOK
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(e.stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(e.stderr, "agentgate: unknown command %q\n\n%s", cmd, usage)
+	return exitUsage
+}
+
+// parseFlags parses args; done reports that the command must return code
+// now (help was asked for, or the flags are wrong).
+func parseFlags(fs *flag.FlagSet, args []string, e env) (code int, done bool) {
+	usage := fs.Usage
+	fs.Usage = func() {} // printed below, to stdout for --help
+	err := fs.Parse(args)
+	fs.Usage = usage
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(e.stdout)
+		fs.Usage()
+		return exitOK, true
+	case err != nil: // the flag package printed the error
+		fs.Usage()
+		return exitUsage, true
+	case fs.NArg() > 0:
+		fmt.Fprintf(e.stderr, "agentgate %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return exitUsage, true
+	}
+	return exitOK, false
+}
+
+// version is the module version the binary was built from, with the VCS
+// revision when the build recorded one.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if v == "(devel)" && rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		v = "devel-" + rev
+		if modified == "true" {
+			v += "-dirty"
+		}
+	}
+	return v
+}
+
+// serverFlags are the options of dev and serve after parsing.
+type serverFlags struct {
+	mode            string // "dev" or "serve"
+	addr            string
+	config          string
+	configExplicit  bool
+	memory          bool
+	database        string
+	logFormat       string
+	logLevel        string
+	shutdownTimeout time.Duration
+}
+
+func parseServerFlags(mode string, args []string, e env) (serverFlags, int, bool) {
+	f := serverFlags{mode: mode}
+	fs := flag.NewFlagSet(mode, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.StringVar(&f.config, "config", "langgraph.json", "`path` of langgraph.json, or the directory holding it")
+	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long to wait for open requests on SIGINT/SIGTERM")
+	var host string
+	var port int
+	switch mode {
+	case "dev":
+		fs.StringVar(&host, "host", "127.0.0.1", "`host` to listen on")
+		fs.IntVar(&port, "port", 2024, "`port` to listen on (0: any free port)")
+		fs.BoolVar(&f.memory, "memory", false, "keep everything in memory instead of SQLite under <config dir>/.agentgate/")
+		fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
+		f.logFormat = "text"
+		fs.Usage = func() {
+			fmt.Fprint(fs.Output(), `Usage: agentgate dev [flags]
+
+Run a local development server. Data lives in SQLite at
+<config dir>/.agentgate/agentgate.db (add .agentgate/ to your .gitignore),
+or in memory with --memory. Logs are text on stderr. Once the port is bound,
+one line "agentgate listening on http://HOST:PORT" is printed on stdout.
+
+Flags:
+`)
+			fs.PrintDefaults()
+		}
+	case "serve":
+		fs.StringVar(&f.addr, "addr", envOr(e, "AGENTGATE_ADDR", ":8123"), "`address` to listen on, host:port (env AGENTGATE_ADDR)")
+		fs.StringVar(&f.database, "database", e.getenv("AGENTGATE_DATABASE"), "SQLite database file `path` (env AGENTGATE_DATABASE); required")
+		fs.StringVar(&f.logFormat, "log-format", envOr(e, "AGENTGATE_LOG_FORMAT", "json"), "log `format`: json or text (env AGENTGATE_LOG_FORMAT)")
+		fs.StringVar(&f.logLevel, "log-level", envOr(e, "AGENTGATE_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error (env AGENTGATE_LOG_LEVEL)")
+		fs.Usage = func() {
+			fmt.Fprint(fs.Output(), `Usage: agentgate serve [flags]
+
+Run a production server. Flags override the environment variables named
+below. Logs go to stderr. Once the port is bound, one line
+"agentgate listening on http://HOST:PORT" is printed on stdout.
+
+Flags:
+`)
+			fs.PrintDefaults()
+		}
+	}
+	if code, done := parseFlags(fs, args, e); done {
+		return f, code, true
+	}
+	fs.Visit(func(fl *flag.Flag) {
+		if fl.Name == "config" {
+			f.configExplicit = true
+		}
+	})
+	if mode == "dev" {
+		if port < 0 || port > 65535 {
+			fmt.Fprintf(e.stderr, "agentgate dev: --port %d is out of range (0-65535)\n", port)
+			return f, exitUsage, true
+		}
+		f.addr = net.JoinHostPort(host, strconv.Itoa(port))
+	}
+	if f.logFormat != "json" && f.logFormat != "text" {
+		fmt.Fprintf(e.stderr, "agentgate %s: log format %q: want json or text\n", mode, f.logFormat)
+		return f, exitUsage, true
+	}
+	if _, err := parseLevel(f.logLevel); err != nil {
+		fmt.Fprintf(e.stderr, "agentgate %s: %v\n", mode, err)
+		return f, exitUsage, true
+	}
+	return f, exitOK, false
+}
+
+func envOr(e env, name, def string) string {
+	if v := strings.TrimSpace(e.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
