@@ -56,7 +56,9 @@ func run(ctx context.Context, args []string, e env) int {
 	case "version":
 		fs := flag.NewFlagSet("version", flag.ContinueOnError)
 		fs.SetOutput(e.stderr)
-		fs.Usage = func() { fmt.Fprint(fs.Output(), "Usage: agentgate version\n\nPrint the version of agentgate and of Go it was built with.\n") }
+		fs.Usage = func() {
+			fmt.Fprint(fs.Output(), "Usage: agentgate version\n\nPrint the version of agentgate and of Go it was built with.\n")
+		}
 		if code, done := parseFlags(fs, rest, e); done {
 			return code
 		}

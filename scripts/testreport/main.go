@@ -30,8 +30,8 @@ type event struct {
 type report struct {
 	out      io.Writer
 	buf      map[string][]string // output so far, by package + "\x00" + test
-	failed   []string // packages and package.Test names
-	skipped  []string // name: reason
+	failed   []string            // packages and package.Test names
+	skipped  []string            // name: reason
 	pkgFails int
 	pkgs     int
 }
