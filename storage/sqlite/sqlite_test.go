@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/agentgate/agentgate/graph/checkpoint"
@@ -40,4 +41,105 @@ func TestSaver(t *testing.T) {
 	checkpointtest.Run(t, func(t *testing.T) checkpoint.Saver {
 		return &saver{s: openFile(t)}
 	})
+}
+
+func TestReopenKeepsDataAndMigratesOnce(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "a.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, err := s.Threads().Create(ctx, storage.System(), storage.ThreadCreate{Metadata: map[string]any{"k": "v"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.Threads().Get(ctx, storage.System(), th.ThreadID)
+	if err != nil || got.Metadata["k"] != "v" || !got.CreatedAt.Equal(th.CreatedAt) {
+		t.Fatalf("after reopen: %+v, %v", got, err)
+	}
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(ms) {
+		t.Fatalf("schema_migrations has %d rows (%v), want %d", n, err, len(ms))
+	}
+	var mode string
+	if err := s.r.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal_mode = %q, %v", mode, err)
+	}
+	if _, err := s.r.ExecContext(ctx, `DELETE FROM threads`); err == nil {
+		t.Error("the read pool accepted a write")
+	}
+}
+
+func TestNewerSchemaIsRefused(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "a.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (9999, '9999_future.sql', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err := Open(ctx, path); err == nil {
+		s.Close()
+		t.Fatal("opened a database migrated by a newer binary")
+	}
+}
+
+// TestTwoStoresOneFile has two stores (as two processes would) write the
+// same file at once: immediate transactions and the busy timeout must
+// serialize them without SQLITE_BUSY.
+func TestTwoStoresOneFile(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "a.db")
+	var stores [2]*Store
+	for i := range stores {
+		s, err := Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		stores[i] = s
+	}
+	if _, err := stores[0].Assistants().Create(ctx, storage.System(), storage.AssistantCreate{AssistantID: "a", GraphID: "g"}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := stores[w%2]
+			for range 10 {
+				if _, err := s.Assistants().Update(ctx, storage.System(), "a", storage.AssistantPatch{}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	a, err := stores[1].Assistants().Get(ctx, storage.System(), "a")
+	if err != nil || a.Version != 81 {
+		t.Fatalf("version = %d, %v; want 81", a.Version, err)
+	}
 }

@@ -53,7 +53,7 @@ CREATE TABLE threads (
         CASE WHEN json_type(metadata, '$.owner') = 'text' THEN json_extract(metadata, '$.owner') END
     ) VIRTUAL
 );
-CREATE INDEX threads_updated ON threads (updated_at, thread_id);
+CREATE INDEX threads_updated ON threads (updated_at, thread_id, metadata);
 CREATE INDEX threads_created ON threads (created_at, thread_id);
 CREATE INDEX threads_owner_updated ON threads (owner, updated_at, thread_id) WHERE owner IS NOT NULL;
 CREATE INDEX threads_status ON threads (status, updated_at);
