@@ -69,7 +69,7 @@ func (m *Memory) Put(ctx context.Context, config Config, cp Checkpoint, md Metad
 	ns := m.namespace(config.ThreadID, config.CheckpointNS)
 	e := ns[cp.ID]
 	if e == nil {
-		e = &memEntry{writes: map[writeKey]memWrite{}}
+		e = &memEntry{}
 		ns[cp.ID] = e
 	}
 	e.checkpoint, e.metadata, e.parentID = cpb, mdb, config.CheckpointID
@@ -117,8 +117,11 @@ func (m *Memory) PutWrites(ctx context.Context, config Config, writes []Write, t
 	if e == nil {
 		// Writes may arrive for a checkpoint this saver has not seen; keep
 		// them so that a later Put of that id finds them.
-		e = &memEntry{writes: map[writeKey]memWrite{}}
+		e = &memEntry{}
 		ns[config.CheckpointID] = e
+	}
+	if e.writes == nil {
+		e.writes = make(map[writeKey]memWrite, len(enc))
 	}
 	for i, w := range enc {
 		e.writes[writeKey{taskID, WriteIndex(w.channel, i)}] = w
