@@ -92,8 +92,7 @@ func (s *Server) getAssistant(w http.ResponseWriter, r *http.Request) error {
 }
 
 func assistantErr(err error, id string) error {
-	var se *storage.Error
-	if errors.Is(err, storage.ErrNotFound) && !errors.As(err, &se) {
+	if bareNotFound(err) {
 		return notFound(fmt.Sprintf("Assistant '%s' not found", id))
 	}
 	return err

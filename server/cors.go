@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -44,13 +45,13 @@ func newCORS(o CORSOptions) (*cors, error) {
 		}
 		c.originRe = re
 	}
-	if len(o.AllowMethods) == 0 || contains(o.AllowMethods, "*") {
+	if len(o.AllowMethods) == 0 || slices.Contains(o.AllowMethods, "*") {
 		c.anyMethod = true
 		c.methods = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
 	} else {
 		c.methods = strings.ToUpper(strings.Join(o.AllowMethods, ", "))
 	}
-	if len(o.AllowHeaders) == 0 || contains(o.AllowHeaders, "*") {
+	if len(o.AllowHeaders) == 0 || slices.Contains(o.AllowHeaders, "*") {
 		c.anyHeader = true
 	} else {
 		c.headers = strings.Join(o.AllowHeaders, ", ")
@@ -100,7 +101,7 @@ func (c *cors) handle(w http.ResponseWriter, r *http.Request, origin string) boo
 		return true
 	}
 	method := r.Header.Get("Access-Control-Request-Method")
-	if !c.anyMethod && !contains(strings.Split(c.methods, ", "), strings.ToUpper(method)) {
+	if !c.anyMethod && !slices.Contains(strings.Split(c.methods, ", "), strings.ToUpper(method)) {
 		writeDetail(w, http.StatusBadRequest, "Disallowed CORS method")
 		return true
 	}

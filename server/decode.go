@@ -171,12 +171,3 @@ func setPagination[T any](w http.ResponseWriter, rows []T, limit, offset int) []
 	}
 	return rows
 }
-
-// cloneMap makes a shallow copy of m (never nil).
-func cloneMap(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}

@@ -11,8 +11,8 @@ import (
 )
 
 // HTTPError is an error with the status, client-facing detail and extra
-// headers of the response it should produce. Authorizers return it (or any
-// error implementing StatusCoder) to deny a request.
+// headers of the response it should produce. Authorizers may return it or
+// an *auth.HTTPError to deny a request.
 type HTTPError struct {
 	Status  int
 	Detail  string
@@ -36,15 +36,6 @@ func (e *HTTPError) Error() string {
 
 func (e *HTTPError) Unwrap() error { return e.Cause }
 
-// StatusCoder is implemented by errors from other packages (for example the
-// auth package's HTTP exceptions) that carry their own status. Detail comes
-// from the error's Error method unless it also has a Detail() string method;
-// headers come from an optional Header() http.Header method.
-type StatusCoder interface {
-	error
-	StatusCode() int
-}
-
 // Errorf-like constructors for the common cases.
 func httpErr(status int, detail string) *HTTPError {
 	return &HTTPError{Status: status, Detail: detail}
@@ -67,25 +58,6 @@ func errorResponse(err error) (status int, detail string, hdr http.Header, inter
 	if errors.As(err, &ae) {
 		return ae.Status, ae.Message(), ae.Headers, ae.Status >= 500
 	}
-	var sc StatusCoder
-	if errors.As(err, &sc) {
-		st := sc.StatusCode()
-		if st < 400 || st > 599 {
-			return http.StatusInternalServerError, "Internal Server Error", nil, true
-		}
-		d := sc.Error()
-		if dd, ok := sc.(interface{ Detail() string }); ok {
-			d = dd.Detail()
-		}
-		if d == "" {
-			d = http.StatusText(st)
-		}
-		var h http.Header
-		if hh, ok := sc.(interface{ Header() http.Header }); ok {
-			h = hh.Header()
-		}
-		return st, d, h, st >= 500
-	}
 	kinds := [...]struct {
 		kind   error
 		status int
@@ -106,6 +78,13 @@ func errorResponse(err error) (status int, detail string, hdr http.Header, inter
 		}
 	}
 	return http.StatusInternalServerError, "Internal Server Error", nil, true
+}
+
+// bareNotFound reports a storage.ErrNotFound without a client-facing
+// detail, which the caller should phrase.
+func bareNotFound(err error) bool {
+	var se *storage.Error
+	return errors.Is(err, storage.ErrNotFound) && !errors.As(err, &se)
 }
 
 // writeError writes err as {"detail": ...} and logs internal causes.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -62,8 +63,8 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 			responses["204"] = map[string]any{"description": "Success"}
 		}
 		if rt.Resource != "" {
-			for _, c := range []string{"403", "404", "409", "422"} {
-				responses[c] = map[string]any{"description": http.StatusText(atoi(c)),
+			for _, c := range []int{403, 404, 409, 422} {
+				responses[strconv.Itoa(c)] = map[string]any{"description": http.StatusText(c),
 					"content": map[string]any{"application/json": map[string]any{"schema": ref("ErrorResponse")}}}
 			}
 		}
@@ -89,14 +90,6 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 		"components": map[string]any{"schemas": componentSchemas(ids)},
 	}
 	return json.Marshal(doc)
-}
-
-func atoi(s string) int {
-	n := 0
-	for _, c := range s {
-		n = n*10 + int(c-'0')
-	}
-	return n
 }
 
 func ref(name string) map[string]any {

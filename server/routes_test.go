@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -43,7 +44,7 @@ func TestRouteTable(t *testing.T) {
 		if !rt.Protected {
 			t.Errorf("%s: tenant route not protected", key)
 		}
-		if !contains(validEvents[rt.Resource], rt.Action) {
+		if !slices.Contains(validEvents[rt.Resource], rt.Action) {
 			t.Errorf("%s: %s:%s is not an authorization event", key, rt.Resource, rt.Action)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -25,8 +26,8 @@ import (
 // action); the Authorizer may change it (for example stamp
 // metadata["owner"] or rewrite a store namespace) and the route reads it
 // back afterwards. The returned scope is used for the storage calls the
-// event covers. Errors deny: an *auth.HTTPError, *HTTPError or StatusCoder
-// gives its status, other errors a 500. *authz.Enforcer implements it.
+// event covers. Errors deny: an *auth.HTTPError or *HTTPError gives its
+// status, other errors a 500. *authz.Enforcer implements it.
 type Authorizer interface {
 	Authorize(ctx context.Context, v auth.Value) (storage.Scope, error)
 }
@@ -221,7 +222,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(allow) > 0 {
-		if contains(allow, "GET") {
+		if slices.Contains(allow, "GET") {
 			allow = append(allow, "HEAD")
 		}
 		w.Header().Set("Allow", strings.Join(allow, ", "))
@@ -229,15 +230,6 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeDetail(w, http.StatusNotFound, "Not Found")
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // authorize asks the Authorizer for the scope of v's event. A zero scope

@@ -190,7 +190,7 @@ func (s *Server) updateState(w http.ResponseWriter, r *http.Request) error {
 		cfg.CheckpointID = out.CheckpointID
 	}
 	if cfg.CheckpointNS == "" {
-		if err := s.refreshThread(r.Context(), upd, g, id); err != nil {
+		if err := s.refreshThread(r.Context(), upd, g, cfg); err != nil {
 			return err
 		}
 	}
@@ -227,11 +227,9 @@ func stateUpdates(raw json.RawMessage) ([]any, error) {
 
 // refreshThread copies the latest root state into the thread row:
 // values, interrupts and status (interrupted when something is next).
-func (s *Server) refreshThread(ctx context.Context, scope storage.Scope, g Graph, id string) error {
-	cfg, err := s.stateConfig(ctx, scope, id)
-	if err != nil {
-		return err
-	}
+// cfg is the thread's state config (its checkpoint fields are ignored).
+func (s *Server) refreshThread(ctx context.Context, scope storage.Scope, g Graph, cfg graph.RunConfig) error {
+	cfg.CheckpointID, cfg.CheckpointNS, cfg.Subgraphs = "", "", false
 	st, err := g.GetState(ctx, cfg)
 	if err != nil {
 		return err
@@ -246,7 +244,7 @@ func (s *Server) refreshThread(ctx context.Context, scope storage.Scope, g Graph
 			interrupts[t.ID] = t.Interrupts
 		}
 	}
-	_, err = s.store.Threads().SetState(ctx, scope, id, storage.ThreadState{
+	_, err = s.store.Threads().SetState(ctx, scope, cfg.ThreadID, storage.ThreadState{
 		Status: &status, Values: st.Values, Interrupts: interrupts, ClearError: true,
 	})
 	return err
@@ -405,7 +403,7 @@ func (s *Server) applySupersteps(r *http.Request, g Graph, id string, steps []su
 			}
 		}
 	}
-	if err := s.refreshThread(r.Context(), upd, g, id); err != nil {
+	if err := s.refreshThread(r.Context(), upd, g, cfg); err != nil {
 		return storage.Thread{}, err
 	}
 	t, err := s.store.Threads().Get(r.Context(), upd, id)

@@ -43,8 +43,7 @@ type threadCreateBody struct {
 }
 
 func threadErr(err error, id string) error {
-	var se *storage.Error
-	if errors.Is(err, storage.ErrNotFound) && !errors.As(err, &se) {
+	if bareNotFound(err) {
 		return notFound(fmt.Sprintf("Thread with ID %s not found", id))
 	}
 	return err

@@ -48,3 +48,12 @@ func selectFields[T any](rows []T, fields []string) ([]map[string]json.RawMessag
 	}
 	return out, nil
 }
+
+// cloneMap makes a shallow copy of m (never nil).
+func cloneMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
