@@ -155,7 +155,7 @@ func TestDocsListEveryRoute(t *testing.T) {
 
 func TestPathParams(t *testing.T) {
 	var got map[string]string
-	a := authFunc(func(r *http.Request) (context.Context, error) {
+	a := AuthenticatorFunc(func(r *http.Request) (context.Context, error) {
 		got = PathParams(r)
 		return r.Context(), nil
 	})
@@ -165,7 +165,3 @@ func TestPathParams(t *testing.T) {
 		t.Fatalf("path params %v", got)
 	}
 }
-
-type authFunc func(r *http.Request) (context.Context, error)
-
-func (f authFunc) Authenticate(r *http.Request) (context.Context, error) { return f(r) }

@@ -39,6 +39,21 @@ type Authenticator interface {
 	Authenticate(r *http.Request) (context.Context, error)
 }
 
+// AuthenticatorFunc adapts a function to an Authenticator, e.g. for
+// *authz.Enforcer:
+//
+//	server.AuthenticatorFunc(func(r *http.Request) (context.Context, error) {
+//		id, err := enf.Authenticate(r.Context(), r, server.PathParams(r))
+//		if err != nil {
+//			return nil, err
+//		}
+//		return authz.WithIdentity(r.Context(), id), nil
+//	})
+type AuthenticatorFunc func(r *http.Request) (context.Context, error)
+
+// Authenticate calls f(r).
+func (f AuthenticatorFunc) Authenticate(r *http.Request) (context.Context, error) { return f(r) }
+
 // Options configure a Server.
 type Options struct {
 	Store storage.Store
