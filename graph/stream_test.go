@@ -206,13 +206,21 @@ func TestSubgraphStreamsWithNamespace(t *testing.T) {
 	if !sawInnerUpdate || !sawOuterUpdate || !sawChunk {
 		t.Errorf("inner update %v, outer update %v, chunk %v; events %+v", sawInnerUpdate, sawOuterUpdate, sawChunk, evs)
 	}
-	// Without Subgraphs only messages come from inside.
+	// Without Subgraphs nothing comes from inside; the parent still streams
+	// the subgraph node's update and the messages it wrote.
 	cfg.Subgraphs, cfg.ThreadID = false, "t2"
 	evs, _ = collect(t, outer, map[string]any{"messages": "hello"}, cfg)
+	var msgs []string
 	for _, e := range evs {
-		if len(e.Namespace) > 0 && e.Mode != graph.ModeMessages {
+		if len(e.Namespace) > 0 {
 			t.Errorf("subgraph event without Subgraphs: %+v", e)
 		}
+		if e.Mode == graph.ModeMessages {
+			msgs = append(msgs, e.Data.([]any)[0].(graph.Message).Text())
+		}
+	}
+	if diff := cmp.Diff([]string{"inner says hi"}, msgs); diff != "" {
+		t.Errorf("messages without subgraphs (-want +got):\n%s", diff)
 	}
 	// The subgraph's checkpoints live in its namespace.
 	list, err := saver.List(context.Background(), checkpoint.Config{ThreadID: "t"}, checkpoint.ListOptions{})
@@ -250,6 +258,23 @@ func TestSubgraphInterruptResumes(t *testing.T) {
 	res, err := outer.Stream(ctx, graph.State{}, cfg, nil)
 	if err != nil || res.Status != "interrupted" || len(res.Interrupts) != 1 || res.Interrupts[0].Value != "name?" {
 		t.Fatalf("first run = %+v, %v", res, err)
+	}
+	// The parent's state shows the subgraph task and its interrupt; the
+	// subgraph's own state is readable by its namespace.
+	st, err := outer.GetState(ctx, cfg)
+	if err != nil || len(st.Tasks) != 1 || st.Tasks[0].Checkpoint == nil || len(st.Interrupts) != 1 {
+		t.Fatalf("parent state = %+v, %v", st, err)
+	}
+	sub := cfg
+	sub.CheckpointNS = st.Tasks[0].Checkpoint.CheckpointNS
+	subSt, err := outer.GetState(ctx, sub)
+	if err != nil || len(subSt.Next) != 1 || subSt.Next[0] != "ask" || subSt.Interrupts[0].ID != res.Interrupts[0].ID {
+		t.Fatalf("subgraph state = %+v, %v", subSt, err)
+	}
+	bad := cfg
+	bad.CheckpointNS = "nope:123"
+	if _, err := outer.GetState(ctx, bad); !errors.Is(err, checkpoint.ErrNotFound) {
+		t.Errorf("unknown namespace: %v", err)
 	}
 	res, err = outer.Stream(ctx, graph.Command{Resume: map[string]any{res.Interrupts[0].ID: "ann"}}, cfg, nil)
 	if err != nil || res.Status != "success" {

@@ -18,11 +18,10 @@ func (l *loop) runSubgraph(ctx context.Context, t *task) (any, error) {
 	}
 	child.emitMu = l.emitMu
 	child.emitFn = func(ev Event) error {
-		if l.emitFn == nil || !(l.cfg.Subgraphs || ev.Mode == ModeMessages) {
+		// As LangGraph: nothing from inside a subgraph (not even its
+		// messages) unless subgraphs are streamed.
+		if l.emitFn == nil || !l.cfg.Subgraphs {
 			return nil
-		}
-		if !l.cfg.Subgraphs {
-			ev.Namespace = nil
 		}
 		return l.emitFn(ev)
 	}

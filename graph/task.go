@@ -154,13 +154,25 @@ func (l *loop) emitWholeMessages(t *task) {
 	if !l.modes[ModeMessages] {
 		return
 	}
+	// Messages the node was given are not new (a subgraph returns them).
+	var known map[string]bool
+	for _, v := range t.input {
+		if ms, ok := v.([]Message); ok {
+			if known == nil {
+				known = map[string]bool{}
+			}
+			for _, m := range ms {
+				known[m.ID] = true
+			}
+		}
+	}
 	for _, w := range t.writes {
 		ms, ok := w.v.([]Message)
 		if !ok {
 			continue
 		}
 		for _, m := range ms {
-			if m.Type == RemoveType {
+			if m.Type == RemoveType || known[m.ID] {
 				continue
 			}
 			t.mu.Lock()
