@@ -354,6 +354,16 @@ func TestInvalidUpdates(t *testing.T) {
 	if _, err := mustCompile(t, b).Invoke(context.Background(), graph.State{}, graph.RunConfig{}); err == nil || !strings.Contains(err.Error(), "oops") {
 		t.Errorf("panicking node: %v", err)
 	}
+	b = graph.New().AddChannel("x", graph.LastValue[int]()).AddNode("a", noop).AddEdge(graph.START, "a").
+		AddConditionalEdges("a", func(context.Context, graph.State) (any, error) { panic("router oops") }, nil)
+	if _, err := mustCompile(t, b).Invoke(context.Background(), graph.State{}, graph.RunConfig{}); err == nil || !strings.Contains(err.Error(), "router oops") {
+		t.Errorf("panicking router: %v", err)
+	}
+	b = graph.New().AddChannel("x", graph.LastValue[int]()).AddNode("a", noop).AddEdge(graph.START, "a").
+		AddConditionalEdges("a", func(context.Context, graph.State) (any, error) { return "ghost", nil }, nil)
+	if _, err := mustCompile(t, b).Invoke(context.Background(), graph.State{}, graph.RunConfig{}); err == nil || !strings.Contains(err.Error(), "ghost") {
+		t.Errorf("router to unknown node: %v", err)
+	}
 }
 
 func TestJSONInputIsConverted(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 func streamingChatbot(t *testing.T) *graph.Graph {
 	b := graph.New().AddChannel("messages", graph.Messages()).
 		AddNode("agent", func(ctx context.Context, s graph.State) (any, error) {
-			graph.WriteCustom(ctx, map[string]any{"progress": "thinking"})
+			graph.StreamWriter(ctx)(map[string]any{"progress": "thinking"})
 			for _, tok := range []string{"Hel", "lo"} {
 				graph.StreamChunk(ctx, graph.Message{Content: tok, ID: "run-1"})
 			}

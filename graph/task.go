@@ -213,7 +213,16 @@ func (l *loop) runTask(ctx context.Context, t *task) {
 		t.err = &NodeError{Node: t.name, Err: err}
 		return
 	}
-	if err := l.outputWrites(tctx, t, out); err != nil {
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				err = &NodeError{Node: t.name, Err: fmt.Errorf("router panic: %v\n%s", r, debug.Stack())}
+			}
+		}()
+		err = l.outputWrites(tctx, t, out)
+	}()
+	if err != nil {
+		t.writes = nil
 		t.err = err
 	}
 }
