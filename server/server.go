@@ -39,16 +39,8 @@ type Authenticator interface {
 	Authenticate(r *http.Request) (context.Context, error)
 }
 
-// AuthenticatorFunc adapts a function to an Authenticator, e.g. for
-// *authz.Enforcer:
-//
-//	server.AuthenticatorFunc(func(r *http.Request) (context.Context, error) {
-//		id, err := enf.Authenticate(r.Context(), r, server.PathParams(r))
-//		if err != nil {
-//			return nil, err
-//		}
-//		return authz.WithIdentity(r.Context(), id), nil
-//	})
+// AuthenticatorFunc adapts a function to an Authenticator.
+// (*authz.Enforcer implements Authenticator and Authorizer itself.)
 type AuthenticatorFunc func(r *http.Request) (context.Context, error)
 
 // Authenticate calls f(r).
