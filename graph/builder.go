@@ -18,7 +18,13 @@ type Builder struct {
 	nodeOrder []string
 	edges     map[string][]string
 	branches  map[string][]*branch
+	joins     []joinEdge
 	errs      []error
+}
+
+type joinEdge struct {
+	from []string
+	to   string
 }
 
 type nodeSpec struct {
@@ -133,6 +139,24 @@ func (b *Builder) AddEdge(from, to string) *Builder {
 	return b
 }
 
+// AddJoinEdge makes to run once after every node of from has run (a
+// barrier, like LangGraph's add_edge([a, b], c)), however many steps apart
+// they finish.
+func (b *Builder) AddJoinEdge(from []string, to string) *Builder {
+	if len(from) < 2 {
+		b.errorf("a join edge to %q needs at least two sources", to)
+		return b
+	}
+	for _, f := range from {
+		if f == END || f == START {
+			b.errorf("join edge to %q: %s cannot be a source", to, f)
+			return b
+		}
+	}
+	b.joins = append(b.joins, joinEdge{from: append([]string(nil), from...), to: to})
+	return b
+}
+
 // AddConditionalEdges routes after from with router. pathMap, when not
 // nil, maps the router's results to node names (and lists every possible
 // destination); without it the router returns node names.
@@ -199,6 +223,16 @@ func (b *Builder) Compile(opts ...CompileOption) (*Graph, error) {
 			}
 		}
 	}
+	for _, j := range b.joins {
+		for _, f := range j.from {
+			if b.nodes[f] == nil {
+				errs = append(errs, fmt.Errorf("join edge to %q starts at unknown node %q", j.to, f))
+			}
+		}
+		if b.nodes[j.to] == nil {
+			errs = append(errs, fmt.Errorf("join edge ends at unknown node %q", j.to))
+		}
+	}
 	for _, name := range b.nodeOrder {
 		for _, to := range b.nodes[name].ends {
 			if !known(to) || to == START {
@@ -217,6 +251,19 @@ func (b *Builder) Compile(opts ...CompileOption) (*Graph, error) {
 		nodeOrder: b.nodeOrder,
 		edges:     b.edges,
 		branches:  b.branches,
+		joins:     map[string][]string{},
+		joinsFrom: map[string][]string{},
+	}
+	joinTriggers := map[string][]string{}
+	for _, j := range b.joins {
+		srcs := append([]string(nil), j.from...)
+		sort.Strings(srcs)
+		ch := joinPrefix + strings.Join(srcs, "+") + nsSep + j.to
+		g.joins[ch] = srcs
+		for _, f := range srcs {
+			g.joinsFrom[f] = append(g.joinsFrom[f], ch)
+		}
+		joinTriggers[j.to] = append(joinTriggers[j.to], ch)
 	}
 	for _, o := range opts {
 		o(g)
@@ -236,10 +283,10 @@ func (b *Builder) Compile(opts ...CompileOption) (*Graph, error) {
 	}
 	g.startNode = &nodeSpec{name: START, fn: func(_ context.Context, s State) (any, error) { return s, nil }}
 	g.pull = make([]pullSpec, 0, len(g.nodeOrder)+1)
-	g.pull = append(g.pull, pullSpec{node: g.startNode, trigger: START, triggers: []string{START}, path: []any{pullPath, START}})
+	g.pull = append(g.pull, pullSpec{node: g.startNode, triggers: []string{START}, path: []any{pullPath, START}})
 	for _, name := range g.nodeOrder {
-		trig := branchPrefix + name
-		g.pull = append(g.pull, pullSpec{node: g.nodes[name], trigger: trig, triggers: []string{trig}, path: []any{pullPath, name}})
+		trig := append([]string{branchPrefix + name}, joinTriggers[name]...)
+		g.pull = append(g.pull, pullSpec{node: g.nodes[name], triggers: trig, path: []any{pullPath, name}})
 	}
 	return g, nil
 }
@@ -258,6 +305,10 @@ func (g *Graph) successors(name string) (out []string, any bool) {
 	}
 	if n := g.nodes[name]; n != nil {
 		out = append(out, n.ends...)
+	}
+	for _, ch := range g.joinsFrom[name] {
+		_, to, _ := strings.Cut(strings.TrimPrefix(ch, joinPrefix), nsSep)
+		out = append(out, to)
 	}
 	if len(out) == 0 && !any {
 		// A node without edges ends the run.

@@ -29,11 +29,14 @@ type Graph struct {
 	// pull lists START and the nodes with their trigger channel and task
 	// path, shared read-only by every task.
 	pull []pullSpec
+	// joins maps a join channel to its sources; joinsFrom lists the join
+	// channels a node writes.
+	joins     map[string][]string
+	joinsFrom map[string][]string
 }
 
 type pullSpec struct {
 	node     *nodeSpec
-	trigger  string
 	triggers []string
 	path     []any
 }

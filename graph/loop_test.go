@@ -487,3 +487,54 @@ func TestResumeStreamsCurrentValuesFirst(t *testing.T) {
 		t.Errorf("first event on resume (-want +got):\n%s", diff)
 	}
 }
+
+func TestJoinEdgeWaitsForAllSources(t *testing.T) {
+	build := func(join bool) *graph.Graph {
+		b := graph.New().AddChannel("log", graph.Reduce(appendStrings)).
+			AddNode("a", logNode("a")).AddNode("b", logNode("b")).AddNode("x", logNode("x")).AddNode("c", logNode("c")).
+			AddEdge(graph.START, "a").AddEdge(graph.START, "x").AddEdge("a", "b")
+		if join {
+			b.AddJoinEdge([]string{"b", "x"}, "c")
+		} else {
+			b.AddEdge("b", "c").AddEdge("x", "c")
+		}
+		return mustCompile(t, b, graph.WithInterruptBefore("b"))
+	}
+	ctx := context.Background()
+	// Plain edges: c runs after x and again after b.
+	cfg := graph.RunConfig{ThreadID: "plain", Checkpointer: checkpoint.NewMemory(), InterruptBefore: []string{}}
+	out, err := build(false).Invoke(ctx, graph.State{}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a", "x", "b", "c", "c"}, out["log"]); diff != "" {
+		t.Errorf("plain edges (-want +got):\n%s", diff)
+	}
+	// A join: c runs once, after both, also across an interruption.
+	g := build(true)
+	cfg = graph.RunConfig{ThreadID: "join", Checkpointer: checkpoint.NewMemory()}
+	res, err := g.Stream(ctx, graph.State{}, cfg, nil)
+	if err != nil || res.Status != "interrupted" {
+		t.Fatalf("first run: %+v, %v", res, err)
+	}
+	out, err = g.Invoke(ctx, nil, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a", "x", "b", "c"}, out["log"]); diff != "" {
+		t.Errorf("join edge (-want +got):\n%s", diff)
+	}
+	d := jsonOf(t, g.Draw()).(map[string]any)
+	var edges []string
+	for _, e := range d["edges"].([]any) {
+		m := e.(map[string]any)
+		edges = append(edges, m["source"].(string)+">"+m["target"].(string))
+	}
+	if diff := cmp.Diff([]string{"__start__>a", "__start__>x", "a>b", "b>c", "x>c", "c>__end__"}, edges); diff != "" {
+		t.Errorf("drawn edges (-want +got):\n%s", diff)
+	}
+	if _, err := graph.New().AddChannel("x", graph.LastValue[int]()).AddNode("a", noop).AddEdge(graph.START, "a").
+		AddJoinEdge([]string{"a", "zz"}, "a").Compile(); err == nil || !strings.Contains(err.Error(), "zz") {
+		t.Errorf("join from unknown node: %v", err)
+	}
+}

@@ -63,6 +63,11 @@ func (l *loop) decodeChannel(name string, raw json.RawMessage) (any, error) {
 		err := json.Unmarshal(raw, &v)
 		return v, err
 	}
+	if _, ok := l.g.joins[name]; ok {
+		var v []string
+		err := json.Unmarshal(raw, &v)
+		return v, err
+	}
 	return nil, nil // a channel this graph no longer has
 }
 
@@ -87,6 +92,11 @@ func (l *loop) decodeWrite(channel string, raw json.RawMessage) (any, error) {
 	}
 	if ch := l.g.channels[channel]; ch != nil {
 		return ch.decode(raw)
+	}
+	if _, ok := l.g.joins[channel]; ok {
+		var v string
+		err := json.Unmarshal(raw, &v)
+		return v, err
 	}
 	return nil, nil
 }

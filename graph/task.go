@@ -257,6 +257,9 @@ func (l *loop) outputWrites(ctx context.Context, t *task, out any) error {
 			t.writes = append(t.writes, write{branchPrefix + to, nil})
 		}
 	}
+	for _, ch := range l.g.joinsFrom[t.name] {
+		t.writes = append(t.writes, write{ch, t.name})
+	}
 	if brs := l.g.branches[t.name]; len(brs) > 0 {
 		fresh, err := l.freshState(t)
 		if err != nil {

@@ -18,6 +18,7 @@ const (
 const (
 	tasksChannel  = "__pregel_tasks"
 	branchPrefix  = "branch:to:"
+	joinPrefix    = "join:"
 	interruptKey  = "__interrupt__"
 	noWrites      = "__no_writes__"
 	pullPath      = "__pregel_pull"
