@@ -40,6 +40,7 @@ type Chain struct {
 	// headers are the credential headers the built-in links read, to tell
 	// "Missing credentials" from "Invalid credentials" at the end.
 	headers []string
+	cache   *Cache // set by Build, nil without a cache
 }
 
 // NewChain returns a chain of the given authenticators.
@@ -50,7 +51,7 @@ func NewChain(links ...Authenticator) *Chain {
 
 // Then returns a new chain: c's authenticators followed by links.
 func (c *Chain) Then(links ...Authenticator) *Chain {
-	n := &Chain{links: append(append([]Authenticator(nil), c.links...), links...)}
+	n := &Chain{links: append(append([]Authenticator(nil), c.links...), links...), cache: c.cache}
 	seen := map[string]bool{}
 	for _, l := range n.links {
 		if h, ok := l.(interface{ credentialHeader() string }); ok {

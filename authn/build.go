@@ -136,7 +136,9 @@ func Build(ctx context.Context, cfg *Config, opts BuildOptions) (*Chain, error) 
 	if cfg.Cache != nil && len(cfg.Cache.CacheKeys) > 0 && !custom {
 		return nil, cfgErr("cache.cache_keys", "applies only to a Go Authenticate function, and there is none")
 	}
-	return NewChain(links...), nil
+	chain := NewChain(links...)
+	chain.cache = cache
+	return chain, nil
 }
 
 type builder struct {
