@@ -30,6 +30,9 @@ const (
 	nsSep         = ":"
 )
 
+// Checkpointer persists runs: the saver interface of package checkpoint.
+type Checkpointer = checkpoint.Saver
+
 // State is a graph's state: channel name to value.
 type State = map[string]any
 
@@ -125,7 +128,7 @@ type RunConfig struct {
 	Command        *Command
 	RecursionLimit int // 0 means 25
 	// Checkpointer persists the run; nil runs without persistence.
-	Checkpointer checkpoint.Saver
+	Checkpointer Checkpointer
 	Durability   Durability
 }
 
