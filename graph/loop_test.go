@@ -538,3 +538,27 @@ func TestJoinEdgeWaitsForAllSources(t *testing.T) {
 		t.Errorf("join from unknown node: %v", err)
 	}
 }
+
+func TestAppendingReducerDoesNotAliasEarlierStates(t *testing.T) {
+	// A reducer written with a bare append must not change states already
+	// handed out (events, snapshots).
+	b := graph.New().AddChannel("log", graph.Reduce(func(a, b []string) []string { return append(a, b...) }))
+	for _, n := range []string{"a", "b", "c"} {
+		b.AddNode(n, logNode(n))
+	}
+	b.AddEdge(graph.START, "a").AddEdge("a", "b").AddEdge("b", "c")
+	g := mustCompile(t, b)
+	var seen [][]string
+	_, err := g.Stream(context.Background(), graph.State{"log": []string{"in"}}, graph.RunConfig{StreamModes: []graph.StreamMode{graph.ModeValues}},
+		func(e graph.Event) error {
+			seen = append(seen, e.Data.(graph.State)["log"].([]string))
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"in"}, {"in", "a"}, {"in", "a", "b"}, {"in", "a", "b", "c"}}
+	if diff := cmp.Diff(want, seen); diff != "" {
+		t.Errorf("values events (-want +got):\n%s", diff)
+	}
+}
