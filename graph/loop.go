@@ -99,6 +99,8 @@ func (l *loop) run(ctx context.Context, input any) (res Result, err error) {
 			err = ferr
 		}
 	}()
+	// As LangGraph: steps up to the loaded checkpoint's step + limit + 2.
+	stop := l.step + 1 + l.limit + 1
 	cmd := l.cfg.Command
 	switch c := input.(type) {
 	case Command:
@@ -133,7 +135,6 @@ func (l *loop) run(ctx context.Context, input any) (res Result, err error) {
 			l.emit(ModeValues, st)
 		}
 	}
-	first := l.step + 1
 	for {
 		if err := ctx.Err(); err != nil {
 			return l.result("error"), err
@@ -145,7 +146,7 @@ func (l *loop) run(ctx context.Context, input any) (res Result, err error) {
 		if len(tasks) == 0 {
 			return l.result("success"), nil
 		}
-		if l.step+1 > first+l.limit {
+		if l.step+1 > stop {
 			return l.result("error"), &RecursionError{Limit: l.limit}
 		}
 		if l.shouldInterrupt(l.before, tasks) {
