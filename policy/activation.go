@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"cel.dev/cel-go/common/types"
@@ -107,7 +108,60 @@ func valueMap(v auth.Value) (map[string]any, error) {
 	if !ok {
 		return nil, fmt.Errorf("%T is not a JSON object", v)
 	}
+	fillFields(m, v)
 	return m, nil
+}
+
+// fillFields makes every field of the value struct present in m: a list
+// or map that encoding/json wrote as null or left out becomes empty, and
+// an omitted scalar gets its zero value (null for pointers). Rules can then
+// write value.namespace.size() or value.run_id == "" for any event whose
+// value has the field.
+func fillFields(m map[string]any, v auth.Value) {
+	rt := reflect.TypeOf(v)
+	if rt.Kind() == reflect.Pointer {
+		rt = rt.Elem()
+	}
+	if rt.Kind() != reflect.Struct {
+		return
+	}
+	for i := range rt.NumField() {
+		f := rt.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" || !f.IsExported() {
+			continue
+		}
+		cur, present := m[name]
+		if present && cur != nil {
+			continue
+		}
+		switch f.Type.Kind() {
+		case reflect.Slice:
+			m[name] = []any{}
+		case reflect.Map:
+			m[name] = map[string]any{}
+		case reflect.String:
+			if !present {
+				m[name] = ""
+			}
+		case reflect.Bool:
+			if !present {
+				m[name] = false
+			}
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			if !present {
+				m[name] = int64(0)
+			}
+		case reflect.Float32, reflect.Float64:
+			if !present {
+				m[name] = 0.0
+			}
+		default:
+			if !present {
+				m[name] = nil
+			}
+		}
+	}
 }
 
 // jsonish passes JSON-shaped Go values through and converts any other value

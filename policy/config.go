@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 
 	"github.com/agentgate/agentgate/auth"
@@ -58,6 +59,10 @@ func ParseConfig(raw json.RawMessage) (*Config, error) {
 }
 
 func decodeMessage(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return fmt.Sprintf("%s: expected %s, got a JSON %s", te.Field, goKind(te.Type.Kind()), te.Value)
+	}
 	msg := strings.TrimPrefix(err.Error(), "json: ")
 	if strings.HasPrefix(msg, "unknown field") {
 		return msg + " (known keys: policy, owner, rules, cost_limit; owner keys: key, hide_system_assistants, studio_sees_all)"
@@ -193,4 +198,18 @@ func and(a, b map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+func goKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Uint64:
+		return "a non-negative integer"
+	case reflect.Map, reflect.Struct, reflect.Pointer:
+		return "an object"
+	}
+	return k.String()
 }

@@ -174,7 +174,7 @@ func checkFree(a *auth.Auth, what string, patterns []string) error {
 	for _, p := range patterns {
 		k, err := parsePattern(p)
 		if err != nil {
-			return err
+			return fmt.Errorf("policy: %w", err)
 		}
 		for _, ev := range auth.Events() {
 			if !k.matches(ev[0], ev[1]) {

@@ -24,7 +24,7 @@ func parsePattern(s string) (pattern, error) {
 			return k, nil
 		}
 	}
-	return pattern{}, fmt.Errorf("policy: %q is not an event pattern (want \"*\", a resource such as \"threads\", \"threads:create\" or \"*:create\"; resources: threads, assistants, crons, store)", s)
+	return pattern{}, fmt.Errorf("%q is not an event pattern (want \"*\", a resource such as \"threads\", \"threads:create\" or \"*:create\"; resources: threads, assistants, crons, store)", s)
 }
 
 func (k pattern) matches(resource, action string) bool {

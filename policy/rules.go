@@ -101,7 +101,7 @@ func CompileRules(rules map[string]string, opts ...RulesOption) (*Rules, error) 
 	for _, key := range keys {
 		p, err := parsePattern(key)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("policy: rule %q: %w", key, errors.Unwrap(err)))
+			errs = append(errs, fmt.Errorf("policy: rule %q: %w", key, err))
 			continue
 		}
 		if prev, dup := seen[p]; dup {
@@ -109,7 +109,7 @@ func CompileRules(rules map[string]string, opts ...RulesOption) (*Rules, error) 
 			continue
 		}
 		seen[p] = key
-		r, err := compileRule(env, key, rules[key], cfg)
+		r, err := compileRule(env, key, p, rules[key], cfg)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -123,13 +123,16 @@ func CompileRules(rules map[string]string, opts ...RulesOption) (*Rules, error) 
 	return rs, nil
 }
 
-func compileRule(env *cel.Env, key, src string, cfg rulesConfig) (*rule, error) {
+func compileRule(env *cel.Env, key string, p pattern, src string, cfg rulesConfig) (*rule, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, fmt.Errorf("policy: rule %q: empty expression", key)
 	}
 	ast, iss := env.Compile(src)
 	if iss.Err() != nil {
 		return nil, fmt.Errorf("policy: rule %q:\n%s", key, iss.String())
+	}
+	if err := checkValueFields(key, p, ast, src); err != nil {
+		return nil, err
 	}
 	r := &rule{key: key, src: src}
 	switch t := ast.OutputType(); t.Kind() {
