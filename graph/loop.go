@@ -31,16 +31,18 @@ type loop struct {
 	seen     map[string]map[string]int64
 
 	// The current checkpoint.
-	step      int
-	cpID      string
-	parentID  string
-	ts        string
-	md        checkpoint.Metadata
-	pending   []pendingWrite
-	parents   map[string]any
-	savedID   string // last checkpoint id persisted (for durability "exit")
-	dirty     bool   // the current checkpoint is not persisted yet
-	cpUpdated []string
+	step     int
+	cpID     string
+	parentID string
+	ts       string
+	md       checkpoint.Metadata
+	pending  []pendingWrite
+	parents  map[string]any
+	savedID  string // last checkpoint id persisted (for durability "exit")
+	// savedVersions are the channel versions of the last saved checkpoint.
+	savedVersions map[string]int64
+	dirty         bool // the current checkpoint is not persisted yet
+	cpUpdated     []string
 
 	resumeMu   sync.Mutex
 	nullResume any

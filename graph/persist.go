@@ -32,6 +32,7 @@ func (l *loop) restore(tup checkpoint.Tuple) error {
 	for ch, v := range cp.ChannelVersions {
 		l.versions[ch] = checkpoint.ParseVersion(v)
 	}
+	l.savedVersions = maps.Clone(l.versions)
 	for node, m := range cp.VersionsSeen {
 		s := make(map[string]int64, len(m))
 		for ch, v := range m {
@@ -208,10 +209,17 @@ func (l *loop) put(ctx context.Context) error {
 	}
 	// Finished work is saved even when the run is being cancelled.
 	ctx = context.WithoutCancel(ctx)
-	if _, err := l.saver.Put(ctx, l.config(parent), cp, l.md, cp.ChannelVersions); err != nil {
+	newVersions := make(map[string]string, len(l.versions))
+	for ch, v := range l.versions {
+		if v != l.savedVersions[ch] {
+			newVersions[ch] = cp.ChannelVersions[ch]
+		}
+	}
+	if _, err := l.saver.Put(ctx, l.config(parent), cp, l.md, newVersions); err != nil {
 		return fmt.Errorf("graph: save checkpoint: %w", err)
 	}
 	l.savedID, l.dirty = l.cpID, false
+	l.savedVersions = maps.Clone(l.versions)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"sort"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -147,5 +148,43 @@ func TestStatelessRunNeedsNoCheckpointer(t *testing.T) {
 	}
 	if _, err := g.Invoke(context.Background(), nil, graph.RunConfig{}); err == nil {
 		t.Error("nil input without checkpoint: no error")
+	}
+}
+
+// recordingSaver is the memory saver, remembering the newVersions of Puts.
+type recordingSaver struct {
+	*checkpoint.Memory
+	newVersions []map[string]string
+}
+
+func (r *recordingSaver) Put(ctx context.Context, cfg checkpoint.Config, cp checkpoint.Checkpoint, md checkpoint.Metadata, nv map[string]string) (checkpoint.Config, error) {
+	r.newVersions = append(r.newVersions, nv)
+	return r.Memory.Put(ctx, cfg, cp, md, nv)
+}
+
+func TestPutGetsOnlyNewVersions(t *testing.T) {
+	g := chain3(t)
+	rec := &recordingSaver{Memory: checkpoint.NewMemory()}
+	if _, err := g.Invoke(context.Background(), graph.State{}, graph.RunConfig{ThreadID: "t", Checkpointer: rec}); err != nil {
+		t.Fatal(err)
+	}
+	var keys [][]string
+	for _, nv := range rec.newVersions {
+		var ks []string
+		for k := range nv {
+			ks = append(ks, k)
+		}
+		sort.Strings(ks)
+		keys = append(keys, ks)
+	}
+	want := [][]string{
+		{"__start__"},          // input
+		{"branch:to:a"},        // __start__ ran (empty input: no state keys)
+		{"branch:to:b", "log"}, // a
+		{"branch:to:c", "log"}, // b
+		{"log"},                // c
+	}
+	if diff := cmp.Diff(want, keys); diff != "" {
+		t.Errorf("new versions per checkpoint (-want +got):\n%s", diff)
 	}
 }
