@@ -45,8 +45,13 @@ func (a *activation) ResolveName(name string) (any, bool) {
 	switch name {
 	case "user":
 		if a.user == nil {
-			a.user = a.c.User.Map()
-			for k, x := range a.c.User.Extra {
+			u := a.c.User
+			perms := u.Permissions
+			if perms == nil {
+				perms = []string{}
+			}
+			m := make(map[string]any, len(u.Extra)+4)
+			for k, x := range u.Extra {
 				if isStandardKey(k) {
 					continue
 				}
@@ -55,8 +60,13 @@ func (a *activation) ResolveName(name string) (any, bool) {
 					a.err = fmt.Errorf("user field %q: %w", k, err)
 					return nil, false
 				}
-				a.user[k] = x
+				m[k] = x
 			}
+			m["identity"] = u.Identity
+			m["display_name"] = u.DisplayName
+			m["is_authenticated"] = u.IsAuthenticated()
+			m["permissions"] = perms
+			a.user = m
 		}
 		return a.user, true
 	case "permissions":
