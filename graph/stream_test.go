@@ -285,3 +285,26 @@ func TestSubgraphInterruptResumes(t *testing.T) {
 		t.Errorf("log (-want +got):\n%s", diff)
 	}
 }
+
+func TestTaskEventShapes(t *testing.T) {
+	b := graph.New().AddChannel("n", graph.LastValue[int]()).
+		AddNode("inc", func(ctx context.Context, s graph.State) (any, error) { return graph.State{"n": s["n"].(int) + 1}, nil }).
+		AddEdge(graph.START, "inc")
+	g := mustCompile(t, b)
+	evs, _ := collect(t, g, graph.State{"n": 1}, graph.RunConfig{StreamModes: []graph.StreamMode{graph.ModeTasks}})
+	if len(evs) != 2 {
+		t.Fatalf("events = %+v", evs)
+	}
+	start := jsonOf(t, evs[0].Data).(map[string]any)
+	id := start["id"]
+	delete(start, "id")
+	want := map[string]any{"name": "inc", "input": map[string]any{"n": 1.0}, "triggers": []any{"branch:to:inc"}}
+	if diff := cmp.Diff(want, start); diff != "" {
+		t.Errorf("task start (-want +got):\n%s", diff)
+	}
+	result := jsonOf(t, evs[1].Data).(map[string]any)
+	wantRes := map[string]any{"id": id, "name": "inc", "error": nil, "result": []any{[]any{"n", 2.0}}, "interrupts": []any{}}
+	if diff := cmp.Diff(wantRes, result); diff != "" {
+		t.Errorf("task result (-want +got):\n%s", diff)
+	}
+}

@@ -3,6 +3,7 @@ package graph_test
 import (
 	"context"
 	"sort"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -186,5 +187,32 @@ func TestPutGetsOnlyNewVersions(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, keys); diff != "" {
 		t.Errorf("new versions per checkpoint (-want +got):\n%s", diff)
+	}
+}
+
+func TestDurabilityExitKeepsInterrupts(t *testing.T) {
+	var reviewRuns atomic.Int32
+	g := approvalGraph(t, &reviewRuns)
+	saver := checkpoint.NewMemory()
+	cfg := graph.RunConfig{ThreadID: "t", Checkpointer: saver, Durability: graph.DurabilityExit}
+	ctx := context.Background()
+	res, err := g.Stream(ctx, graph.State{}, cfg, nil)
+	if err != nil || res.Status != "interrupted" {
+		t.Fatalf("first run: %+v, %v", res, err)
+	}
+	list, _ := saver.List(ctx, checkpoint.Config{ThreadID: "t"}, checkpoint.ListOptions{})
+	if len(list) != 1 {
+		t.Fatalf("%d checkpoints saved, want 1", len(list))
+	}
+	st, err := g.GetState(ctx, cfg)
+	if err != nil || len(st.Interrupts) != 1 || st.Next[0] != "review" {
+		t.Fatalf("state = %+v, %v", st, err)
+	}
+	out, err := g.Invoke(ctx, graph.Command{Resume: "ok"}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"draft", "review:ok", "publish"}, out["log"]); diff != "" {
+		t.Errorf("log (-want +got):\n%s", diff)
 	}
 }
