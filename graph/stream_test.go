@@ -308,3 +308,39 @@ func TestTaskEventShapes(t *testing.T) {
 		t.Errorf("task result (-want +got):\n%s", diff)
 	}
 }
+
+func TestGraphCalledInsideANode(t *testing.T) {
+	inner := mustCompile(t, graph.New().AddChannel("log", graph.Reduce(appendStrings)).
+		AddNode("ask", func(ctx context.Context, s graph.State) (any, error) {
+			graph.WriteCustom(ctx, "inside")
+			a, err := graph.Interrupt(ctx, "go on?")
+			if err != nil {
+				return nil, err
+			}
+			return graph.State{"log": []string{"inner:" + a.(string)}}, nil
+		}).AddEdge(graph.START, "ask"))
+	outer := mustCompile(t, graph.New().AddChannel("log", graph.Reduce(appendStrings)).
+		AddNode("call", func(ctx context.Context, s graph.State) (any, error) {
+			out, err := inner.Invoke(ctx, graph.State{"log": []string{"call"}}, graph.RunConfig{})
+			if err != nil {
+				return nil, err
+			}
+			return graph.State{"log": out["log"]}, nil
+		}).AddEdge(graph.START, "call"))
+	cfg := graph.RunConfig{ThreadID: "t", Checkpointer: checkpoint.NewMemory(), Subgraphs: true,
+		StreamModes: []graph.StreamMode{graph.ModeCustom}}
+	evs, res := collect(t, outer, graph.State{}, cfg)
+	if res.Status != "interrupted" || len(res.Interrupts) != 1 {
+		t.Fatalf("first run = %+v", res)
+	}
+	if len(evs) != 1 || len(evs[0].Namespace) != 1 || !strings.HasPrefix(evs[0].Namespace[0], "call:") {
+		t.Fatalf("custom events = %+v", evs)
+	}
+	out, err := outer.Invoke(context.Background(), graph.Command{Resume: "yes"}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"call", "inner:yes"}, out["log"]); diff != "" {
+		t.Errorf("log (-want +got):\n%s", diff)
+	}
+}
