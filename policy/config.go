@@ -43,6 +43,9 @@ type Config struct {
 // data are errors) and compiles and checks everything: a Config that parses
 // installs without error on an Auth that has no handlers.
 func ParseConfig(raw json.RawMessage) (*Config, error) {
+	if err := noDuplicateKeys(raw); err != nil {
+		return nil, fmt.Errorf("policy config: %w", err)
+	}
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.DisallowUnknownFields()
 	var c Config
@@ -212,4 +215,47 @@ func goKind(k reflect.Kind) string {
 		return "an object"
 	}
 	return k.String()
+}
+
+// noDuplicateKeys fails on an object with the same key twice, which
+// encoding/json would resolve silently in favour of the last one: two rules
+// for one pattern must not depend on their order in the file. Syntax errors
+// are left to the decoder.
+func noDuplicateKeys(raw []byte) error {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	var walk func(path string) error
+	walk = func(path string) error {
+		tok, err := d.Token()
+		if err != nil {
+			return nil
+		}
+		switch tok {
+		case json.Delim('{'):
+			seen := map[string]bool{}
+			for d.More() {
+				kt, err := d.Token()
+				if err != nil {
+					return nil
+				}
+				k, _ := kt.(string)
+				if seen[k] {
+					return fmt.Errorf("%skey %q appears twice", path, k)
+				}
+				seen[k] = true
+				if err := walk(path + k + ": "); err != nil {
+					return err
+				}
+			}
+			d.Token()
+		case json.Delim('['):
+			for d.More() {
+				if err := walk(path); err != nil {
+					return err
+				}
+			}
+			d.Token()
+		}
+		return nil
+	}
+	return walk("")
 }

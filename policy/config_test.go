@@ -22,6 +22,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{`{"policy": "owner", "owner": {"studio_sees_all": "yes"}}`, `owner.studio_sees_all: expected a boolean, got a JSON string`},
 		{`{"rules": {"*": "true"}, "cost_limit": -1}`, `cost_limit: expected a non-negative integer`},
 		{`{"policy": "owner"} {}`, "data after the JSON object"},
+		{`{"rules": {"threads": "true", "crons": "true", "threads": "false"}}`, `rules: key "threads" appears twice`},
+		{`{"policy": "owner", "policy": "owner"}`, `key "policy" appears twice`},
 		{`{"policy": "owner"`, "unexpected EOF"},
 		{`[]`, "cannot unmarshal array"},
 		{`{"policy": "owner", "owner": {"key": "$and"}}`, "filter operator"},
