@@ -348,16 +348,16 @@ func (l *loop) mapResume(ctx context.Context, resume any) error {
 	tasks := l.prepare()
 	var interrupted []*task
 	for _, t := range tasks {
-		if t.wasInterrupted {
+		if t.wasInterrupted && !t.cached {
 			interrupted = append(interrupted, t)
 		}
 	}
-	if byID, ok := resume.(map[string]any); ok && len(byID) > 0 {
-		matched := false
+	// A map whose keys all look like interrupt ids answers by id (as
+	// LangGraph decides); any other value is the answer itself.
+	if byID, ok := resume.(map[string]any); ok && len(byID) > 0 && allInterruptIDs(byID) {
 		for _, t := range interrupted {
 			for _, it := range t.prevInterrupts {
 				if v, ok := byID[it.ID]; ok {
-					matched = true
 					if err := l.putWrites(ctx, t.id, []write{{checkpoint.ResumeChannel, append(t.resume, v)}}); err != nil {
 						return err
 					}
@@ -365,9 +365,7 @@ func (l *loop) mapResume(ctx context.Context, resume any) error {
 				}
 			}
 		}
-		if matched {
-			return nil
-		}
+		return nil
 	}
 	switch len(interrupted) {
 	case 0:
@@ -378,4 +376,18 @@ func (l *loop) mapResume(ctx context.Context, resume any) error {
 		return l.putWrites(ctx, t.id, []write{{checkpoint.ResumeChannel, append(t.resume, resume)}})
 	}
 	return errors.New("graph: when there are multiple pending interrupts, you must specify the interrupt id when resuming")
+}
+
+func allInterruptIDs(m map[string]any) bool {
+	for k := range m {
+		if len(k) != 32 {
+			return false
+		}
+		for _, c := range k {
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
 }
