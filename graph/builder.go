@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -243,14 +244,16 @@ func (b *Builder) Compile(opts ...CompileOption) (*Graph, error) {
 	if len(b.edges[START]) == 0 && len(b.branches[START]) == 0 {
 		errs = append(errs, errors.New("graph has no entry point: add an edge from START"))
 	}
+	// The compiled graph keeps its own copies: later builder calls do not
+	// change it.
 	g := &Graph{
 		name:      "LangGraph",
-		channels:  b.channels,
-		chanOrder: b.chanOrder,
-		nodes:     b.nodes,
-		nodeOrder: b.nodeOrder,
-		edges:     b.edges,
-		branches:  b.branches,
+		channels:  maps.Clone(b.channels),
+		chanOrder: slices.Clone(b.chanOrder),
+		nodes:     maps.Clone(b.nodes),
+		nodeOrder: slices.Clone(b.nodeOrder),
+		edges:     cloneLists(b.edges),
+		branches:  cloneLists(b.branches),
 		joins:     map[string][]string{},
 		joinsFrom: map[string][]string{},
 	}
@@ -348,4 +351,12 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+func cloneLists[V any](m map[string][]V) map[string][]V {
+	out := make(map[string][]V, len(m))
+	for k, v := range m {
+		out[k] = slices.Clone(v)
+	}
+	return out
 }
