@@ -56,7 +56,10 @@ func newOwner(opts OwnerOptions) (*owner, error) {
 //     filter also admits system assistants:
 //     {"$or": [{key: identity}, {"created_by": "system"}]};
 //   - rewrites store namespaces to start with OwnerLabel(identity) (see
-//     OwnerLabel) and allows the store event.
+//     OwnerLabel) and allows the store event;
+//   - refuses (403) assistants:create and assistants:update that set
+//     metadata created_by = "system", which would make the assistant
+//     visible to everyone as if it were a graph's own.
 func OwnerHandler(opts OwnerOptions) (auth.Handler, error) {
 	o, err := newOwner(opts)
 	if err != nil {
@@ -113,6 +116,13 @@ func (o *owner) decide(ctx context.Context, c *auth.Context, v auth.Value) (auth
 	resource, action := v.Event()
 	if resource == auth.Store {
 		return auth.Allow(), o.rewrite(v, OwnerLabel(id))
+	}
+	if resource == auth.Assistants && (action == auth.Create || action == auth.Update) {
+		if md := auth.Metadata(v); md["created_by"] == "system" {
+			// Such an assistant would be visible to every user, posing as a
+			// graph's own.
+			return auth.Result{}, auth.Forbidden(`metadata "created_by": "system" is reserved for the graphs' own assistants`)
+		}
 	}
 	if stamps(resource, action) && !auth.SetMetadata(v, o.key, id) {
 		return auth.Result{}, fmt.Errorf("policy: owner preset: %s:%s value %T carries no metadata", resource, action, v)

@@ -182,6 +182,24 @@ func TestOwnerSystemAssistants(t *testing.T) {
 	}
 }
 
+func TestOwnerRefusesSystemSpoofing(t *testing.T) {
+	a := ownerAuth(t, OwnerOptions{})
+	for _, v := range []auth.Value{
+		&auth.AssistantsCreate{Metadata: map[string]any{"created_by": "system"}},
+		&auth.AssistantsUpdate{Metadata: map[string]any{"created_by": "system"}},
+	} {
+		_, err := decide(t, a, user("mallory"), v)
+		var he *auth.HTTPError
+		if !errors.As(err, &he) || he.Status != 403 {
+			t.Errorf("%T with created_by system: %v, want 403", v, err)
+		}
+	}
+	v := &auth.AssistantsCreate{Metadata: map[string]any{"created_by": "mallory"}}
+	if _, err := decide(t, a, user("mallory"), v); err != nil {
+		t.Errorf("another created_by: %v", err)
+	}
+}
+
 func TestOwnerStoreNamespaces(t *testing.T) {
 	a := ownerAuth(t, OwnerOptions{})
 	ns := func(v auth.Value) []string {

@@ -415,3 +415,41 @@ func TestRulesValueFieldsPresent(t *testing.T) {
 		}
 	}
 }
+
+// Rules and the preset are shared by all requests.
+func TestConcurrentUse(t *testing.T) {
+	c, err := ParseConfig([]byte(`{"policy": "owner", "rules": {"threads": "{\"team\": user.team}", "crons": "value.limit < 50"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := auth.New()
+	if err := c.Install(a); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	for g := range 8 {
+		go func() {
+			u := user(fmt.Sprint("u", g))
+			u.Extra = map[string]any{"team": fmt.Sprint("t", g)}
+			for i := range 200 {
+				h, _ := a.Handler(auth.Threads, auth.Read)
+				res, err := h(context.Background(), &auth.Context{User: u}, &auth.ThreadsRead{})
+				if err != nil || res.FilterMap()["team"] != u.Extra["team"] || res.FilterMap()["owner"] != u.Identity {
+					done <- fmt.Errorf("%s: %+v %v", u.Identity, res, err)
+					return
+				}
+				h, _ = a.Handler(auth.Crons, auth.Search)
+				if res, err := h(context.Background(), &auth.Context{User: u}, &auth.CronsSearch{Limit: i % 100}); err != nil || res.Denied() != (i%100 >= 50) {
+					done <- fmt.Errorf("%s crons limit %d: %+v %v", u.Identity, i%100, res, err)
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
