@@ -161,14 +161,14 @@ func (b *builder) custom(c *CacheConfig, link int) Authenticator {
 func (b *builder) header(path string, a *AuthenticatorConfig) (string, error) {
 	h := a.Header
 	if h == "" {
-		return "authorization", nil
+		return "Authorization", nil
 	}
 	for _, r := range h {
 		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
 			return "", cfgErr(path+".header", "%q is not a header name", h)
 		}
 	}
-	return strings.ToLower(h), nil
+	return http.CanonicalHeaderKey(h), nil
 }
 
 func (b *builder) env(path, name string) (string, error) {
@@ -320,7 +320,9 @@ func (b *builder) jwt(ctx context.Context, path string, a *AuthenticatorConfig, 
 	if err := checkClaims(path+".claims", a.Claims); err != nil {
 		return nil, err
 	}
-	j.parser = jwt.NewParser(jwt.WithValidMethods(algs), jwt.WithIssuer(a.Issuer),
+	j.algs = algs
+	j.parser = jwt.NewParser()
+	j.validator = jwt.NewValidator(jwt.WithIssuer(a.Issuer),
 		jwt.WithAudience(a.Audience...), jwt.WithExpirationRequired(), jwt.WithIssuedAt(),
 		jwt.WithLeeway(time.Duration(leeway)*time.Second), jwt.WithTimeFunc(b.opts.Now))
 	switch {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/agentgate/agentgate/auth"
 )
@@ -56,8 +57,12 @@ func (c *Cache) Len() int {
 }
 
 func keyOf(link int, credential string) cacheKey {
-	return cacheKey{link: link, sum: sha256.Sum256([]byte(credential))}
+	return cacheKey{link: link, sum: sha256.Sum256(stringBytes(credential))}
 }
+
+// stringBytes views s as bytes without copying, for hashing only: the
+// bytes must not be changed or kept.
+func stringBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // get returns a copy of the cached user, if any and not expired.
 func (c *Cache) get(k cacheKey) (*auth.User, bool) {

@@ -5,7 +5,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,16 +19,18 @@ import (
 // that is a JWT whose (unverified) iss is its issuer; the verification then
 // checks iss again along with everything else.
 type jwtAuth struct {
-	name   string
-	header string
-	issuer string
-	max    int
-	parser *jwt.Parser
-	secret []byte  // HS*; nil when keys is set
-	keys   *keySet // JWKS or OIDC
-	claims claimMapper
-	log    *slog.Logger
-	run    func(ctx context.Context, r *auth.Request) (*auth.User, error)
+	name      string
+	header    string
+	issuer    string
+	max       int
+	parser    *jwt.Parser    // decoding only
+	validator *jwt.Validator // iss, aud, exp, nbf, iat with leeway
+	algs      []string       // allowed algorithms
+	secret    []byte         // HS*; nil when keys is set
+	keys      *keySet        // JWKS or OIDC
+	claims    claimMapper
+	log       *slog.Logger
+	run       func(ctx context.Context, r *auth.Request) (*auth.User, error)
 }
 
 func (j *jwtAuth) credentialHeader() string { return j.header }
@@ -60,6 +64,9 @@ func peekIssuer(cred string) (string, bool) {
 	return c.Iss, c.Iss != ""
 }
 
+// verify follows the steps of jwt.Parser.ParseWithClaims (allowed
+// algorithm, key, signature, claims) on one decoding of the token, which
+// also tells whether the token is this issuer's.
 func (j *jwtAuth) verify(ctx context.Context, cred string) (*auth.User, time.Time, error) {
 	if len(cred) > j.max {
 		if strings.Count(cred, ".") == 2 {
@@ -67,18 +74,34 @@ func (j *jwtAuth) verify(ctx context.Context, cred string) (*auth.User, time.Tim
 		}
 		return nil, time.Time{}, ErrNoCredentials
 	}
-	if iss, ok := peekIssuer(cred); !ok || iss != j.issuer {
+	claims := jwt.MapClaims{}
+	tok, _, err := j.parser.ParseUnverified(cred, claims)
+	if err != nil {
+		if iss, ok := peekIssuer(cred); !ok || iss != j.issuer {
+			return nil, time.Time{}, ErrNoCredentials
+		}
+		return nil, time.Time{}, j.failure(ctx, err)
+	}
+	if iss, _ := claims["iss"].(string); iss != j.issuer {
 		return nil, time.Time{}, ErrNoCredentials
+	}
+	if !slices.Contains(j.algs, tok.Method.Alg()) {
+		return nil, time.Time{}, j.failure(ctx, errAlgorithm)
 	}
 	kf := j.hmacKey
 	if j.keys != nil {
 		kf = j.keys.keyfunc(ctx)
 	}
-	tok, err := j.parser.ParseWithClaims(cred, jwt.MapClaims{}, kf)
+	key, err := kf(tok)
 	if err != nil {
 		return nil, time.Time{}, j.failure(ctx, err)
 	}
-	claims := tok.Claims.(jwt.MapClaims)
+	if err := tok.Method.Verify(cred[:strings.LastIndexByte(cred, '.')], tok.Signature, key); err != nil {
+		return nil, time.Time{}, j.failure(ctx, fmt.Errorf("%w: %w", jwt.ErrTokenSignatureInvalid, err))
+	}
+	if err := j.validator.Validate(claims); err != nil {
+		return nil, time.Time{}, j.failure(ctx, err)
+	}
 	u, err := j.claims.user(claims)
 	if err != nil {
 		j.log.InfoContext(ctx, "authn: token claims do not map to a user", "authenticator", j.name, "error", err)
@@ -106,14 +129,14 @@ func (j *jwtAuth) failure(ctx context.Context, err error) error {
 	}
 	detail := "Invalid token"
 	switch {
-	case errors.Is(err, jwt.ErrTokenMalformed):
-		detail = "Malformed token"
 	case errors.Is(err, errNoKid):
 		detail = "Token has no key id"
 	case errors.Is(err, errUnknownKey):
 		detail = "Unknown signing key"
-	case errors.Is(err, errAlgorithm), errors.Is(err, jwt.ErrTokenSignatureInvalid) && strings.Contains(err.Error(), "signing method"):
+	case errors.Is(err, errAlgorithm), errors.Is(err, jwt.ErrTokenUnverifiable):
 		detail = "Signing algorithm not allowed"
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		detail = "Malformed token"
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
 		detail = "Invalid signature"
 	case errors.Is(err, jwt.ErrTokenExpired):

@@ -128,7 +128,7 @@ func (t *tokens) Authenticate(ctx context.Context, r *auth.Request) (*auth.User,
 	if len(cred) > t.max {
 		return nil, invalid("Credential too large")
 	}
-	sum := sha256.Sum256([]byte(cred))
+	sum := sha256.Sum256(stringBytes(cred))
 	e, found := t.byHash[sum]
 	// The map lookup is by digest, so its timing says nothing useful about
 	// the token; the comparison is constant-time all the same.
