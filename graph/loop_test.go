@@ -562,3 +562,27 @@ func TestAppendingReducerDoesNotAliasEarlierStates(t *testing.T) {
 		t.Errorf("values events (-want +got):\n%s", diff)
 	}
 }
+
+func TestParentCommandHandsOff(t *testing.T) {
+	// An agent subgraph hands off to a sibling node of the parent.
+	agent := mustCompile(t, graph.New().AddChannel("log", graph.Reduce(appendStrings)).
+		AddNode("decide", func(context.Context, graph.State) (any, error) {
+			return graph.Command{Graph: graph.Parent, Goto: "billing", Update: graph.State{"log": []string{"handoff"}}}, nil
+		}).AddEdge(graph.START, "decide"))
+	b := graph.New().AddChannel("log", graph.Reduce(appendStrings)).
+		AddSubgraph("triage", agent, graph.Ends("billing")).
+		AddNode("billing", logNode("billing")).
+		AddEdge(graph.START, "triage")
+	g := mustCompile(t, b)
+	out, err := g.Invoke(context.Background(), graph.State{}, graph.RunConfig{ThreadID: "t", Checkpointer: checkpoint.NewMemory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"handoff", "billing"}, out["log"]); diff != "" {
+		t.Errorf("log (-want +got):\n%s", diff)
+	}
+	// At the top level there is no parent.
+	if _, err := agent.Invoke(context.Background(), graph.State{}, graph.RunConfig{}); err == nil || !strings.Contains(err.Error(), "outside a subgraph") {
+		t.Errorf("parent command at the top: %v", err)
+	}
+}

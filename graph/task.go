@@ -109,10 +109,8 @@ func (l *loop) taskDone(t *task) {
 	ctx := context.Background()
 	switch {
 	case t.err != nil:
-		var ie *InvalidUpdateError
-		if errors.As(t.err, &ie) {
-			_ = l.putWrites(ctx, t.id, []write{{checkpoint.ErrorChannel, t.err.Error()}})
-		} else if !errors.Is(t.err, context.Canceled) {
+		var pc *parentCommand
+		if !errors.Is(t.err, context.Canceled) && !errors.As(t.err, &pc) {
 			_ = l.putWrites(ctx, t.id, []write{{checkpoint.ErrorChannel, t.err.Error()}})
 		}
 	case t.interrupted:
@@ -209,6 +207,11 @@ func (l *loop) runTask(ctx context.Context, t *task) {
 		t.interrupted = true
 		return
 	}
+	var pc *parentCommand
+	if errors.As(err, &pc) {
+		// A subgraph run by this node handed a command to this graph.
+		out, err = pc.cmd, nil
+	}
 	if err != nil {
 		t.err = &NodeError{Node: t.name, Err: err}
 		return
@@ -234,12 +237,19 @@ func (l *loop) outputWrites(ctx context.Context, t *task, out any) error {
 	var gotos any
 	switch o := out.(type) {
 	case nil:
-	case Command:
-		update, gotos = o.Update, o.Goto
 	case *Command:
 		if o != nil {
-			update, gotos = o.Update, o.Goto
+			return l.outputWrites(ctx, t, *o)
 		}
+	case Command:
+		if o.Graph == Parent {
+			o.Graph = ""
+			return &parentCommand{cmd: o}
+		}
+		if o.Graph != "" {
+			return &InvalidUpdateError{Msg: fmt.Sprintf("node %q: unknown Command graph %q", t.name, o.Graph)}
+		}
+		update, gotos = o.Update, o.Goto
 	case map[string]any:
 		update = o
 	default:
