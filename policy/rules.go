@@ -28,19 +28,9 @@ type Rules struct {
 	patterns  []string // as written, sorted
 }
 
-type resultKind uint8
-
-const (
-	resultBool resultKind = iota + 1
-	resultMap
-	resultDyn // checked when evaluated
-)
-
 type rule struct {
-	key  string // the pattern as written
-	src  string
-	prg  cel.Program
-	kind resultKind
+	key string // the pattern as written
+	prg cel.Program
 	// constant is set when the expression reads no variable: its result,
 	// computed and validated once at compile time.
 	constant *auth.Result
@@ -134,17 +124,14 @@ func compileRule(env *cel.Env, key string, p pattern, src string, cfg rulesConfi
 	if err := checkValueFields(key, p, ast, src); err != nil {
 		return nil, err
 	}
-	r := &rule{key: key, src: src}
+	r := &rule{key: key}
+	// bool and map results are known good; dyn is checked when it runs.
 	switch t := ast.OutputType(); t.Kind() {
-	case types.BoolKind:
-		r.kind = resultBool
+	case types.BoolKind, types.DynKind, types.AnyKind, types.TypeParamKind:
 	case types.MapKind:
 		if kt := t.Parameters()[0]; kt.Kind() != types.StringKind && !isDyn(kt) {
 			return nil, fmt.Errorf("policy: rule %q: a filter map needs string keys, this one has %s keys", key, kt)
 		}
-		r.kind = resultMap
-	case types.DynKind, types.AnyKind, types.TypeParamKind:
-		r.kind = resultDyn
 	default:
 		return nil, fmt.Errorf("policy: rule %q: must return a bool (allow or deny) or a map (a filter), it returns %s:\n | %s", key, t, src)
 	}
