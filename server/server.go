@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -125,7 +126,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		authz:   opts.Authorizer,
 		authn:   opts.Authenticator,
 		log:     opts.Logger,
-		graphs:  opts.Graphs,
+		graphs:  maps.Clone(opts.Graphs),
 		maxBody: opts.HTTP.MaxBodyBytes,
 	}
 	if s.log == nil {
