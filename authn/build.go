@@ -90,7 +90,7 @@ func Build(ctx context.Context, cfg *Config, opts BuildOptions) (*Chain, error) 
 	var links []Authenticator
 	custom := false
 	for i := range cfg.Authenticators {
-		a := &cfg.Authenticators[i]
+		a := cfg.Authenticators[i] // a copy: Build does not change cfg
 		path := fmt.Sprintf("authenticators[%d]", i)
 		if a.Name == "" {
 			a.Name = fmt.Sprintf("%s[%d]", a.Type, i)
@@ -99,11 +99,11 @@ func Build(ctx context.Context, cfg *Config, opts BuildOptions) (*Chain, error) 
 		var err error
 		switch a.Type {
 		case "tokens":
-			l, err = b.tokens(path, a)
+			l, err = b.tokens(path, &a)
 		case "jwt":
-			l, err = b.jwt(ctx, path, a, i)
+			l, err = b.jwt(ctx, path, &a, i)
 		case "userinfo":
-			l, err = b.userinfo(path, a, i)
+			l, err = b.userinfo(path, &a, i)
 		case "custom":
 			if custom {
 				return nil, cfgErr(path, "only one custom authenticator can be configured")
