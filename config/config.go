@@ -13,6 +13,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/agentgate/agentgate/authn"
+	"github.com/agentgate/agentgate/policy"
 )
 
 // FileName is the configuration file looked up in a directory.
@@ -72,15 +75,24 @@ func (c *Config) ApplyEnv() error {
 	return nil
 }
 
-// Auth is langgraph.json "auth".
+// Auth is langgraph.json "auth" (see docs/config.md).
 type Auth struct {
-	// Path is the handler reference "dir:Name" (must contain ":").
+	// Path is the handler reference "dir:Name" as written; Dir is its
+	// absolute package directory and Symbol the exported name.
 	Path              string
+	Dir               string
+	Symbol            string
 	DisableStudioAuth bool
 	// OpenAPI is the security documentation object, kept as given.
 	OpenAPI map[string]any
-	// Cache is nil when not configured.
+	// Cache is nil when not configured. It also appears as Authn.Cache.
 	Cache *AuthCache
+	// Authn holds "authenticators" (and "cache"), decoded strictly by
+	// authn.ParseConfig; nil when "authenticators" is absent.
+	Authn *authn.Config
+	// Policy holds "policy", "owner", "rules" and "cost_limit", decoded
+	// and compiled by policy.ParseConfig; nil when none is present.
+	Policy *policy.Config
 }
 
 // AuthCache is "auth.cache": the authentication result cache.
@@ -203,7 +215,7 @@ func Parse(file, dir string, data []byte) (*Config, error) {
 		}
 	}
 	if raw, ok := top["auth"]; ok {
-		if c.Auth, err = d.auth(raw); err != nil {
+		if c.Auth, err = d.auth(dir, raw); err != nil {
 			return nil, err
 		}
 	}

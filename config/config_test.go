@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/agentgate/agentgate/authn"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -70,7 +71,19 @@ func TestLoadErrors(t *testing.T) {
 		{"env bad name", `{"env": {"A=B": "c"}}`, `env: invalid variable name "A=B"`},
 
 		{"auth not object", `{"auth": "./auth:Auth"}`, `auth: expected an object, got the string "./auth:Auth"`},
-		{"auth unknown key", `{"auth": {"paths": "./a:A"}}`, `auth: unknown key "paths" (known keys: path, disable_studio_auth, openapi, cache)`},
+		{"auth unknown key", `{"auth": {"paths": "./a:A"}}`, `auth: unknown key "paths" (known keys: path, disable_studio_auth, openapi, cache, authenticators, policy, owner, rules, cost_limit)`},
+		{"auth path not relative", `{"auth": {"path": "security:Auth"}}`, `auth.path: "security:Auth": the package must be a directory relative to langgraph.json starting with "./" (for example "./security:Auth")`},
+		{"auth path unexported", `{"auth": {"path": "./security:auth"}}`, `auth.path: "./security:auth": "auth" is not an exported Go identifier (it must start with an upper-case letter)`},
+		{"authenticators type", `{"auth": {"authenticators": {}}}`, `auth.authenticators: expected an array of objects`},
+		{"authenticator unknown type", `{"auth": {"authenticators": [{"type": "magic"}]}}`, `auth.authenticators[0].type: unknown type "magic" (want tokens, jwt, userinfo or custom)`},
+		{"authenticator unknown key", `{"auth": {"authenticators": [{"type": "tokens", "fil": "x"}]}}`, `auth.authenticators[0].fil: unknown key (known: type, name, header, file, env)`},
+		{"authenticator claims", `{"auth": {"authenticators": [{"type": "jwt", "claims": {"identity": 1}}]}}`, `auth.authenticators[0].claims.identity: expected a string`},
+		{"policy unknown", `{"auth": {"policy": "mine"}}`, `auth.policy: unknown policy "mine" (the only preset is "owner")`},
+		{"policy type", `{"auth": {"policy": true}}`, `auth.policy: expected a string, got a JSON bool`},
+		{"owner without policy", `{"auth": {"owner": {"key": "o"}}}`, `auth.owner: "owner" options need "policy": "owner"`},
+		{"owner unknown key", `{"auth": {"policy": "owner", "owner": {"keys": "o"}}}`, `auth: unknown field "keys" (known keys: policy, owner, rules, cost_limit; owner keys: key, hide_system_assistants, studio_sees_all)`},
+		{"rules type", `{"auth": {"rules": ["x"]}}`, `auth.rules: expected an object, got a JSON array`},
+		{"cost limit type", `{"auth": {"rules": {"*": "true"}, "cost_limit": -1}}`, `auth.cost_limit: expected a non-negative integer, got a JSON number -1`},
 		{"auth path no colon", `{"auth": {"path": "./auth"}}`, `auth.path: "./auth" must be "<package dir>:<Name>", for example "./security:Auth"`},
 		{"auth path empty name", `{"auth": {"path": "./auth:"}}`, `auth.path: "./auth:" must be "<package dir>:<Name>", for example "./security:Auth"`},
 		{"auth path type", `{"auth": {"path": true}}`, `auth.path: expected a string, got a boolean`},
@@ -190,7 +203,7 @@ func TestLoadFull(t *testing.T) {
 		Env:     map[string]string{"FROM_FILE": "1", "QUOTED": "a b"},
 		EnvFile: filepath.Join(dir, ".env"),
 		Auth: &Auth{
-			Path: "./security:Auth", DisableStudioAuth: true,
+			Path: "./security:Auth", Dir: filepath.Join(dir, "security"), Symbol: "Auth", DisableStudioAuth: true,
 			OpenAPI: map[string]any{"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http"}}},
 			Cache:   &AuthCache{CacheKeys: []string{"authorization"}, TTLSeconds: 60, MaxSize: 1000},
 		},
@@ -293,5 +306,35 @@ func TestEveryIgnoredKeyIsAccepted(t *testing.T) {
 		if !cmp.Equal(c.Ignored, []string{k}) {
 			t.Errorf("%s: Ignored = %v", k, c.Ignored)
 		}
+	}
+}
+
+func TestAuthKeysDelegate(t *testing.T) {
+	dir := project(t, map[string]string{"langgraph.json": `{"auth": {"rules": {"threads:read": "1 +"}}}`})
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), `: auth.rules: rule "threads:read":`) {
+		t.Errorf("bad CEL rule: %v", err)
+	}
+	dir = project(t, map[string]string{"langgraph.json": `{"auth": {
+		"authenticators": [{"type": "tokens", "file": "tokens.json"}, {"type": "custom"}],
+		"cache": {"ttl_seconds": 60, "max_size": 10, "cache_keys": ["x-api-key"]},
+		"policy": "owner", "rules": {"assistants:create": "\"admin\" in permissions"}}}`})
+	c, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := c.Auth
+	if a.Authn == nil || len(a.Authn.Authenticators) != 2 || a.Authn.Authenticators[0].File != "tokens.json" ||
+		a.Authn.Authenticators[1].Type != "custom" {
+		t.Errorf("authenticators = %+v", a.Authn)
+	}
+	if want := (authn.CacheConfig{TTLSeconds: 60, MaxSize: 10, CacheKeys: []string{"x-api-key"}}); a.Authn.Cache == nil || !cmp.Equal(*a.Authn.Cache, want) {
+		t.Errorf("auth.cache did not reach authn: %+v", a.Authn.Cache)
+	}
+	if a.Policy == nil || a.Policy.Policy != "owner" || len(a.Policy.Rules) != 1 {
+		t.Errorf("policy = %+v", a.Policy)
+	}
+	dir = project(t, map[string]string{"langgraph.json": `{"auth": {"path": "./security:Auth"}}`})
+	if c, err = Load(dir); err != nil || c.Auth.Authn != nil || c.Auth.Policy != nil {
+		t.Errorf("path only: %+v, %v", c.Auth, err)
 	}
 }

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"math"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/agentgate/agentgate/authn"
+	"github.com/agentgate/agentgate/policy"
 	"github.com/joho/godotenv"
 )
 
@@ -27,12 +30,13 @@ func readEnvFile(file string) (map[string]string, error) {
 	return godotenv.Parse(f)
 }
 
-func (d *decoder) auth(raw json.RawMessage) (*Auth, error) {
+func (d *decoder) auth(dir string, raw json.RawMessage) (*Auth, error) {
 	obj, err := d.object("auth", raw)
 	if err != nil {
 		return nil, err
 	}
-	if err := d.checkKeys("auth", obj, "path", "disable_studio_auth", "openapi", "cache"); err != nil {
+	if err := d.checkKeys("auth", obj, "path", "disable_studio_auth", "openapi", "cache",
+		"authenticators", "policy", "owner", "rules", "cost_limit"); err != nil {
 		return nil, err
 	}
 	a := &Auth{}
@@ -44,6 +48,14 @@ func (d *decoder) auth(raw json.RawMessage) (*Auth, error) {
 		if i <= 0 || i == len(a.Path)-1 {
 			return nil, d.errf("auth.path", `%q must be "<package dir>:<Name>", for example "./security:Auth"`, a.Path)
 		}
+		pkg, sym := a.Path[:i], a.Path[i+1:]
+		if pkg != "." && pkg != ".." && !strings.HasPrefix(pkg, "./") && !strings.HasPrefix(pkg, "../") {
+			return nil, d.errf("auth.path", "%q: the package must be a directory relative to langgraph.json starting with \"./\" (for example \"./security:Auth\")", a.Path)
+		}
+		if !exportedIdent(sym) {
+			return nil, d.errf("auth.path", "%q: %q is not an exported Go identifier (it must start with an upper-case letter)", a.Path, sym)
+		}
+		a.Dir, a.Symbol = filepath.Join(dir, filepath.FromSlash(pkg)), sym
 	}
 	if v, ok := obj["disable_studio_auth"]; ok {
 		if a.DisableStudioAuth, err = d.boolean("auth.disable_studio_auth", v); err != nil {
@@ -60,7 +72,86 @@ func (d *decoder) auth(raw json.RawMessage) (*Auth, error) {
 			return nil, err
 		}
 	}
+	if v, ok := obj["authenticators"]; ok {
+		if a.Authn, err = d.authn(v, a.Cache); err != nil {
+			return nil, err
+		}
+	}
+	if a.Policy, err = d.policy(obj); err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// authn decodes "auth.authenticators" with authn.ParseConfig; "auth.cache"
+// becomes the authenticators' result cache.
+func (d *decoder) authn(raw json.RawMessage, cache *AuthCache) (*authn.Config, error) {
+	doc, err := json.Marshal(map[string]json.RawMessage{"authenticators": raw})
+	if err != nil {
+		return nil, d.errf("auth.authenticators", "%v", err)
+	}
+	c, err := authn.ParseConfig(doc)
+	if err != nil {
+		var ce *authn.ConfigError
+		if errors.As(err, &ce) {
+			return nil, d.errf(join("auth", ce.Path), "%s", ce.Msg)
+		}
+		return nil, d.errf("auth.authenticators", "%v", err)
+	}
+	if cache != nil {
+		c.Cache = &authn.CacheConfig{TTLSeconds: clampInt(cache.TTLSeconds), MaxSize: clampInt(cache.MaxSize),
+			CacheKeys: cache.CacheKeys}
+	}
+	return c, nil
+}
+
+func clampInt(v int64) int { return int(min(v, math.MaxInt32)) }
+
+// policyKeys are the keys of "auth" that policy.ParseConfig decodes.
+var policyKeys = []string{"policy", "owner", "rules", "cost_limit"}
+
+// policy decodes the policy keys of "auth" with policy.ParseConfig; nil
+// when none is present.
+func (d *decoder) policy(obj map[string]json.RawMessage) (*policy.Config, error) {
+	sub := map[string]json.RawMessage{}
+	var present []string
+	for _, k := range policyKeys {
+		if v, ok := obj[k]; ok {
+			sub[k] = v
+			present = append(present, k)
+		}
+	}
+	if len(sub) == 0 {
+		return nil, nil
+	}
+	doc, err := json.Marshal(sub)
+	if err != nil {
+		return nil, d.errf("auth", "%v", err)
+	}
+	p, err := policy.ParseConfig(doc)
+	if err != nil {
+		return nil, d.errf(policyErrorPath(err.Error(), present))
+	}
+	return p, nil
+}
+
+// policyErrorPath turns a policy error into a path under "auth" and a
+// message: the key the message starts with, or the only key present.
+func policyErrorPath(msg string, present []string) (string, string, any) {
+	msg = strings.TrimPrefix(msg, "policy config: ")
+	if strings.HasPrefix(msg, "policy: rule ") {
+		return "auth.rules", "%s", strings.TrimPrefix(msg, "policy: ")
+	}
+	for _, k := range policyKeys {
+		if rest, ok := strings.CutPrefix(msg, k); ok && (strings.HasPrefix(rest, ": ") || strings.HasPrefix(rest, ".")) {
+			key, m, _ := strings.Cut(msg, ": ")
+			return "auth." + key, "%s", m
+		}
+	}
+	if len(present) == 1 {
+		return "auth." + present[0], "%s", strings.TrimPrefix(msg, "policy: ")
+	}
+	return "auth", "%s", msg
 }
 
 func (d *decoder) authCache(raw json.RawMessage) (*AuthCache, error) {
