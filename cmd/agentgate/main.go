@@ -1,21 +1,13 @@
 // Command agentgate is an agent server that speaks the LangGraph Platform
-// HTTP API.
-//
-//	agentgate dev      local development: SQLite under .agentgate/, text logs
-//	agentgate serve    production: address, database and log format from flags or env
-//	agentgate version  print the version
+// HTTP API. All of it lives in package cli; see "agentgate help".
 package main
 
 import (
-	"context"
 	"os"
-	"os/signal"
-	"syscall"
+
+	"github.com/agentgate/agentgate/cli"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
-	stop()
-	os.Exit(code)
+	os.Exit(cli.Main(cli.Program{}, os.Args[1:]))
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -26,6 +26,9 @@ const (
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// exec replaces the process with a built project binary; it returns
+	// only on failure.
+	exec func(binary string, args []string) error
 }
 
 const usage = `agentgate is an agent server that speaks the LangGraph Platform HTTP API.
@@ -34,15 +37,18 @@ Usage:
   agentgate <command> [flags]
 
 Commands:
-  dev       run a local development server (127.0.0.1:2024, SQLite under .agentgate/)
-  serve     run a production server (address, database and log format from flags or env)
-  version   print the version
+  dev         run a local development server (127.0.0.1:2024, SQLite under .agentgate/)
+  serve       run a production server (address, database and log format from flags or env)
+  build       build the server for a langgraph.json that names Go packages; print its path
+  auth check  print which authorization handler covers each route
+  version     print the version
 
 Run "agentgate <command> --help" for a command's flags.
 `
 
-// run executes the command line args and returns the exit code.
-func run(ctx context.Context, args []string, e env) int {
+// run executes the command line args with p's graphs and auth and returns
+// the exit code.
+func run(ctx context.Context, p Program, args []string, e env) int {
 	if len(args) == 0 {
 		fmt.Fprint(e.stderr, usage)
 		return exitUsage
@@ -50,9 +56,13 @@ func run(ctx context.Context, args []string, e env) int {
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "dev":
-		return runServer(ctx, "dev", rest, e)
+		return runServer(ctx, p, "dev", args, e)
 	case "serve":
-		return runServer(ctx, "serve", rest, e)
+		return runServer(ctx, p, "serve", args, e)
+	case "build":
+		return runBuild(ctx, p, args, e)
+	case "auth":
+		return runAuth(ctx, p, args, e)
 	case "version":
 		fs := flag.NewFlagSet("version", flag.ContinueOnError)
 		fs.SetOutput(e.stderr)
@@ -129,6 +139,8 @@ func version() string {
 // serverFlags are the options of dev and serve after parsing.
 type serverFlags struct {
 	mode            string // "dev" or "serve"
+	args            []string // the whole command line, for a project binary
+	studioAuth      bool
 	addr            string
 	config          string
 	configExplicit  bool
@@ -140,7 +152,7 @@ type serverFlags struct {
 }
 
 func parseServerFlags(mode string, args []string, e env) (serverFlags, int, bool) {
-	f := serverFlags{mode: mode}
+	f := serverFlags{mode: mode, args: append([]string{mode}, args...)}
 	fs := flag.NewFlagSet(mode, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.StringVar(&f.config, "config", "langgraph.json", "`path` of langgraph.json, or the directory holding it")
@@ -171,6 +183,7 @@ Flags:
 		fs.StringVar(&f.database, "database", e.getenv("AGENTGATE_DATABASE"), "SQLite database file `path` (env AGENTGATE_DATABASE); required")
 		fs.StringVar(&f.logFormat, "log-format", envOr(e, "AGENTGATE_LOG_FORMAT", "json"), "log `format`: json or text (env AGENTGATE_LOG_FORMAT)")
 		fs.StringVar(&f.logLevel, "log-level", envOr(e, "AGENTGATE_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error (env AGENTGATE_LOG_LEVEL)")
+		fs.BoolVar(&f.studioAuth, "studio-auth", false, "admit requests with \"x-auth-scheme: langsmith\" as the Studio user without authentication (dev does unless auth.disable_studio_auth)")
 		fs.Usage = func() {
 			fmt.Fprint(fs.Output(), `Usage: agentgate serve [flags]
 

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -11,9 +11,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
+	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/config"
 	"github.com/agentgate/agentgate/server"
 	"github.com/agentgate/agentgate/storage"
@@ -21,15 +23,16 @@ import (
 	"github.com/agentgate/agentgate/storage/sqlite"
 )
 
-// runServer is "agentgate dev" and "agentgate serve".
-func runServer(ctx context.Context, mode string, args []string, e env) int {
-	f, code, done := parseServerFlags(mode, args, e)
+// runServer is "agentgate dev" and "agentgate serve"; args start with the
+// command.
+func runServer(ctx context.Context, p Program, mode string, args []string, e env) int {
+	f, code, done := parseServerFlags(mode, args[1:], e)
 	if done {
 		return code
 	}
 	level, _ := parseLevel(f.logLevel)
 	log := newLogger(e.stderr, f.logFormat, level)
-	if err := serve(ctx, f, e, log); err != nil {
+	if err := serve(ctx, p, f, e, log); err != nil {
 		fmt.Fprintf(e.stderr, "agentgate %s: %v\n", mode, err)
 		return exitError
 	}
@@ -39,19 +42,29 @@ func runServer(ctx context.Context, mode string, args []string, e env) int {
 // serve loads everything, listens, prints the listening line and serves
 // until ctx is cancelled; then it drains open requests and closes the store.
 // Any error before the listener is bound means the server never starts.
-func serve(ctx context.Context, f serverFlags, e env, log *slog.Logger) error {
-	cfg, err := loadConfig(f, log)
+func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logger) error {
+	cfg, err := loadConfig(f.config, f.configExplicit, log)
 	if err != nil {
 		return err
 	}
 	if err := cfg.ApplyEnv(); err != nil {
 		return err
 	}
-	graphs, err := resolveGraphs(cfg, builtinGraphs())
+	if err := execProject(ctx, cfg, p, f.args, e); err != nil {
+		return err
+	}
+	graphs, err := resolveGraphs(cfg, p, builtinGraphs())
 	if err != nil {
 		return err
 	}
-	if err := checkUnsupported(cfg, log); err != nil {
+	checkUnsupported(cfg, log)
+	a, err := buildAuth(ctx, cfg, p, log)
+	if err != nil {
+		return err
+	}
+	studio := f.studioAuth || f.mode == "dev" && !(cfg.Auth != nil && cfg.Auth.DisableStudioAuth)
+	enf, err := enforcer(a, studio, log)
+	if err != nil {
 		return err
 	}
 	store, where, err := openStore(ctx, f, cfg)
@@ -63,13 +76,17 @@ func serve(ctx context.Context, f serverFlags, e env, log *slog.Logger) error {
 			log.Error("close store", "err", err)
 		}
 	}()
-	srv, err := server.New(ctx, server.Options{
+	opts := server.Options{
 		Store:   store,
 		Graphs:  graphs,
 		Logger:  log,
 		Version: version(),
 		HTTP:    httpOptions(cfg.HTTP),
-	})
+	}
+	if enf != nil {
+		opts.Authenticator, opts.Authorizer = enf, enf
+	}
+	srv, err := server.New(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -91,7 +108,7 @@ func serve(ctx context.Context, f serverFlags, e env, log *slog.Logger) error {
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(e.stdout, "agentgate listening on %s\n", url)
 	log.Info("agentgate started", "mode", f.mode, "url", url, "store", where,
-		"graphs", cfg.GraphIDs(), "config", cfg.File, "version", version())
+		"graphs", graphIDs(graphs), "config", cfg.File, "auth", authSummary(cfg, a, studio), "version", version())
 	if f.mode == "dev" {
 		log.Info("API docs at " + url + "/docs")
 	}
@@ -117,9 +134,9 @@ func serve(ctx context.Context, f serverFlags, e env, log *slog.Logger) error {
 
 // loadConfig loads --config. A missing default langgraph.json is fine (no
 // graphs); a missing file that was named explicitly is an error.
-func loadConfig(f serverFlags, log *slog.Logger) (*config.Config, error) {
-	cfg, err := config.Load(f.config)
-	if errors.Is(err, fs.ErrNotExist) && !f.configExplicit {
+func loadConfig(path string, explicit bool, log *slog.Logger) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	if errors.Is(err, fs.ErrNotExist) && !explicit {
 		wd, werr := os.Getwd()
 		if werr != nil {
 			return nil, werr
@@ -139,32 +156,29 @@ func loadConfig(f serverFlags, log *slog.Logger) (*config.Config, error) {
 	return cfg, nil
 }
 
-// checkUnsupported refuses settings agentgate cannot honour yet, and warns
-// about those it parses but does not apply.
-func checkUnsupported(cfg *config.Config, log *slog.Logger) error {
-	if a := cfg.Auth; a != nil {
-		if a.Path != "" {
-			return fmt.Errorf("%s: auth.path %q: loading custom auth from a Go package is not built yet; "+
-				"agentgate will not start without the auth you configured (remove \"auth\" to run without authentication)", cfg.File, a.Path)
-		}
-		log.Warn("langgraph.json: auth has no path, so no custom auth runs; its other keys have no effect")
-	}
+// checkUnsupported warns about settings agentgate parses but does not
+// apply.
+func checkUnsupported(cfg *config.Config, log *slog.Logger) {
 	if cfg.Store.Index != nil {
 		log.Warn("langgraph.json: store.index is ignored: semantic search is not supported; store search matches on filters and namespaces only")
 	}
 	if cfg.Store.TTL != nil {
 		log.Warn("langgraph.json: store.ttl is not applied yet: items expire only when a put gives a ttl")
 	}
-	return nil
 }
 
-// resolveGraphs maps every configured graph to a compiled graph.
-func resolveGraphs(cfg *config.Config, builtins map[string]builtinGraph) (map[string]server.Graph, error) {
-	out := make(map[string]server.Graph, len(cfg.Graphs))
+// resolveGraphs maps every configured graph to a compiled graph: built-in
+// ones from the registry, Go packages from the Program (by graph id), and
+// the Program's other graphs as they are.
+func resolveGraphs(cfg *config.Config, p Program, builtins map[string]builtinGraph) (map[string]server.Graph, error) {
+	out := make(map[string]server.Graph, len(cfg.Graphs)+len(p.Graphs))
 	for _, id := range cfg.GraphIDs() {
 		g := cfg.Graphs[id]
 		switch g.Kind {
 		case config.GraphBuiltin:
+			if _, dup := p.Graphs[id]; dup {
+				return nil, fmt.Errorf("%s: graphs.%s: the program also defines graph %q; rename one of them", cfg.File, id, id)
+			}
 			mk, ok := builtins[g.Builtin]
 			if !ok {
 				return nil, fmt.Errorf("%s: graphs.%s: unknown built-in graph %q (built-in graphs: %s)",
@@ -176,13 +190,70 @@ func resolveGraphs(cfg *config.Config, builtins map[string]builtinGraph) (map[st
 			}
 			out[id] = compiled
 		case config.GraphGoPackage:
-			return nil, fmt.Errorf("%s: graphs.%s: %q: loading graphs from Go packages is not built yet; "+
-				"use a built-in graph (\"builtin:<name>\") for now", cfg.File, id, g.Ref)
+			v, ok := p.Graphs[id]
+			if !ok { // execProject builds a program that has it
+				return nil, fmt.Errorf("%s: graphs.%s: %q is not part of this program (run it with `agentgate dev`, which builds it)", cfg.File, id, g.Ref)
+			}
+			compiled, err := programGraph(id, v)
+			if err != nil {
+				return nil, fmt.Errorf("%s: graphs.%s: %q: %w", cfg.File, id, g.Ref, err)
+			}
+			out[id] = compiled
 		default:
 			return nil, fmt.Errorf("%s: graphs.%s: unsupported graph %q", cfg.File, id, g.Ref)
 		}
 	}
+	for _, id := range programGraphIDs(p) {
+		if _, done := out[id]; done {
+			continue
+		}
+		compiled, err := programGraph(id, p.Graphs[id])
+		if err != nil {
+			return nil, err
+		}
+		out[id] = compiled
+	}
 	return out, nil
+}
+
+func graphIDs(m map[string]server.Graph) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// authSummary describes the auth in effect for the startup log.
+func authSummary(cfg *config.Config, a *auth.Auth, studio bool) string {
+	if a == nil {
+		return "none"
+	}
+	var parts []string
+	if ca := cfg.Auth; ca != nil {
+		if ca.Path != "" {
+			parts = append(parts, "path "+ca.Path)
+		}
+		if ca.Authn != nil {
+			parts = append(parts, fmt.Sprintf("%d authenticators", len(ca.Authn.Authenticators)))
+		}
+		if ca.Policy != nil {
+			if ca.Policy.Policy != "" {
+				parts = append(parts, "policy "+ca.Policy.Policy)
+			}
+			if len(ca.Policy.Rules) > 0 {
+				parts = append(parts, fmt.Sprintf("%d rules", len(ca.Policy.Rules)))
+			}
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "program")
+	}
+	if studio {
+		parts = append(parts, "studio admitted")
+	}
+	return strings.Join(parts, ", ")
 }
 
 // openStore opens the storage backend and describes it for the log.

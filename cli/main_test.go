@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -41,10 +41,16 @@ func getenvFrom(m map[string]string) func(string) string {
 // runSync runs a command that is expected to return on its own.
 func runSync(t *testing.T, vars map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runProgram(t, Program{}, vars, args...)
+}
+
+// runProgram is runSync with a Program.
+func runProgram(t *testing.T, p Program, vars map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var out, errb bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	code = run(ctx, args, env{stdout: &out, stderr: &errb, getenv: getenvFrom(vars)})
+	code = run(ctx, p, args, env{stdout: &out, stderr: &errb, getenv: getenvFrom(vars)})
 	return code, out.String(), errb.String()
 }
 
@@ -59,12 +65,18 @@ type running struct {
 // start runs a server command and waits for its listening line.
 func start(t *testing.T, vars map[string]string, args ...string) *running {
 	t.Helper()
+	return startProgram(t, Program{}, vars, args...)
+}
+
+// startProgram is start with a Program (library mode).
+func startProgram(t *testing.T, p Program, vars map[string]string, args ...string) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	stderr := &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, args, env{stdout: pw, stderr: stderr, getenv: getenvFrom(vars)})
+		done <- run(ctx, p, args, env{stdout: pw, stderr: stderr, getenv: getenvFrom(vars)})
 		pw.Close()
 	}()
 	lines := make(chan string, 16)
@@ -247,7 +259,7 @@ func TestHTTPConfigReachesServer(t *testing.T) {
 }
 
 func TestExampleChatbotStarts(t *testing.T) {
-	r := start(t, nil, "dev", "--memory", "--port", "0", "--config", filepath.Join("..", "..", "examples", "chatbot"))
+	r := start(t, nil, "dev", "--memory", "--port", "0", "--config", filepath.Join("..", "examples", "chatbot"))
 	req := `{"graph_id": "chatbot", "metadata": {"created_by": "system"}}`
 	resp, err := http.Post(r.url+"/assistants/search", "application/json", strings.NewReader(req))
 	if err != nil {
@@ -277,6 +289,16 @@ func TestRefusesToStart(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(pkgDir, "agent"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	noModule := writeConfig(t, `{"graphs": {"agent": "./agent:Graph"}}`)
+	if err := os.Mkdir(filepath.Join(noModule, "agent"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	authDir := writeConfig(t, `{"auth": {"path": "./security:Auth"}}`)
+	for _, d := range []string{pkgDir, authDir} {
+		if err := os.WriteFile(filepath.Join(d, "go.mod"), []byte("module example.com/p\n\ngo 1.26\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tmp := t.TempDir()
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -294,12 +316,14 @@ func TestRefusesToStart(t *testing.T) {
 			`http.cors: unknown key "allow_origin"`},
 		{"explicit missing config", nil, []string{"dev", "--memory", "--port", "0", "--config", filepath.Join(tmp, "nope.json")},
 			"nope.json: no such file"},
-		{"go package graph", nil, []string{"dev", "--memory", "--port", "0", "--config", pkgDir},
-			`graphs.agent: "./agent:Graph": loading graphs from Go packages is not built yet`},
+		{"go package graph without go files", nil, []string{"dev", "--memory", "--port", "0", "--config", pkgDir},
+			`graphs.agent: package directory ` + filepath.Join(pkgDir, "agent") + ` has no Go files`},
 		{"unknown builtin", nil, []string{"dev", "--memory", "--port", "0", "--config", writeConfig(t, `{"graphs": {"x": "builtin:nosuch"}}`)},
 			`graphs.x: unknown built-in graph "nosuch"`},
-		{"auth path", nil, []string{"dev", "--memory", "--port", "0", "--config", writeConfig(t, `{"auth": {"path": "./security:Auth"}}`)},
-			`auth.path "./security:Auth": loading custom auth from a Go package is not built yet`},
+		{"auth path missing dir", nil, []string{"dev", "--memory", "--port", "0", "--config", authDir},
+			`auth.path: package directory ` + filepath.Join(authDir, "security") + `: open`},
+		{"go package outside a module", nil, []string{"dev", "--memory", "--port", "0", "--config", noModule},
+			`is not inside a Go module: Go graphs and auth need a go.mod`},
 		{"studio auth string", nil, []string{"dev", "--memory", "--port", "0", "--config", writeConfig(t, `{"auth": {"disable_studio_auth": "true"}}`)},
 			`auth.disable_studio_auth: expected a JSON boolean`},
 		{"serve without database", nil, []string{"serve", "--addr", "127.0.0.1:0", "--config", writeConfig(t, `{}`)},

@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+
+	"github.com/agentgate/agentgate/auth"
+	"github.com/agentgate/agentgate/graph"
+)
+
+// Program is what a main package hands to Main: its own graphs and auth.
+// The agentgate command passes an empty Program; a main generated from
+// langgraph.json, or written by hand (library mode), passes its values.
+type Program struct {
+	// Graphs by graph id. A value is a *graph.Graph, a func() *graph.Graph
+	// or a func() (*graph.Graph, error). langgraph.json graphs named
+	// "./dir:Name" are looked up here by id; ids that langgraph.json does
+	// not name are served too.
+	Graphs map[string]any
+	// Auth is a *auth.Auth or a func() *auth.Auth, or nil. It stands for
+	// langgraph.json "auth.path" and is combined with the built-in
+	// authenticators and policies the file configures.
+	Auth any
+}
+
+// Main runs the agentgate command line args (without the program name)
+// with p's graphs and auth, and returns the exit code. SIGINT and SIGTERM
+// stop a running server gracefully.
+//
+//	func main() {
+//		os.Exit(cli.Main(cli.Program{Graphs: map[string]any{"agent": agent.Graph}, Auth: security.Auth}, os.Args[1:]))
+//	}
+func Main(p Program, args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, p, args, env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, exec: execBinary})
+}
+
+// programGraph turns one Program graph value into a compiled graph.
+func programGraph(id string, v any) (*graph.Graph, error) {
+	var g *graph.Graph
+	var err error
+	switch f := v.(type) {
+	case *graph.Graph:
+		g = f
+	case func() *graph.Graph:
+		g = f()
+	case func() (*graph.Graph, error):
+		g, err = f()
+	default:
+		return nil, fmt.Errorf("Program.Graphs[%q]: a %T is not a graph (want *graph.Graph, func() *graph.Graph or func() (*graph.Graph, error))", id, v)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("Program.Graphs[%q]: %w", id, err)
+	}
+	if g == nil {
+		return nil, fmt.Errorf("Program.Graphs[%q]: nil graph", id)
+	}
+	return g, nil
+}
+
+// programAuth turns Program.Auth into an *auth.Auth (nil when unset).
+func programAuth(v any) (*auth.Auth, error) {
+	var a *auth.Auth
+	switch f := v.(type) {
+	case nil:
+		return nil, nil
+	case *auth.Auth:
+		a = f
+	case func() *auth.Auth:
+		a = f()
+	default:
+		return nil, fmt.Errorf("Program.Auth: a %T is not an auth (want *auth.Auth or func() *auth.Auth)", v)
+	}
+	if a == nil {
+		return nil, fmt.Errorf("Program.Auth: nil *auth.Auth")
+	}
+	return a, nil
+}
+
+func programGraphIDs(p Program) []string {
+	ids := make([]string, 0, len(p.Graphs))
+	for id := range p.Graphs {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
