@@ -138,7 +138,7 @@ func version() string {
 
 // serverFlags are the options of dev and serve after parsing.
 type serverFlags struct {
-	mode            string // "dev" or "serve"
+	mode            string   // "dev" or "serve"
 	args            []string // the whole command line, for a project binary
 	studioAuth      bool
 	addr            string
