@@ -35,13 +35,17 @@ export function agentgateBinary() {
 /**
  * Starts `agentgate dev --port 0` with the e2e config.
  * backend: "memory" (--memory) or "sqlite" (a fresh temp project dir).
+ * configDir: serve that project directory in place (e.g. an example, whose
+ * langgraph.json refers to files and Go packages next to it) instead of a
+ * copy of the e2e config; use it with "memory".
  * Returns { url, client, stderr(), dataDir, stop() }.
  */
-export async function startServer(backend, { configJSON } = {}) {
+export async function startServer(backend, { configJSON, configDir, listenTimeoutMs = 20000 } = {}) {
   const bin = agentgateBinary();
   const work = mkdtempSync(join(tmpdir(), `agentgate-e2e-${backend}-`));
-  const cfg = join(work, "langgraph.json");
-  if (configJSON !== undefined) writeFileSync(cfg, JSON.stringify(configJSON));
+  let cfg = join(work, "langgraph.json");
+  if (configDir !== undefined) cfg = resolve(repoRoot, configDir);
+  else if (configJSON !== undefined) writeFileSync(cfg, JSON.stringify(configJSON));
   else copyFileSync(configPath, cfg);
   const args = ["dev", "--port", "0", "--config", cfg];
   if (backend === "memory") args.splice(1, 0, "--memory");
@@ -52,7 +56,10 @@ export async function startServer(backend, { configJSON } = {}) {
   const exited = new Promise((res) => child.on("exit", (code, signal) => res({ code, signal })));
 
   const url = await new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`no listening line within 20s; stderr:\n${stderr}`)), 20000);
+    const timer = setTimeout(
+      () => rej(new Error(`no listening line within ${listenTimeoutMs} ms; stderr:\n${stderr}`)),
+      listenTimeoutMs,
+    );
     child.stdout.setEncoding("utf8").on("data", (d) => {
       stdout += d;
       const m = stdout.match(/^agentgate listening on (http:\/\/\S+)\n/);
@@ -99,6 +106,20 @@ export async function startServer(backend, { configJSON } = {}) {
       return stopped;
     },
   };
+}
+
+/**
+ * Runs `agentgate <args...>` to completion and returns its stdout (throws
+ * on a non-zero exit). For `agentgate build`, which may compile for a while.
+ */
+export function runAgentgate(args, { timeoutMs = 300000 } = {}) {
+  return execFileSync(agentgateBinary(), args, { cwd: repoRoot, encoding: "utf8", timeout: timeoutMs });
+}
+
+/** An SDK client that sends `Authorization: Bearer <token>` (none when token is null). */
+export function clientWithToken(url, token) {
+  const defaultHeaders = token == null ? {} : { Authorization: `Bearer ${token}` };
+  return new Client({ apiUrl: url, apiKey: null, defaultHeaders, callerOptions: { maxRetries: 0 } });
 }
 
 /** Returns the HTTP status of an SDK error (or fails when there is none). */

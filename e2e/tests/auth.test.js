@@ -1,0 +1,126 @@
+// End-to-end: custom auth through the official @langchain/langgraph-sdk.
+// The secured chatbot needs no code (a tokens authenticator and the owner
+// policy); the tutorial examples are Go packages that `agentgate dev`
+// builds into a project binary (the generated-main path) before serving.
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, statusOf, clientWithToken, runAgentgate } from "../harness.js";
+
+// ownerIsolation is what the custom-auth tutorial's client code checks:
+// no token is 401, a user's thread is 404 for another user, and search and
+// count show each user only their own threads.
+function ownerIsolation(get, tokens) {
+  const [tokA, tokB] = tokens;
+  const as = (token) => clientWithToken(get().url, token);
+
+  test("no token: 401 with WWW-Authenticate", async () => {
+    assert.equal(await statusOf(as(null).threads.search()), 401);
+    assert.equal(await statusOf(as("not-a-real-token").threads.create()), 401);
+    const r = await fetch(`${get().url}/threads/search`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+    assert.equal(r.status, 401);
+    assert.match(r.headers.get("www-authenticate") ?? "", /^Bearer/);
+  });
+
+  test("a user's thread is 404 for another user", async () => {
+    const a = as(tokA);
+    const b = as(tokB);
+    const thread = await a.threads.create({ metadata: { topic: "secret" } });
+    assert.equal((await a.threads.get(thread.thread_id)).thread_id, thread.thread_id);
+    assert.equal(await statusOf(b.threads.get(thread.thread_id)), 404);
+    assert.equal(await statusOf(b.threads.update(thread.thread_id, { metadata: { topic: "mine now" } })), 404);
+    assert.equal(await statusOf(b.threads.delete(thread.thread_id)), 404);
+    assert.equal(await statusOf(b.threads.getState(thread.thread_id)), 404);
+    assert.equal((await a.threads.get(thread.thread_id)).metadata.topic, "secret", "B's attempts changed nothing");
+  });
+
+  test("search and count show only one's own threads", async () => {
+    const a = as(tokA);
+    const b = as(tokB);
+    const mineA = await a.threads.create({ metadata: { tag: "iso" } });
+    const mineB = await b.threads.create({ metadata: { tag: "iso" } });
+    const seenA = (await a.threads.search({ metadata: { tag: "iso" } })).map((t) => t.thread_id);
+    const seenB = (await b.threads.search({ metadata: { tag: "iso" } })).map((t) => t.thread_id);
+    assert.deepEqual(seenA, [mineA.thread_id]);
+    assert.deepEqual(seenB, [mineB.thread_id]);
+    const allB = await b.threads.search({ limit: 100 });
+    assert.ok(allB.length >= 1);
+    assert.ok(allB.every((t) => t.thread_id !== mineA.thread_id), "B's search lists A's thread");
+    assert.equal(await b.threads.count({ metadata: { tag: "iso" } }), 1);
+    assert.equal(await b.threads.count(), allB.length);
+  });
+}
+
+describe("secured chatbot (tokens + owner policy, no code)", () => {
+  let srv;
+  before(async () => {
+    srv = await startServer("memory", { configDir: "examples/secured-chatbot" });
+  });
+  after(async () => {
+    if (!srv) return;
+    const { code, signal } = await srv.stop();
+    assert.equal(code, 0, `agentgate exited with ${code ?? signal}; stderr:\n${srv.stderr()}`);
+  });
+  const alice = "alice-demo-token-not-secret";
+  const bob = "bob-demo-token-not-secret";
+  ownerIsolation(() => srv, [alice, bob]);
+
+  test("the owner is stamped and cannot be forged", async () => {
+    const t = await clientWithToken(srv.url, alice).threads.create({ metadata: { owner: "bob" } });
+    assert.equal(t.metadata.owner, "alice");
+    assert.equal(await statusOf(clientWithToken(srv.url, bob).threads.get(t.thread_id)), 404);
+  });
+
+  test("store items are isolated", async () => {
+    const a = clientWithToken(srv.url, alice);
+    const b = clientWithToken(srv.url, bob);
+    await a.store.putItem(["notes"], "plan", { text: "alice's plan" });
+    await b.store.putItem(["notes"], "plan", { text: "bob's plan" });
+    assert.equal((await a.store.getItem(["notes"], "plan")).value.text, "alice's plan");
+    assert.equal((await b.store.getItem(["notes"], "plan")).value.text, "bob's plan");
+    // Bob names Alice's namespace in full: still his own space.
+    assert.equal(await b.store.getItem(["alice", "notes"], "plan"), null);
+    const found = await b.store.searchItems(["notes"]);
+    assert.deepEqual(found.items.map((i) => i.value.text), ["bob's plan"]);
+    const spaces = await a.store.listNamespaces();
+    assert.ok(spaces.namespaces.every((ns) => ns[0] === "alice"), JSON.stringify(spaces));
+  });
+});
+
+// The tutorial examples name Go packages in langgraph.json; `agentgate
+// build` compiles them first (a cold build can take a while), then `dev`
+// finds the cached project binary and execs it.
+for (const example of ["auth-part1-tokens", "auth-part2-private"]) {
+  describe(`examples/${example} (built from Go packages)`, () => {
+    let srv;
+    before(async () => {
+      const bin = runAgentgate(["build", "--config", `examples/${example}`]).trim();
+      assert.match(bin, /\.agentgate\/bin\/agentgate-[0-9a-f]+$/);
+      srv = await startServer("memory", { configDir: `examples/${example}`, listenTimeoutMs: 120000 });
+    });
+    after(async () => {
+      if (!srv) return;
+      const { code, signal } = await srv.stop();
+      assert.equal(code, 0, `agentgate exited with ${code ?? signal}; stderr:\n${srv.stderr()}`);
+    });
+
+    test("dev ran the project binary", () => {
+      assert.match(srv.stderr(), /building the project binary/);
+      assert.match(srv.stderr(), /auth="path \.\/security:Auth/);
+    });
+
+    test("no token: 401", async () => {
+      assert.equal(await statusOf(clientWithToken(srv.url, null).threads.search()), 401);
+      assert.equal(await statusOf(clientWithToken(srv.url, "bogus").threads.create()), 401);
+    });
+
+    if (example === "auth-part2-private") {
+      ownerIsolation(() => srv, ["user1-token", "user2-token"]);
+    } else {
+      // Part 1 authenticates but does not authorize: both users see the thread.
+      test("part 1 authenticates only: any valid user can read", async () => {
+        const t = await clientWithToken(srv.url, "user1-token").threads.create();
+        assert.equal((await clientWithToken(srv.url, "user2-token").threads.get(t.thread_id)).thread_id, t.thread_id);
+      });
+    }
+  });
+}
