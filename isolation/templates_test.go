@@ -17,8 +17,8 @@ type attack struct {
 	// refuse: the body names A's resource, so any 2xx means B used it (for
 	// routes with A's ids in the path this is implied).
 	refuse bool
-	// empty, when set, is the only 2xx body allowed (a count of 0, nothing
-	// pruned): routes whose answer is a number cannot show a marker.
+	// empty, when set, is the only 2xx body allowed: a count cannot show
+	// A's data, only its number can.
 	empty string
 	// sseError: the route may answer 200 with an SSE stream that carries a
 	// single 404 error event (auth-spec §4.2 "stream: error event").
@@ -29,10 +29,11 @@ type attack struct {
 const humanB = `{"messages":[{"type":"human","content":"hello from B"}]}`
 
 // attacks holds the isolation cases, keyed by "METHOD PATTERN" as in the
-// route table. Every protected route must have an entry (TestIsolation
-// fails otherwise); entries for routes the server does not have (yet) are
-// logged and skipped. Routes that destroy or cancel run last (see
-// destructive), so that a leak there cannot hide leaks elsewhere.
+// route table. Every protected route must have an entry
+// (TestEveryProtectedRouteHasAnAttack and TestIsolation fail otherwise);
+// entries for routes the server does not have (yet) are logged and
+// skipped. B calls the reads first and the routes that destroy or cancel
+// last (see ordered), so that no write can hide a leak elsewhere.
 var attacks = map[string][]attack{
 	// Assistants (api-surface §3.2).
 	"POST /assistants": {
@@ -67,7 +68,7 @@ var attacks = map[string][]attack{
 		{body: `{"metadata":{"owner":"{owner}"}}`},
 	},
 	"POST /threads/count":             {{body: `{"metadata":{"owner":"{owner}"}}`, empty: "0"}},
-	"POST /threads/prune":             {{body: `{"thread_ids":["{thread_id}"]}`}},
+	"POST /threads/prune":             {{body: `{"thread_ids":["{thread_id}"]}`, refuse: true}},
 	"GET /threads/{thread_id}":        {{query: "include=ttl"}},
 	"PATCH /threads/{thread_id}":      {{body: `{"metadata":{"owner":"{owner}","pwned":true}}`}},
 	"DELETE /threads/{thread_id}":     {{}},
