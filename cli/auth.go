@@ -84,9 +84,6 @@ func buildAuth(ctx context.Context, cfg *config.Config, p Program, log *slog.Log
 			if ce.Path != "" {
 				key = "auth." + ce.Path
 			}
-			if ca.Authn == nil && strings.HasPrefix(ce.Path, "cache") {
-				key = "auth." + ce.Path
-			}
 			return nil, keyErr(key, "%s", ce.Msg)
 		}
 		return nil, keyErr("auth.authenticators", "%v", err)
@@ -94,19 +91,19 @@ func buildAuth(ctx context.Context, cfg *config.Config, p Program, log *slog.Log
 	base.Authenticate(chain.Func())
 	if ca.Policy != nil {
 		if err := ca.Policy.Install(base); err != nil {
-			return nil, keyErr(policyKey(ca), "%v (a Go handler already decides that event; remove one of the two)", err)
+			return nil, keyErr(policyKey(ca), "%v (the handler already registered comes from %s: keep only one of the two)", err, authSource(ca))
 		}
 	}
 	if err := base.Validate(); err != nil {
-		return nil, keyErr(authSource(ca), "%v", err)
+		return nil, keyErr("auth", "%v", err)
 	}
 	return base, nil
 }
 
-// authSource names the key the Go Auth comes from.
+// authSource names where the Go Auth comes from.
 func authSource(ca *config.Auth) string {
 	if ca.Path != "" {
-		return "auth.path " + fmt.Sprintf("%q", ca.Path)
+		return fmt.Sprintf("auth.path %q", ca.Path)
 	}
 	return "Program.Auth"
 }
