@@ -173,6 +173,10 @@ Run a local development server. Data lives in SQLite at
 <config dir>/.agentgate/agentgate.db (add .agentgate/ to your .gitignore),
 or in memory with --memory. Logs are text on stderr. Once the port is bound,
 one line "agentgate listening on http://HOST:PORT" is printed on stdout.
+When langgraph.json names Go packages ("./dir:Name" graphs, auth.path),
+they are built into a project binary first (cached; see "agentgate build").
+Requests with "x-auth-scheme: langsmith" are admitted as the Studio user
+unless auth.disable_studio_auth is true.
 
 Flags:
 `)
