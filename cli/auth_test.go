@@ -100,7 +100,7 @@ func TestLibraryModeProgram(t *testing.T) {
 	if got := list(t, "POST", r.url+"/assistants/search", `{"graph_id": "echo"}`, bearer("tok-alice")...); len(got) != 1 || got[0]["graph_id"] != "echo" {
 		t.Errorf("the program's graph has no system assistant: %v", got)
 	}
-	if logs := r.stderr.String(); !strings.Contains(logs, "graphs=[echo]") || !strings.Contains(logs, `auth="program, studio admitted"`) {
+	if logs := r.stderr.String(); !strings.Contains(logs, "serving the program's graphs") || !strings.Contains(logs, "graphs=[echo]") || !strings.Contains(logs, `auth="program, studio admitted"`) {
 		t.Errorf("startup log lacks graphs or auth:\n%s", logs)
 	}
 }

@@ -50,7 +50,7 @@ covers (they are allowed for every authenticated user).
 
 func authCheck(ctx context.Context, p Program, path string, explicit bool, args []string, e env) error {
 	log := newLogger(e.stderr, "text", 0)
-	cfg, err := loadConfig(path, explicit, log)
+	cfg, err := loadConfig(path, explicit, p, log)
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ func runServer(ctx context.Context, p Program, mode string, args []string, e env
 // until ctx is cancelled; then it drains open requests and closes the store.
 // Any error before the listener is bound means the server never starts.
 func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logger) error {
-	cfg, err := loadConfig(f.config, f.configExplicit, log)
+	cfg, err := loadConfig(f.config, f.configExplicit, p, log)
 	if err != nil {
 		return err
 	}
@@ -134,14 +134,18 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 
 // loadConfig loads --config. A missing default langgraph.json is fine (no
 // graphs); a missing file that was named explicitly is an error.
-func loadConfig(path string, explicit bool, log *slog.Logger) (*config.Config, error) {
+func loadConfig(path string, explicit bool, p Program, log *slog.Logger) (*config.Config, error) {
 	cfg, err := config.Load(path)
 	if errors.Is(err, fs.ErrNotExist) && !explicit {
 		wd, werr := os.Getwd()
 		if werr != nil {
 			return nil, werr
 		}
-		log.Info("no langgraph.json in the current directory; running with no graphs (use --config to name one)", "dir", wd)
+		if len(p.Graphs) > 0 {
+			log.Info("no langgraph.json in the current directory; serving the program's graphs (use --config to name one)", "dir", wd)
+		} else {
+			log.Info("no langgraph.json in the current directory; running with no graphs (use --config to name one)", "dir", wd)
+		}
 		return &config.Config{File: "", Dir: wd, Graphs: map[string]config.Graph{}, Env: map[string]string{}}, nil
 	}
 	if err != nil {
