@@ -148,8 +148,8 @@ func TestIsolation(t *testing.T) {
 // and returns the problems found: bad outcomes and changes to A's view.
 func attackAll(t *testing.T, srv *server.Server, base string, s setup, routes []server.Route) []string {
 	t.Helper()
-	a := client{t, base, s.a.token}
-	b := client{t, base, s.b.token}
+	a := client{t, base, s.a.token, timeoutA}
+	b := client{t, base, s.b.token, timeoutB}
 	have := map[string]bool{}
 	for _, rt := range srv.Routes() {
 		have[key(rt)] = true
@@ -263,8 +263,8 @@ func TestUnauthenticated(t *testing.T) {
 	for _, s := range setups {
 		t.Run(s.name, func(t *testing.T) {
 			srv, base := start(t, s, stores[0])
-			a := client{t, base, s.a.token}
-			anon := client{t, base, ""}
+			a := client{t, base, s.a.token, timeoutA}
+			anon := client{t, base, "", timeoutB}
 			have := map[string]bool{}
 			for _, rt := range srv.Routes() {
 				have[key(rt)] = true
