@@ -1,6 +1,7 @@
 package isolation_test
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -156,6 +157,7 @@ func attackAll(t *testing.T, srv *server.Server, base string, s setup, routes []
 	}
 	w := seed(t, a, have, s.a.identity)
 	before := snapshot(t, a, w, have, true)
+	w.bThreadID = ownThread(t, b)
 	var problems []string
 	for _, rt := range routes {
 		if !rt.Protected {
@@ -167,18 +169,20 @@ func attackAll(t *testing.T, srv *server.Server, base string, s setup, routes []
 			continue
 		}
 		for _, at := range cases {
-			path := w.fill(rt.Pattern)
+			tmpl := cmp.Or(at.path, rt.Pattern)
+			path := w.fill(tmpl)
 			if at.query != "" {
 				path += "?" + w.fill(at.query)
 			}
 			r := b.do(rt.Method, path, w.fill(at.body))
 			t.Logf("B: %s %s -> %d", rt.Method, path, r.status)
-			if problem := judge(rt.Pattern, at, r, w); problem != "" {
+			if problem := judge(tmpl, at, r, w); problem != "" {
 				problems = append(problems, fmt.Sprintf("B: %s %s %s\n  -> %d %s\n  %s",
 					rt.Method, path, w.fill(at.body), r.status, clip(r.body), problem))
 			}
 		}
 	}
+	problems = append(problems, ownView(b, w, have)...)
 	after := snapshot(t, a, w, have, false)
 	for _, k := range slices.Sorted(maps.Keys(before)) {
 		if before[k] != after[k] {
@@ -230,12 +234,22 @@ func judge(pattern string, at attack, r response, w *world) string {
 	switch {
 	case r.timedOut:
 		return "the response did not end (a stream B should not have)"
-	case strings.Contains(pattern, "{") || at.refuse:
+	case namesA(pattern) || at.refuse:
 		return "2xx on A's resource"
 	case at.empty != "" && strings.TrimSpace(string(r.body)) != at.empty:
 		return "the answer is not " + at.empty
 	}
 	return ""
+}
+
+// namesA reports whether a path template names one of A's resources.
+func namesA(path string) bool {
+	for _, p := range []string{"{thread_id}", "{assistant_id}", "{checkpoint_id}", "{run_id}", "{cron_id}"} {
+		if strings.Contains(path, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // sse404 reports whether body is an event stream whose only events are
