@@ -210,10 +210,12 @@ func ordered(routes []server.Route) []server.Route {
 	return out
 }
 
-// judge returns "" when B's response is an allowed outcome, else what is
-// wrong with it.
+// judge returns "" when B's response (headers and body) is an allowed
+// outcome, else what is wrong with it.
 func judge(pattern string, at attack, r response, w *world) string {
-	if strings.Contains(string(r.body), w.marker) {
+	seen := []byte(fmt.Sprint(r.header))
+	seen = append(seen, r.body...)
+	if strings.Contains(string(seen), w.marker) {
 		return "LEAK: the response carries A's data (" + w.marker + ")"
 	}
 	switch {
@@ -228,7 +230,7 @@ func judge(pattern string, at attack, r response, w *world) string {
 	case at.sseError && sse404(r.body):
 		return ""
 	}
-	if id := w.idIn(r.body); id != "" {
+	if id := w.idIn(seen); id != "" {
 		return "LEAK: the response carries A's id " + id
 	}
 	switch {
