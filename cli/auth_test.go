@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -315,11 +316,10 @@ func TestDevBuildsProjectBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line := make([]byte, 256)
-	n, _ := stdout.Read(line)
-	url, ok := strings.CutPrefix(strings.TrimSpace(string(line[:n])), "agentgate listening on ")
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	url, ok := strings.CutPrefix(strings.TrimSpace(line), "agentgate listening on ")
 	if !ok {
-		t.Fatalf("project binary: first stdout %q; stderr:\n%s", line[:n], stderr.String())
+		t.Fatalf("project binary: first stdout %q; stderr:\n%s", line, stderr.String())
 	}
 	checkOwnerIsolation(t, url, "user1-token", "user2-token")
 }

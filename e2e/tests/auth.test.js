@@ -77,8 +77,11 @@ describe("secured chatbot (tokens + owner policy, no code)", () => {
     await b.store.putItem(["notes"], "plan", { text: "bob's plan" });
     assert.equal((await a.store.getItem(["notes"], "plan")).value.text, "alice's plan");
     assert.equal((await b.store.getItem(["notes"], "plan")).value.text, "bob's plan");
-    // Bob names Alice's namespace in full: still his own space.
+    // Naming the other user's namespace in full still lands in one's own space.
     assert.equal(await b.store.getItem(["alice", "notes"], "plan"), null);
+    assert.equal(await a.store.getItem(["bob", "notes"], "plan"), null);
+    await b.store.deleteItem(["alice", "notes"], "plan");
+    assert.equal((await a.store.getItem(["notes"], "plan")).value.text, "alice's plan", "Bob's delete reached Alice's item");
     const found = await b.store.searchItems(["notes"]);
     assert.deepEqual(found.items.map((i) => i.value.text), ["bob's plan"]);
     const spaces = await a.store.listNamespaces();
