@@ -118,7 +118,7 @@ func TestEveryProtectedRouteHasAnAttack(t *testing.T) {
 			t.Errorf("protected route %q has no isolation case: add one to attacks (isolation/templates_test.go)", key(rt))
 		}
 	}
-	for k := range attacks {
+	for _, k := range slices.Sorted(maps.Keys(attacks)) {
 		if !have[k] {
 			t.Logf("attack for %q unused: the server has no such route (yet)", k)
 		}
