@@ -24,6 +24,7 @@ type Store struct {
 	assistants map[string]*assistantRec
 	threads    map[string]*storage.Thread
 	items      map[string]*itemRec
+	runs       map[string]*runRec
 	cps        cpThreads
 }
 
@@ -33,6 +34,7 @@ func New() *Store {
 		assistants: map[string]*assistantRec{},
 		threads:    map[string]*storage.Thread{},
 		items:      map[string]*itemRec{},
+		runs:       map[string]*runRec{},
 		cps:        cpThreads{},
 	}
 }
@@ -47,6 +49,9 @@ func (s *Store) Threads() storage.Threads { return threads{s} }
 
 // Items implements storage.Store.
 func (s *Store) Items() storage.Items { return items{s} }
+
+// Runs implements storage.Store.
+func (s *Store) Runs() storage.Runs { return runs{s} }
 
 // Checkpointer implements storage.Store.
 func (s *Store) Checkpointer(ctx context.Context, sc storage.Scope, threadID string) (checkpoint.Saver, error) {

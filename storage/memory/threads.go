@@ -117,9 +117,19 @@ func (r threads) Delete(ctx context.Context, sc storage.Scope, id string) error 
 	if _, err := r.s.visibleThread(sc, id); err != nil {
 		return err
 	}
-	delete(r.s.threads, id)
-	delete(r.s.cps, id)
+	r.s.deleteThread(id)
 	return nil
+}
+
+// deleteThread removes a thread with its checkpoints and runs.
+func (s *Store) deleteThread(id string) {
+	delete(s.threads, id)
+	delete(s.cps, id)
+	for rid, rr := range s.runs {
+		if rr.run.ThreadID == id {
+			delete(s.runs, rid)
+		}
+	}
 }
 
 // matchThreads returns the visible threads matching q, unsorted.
@@ -268,8 +278,7 @@ func (r threads) Prune(ctx context.Context, sc storage.Scope, ids []string, stra
 	}
 	for id := range uniq {
 		if strategy == "delete" {
-			delete(r.s.threads, id)
-			delete(r.s.cps, id)
+			r.s.deleteThread(id)
 		} else {
 			r.s.cps.keepLatest(id)
 		}
