@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -18,7 +19,13 @@ type Builder struct {
 	nodeOrder []string
 	edges     map[string][]string
 	branches  map[string][]*branch
+	joins     []joinEdge
 	errs      []error
+}
+
+type joinEdge struct {
+	from []string
+	to   string
 }
 
 type nodeSpec struct {
@@ -133,6 +140,24 @@ func (b *Builder) AddEdge(from, to string) *Builder {
 	return b
 }
 
+// AddJoinEdge makes to run once after every node of from has run (a
+// barrier, like LangGraph's add_edge([a, b], c)), however many steps apart
+// they finish.
+func (b *Builder) AddJoinEdge(from []string, to string) *Builder {
+	if len(from) < 2 {
+		b.errorf("a join edge to %q needs at least two sources", to)
+		return b
+	}
+	for _, f := range from {
+		if f == END || f == START {
+			b.errorf("join edge to %q: %s cannot be a source", to, f)
+			return b
+		}
+	}
+	b.joins = append(b.joins, joinEdge{from: append([]string(nil), from...), to: to})
+	return b
+}
+
 // AddConditionalEdges routes after from with router. pathMap, when not
 // nil, maps the router's results to node names (and lists every possible
 // destination); without it the router returns node names.
@@ -199,6 +224,16 @@ func (b *Builder) Compile(opts ...CompileOption) (*Graph, error) {
 			}
 		}
 	}
+	for _, j := range b.joins {
+		for _, f := range j.from {
+			if b.nodes[f] == nil {
+				errs = append(errs, fmt.Errorf("join edge to %q starts at unknown node %q", j.to, f))
+			}
+		}
+		if b.nodes[j.to] == nil {
+			errs = append(errs, fmt.Errorf("join edge ends at unknown node %q", j.to))
+		}
+	}
 	for _, name := range b.nodeOrder {
 		for _, to := range b.nodes[name].ends {
 			if !known(to) || to == START {
@@ -209,14 +244,29 @@ func (b *Builder) Compile(opts ...CompileOption) (*Graph, error) {
 	if len(b.edges[START]) == 0 && len(b.branches[START]) == 0 {
 		errs = append(errs, errors.New("graph has no entry point: add an edge from START"))
 	}
+	// The compiled graph keeps its own copies: later builder calls do not
+	// change it.
 	g := &Graph{
 		name:      "LangGraph",
-		channels:  b.channels,
-		chanOrder: b.chanOrder,
-		nodes:     b.nodes,
-		nodeOrder: b.nodeOrder,
-		edges:     b.edges,
-		branches:  b.branches,
+		channels:  maps.Clone(b.channels),
+		chanOrder: slices.Clone(b.chanOrder),
+		nodes:     maps.Clone(b.nodes),
+		nodeOrder: slices.Clone(b.nodeOrder),
+		edges:     cloneLists(b.edges),
+		branches:  cloneLists(b.branches),
+		joins:     map[string][]string{},
+		joinsFrom: map[string][]string{},
+	}
+	joinTriggers := map[string][]string{}
+	for _, j := range b.joins {
+		srcs := append([]string(nil), j.from...)
+		sort.Strings(srcs)
+		ch := joinPrefix + strings.Join(srcs, "+") + nsSep + j.to
+		g.joins[ch] = srcs
+		for _, f := range srcs {
+			g.joinsFrom[f] = append(g.joinsFrom[f], ch)
+		}
+		joinTriggers[j.to] = append(joinTriggers[j.to], ch)
 	}
 	for _, o := range opts {
 		o(g)
@@ -236,10 +286,10 @@ func (b *Builder) Compile(opts ...CompileOption) (*Graph, error) {
 	}
 	g.startNode = &nodeSpec{name: START, fn: func(_ context.Context, s State) (any, error) { return s, nil }}
 	g.pull = make([]pullSpec, 0, len(g.nodeOrder)+1)
-	g.pull = append(g.pull, pullSpec{node: g.startNode, trigger: START, triggers: []string{START}, path: []any{pullPath, START}})
+	g.pull = append(g.pull, pullSpec{node: g.startNode, triggers: []string{START}, path: []any{pullPath, START}})
 	for _, name := range g.nodeOrder {
-		trig := branchPrefix + name
-		g.pull = append(g.pull, pullSpec{node: g.nodes[name], trigger: trig, triggers: []string{trig}, path: []any{pullPath, name}})
+		trig := append([]string{branchPrefix + name}, joinTriggers[name]...)
+		g.pull = append(g.pull, pullSpec{node: g.nodes[name], triggers: trig, path: []any{pullPath, name}})
 	}
 	return g, nil
 }
@@ -258,6 +308,10 @@ func (g *Graph) successors(name string) (out []string, any bool) {
 	}
 	if n := g.nodes[name]; n != nil {
 		out = append(out, n.ends...)
+	}
+	for _, ch := range g.joinsFrom[name] {
+		_, to, _ := strings.Cut(strings.TrimPrefix(ch, joinPrefix), nsSep)
+		out = append(out, to)
 	}
 	if len(out) == 0 && !any {
 		// A node without edges ends the run.
@@ -297,4 +351,12 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+func cloneLists[V any](m map[string][]V) map[string][]V {
+	out := make(map[string][]V, len(m))
+	for k, v := range m {
+		out[k] = slices.Clone(v)
+	}
+	return out
 }

@@ -72,3 +72,16 @@ func TestCompileAcceptsLoopsWithExit(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestCompiledGraphIsIndependentOfBuilder(t *testing.T) {
+	b := graph.New().AddChannel("log", graph.Reduce(appendStrings)).AddNode("a", logNode("a")).AddEdge(graph.START, "a")
+	g := mustCompile(t, b)
+	b.AddNode("b", logNode("b")).AddEdge("a", "b")
+	out, err := g.Invoke(context.Background(), graph.State{}, graph.RunConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out["log"].([]string); len(got) != 1 || got[0] != "a" {
+		t.Errorf("log = %v; the builder change leaked into the compiled graph", got)
+	}
+}

@@ -112,9 +112,29 @@ func (r reducer[T]) reduce(cur any, has bool, writes []any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		acc = r.fn(acc, u)
+		acc = r.fn(clip(acc), u)
 	}
 	return acc, nil
+}
+
+// clip caps a slice at its length, so that a reducer appending to the
+// current value gets a new array instead of writing into one that earlier
+// states (and events still being sent) share.
+func clip[T any](v T) T {
+	rv := reflect.ValueOf(&v).Elem()
+	if rv.Kind() == reflect.Interface {
+		rv = rv.Elem()
+		if rv.Kind() != reflect.Slice {
+			return v
+		}
+		out := reflect.New(reflect.TypeFor[T]()).Elem()
+		out.Set(rv.Slice3(0, rv.Len(), rv.Len()))
+		return out.Interface().(T)
+	}
+	if rv.Kind() == reflect.Slice && rv.Cap() > rv.Len() {
+		rv.Set(rv.Slice3(0, rv.Len(), rv.Len()))
+	}
+	return v
 }
 
 func (reducer[T]) decode(raw json.RawMessage) (any, error) { return decodeAs[T](raw) }

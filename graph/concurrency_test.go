@@ -51,3 +51,37 @@ func TestConcurrentRuns(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestParallelRoutersWithAppendingReducer: two parallel tasks route on the
+// state with their own writes applied; a reducer using a bare append must
+// not make them write into one shared array (caught by -race).
+func TestParallelRoutersWithAppendingReducer(t *testing.T) {
+	b := graph.New().AddChannel("log", graph.Reduce(func(a, b []string) []string { return append(a, b...) }))
+	for _, n := range []string{"a", "b", "p", "q"} {
+		b.AddNode(n, logNode(n))
+	}
+	var mu sync.Mutex
+	routed := map[string][]string{}
+	route := func(name string) graph.RouterFunc {
+		return func(ctx context.Context, s graph.State) (any, error) {
+			mu.Lock()
+			routed[name] = s["log"].([]string)
+			mu.Unlock()
+			return graph.END, nil
+		}
+	}
+	b.AddEdge(graph.START, "a").AddEdge("a", "b").AddEdge("b", "p").AddEdge("b", "q").
+		AddConditionalEdges("p", route("p"), nil).AddConditionalEdges("q", route("q"), nil)
+	g := mustCompile(t, b)
+	for range 20 {
+		if _, err := g.Invoke(context.Background(), graph.State{"log": []string{"in"}}, graph.RunConfig{}); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		p, q := routed["p"], routed["q"]
+		mu.Unlock()
+		if fmt.Sprint(p) != "[in a b p]" || fmt.Sprint(q) != "[in a b q]" {
+			t.Fatalf("routers saw p=%v q=%v", p, q)
+		}
+	}
+}

@@ -112,6 +112,12 @@ func WriteCustom(ctx context.Context, v any) {
 	tc.l.emit(ModeCustom, v)
 }
 
+// StreamWriter returns a function that emits "custom" events, like
+// LangGraph's get_stream_writer (it does nothing outside a node).
+func StreamWriter(ctx context.Context) func(v any) {
+	return func(v any) { WriteCustom(ctx, v) }
+}
+
 // StreamChunk emits a message chunk (an AIMessageChunk when Type is empty)
 // as a "messages" event while the node produces it. Give chunks the id of
 // the message the node finally returns, so that the whole message is not

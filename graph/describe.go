@@ -1,5 +1,7 @@
 package graph
 
+import "strings"
+
 // DrawableGraph is a graph's drawing in the shape of LangChain's
 // Graph.to_json(), served by GET /assistants/{id}/graph.
 type DrawableGraph struct {
@@ -46,6 +48,10 @@ func (g *Graph) Draw() DrawableGraph {
 		for _, to := range g.edges[from] {
 			add(DrawEdge{Source: from, Target: to})
 		}
+		for _, ch := range g.joinsFrom[from] {
+			_, to, _ := strings.Cut(strings.TrimPrefix(ch, joinPrefix), nsSep)
+			add(DrawEdge{Source: from, Target: to})
+		}
 		for _, br := range g.branches[from] {
 			if br.pathMap == nil {
 				for _, to := range append(append([]string(nil), g.nodeOrder...), END) {
@@ -66,7 +72,7 @@ func (g *Graph) Draw() DrawableGraph {
 			for _, to := range n.ends {
 				add(DrawEdge{Source: from, Target: to, Conditional: true})
 			}
-			if len(g.edges[from]) == 0 && len(g.branches[from]) == 0 && len(n.ends) == 0 {
+			if len(g.edges[from]) == 0 && len(g.branches[from]) == 0 && len(n.ends) == 0 && len(g.joinsFrom[from]) == 0 {
 				add(DrawEdge{Source: from, Target: END})
 			}
 		}

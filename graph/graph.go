@@ -29,11 +29,14 @@ type Graph struct {
 	// pull lists START and the nodes with their trigger channel and task
 	// path, shared read-only by every task.
 	pull []pullSpec
+	// joins maps a join channel to its sources; joinsFrom lists the join
+	// channels a node writes.
+	joins     map[string][]string
+	joinsFrom map[string][]string
 }
 
 type pullSpec struct {
 	node     *nodeSpec
-	trigger  string
 	triggers []string
 	path     []any
 }
@@ -58,12 +61,25 @@ func (g *Graph) Invoke(ctx context.Context, input any, cfg RunConfig) (State, er
 // the modes in cfg.StreamModes, from one goroutine at a time. An error
 // from emit stops the run. input is a State (or any value whose JSON form
 // is an object), a Command, or nil to continue from the checkpoint.
+//
+// Called from inside a node with a zero RunConfig and a nil emit, the
+// graph runs as a subgraph of that node: in the node's checkpoint
+// namespace, with the parent's checkpointer and stream, and an interrupt
+// inside returns an *InterruptError for the node to return.
 func (g *Graph) Stream(ctx context.Context, input any, cfg RunConfig, emit func(Event) error) (Result, error) {
+	if tc := fromCtx(ctx); tc != nil && emit == nil && isZeroConfig(cfg) {
+		return tc.l.runNested(ctx, tc.t, g, input)
+	}
 	l, err := g.newLoop(cfg, emit)
 	if err != nil {
 		return Result{}, err
 	}
 	return l.run(ctx, input)
+}
+
+func isZeroConfig(c RunConfig) bool {
+	return c.ThreadID == "" && c.Checkpointer == nil && c.CheckpointID == "" && c.RunID == "" &&
+		c.StreamModes == nil && c.Command == nil && c.Configurable == nil && c.Context == nil
 }
 
 func (g *Graph) newLoop(cfg RunConfig, emit func(Event) error) (*loop, error) {

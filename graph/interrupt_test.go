@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -294,5 +295,83 @@ func TestInterruptStreamsInValuesModeWithPreview(t *testing.T) {
 	}
 	if diff := cmp.Diff(map[string]any{"log": []any{"p"}}, pResult); diff != "" {
 		t.Errorf("p's task result (-want +got):\n%s", diff)
+	}
+}
+
+func TestResumeOneOfTwoInterruptsThenTheOther(t *testing.T) {
+	ask := func(q string) graph.NodeFunc {
+		return func(ctx context.Context, s graph.State) (any, error) {
+			a, err := graph.Interrupt(ctx, q)
+			if err != nil {
+				return nil, err
+			}
+			return graph.State{"log": []string{q + "=" + fmt.Sprint(a)}}, nil
+		}
+	}
+	b := graph.New().AddChannel("log", graph.Reduce(appendStrings)).
+		AddNode("p", ask("p")).AddNode("q", ask("q")).
+		AddEdge(graph.START, "p").AddEdge(graph.START, "q")
+	g := mustCompile(t, b)
+	cfg := graph.RunConfig{ThreadID: "t", Checkpointer: checkpoint.NewMemory()}
+	ctx := context.Background()
+	res, _ := g.Stream(ctx, graph.State{}, cfg, nil)
+	var pID string
+	for _, it := range res.Interrupts {
+		if it.Value == "p" {
+			pID = it.ID
+		}
+	}
+	res, err := g.Stream(ctx, graph.Command{Resume: map[string]any{pID: "1"}}, cfg, nil)
+	if err != nil || res.Status != "interrupted" || len(res.Interrupts) != 1 || res.Interrupts[0].Value != "q" {
+		t.Fatalf("after answering p: %+v, %v", res, err)
+	}
+	// Only q is pending now, so a plain value answers it.
+	res, err = g.Stream(ctx, graph.Command{Resume: "2"}, cfg, nil)
+	if err != nil || res.Status != "success" {
+		t.Fatalf("after answering q: %+v, %v", res, err)
+	}
+	if diff := cmp.Diff([]string{"p=1", "q=2"}, res.Values["log"]); diff != "" {
+		t.Errorf("log (-want +got):\n%s", diff)
+	}
+	// A map that is not keyed by interrupt ids is a value.
+	b2 := graph.New().AddChannel("log", graph.Reduce(appendStrings)).AddNode("p", ask("p")).AddEdge(graph.START, "p")
+	g2 := mustCompile(t, b2)
+	cfg2 := graph.RunConfig{ThreadID: "t2", Checkpointer: checkpoint.NewMemory()}
+	g2.Stream(ctx, graph.State{}, cfg2, nil)
+	res, err = g2.Stream(ctx, graph.Command{Resume: map[string]any{"approved": true}}, cfg2, nil)
+	if err != nil || res.Status != "success" || res.Values["log"].([]string)[0] != "p=map[approved:true]" {
+		t.Fatalf("map answer: %+v, %v", res, err)
+	}
+}
+
+func TestInterruptInSentTask(t *testing.T) {
+	b := graph.New().AddChannel("log", graph.Reduce(appendStrings)).
+		AddNode("worker", func(ctx context.Context, s graph.State) (any, error) {
+			a, err := graph.Interrupt(ctx, s["item"])
+			if err != nil {
+				return nil, err
+			}
+			return graph.State{"log": []string{fmt.Sprint(s["item"], "=", a)}}, nil
+		}).
+		AddConditionalEdges(graph.START, func(context.Context, graph.State) (any, error) {
+			return []graph.Send{{Node: "worker", Arg: graph.State{"item": "x"}}, {Node: "worker", Arg: graph.State{"item": "y"}}}, nil
+		}, nil)
+	g := mustCompile(t, b)
+	cfg := graph.RunConfig{ThreadID: "t", Checkpointer: checkpoint.NewMemory()}
+	ctx := context.Background()
+	res, err := g.Stream(ctx, graph.State{}, cfg, nil)
+	if err != nil || len(res.Interrupts) != 2 || res.Interrupts[0].ID == res.Interrupts[1].ID {
+		t.Fatalf("first run: %+v, %v", res, err)
+	}
+	answers := map[string]any{}
+	for _, it := range res.Interrupts {
+		answers[it.ID] = "ok-" + it.Value.(string)
+	}
+	out, err := g.Invoke(ctx, graph.Command{Resume: answers}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"x=ok-x", "y=ok-y"}, out["log"]); diff != "" {
+		t.Errorf("log (-want +got):\n%s", diff)
 	}
 }

@@ -31,16 +31,18 @@ type loop struct {
 	seen     map[string]map[string]int64
 
 	// The current checkpoint.
-	step      int
-	cpID      string
-	parentID  string
-	ts        string
-	md        checkpoint.Metadata
-	pending   []pendingWrite
-	parents   map[string]any
-	savedID   string // last checkpoint id persisted (for durability "exit")
-	dirty     bool   // the current checkpoint is not persisted yet
-	cpUpdated []string
+	step     int
+	cpID     string
+	parentID string
+	ts       string
+	md       checkpoint.Metadata
+	pending  []pendingWrite
+	parents  map[string]any
+	savedID  string // last checkpoint id persisted (for durability "exit")
+	// savedVersions are the channel versions of the last saved checkpoint.
+	savedVersions map[string]int64
+	dirty         bool // the current checkpoint is not persisted yet
+	cpUpdated     []string
 
 	resumeMu   sync.Mutex
 	nullResume any
@@ -99,6 +101,8 @@ func (l *loop) run(ctx context.Context, input any) (res Result, err error) {
 			err = ferr
 		}
 	}()
+	// As LangGraph: steps up to the loaded checkpoint's step + limit + 2.
+	stop := l.step + 1 + l.limit + 1
 	cmd := l.cfg.Command
 	switch c := input.(type) {
 	case Command:
@@ -133,7 +137,6 @@ func (l *loop) run(ctx context.Context, input any) (res Result, err error) {
 			l.emit(ModeValues, st)
 		}
 	}
-	first := l.step + 1
 	for {
 		if err := ctx.Err(); err != nil {
 			return l.result("error"), err
@@ -145,7 +148,7 @@ func (l *loop) run(ctx context.Context, input any) (res Result, err error) {
 		if len(tasks) == 0 {
 			return l.result("success"), nil
 		}
-		if l.step+1 > first+l.limit {
+		if l.step+1 > stop {
 			return l.result("error"), &RecursionError{Limit: l.limit}
 		}
 		if l.shouldInterrupt(l.before, tasks) {
@@ -345,16 +348,16 @@ func (l *loop) mapResume(ctx context.Context, resume any) error {
 	tasks := l.prepare()
 	var interrupted []*task
 	for _, t := range tasks {
-		if t.wasInterrupted {
+		if t.wasInterrupted && !t.cached {
 			interrupted = append(interrupted, t)
 		}
 	}
-	if byID, ok := resume.(map[string]any); ok && len(byID) > 0 {
-		matched := false
+	// A map whose keys all look like interrupt ids answers by id (as
+	// LangGraph decides); any other value is the answer itself.
+	if byID, ok := resume.(map[string]any); ok && len(byID) > 0 && allInterruptIDs(byID) {
 		for _, t := range interrupted {
 			for _, it := range t.prevInterrupts {
 				if v, ok := byID[it.ID]; ok {
-					matched = true
 					if err := l.putWrites(ctx, t.id, []write{{checkpoint.ResumeChannel, append(t.resume, v)}}); err != nil {
 						return err
 					}
@@ -362,9 +365,7 @@ func (l *loop) mapResume(ctx context.Context, resume any) error {
 				}
 			}
 		}
-		if matched {
-			return nil
-		}
+		return nil
 	}
 	switch len(interrupted) {
 	case 0:
@@ -375,4 +376,18 @@ func (l *loop) mapResume(ctx context.Context, resume any) error {
 		return l.putWrites(ctx, t.id, []write{{checkpoint.ResumeChannel, append(t.resume, resume)}})
 	}
 	return errors.New("graph: when there are multiple pending interrupts, you must specify the interrupt id when resuming")
+}
+
+func allInterruptIDs(m map[string]any) bool {
+	for k := range m {
+		if len(k) != 32 {
+			return false
+		}
+		for _, c := range k {
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -354,6 +354,16 @@ func TestInvalidUpdates(t *testing.T) {
 	if _, err := mustCompile(t, b).Invoke(context.Background(), graph.State{}, graph.RunConfig{}); err == nil || !strings.Contains(err.Error(), "oops") {
 		t.Errorf("panicking node: %v", err)
 	}
+	b = graph.New().AddChannel("x", graph.LastValue[int]()).AddNode("a", noop).AddEdge(graph.START, "a").
+		AddConditionalEdges("a", func(context.Context, graph.State) (any, error) { panic("router oops") }, nil)
+	if _, err := mustCompile(t, b).Invoke(context.Background(), graph.State{}, graph.RunConfig{}); err == nil || !strings.Contains(err.Error(), "router oops") {
+		t.Errorf("panicking router: %v", err)
+	}
+	b = graph.New().AddChannel("x", graph.LastValue[int]()).AddNode("a", noop).AddEdge(graph.START, "a").
+		AddConditionalEdges("a", func(context.Context, graph.State) (any, error) { return "ghost", nil }, nil)
+	if _, err := mustCompile(t, b).Invoke(context.Background(), graph.State{}, graph.RunConfig{}); err == nil || !strings.Contains(err.Error(), "ghost") {
+		t.Errorf("router to unknown node: %v", err)
+	}
 }
 
 func TestJSONInputIsConverted(t *testing.T) {
@@ -475,5 +485,104 @@ func TestResumeStreamsCurrentValuesFirst(t *testing.T) {
 	}
 	if diff := cmp.Diff(map[string]any{"log": []any{"a"}}, jsonOf(t, evs[0].Data)); diff != "" {
 		t.Errorf("first event on resume (-want +got):\n%s", diff)
+	}
+}
+
+func TestJoinEdgeWaitsForAllSources(t *testing.T) {
+	build := func(join bool) *graph.Graph {
+		b := graph.New().AddChannel("log", graph.Reduce(appendStrings)).
+			AddNode("a", logNode("a")).AddNode("b", logNode("b")).AddNode("x", logNode("x")).AddNode("c", logNode("c")).
+			AddEdge(graph.START, "a").AddEdge(graph.START, "x").AddEdge("a", "b")
+		if join {
+			b.AddJoinEdge([]string{"b", "x"}, "c")
+		} else {
+			b.AddEdge("b", "c").AddEdge("x", "c")
+		}
+		return mustCompile(t, b, graph.WithInterruptBefore("b"))
+	}
+	ctx := context.Background()
+	// Plain edges: c runs after x and again after b.
+	cfg := graph.RunConfig{ThreadID: "plain", Checkpointer: checkpoint.NewMemory(), InterruptBefore: []string{}}
+	out, err := build(false).Invoke(ctx, graph.State{}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a", "x", "b", "c", "c"}, out["log"]); diff != "" {
+		t.Errorf("plain edges (-want +got):\n%s", diff)
+	}
+	// A join: c runs once, after both, also across an interruption.
+	g := build(true)
+	cfg = graph.RunConfig{ThreadID: "join", Checkpointer: checkpoint.NewMemory()}
+	res, err := g.Stream(ctx, graph.State{}, cfg, nil)
+	if err != nil || res.Status != "interrupted" {
+		t.Fatalf("first run: %+v, %v", res, err)
+	}
+	out, err = g.Invoke(ctx, nil, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a", "x", "b", "c"}, out["log"]); diff != "" {
+		t.Errorf("join edge (-want +got):\n%s", diff)
+	}
+	d := jsonOf(t, g.Draw()).(map[string]any)
+	var edges []string
+	for _, e := range d["edges"].([]any) {
+		m := e.(map[string]any)
+		edges = append(edges, m["source"].(string)+">"+m["target"].(string))
+	}
+	if diff := cmp.Diff([]string{"__start__>a", "__start__>x", "a>b", "b>c", "x>c", "c>__end__"}, edges); diff != "" {
+		t.Errorf("drawn edges (-want +got):\n%s", diff)
+	}
+	if _, err := graph.New().AddChannel("x", graph.LastValue[int]()).AddNode("a", noop).AddEdge(graph.START, "a").
+		AddJoinEdge([]string{"a", "zz"}, "a").Compile(); err == nil || !strings.Contains(err.Error(), "zz") {
+		t.Errorf("join from unknown node: %v", err)
+	}
+}
+
+func TestAppendingReducerDoesNotAliasEarlierStates(t *testing.T) {
+	// A reducer written with a bare append must not change states already
+	// handed out (events, snapshots).
+	b := graph.New().AddChannel("log", graph.Reduce(func(a, b []string) []string { return append(a, b...) }))
+	for _, n := range []string{"a", "b", "c"} {
+		b.AddNode(n, logNode(n))
+	}
+	b.AddEdge(graph.START, "a").AddEdge("a", "b").AddEdge("b", "c")
+	g := mustCompile(t, b)
+	var seen [][]string
+	_, err := g.Stream(context.Background(), graph.State{"log": []string{"in"}}, graph.RunConfig{StreamModes: []graph.StreamMode{graph.ModeValues}},
+		func(e graph.Event) error {
+			seen = append(seen, e.Data.(graph.State)["log"].([]string))
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"in"}, {"in", "a"}, {"in", "a", "b"}, {"in", "a", "b", "c"}}
+	if diff := cmp.Diff(want, seen); diff != "" {
+		t.Errorf("values events (-want +got):\n%s", diff)
+	}
+}
+
+func TestParentCommandHandsOff(t *testing.T) {
+	// An agent subgraph hands off to a sibling node of the parent.
+	agent := mustCompile(t, graph.New().AddChannel("log", graph.Reduce(appendStrings)).
+		AddNode("decide", func(context.Context, graph.State) (any, error) {
+			return graph.Command{Graph: graph.Parent, Goto: "billing", Update: graph.State{"log": []string{"handoff"}}}, nil
+		}).AddEdge(graph.START, "decide"))
+	b := graph.New().AddChannel("log", graph.Reduce(appendStrings)).
+		AddSubgraph("triage", agent, graph.Ends("billing")).
+		AddNode("billing", logNode("billing")).
+		AddEdge(graph.START, "triage")
+	g := mustCompile(t, b)
+	out, err := g.Invoke(context.Background(), graph.State{}, graph.RunConfig{ThreadID: "t", Checkpointer: checkpoint.NewMemory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"handoff", "billing"}, out["log"]); diff != "" {
+		t.Errorf("log (-want +got):\n%s", diff)
+	}
+	// At the top level there is no parent.
+	if _, err := agent.Invoke(context.Background(), graph.State{}, graph.RunConfig{}); err == nil || !strings.Contains(err.Error(), "outside a subgraph") {
+		t.Errorf("parent command at the top: %v", err)
 	}
 }

@@ -93,20 +93,15 @@ func (m Message) MarshalJSON() ([]byte, error) {
 	}
 	switch m.Type {
 	case AIType, ChunkType:
-		tc := m.ToolCalls
-		if tc == nil {
-			tc = []ToolCall{}
-		}
-		for i := range tc {
-			if tc[i].Type == "" {
-				tc = append([]ToolCall(nil), tc...)
-				for j := range tc {
-					if tc[j].Type == "" {
-						tc[j].Type = "tool_call"
-					}
-				}
-				break
+		tc := make([]ToolCall, len(m.ToolCalls))
+		for i, c := range m.ToolCalls {
+			if c.Type == "" {
+				c.Type = "tool_call"
 			}
+			if c.Args == nil {
+				c.Args = map[string]any{}
+			}
+			tc[i] = c
 		}
 		out["tool_calls"] = tc
 		out["invalid_tool_calls"] = []any{}

@@ -32,6 +32,7 @@ func (l *loop) restore(tup checkpoint.Tuple) error {
 	for ch, v := range cp.ChannelVersions {
 		l.versions[ch] = checkpoint.ParseVersion(v)
 	}
+	l.savedVersions = maps.Clone(l.versions)
 	for node, m := range cp.VersionsSeen {
 		s := make(map[string]int64, len(m))
 		for ch, v := range m {
@@ -63,6 +64,11 @@ func (l *loop) decodeChannel(name string, raw json.RawMessage) (any, error) {
 		err := json.Unmarshal(raw, &v)
 		return v, err
 	}
+	if _, ok := l.g.joins[name]; ok {
+		var v []string
+		err := json.Unmarshal(raw, &v)
+		return v, err
+	}
 	return nil, nil // a channel this graph no longer has
 }
 
@@ -87,6 +93,11 @@ func (l *loop) decodeWrite(channel string, raw json.RawMessage) (any, error) {
 	}
 	if ch := l.g.channels[channel]; ch != nil {
 		return ch.decode(raw)
+	}
+	if _, ok := l.g.joins[channel]; ok {
+		var v string
+		err := json.Unmarshal(raw, &v)
+		return v, err
 	}
 	return nil, nil
 }
@@ -198,10 +209,17 @@ func (l *loop) put(ctx context.Context) error {
 	}
 	// Finished work is saved even when the run is being cancelled.
 	ctx = context.WithoutCancel(ctx)
-	if _, err := l.saver.Put(ctx, l.config(parent), cp, l.md, cp.ChannelVersions); err != nil {
+	newVersions := make(map[string]string, len(l.versions))
+	for ch, v := range l.versions {
+		if v != l.savedVersions[ch] {
+			newVersions[ch] = cp.ChannelVersions[ch]
+		}
+	}
+	if _, err := l.saver.Put(ctx, l.config(parent), cp, l.md, newVersions); err != nil {
 		return fmt.Errorf("graph: save checkpoint: %w", err)
 	}
 	l.savedID, l.dirty = l.cpID, false
+	l.savedVersions = maps.Clone(l.versions)
 	return nil
 }
 

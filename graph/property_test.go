@@ -63,6 +63,9 @@ func randomDAG(t *rapid.T, f *failer) (*graph.Graph, int) {
 			}
 		}
 	}
+	if n >= 3 && rapid.Bool().Draw(t, "join") {
+		b.AddJoinEdge([]string{"n0", "n1"}, fmt.Sprintf("n%d", n-1))
+	}
 	if sends := rapid.IntRange(0, 3).Draw(t, "sends"); sends > 0 {
 		b.AddConditionalEdges("n0", func(ctx context.Context, s graph.State) (any, error) {
 			var out []graph.Send

@@ -48,7 +48,7 @@ func (g *Graph) forNS(ns string) (*Graph, error) {
 		name, _, _ := strings.Cut(part, nsSep)
 		n := cur.nodes[name]
 		if n == nil || n.sub == nil {
-			return nil, fmt.Errorf("graph: namespace %q names no subgraph", ns)
+			return nil, fmt.Errorf("graph: namespace %q names no subgraph: %w", ns, checkpoint.ErrNotFound)
 		}
 		cur = n.sub
 	}

@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,8 +25,17 @@ func (l *loop) prepare() []*task {
 			}
 		}
 		name := p.node.name
-		if l.versions[p.trigger] > l.seen[name][p.trigger] {
-			t := &task{name: name, node: p.node, step: step, triggers: p.triggers, path: p.path}
+		var fired []string
+		for _, trig := range p.triggers {
+			if l.versions[trig] > l.seen[name][trig] && l.available(trig) {
+				fired = append(fired, trig)
+			}
+		}
+		if fired != nil {
+			if len(fired) == len(p.triggers) {
+				fired = p.triggers // shared, read-only
+			}
+			t := &task{name: name, node: p.node, step: step, triggers: fired, path: p.path}
 			if name == START {
 				t.input, _ = l.vals[START].(map[string]any)
 			} else {
@@ -154,6 +164,16 @@ func (l *loop) applyWrites(byCh map[string][]any) ([]string, error) {
 			}
 			l.vals[ch] = sends
 		case strings.HasPrefix(ch, branchPrefix):
+		case strings.HasPrefix(ch, joinPrefix):
+			got, _ := l.vals[ch].([]string)
+			set := append([]string(nil), got...)
+			for _, w := range ws {
+				if s, ok := w.(string); ok && !slices.Contains(set, s) {
+					set = append(set, s)
+				}
+			}
+			sort.Strings(set)
+			l.vals[ch] = set
 		default:
 			spec := l.g.channels[ch]
 			if spec == nil {
@@ -202,7 +222,19 @@ func (l *loop) shouldInterrupt(list []string, tasks []*task) bool {
 	return false
 }
 
-// markSeen records that a pull task consumed its triggers.
+// available reports whether a trigger channel can fire: a join fires once
+// all its sources have written.
+func (l *loop) available(trig string) bool {
+	srcs, ok := l.g.joins[trig]
+	if !ok {
+		return true
+	}
+	got, _ := l.vals[trig].([]string)
+	return len(got) == len(srcs)
+}
+
+// markSeen records that a pull task consumed its triggers (and resets the
+// joins it consumed).
 func (l *loop) markSeen(t *task) {
 	if t.push {
 		return
@@ -212,6 +244,9 @@ func (l *loop) markSeen(t *task) {
 			l.seen[t.name] = map[string]int64{}
 		}
 		l.seen[t.name][trig] = l.versions[trig]
+		if _, ok := l.g.joins[trig]; ok {
+			delete(l.vals, trig)
+		}
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 func streamingChatbot(t *testing.T) *graph.Graph {
 	b := graph.New().AddChannel("messages", graph.Messages()).
 		AddNode("agent", func(ctx context.Context, s graph.State) (any, error) {
-			graph.WriteCustom(ctx, map[string]any{"progress": "thinking"})
+			graph.StreamWriter(ctx)(map[string]any{"progress": "thinking"})
 			for _, tok := range []string{"Hel", "lo"} {
 				graph.StreamChunk(ctx, graph.Message{Content: tok, ID: "run-1"})
 			}
@@ -206,13 +206,21 @@ func TestSubgraphStreamsWithNamespace(t *testing.T) {
 	if !sawInnerUpdate || !sawOuterUpdate || !sawChunk {
 		t.Errorf("inner update %v, outer update %v, chunk %v; events %+v", sawInnerUpdate, sawOuterUpdate, sawChunk, evs)
 	}
-	// Without Subgraphs only messages come from inside.
+	// Without Subgraphs nothing comes from inside; the parent still streams
+	// the subgraph node's update and the messages it wrote.
 	cfg.Subgraphs, cfg.ThreadID = false, "t2"
 	evs, _ = collect(t, outer, map[string]any{"messages": "hello"}, cfg)
+	var msgs []string
 	for _, e := range evs {
-		if len(e.Namespace) > 0 && e.Mode != graph.ModeMessages {
+		if len(e.Namespace) > 0 {
 			t.Errorf("subgraph event without Subgraphs: %+v", e)
 		}
+		if e.Mode == graph.ModeMessages {
+			msgs = append(msgs, e.Data.([]any)[0].(graph.Message).Text())
+		}
+	}
+	if diff := cmp.Diff([]string{"inner says hi"}, msgs); diff != "" {
+		t.Errorf("messages without subgraphs (-want +got):\n%s", diff)
 	}
 	// The subgraph's checkpoints live in its namespace.
 	list, err := saver.List(context.Background(), checkpoint.Config{ThreadID: "t"}, checkpoint.ListOptions{})
@@ -251,12 +259,88 @@ func TestSubgraphInterruptResumes(t *testing.T) {
 	if err != nil || res.Status != "interrupted" || len(res.Interrupts) != 1 || res.Interrupts[0].Value != "name?" {
 		t.Fatalf("first run = %+v, %v", res, err)
 	}
+	// The parent's state shows the subgraph task and its interrupt; the
+	// subgraph's own state is readable by its namespace.
+	st, err := outer.GetState(ctx, cfg)
+	if err != nil || len(st.Tasks) != 1 || st.Tasks[0].Checkpoint == nil || len(st.Interrupts) != 1 {
+		t.Fatalf("parent state = %+v, %v", st, err)
+	}
+	sub := cfg
+	sub.CheckpointNS = st.Tasks[0].Checkpoint.CheckpointNS
+	subSt, err := outer.GetState(ctx, sub)
+	if err != nil || len(subSt.Next) != 1 || subSt.Next[0] != "ask" || subSt.Interrupts[0].ID != res.Interrupts[0].ID {
+		t.Fatalf("subgraph state = %+v, %v", subSt, err)
+	}
+	bad := cfg
+	bad.CheckpointNS = "nope:123"
+	if _, err := outer.GetState(ctx, bad); !errors.Is(err, checkpoint.ErrNotFound) {
+		t.Errorf("unknown namespace: %v", err)
+	}
 	res, err = outer.Stream(ctx, graph.Command{Resume: map[string]any{res.Interrupts[0].ID: "ann"}}, cfg, nil)
 	if err != nil || res.Status != "success" {
 		t.Fatalf("resume = %+v, %v", res, err)
 	}
 	// The subgraph returns its whole state, reduced into the parent's.
 	if diff := cmp.Diff([]string{"before", "before", "inner:ann"}, res.Values["log"]); diff != "" {
+		t.Errorf("log (-want +got):\n%s", diff)
+	}
+}
+
+func TestTaskEventShapes(t *testing.T) {
+	b := graph.New().AddChannel("n", graph.LastValue[int]()).
+		AddNode("inc", func(ctx context.Context, s graph.State) (any, error) { return graph.State{"n": s["n"].(int) + 1}, nil }).
+		AddEdge(graph.START, "inc")
+	g := mustCompile(t, b)
+	evs, _ := collect(t, g, graph.State{"n": 1}, graph.RunConfig{StreamModes: []graph.StreamMode{graph.ModeTasks}})
+	if len(evs) != 2 {
+		t.Fatalf("events = %+v", evs)
+	}
+	start := jsonOf(t, evs[0].Data).(map[string]any)
+	id := start["id"]
+	delete(start, "id")
+	want := map[string]any{"name": "inc", "input": map[string]any{"n": 1.0}, "triggers": []any{"branch:to:inc"}}
+	if diff := cmp.Diff(want, start); diff != "" {
+		t.Errorf("task start (-want +got):\n%s", diff)
+	}
+	result := jsonOf(t, evs[1].Data).(map[string]any)
+	wantRes := map[string]any{"id": id, "name": "inc", "error": nil, "result": []any{[]any{"n", 2.0}}, "interrupts": []any{}}
+	if diff := cmp.Diff(wantRes, result); diff != "" {
+		t.Errorf("task result (-want +got):\n%s", diff)
+	}
+}
+
+func TestGraphCalledInsideANode(t *testing.T) {
+	inner := mustCompile(t, graph.New().AddChannel("log", graph.Reduce(appendStrings)).
+		AddNode("ask", func(ctx context.Context, s graph.State) (any, error) {
+			graph.WriteCustom(ctx, "inside")
+			a, err := graph.Interrupt(ctx, "go on?")
+			if err != nil {
+				return nil, err
+			}
+			return graph.State{"log": []string{"inner:" + a.(string)}}, nil
+		}).AddEdge(graph.START, "ask"))
+	outer := mustCompile(t, graph.New().AddChannel("log", graph.Reduce(appendStrings)).
+		AddNode("call", func(ctx context.Context, s graph.State) (any, error) {
+			out, err := inner.Invoke(ctx, graph.State{"log": []string{"call"}}, graph.RunConfig{})
+			if err != nil {
+				return nil, err
+			}
+			return graph.State{"log": out["log"]}, nil
+		}).AddEdge(graph.START, "call"))
+	cfg := graph.RunConfig{ThreadID: "t", Checkpointer: checkpoint.NewMemory(), Subgraphs: true,
+		StreamModes: []graph.StreamMode{graph.ModeCustom}}
+	evs, res := collect(t, outer, graph.State{}, cfg)
+	if res.Status != "interrupted" || len(res.Interrupts) != 1 {
+		t.Fatalf("first run = %+v", res)
+	}
+	if len(evs) != 1 || len(evs[0].Namespace) != 1 || !strings.HasPrefix(evs[0].Namespace[0], "call:") {
+		t.Fatalf("custom events = %+v", evs)
+	}
+	out, err := outer.Invoke(context.Background(), graph.Command{Resume: "yes"}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"call", "inner:yes"}, out["log"]); diff != "" {
 		t.Errorf("log (-want +got):\n%s", diff)
 	}
 }

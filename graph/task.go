@@ -109,10 +109,8 @@ func (l *loop) taskDone(t *task) {
 	ctx := context.Background()
 	switch {
 	case t.err != nil:
-		var ie *InvalidUpdateError
-		if errors.As(t.err, &ie) {
-			_ = l.putWrites(ctx, t.id, []write{{checkpoint.ErrorChannel, t.err.Error()}})
-		} else if !errors.Is(t.err, context.Canceled) {
+		var pc *parentCommand
+		if !errors.Is(t.err, context.Canceled) && !errors.As(t.err, &pc) {
 			_ = l.putWrites(ctx, t.id, []write{{checkpoint.ErrorChannel, t.err.Error()}})
 		}
 	case t.interrupted:
@@ -154,13 +152,25 @@ func (l *loop) emitWholeMessages(t *task) {
 	if !l.modes[ModeMessages] {
 		return
 	}
+	// Messages the node was given are not new (a subgraph returns them).
+	var known map[string]bool
+	for _, v := range t.input {
+		if ms, ok := v.([]Message); ok {
+			if known == nil {
+				known = map[string]bool{}
+			}
+			for _, m := range ms {
+				known[m.ID] = true
+			}
+		}
+	}
 	for _, w := range t.writes {
 		ms, ok := w.v.([]Message)
 		if !ok {
 			continue
 		}
 		for _, m := range ms {
-			if m.Type == RemoveType {
+			if m.Type == RemoveType || known[m.ID] {
 				continue
 			}
 			t.mu.Lock()
@@ -197,11 +207,25 @@ func (l *loop) runTask(ctx context.Context, t *task) {
 		t.interrupted = true
 		return
 	}
+	var pc *parentCommand
+	if errors.As(err, &pc) {
+		// A subgraph run by this node handed a command to this graph.
+		out, err = pc.cmd, nil
+	}
 	if err != nil {
 		t.err = &NodeError{Node: t.name, Err: err}
 		return
 	}
-	if err := l.outputWrites(tctx, t, out); err != nil {
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				err = &NodeError{Node: t.name, Err: fmt.Errorf("router panic: %v\n%s", r, debug.Stack())}
+			}
+		}()
+		err = l.outputWrites(tctx, t, out)
+	}()
+	if err != nil {
+		t.writes = nil
 		t.err = err
 	}
 }
@@ -213,12 +237,19 @@ func (l *loop) outputWrites(ctx context.Context, t *task, out any) error {
 	var gotos any
 	switch o := out.(type) {
 	case nil:
-	case Command:
-		update, gotos = o.Update, o.Goto
 	case *Command:
 		if o != nil {
-			update, gotos = o.Update, o.Goto
+			return l.outputWrites(ctx, t, *o)
 		}
+	case Command:
+		if o.Graph == Parent {
+			o.Graph = ""
+			return &parentCommand{cmd: o}
+		}
+		if o.Graph != "" {
+			return &InvalidUpdateError{Msg: fmt.Sprintf("node %q: unknown Command graph %q", t.name, o.Graph)}
+		}
+		update, gotos = o.Update, o.Goto
 	case map[string]any:
 		update = o
 	default:
@@ -235,6 +266,9 @@ func (l *loop) outputWrites(ctx context.Context, t *task, out any) error {
 		if to != END {
 			t.writes = append(t.writes, write{branchPrefix + to, nil})
 		}
+	}
+	for _, ch := range l.g.joinsFrom[t.name] {
+		t.writes = append(t.writes, write{ch, t.name})
 	}
 	if brs := l.g.branches[t.name]; len(brs) > 0 {
 		fresh, err := l.freshState(t)

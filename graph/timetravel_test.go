@@ -2,6 +2,8 @@ package graph_test
 
 import (
 	"context"
+	"sort"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -147,5 +149,70 @@ func TestStatelessRunNeedsNoCheckpointer(t *testing.T) {
 	}
 	if _, err := g.Invoke(context.Background(), nil, graph.RunConfig{}); err == nil {
 		t.Error("nil input without checkpoint: no error")
+	}
+}
+
+// recordingSaver is the memory saver, remembering the newVersions of Puts.
+type recordingSaver struct {
+	*checkpoint.Memory
+	newVersions []map[string]string
+}
+
+func (r *recordingSaver) Put(ctx context.Context, cfg checkpoint.Config, cp checkpoint.Checkpoint, md checkpoint.Metadata, nv map[string]string) (checkpoint.Config, error) {
+	r.newVersions = append(r.newVersions, nv)
+	return r.Memory.Put(ctx, cfg, cp, md, nv)
+}
+
+func TestPutGetsOnlyNewVersions(t *testing.T) {
+	g := chain3(t)
+	rec := &recordingSaver{Memory: checkpoint.NewMemory()}
+	if _, err := g.Invoke(context.Background(), graph.State{}, graph.RunConfig{ThreadID: "t", Checkpointer: rec}); err != nil {
+		t.Fatal(err)
+	}
+	var keys [][]string
+	for _, nv := range rec.newVersions {
+		var ks []string
+		for k := range nv {
+			ks = append(ks, k)
+		}
+		sort.Strings(ks)
+		keys = append(keys, ks)
+	}
+	want := [][]string{
+		{"__start__"},          // input
+		{"branch:to:a"},        // __start__ ran (empty input: no state keys)
+		{"branch:to:b", "log"}, // a
+		{"branch:to:c", "log"}, // b
+		{"log"},                // c
+	}
+	if diff := cmp.Diff(want, keys); diff != "" {
+		t.Errorf("new versions per checkpoint (-want +got):\n%s", diff)
+	}
+}
+
+func TestDurabilityExitKeepsInterrupts(t *testing.T) {
+	var reviewRuns atomic.Int32
+	g := approvalGraph(t, &reviewRuns)
+	saver := checkpoint.NewMemory()
+	cfg := graph.RunConfig{ThreadID: "t", Checkpointer: saver, Durability: graph.DurabilityExit}
+	ctx := context.Background()
+	res, err := g.Stream(ctx, graph.State{}, cfg, nil)
+	if err != nil || res.Status != "interrupted" {
+		t.Fatalf("first run: %+v, %v", res, err)
+	}
+	list, _ := saver.List(ctx, checkpoint.Config{ThreadID: "t"}, checkpoint.ListOptions{})
+	if len(list) != 1 {
+		t.Fatalf("%d checkpoints saved, want 1", len(list))
+	}
+	st, err := g.GetState(ctx, cfg)
+	if err != nil || len(st.Interrupts) != 1 || st.Next[0] != "review" {
+		t.Fatalf("state = %+v, %v", st, err)
+	}
+	out, err := g.Invoke(ctx, graph.Command{Resume: "ok"}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"draft", "review:ok", "publish"}, out["log"]); diff != "" {
+		t.Errorf("log (-want +got):\n%s", diff)
 	}
 }

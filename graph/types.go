@@ -18,6 +18,7 @@ const (
 const (
 	tasksChannel  = "__pregel_tasks"
 	branchPrefix  = "branch:to:"
+	joinPrefix    = "join:"
 	interruptKey  = "__interrupt__"
 	noWrites      = "__no_writes__"
 	pullPath      = "__pregel_pull"
@@ -28,6 +29,9 @@ const (
 	checkpointSep = "|"
 	nsSep         = ":"
 )
+
+// Checkpointer persists runs: the saver interface of package checkpoint.
+type Checkpointer = checkpoint.Saver
 
 // State is a graph's state: channel name to value.
 type State = map[string]any
@@ -59,6 +63,20 @@ type Command struct {
 	// Resume answers pending interrupts: one value for the only pending
 	// interrupt, or a map of interrupt id to value.
 	Resume any `json:"resume,omitempty"`
+	// Graph, set to Parent by a node of a subgraph, applies Update and Goto
+	// in the parent graph instead, as if the node running the subgraph had
+	// returned them (multi-agent handoffs).
+	Graph string `json:"graph,omitempty"`
+}
+
+// Parent is Command.Graph for the parent graph.
+const Parent = "__parent__"
+
+// parentCommand carries a Command{Graph: Parent} out of a subgraph run.
+type parentCommand struct{ cmd Command }
+
+func (e *parentCommand) Error() string {
+	return "graph: Command(graph=PARENT) used outside a subgraph"
 }
 
 // InterruptValue is a value a node asked a human about.
@@ -124,7 +142,7 @@ type RunConfig struct {
 	Command        *Command
 	RecursionLimit int // 0 means 25
 	// Checkpointer persists the run; nil runs without persistence.
-	Checkpointer checkpoint.Saver
+	Checkpointer Checkpointer
 	Durability   Durability
 }
 

@@ -77,12 +77,16 @@ type aliceData struct {
 	assistant storage.Assistant
 }
 
-func seedAlice(t *testing.T, ts *testServer) aliceData {
+func seedAlice(t *testing.T, ts *testServer, alice ...string) aliceData {
 	t.Helper()
+	if alice == nil {
+		alice = []string{"X-User", "alice"}
+	}
 	var d aliceData
-	ts.ok(200, "POST", "/threads", map[string]any{"metadata": map[string]any{"s": secret, "graph_id": "agent"}}, "X-User", "alice").json(t, &d.thread)
-	ts.ok(200, "POST", "/assistants", map[string]any{"graph_id": "agent", "name": secret, "metadata": map[string]any{"s": secret}}, "X-User", "alice").json(t, &d.assistant)
-	ts.ok(204, "PUT", "/store/items", map[string]any{"namespace": []string{"shared"}, "key": "k", "value": map[string]any{"s": secret}}, "X-User", "alice")
+	ts.ok(200, "POST", "/threads", map[string]any{"metadata": map[string]any{"s": secret, "graph_id": "agent"}}, alice...).json(t, &d.thread)
+	ts.ok(200, "POST", "/assistants", map[string]any{"graph_id": "agent", "name": secret, "metadata": map[string]any{"s": secret}}, alice...).json(t, &d.assistant)
+	ts.ok(204, "PUT", "/store/items", map[string]any{"namespace": []string{"shared"}, "key": "k", "value": map[string]any{"s": secret}}, alice...)
+	ts.ok(200, "POST", "/threads/"+d.thread.ThreadID+"/state", map[string]any{"values": map[string]any{"note": secret}}, alice...)
 	return d
 }
 
@@ -127,37 +131,49 @@ func fixture(rt Route, threadID, assistantID string) (string, any) {
 func TestIsolation(t *testing.T) {
 	eachStore(t, func(t *testing.T, st storage.Store) {
 		ts := newOwnerServer(t, st)
-		a := seedAlice(t, ts)
-		for _, rt := range ts.srv.Routes() {
-			if !rt.Protected {
-				continue
-			}
-			path, body := fixture(rt, a.thread.ThreadID, a.assistant.AssistantID)
-			r := ts.do(rt.Method, path, body, "X-User", "bob")
-			if strings.Contains(string(r.body), secret) {
-				t.Errorf("%s %s as bob leaked alice's data: %d %s", rt.Method, rt.Pattern, r.status, r.body)
-			}
-			if rt.Method == "GET" && strings.Contains(rt.Pattern, "{") && r.status/100 == 2 {
-				t.Errorf("%s %s as bob: status %d on alice's resource", rt.Method, rt.Pattern, r.status)
-			}
-		}
-		// Alice's data is intact.
-		var th storage.Thread
-		ts.ok(200, "GET", "/threads/"+a.thread.ThreadID, nil, "X-User", "alice").json(t, &th)
-		if th.Metadata["s"] != secret || th.Metadata["owner"] != "alice" {
-			t.Fatalf("alice's thread changed: %+v", th)
-		}
-		var as storage.Assistant
-		ts.ok(200, "GET", "/assistants/"+a.assistant.AssistantID, nil, "X-User", "alice").json(t, &as)
-		if as.Metadata["s"] != secret || as.Version != 1 || as.Name != secret {
-			t.Fatalf("alice's assistant changed: %+v", as)
-		}
-		var it storage.Item
-		ts.ok(200, "GET", "/store/items?namespace=shared&key=k", nil, "X-User", "alice").json(t, &it)
-		if it.Value["s"] != secret || strings.Join(it.Namespace, ".") != "alice.shared" {
-			t.Fatalf("alice's item changed: %+v", it)
-		}
+		checkIsolation(t, ts, []string{"X-User", "alice"}, []string{"X-User", "bob"})
 	})
+}
+
+// checkIsolation seeds alice's data, runs every protected route as bob
+// against it, and checks that nothing leaked or changed.
+func checkIsolation(t *testing.T, ts *testServer, alice, bob []string) {
+	t.Helper()
+	a := seedAlice(t, ts, alice...)
+	for _, rt := range ts.srv.Routes() {
+		if !rt.Protected {
+			continue
+		}
+		path, body := fixture(rt, a.thread.ThreadID, a.assistant.AssistantID)
+		r := ts.do(rt.Method, path, body, bob...)
+		if strings.Contains(string(r.body), secret) {
+			t.Errorf("%s %s as bob leaked alice's data: %d %s", rt.Method, rt.Pattern, r.status, r.body)
+		}
+		if rt.Method == "GET" && strings.Contains(rt.Pattern, "{") && r.status/100 == 2 {
+			t.Errorf("%s %s as bob: status %d on alice's resource", rt.Method, rt.Pattern, r.status)
+		}
+	}
+	// Alice's data is intact.
+	var th storage.Thread
+	ts.ok(200, "GET", "/threads/"+a.thread.ThreadID, nil, alice...).json(t, &th)
+	if th.Metadata["s"] != secret || th.Metadata["owner"] != "alice" {
+		t.Fatalf("alice's thread changed: %+v", th)
+	}
+	var st stateResp
+	ts.ok(200, "GET", "/threads/"+a.thread.ThreadID+"/state", nil, alice...).json(t, &st)
+	if st.Values["note"] != secret {
+		t.Fatalf("alice's state changed: %+v", st.Values)
+	}
+	var as storage.Assistant
+	ts.ok(200, "GET", "/assistants/"+a.assistant.AssistantID, nil, alice...).json(t, &as)
+	if as.Metadata["s"] != secret || as.Version != 1 || as.Name != secret {
+		t.Fatalf("alice's assistant changed: %+v", as)
+	}
+	var it storage.Item
+	ts.ok(200, "GET", "/store/items?namespace=shared&key=k", nil, alice...).json(t, &it)
+	if it.Value["s"] != secret || strings.Join(it.Namespace, ".") != "alice.shared" {
+		t.Fatalf("alice's item changed: %+v", it)
+	}
 }
 
 func TestIsolationStatuses(t *testing.T) {

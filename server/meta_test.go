@@ -97,3 +97,26 @@ func TestDisableMeta(t *testing.T) {
 	ts.ok(404, "POST", "/store/items/search", map[string]any{})
 	ts.ok(200, "POST", "/threads/search", map[string]any{})
 }
+
+func TestDisableGroups(t *testing.T) {
+	ts := newTestServer(t, Options{HTTP: HTTPOptions{Disable: DisableOptions{Assistants: true, Threads: true}}})
+	ts.ok(404, "POST", "/assistants/search", map[string]any{})
+	ts.ok(404, "GET", "/assistants/agent", nil)
+	ts.ok(404, "POST", "/threads", map[string]any{})
+	ts.ok(404, "GET", "/threads/00000000-0000-0000-0000-000000000001/state", nil)
+	ts.ok(204, "PUT", "/store/items", map[string]any{"namespace": []string{"a"}, "key": "k", "value": map[string]any{}})
+	var info struct {
+		Flags map[string]bool `json:"flags"`
+	}
+	ts.ok(200, "GET", "/info", nil).json(t, &info)
+	if info.Flags["assistants"] {
+		t.Fatalf("flags %v", info.Flags)
+	}
+	var doc struct {
+		Paths map[string]any `json:"paths"`
+	}
+	ts.ok(200, "GET", "/openapi.json", nil).json(t, &doc)
+	if doc.Paths["/threads"] != nil || doc.Paths["/store/items"] == nil {
+		t.Fatalf("openapi paths of disabled groups: %v", doc.Paths)
+	}
+}

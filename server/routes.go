@@ -44,7 +44,7 @@ func (rt *Route) group() routeGroup {
 		return groupAssistants
 	case rt.Resource == "store":
 		return groupStore
-	case rt.Resource == "crons" || strings.Contains(rt.Pattern, "/runs") || strings.HasPrefix(rt.Pattern, "/runs"):
+	case rt.Resource == "crons" || strings.Contains(rt.Pattern, "/runs"):
 		return groupRuns
 	}
 	return groupThreads

@@ -50,6 +50,22 @@ func TestRouteTable(t *testing.T) {
 	}
 }
 
+// TestMuxServesTheTable: every table entry is what the mux picks for its
+// own method and path.
+func TestMuxServesTheTable(t *testing.T) {
+	ts := newTestServer(t, Options{})
+	for _, rt := range ts.srv.Routes() {
+		path, _ := fixture(rt, "00000000-0000-0000-0000-000000000001", "agent")
+		req, err := http.NewRequest(rt.Method, path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, p := ts.srv.mux.Handler(req); p != rt.Method+" "+rt.Pattern {
+			t.Errorf("%s %s: mux picks %q", rt.Method, path, p)
+		}
+	}
+}
+
 // TestMuxOnlyFromTable: routes reach the mux only through the table, in
 // New. A Handle call anywhere else is a route the table (and so the
 // authorization checks) would not know about.
@@ -155,7 +171,7 @@ func TestDocsListEveryRoute(t *testing.T) {
 
 func TestPathParams(t *testing.T) {
 	var got map[string]string
-	a := authFunc(func(r *http.Request) (context.Context, error) {
+	a := AuthenticatorFunc(func(r *http.Request) (context.Context, error) {
 		got = PathParams(r)
 		return r.Context(), nil
 	})
@@ -165,7 +181,3 @@ func TestPathParams(t *testing.T) {
 		t.Fatalf("path params %v", got)
 	}
 }
-
-type authFunc func(r *http.Request) (context.Context, error)
-
-func (f authFunc) Authenticate(r *http.Request) (context.Context, error) { return f(r) }

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -38,6 +39,13 @@ type Authorizer interface {
 type Authenticator interface {
 	Authenticate(r *http.Request) (context.Context, error)
 }
+
+// AuthenticatorFunc adapts a function to an Authenticator.
+// (*authz.Enforcer implements Authenticator and Authorizer itself.)
+type AuthenticatorFunc func(r *http.Request) (context.Context, error)
+
+// Authenticate calls f(r).
+func (f AuthenticatorFunc) Authenticate(r *http.Request) (context.Context, error) { return f(r) }
 
 // Options configure a Server.
 type Options struct {
@@ -118,7 +126,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		authz:   opts.Authorizer,
 		authn:   opts.Authenticator,
 		log:     opts.Logger,
-		graphs:  opts.Graphs,
+		graphs:  maps.Clone(opts.Graphs),
 		maxBody: opts.HTTP.MaxBodyBytes,
 	}
 	if s.log == nil {

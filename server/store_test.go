@@ -1,8 +1,11 @@
 package server
 
 import (
+	"context"
+	"strings"
 	"testing"
 
+	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/storage"
 )
 
@@ -92,4 +95,42 @@ func TestStoreTTL(t *testing.T) {
 	ts.ok(200, "GET", "/store/items?namespace=a&key=k&refresh_ttl=true", nil)
 	ts.ok(422, "PUT", "/store/items", map[string]any{"namespace": []string{"a"}, "key": "k", "value": map[string]any{}, "ttl": -1})
 	ts.ok(422, "GET", "/store/items?namespace=a&key=k&refresh_ttl=perhaps", nil)
+}
+
+// badRewrite rewrites every store namespace into an invalid one.
+type badRewrite struct{}
+
+func (badRewrite) Authorize(ctx context.Context, v auth.Value) (storage.Scope, error) {
+	switch sv := v.(type) {
+	case *auth.StorePut:
+		sv.Namespace = []string{"a.b"}
+	case *auth.StoreGet:
+		sv.Namespace = []string{""}
+	case *auth.StoreDelete:
+		sv.Namespace = []string{"x", "y.z"}
+	case *auth.StoreSearch:
+		sv.Namespace = []string{"."}
+	case *auth.StoreListNamespaces:
+		sv.Suffix = []string{""}
+	}
+	return allowAll{}.Authorize(ctx, v)
+}
+
+func TestStoreRewrittenNamespaceIsValidated(t *testing.T) {
+	ts := newTestServer(t, Options{Authorizer: badRewrite{}})
+	for _, c := range []struct {
+		method, path string
+		body         any
+	}{
+		{"PUT", "/store/items", map[string]any{"namespace": []string{"ok"}, "key": "k", "value": map[string]any{}}},
+		{"GET", "/store/items?namespace=ok&key=k", nil},
+		{"DELETE", "/store/items", map[string]any{"namespace": []string{"ok"}, "key": "k"}},
+		{"POST", "/store/items/search", map[string]any{"namespace_prefix": []string{"ok"}}},
+		{"POST", "/store/namespaces", map[string]any{}},
+	} {
+		r := ts.do(c.method, c.path, c.body)
+		if r.status != 422 || !strings.HasPrefix(r.detail(t), "Namespace labels cannot be empty or contain periods") {
+			t.Errorf("%s %s: %d %s", c.method, c.path, r.status, r.body)
+		}
+	}
 }

@@ -101,8 +101,7 @@ type Thread struct {
 	TTL            *ThreadTTL     `json:"ttl,omitempty"`
 }
 
-// ThreadTTL deletes a thread Minutes after its last update. Backends store
-// it; nothing sweeps expired threads yet.
+// ThreadTTL deletes a thread Minutes after its last update (Store.Sweep).
 type ThreadTTL struct {
 	Strategy string  `json:"strategy"`
 	Minutes  float64 `json:"ttl"`

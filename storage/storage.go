@@ -29,9 +29,19 @@ type Store interface {
 	// CopyThread, which must be a thread the scope can see. Put and PutWrites
 	// fail with ErrNotFound once the thread is deleted.
 	Checkpointer(ctx context.Context, s Scope, threadID string) (checkpoint.Saver, error)
+	// Sweep deletes, as of now, the threads whose TTL has run out (with
+	// their checkpoints) and the expired store items. Only the System scope
+	// may sweep (ErrForbidden otherwise); the server calls it periodically.
+	Sweep(ctx context.Context, s Scope, now time.Time) (SweepResult, error)
 	// Ping checks that the backend answers.
 	Ping(ctx context.Context) error
 	Close() error
+}
+
+// SweepResult counts what Sweep deleted.
+type SweepResult struct {
+	Threads int
+	Items   int
 }
 
 // Assistants stores assistants and their versions. The scope's filters are

@@ -68,6 +68,28 @@ export function assistantsSuite(srv, graphs, opts) {
     assert.equal(await statusOf(c.assistants.get(randomUUID())), 404, "never existed");
   });
 
+  test("assistants: versions, setLatest, graph drawing and schemas", opts, async () => {
+    const c = srv().client;
+    const graph = graphs[0];
+    const a = await c.assistants.create({ graphId: graph, name: "v1", metadata: { tag: randomUUID() } });
+    await c.assistants.update(a.assistant_id, { name: "v2" });
+    const versions = await c.assistants.getVersions(a.assistant_id);
+    assert.deepEqual(versions.map((v) => [v.version, v.name]), [[2, "v2"], [1, "v1"]], "newest first");
+    const back = await c.assistants.setLatest(a.assistant_id, 1);
+    assert.equal(back.version, 1);
+    assert.equal(back.name, "v1");
+    assert.equal((await c.assistants.get(a.assistant_id)).name, "v1");
+    assert.equal(await statusOf(c.assistants.setLatest(a.assistant_id, 9)), 404, "missing version");
+
+    const drawing = await c.assistants.getGraph(systemAssistantID(graph));
+    assert.ok(Array.isArray(drawing.nodes) && Array.isArray(drawing.edges), "graph drawing has nodes and edges");
+    const ids = drawing.nodes.map((n) => n.id);
+    assert.ok(ids.includes("__start__") && ids.includes("__end__"), `nodes ${ids}`);
+    const schemas = await c.assistants.getSchemas(systemAssistantID(graph));
+    assert.equal(schemas.graph_id, graph);
+    assert.equal(typeof schemas.state_schema, "object");
+  });
+
   test("assistants: search with no match and bad input", async () => {
     const c = srv().client;
     assert.deepEqual(await c.assistants.search({ metadata: { tag: randomUUID() } }), []);

@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 func scopeTests() []test {
 	return []test{
 		{"NoScope", testNoScope},
+		{"Sweep", testSweep},
 	}
 }
 

@@ -151,3 +151,29 @@ func page(n, limit, offset int) (lo, hi int) {
 	}
 	return offset, hi
 }
+
+// Sweep implements storage.Store.
+func (s *Store) Sweep(ctx context.Context, sc storage.Scope, now time.Time) (storage.SweepResult, error) {
+	var res storage.SweepResult
+	if err := query.Sweeper(sc); err != nil {
+		return res, err
+	}
+	if err := s.lock(ctx, sc); err != nil {
+		return res, err
+	}
+	defer s.mu.Unlock()
+	for id, t := range s.threads {
+		if query.ThreadExpired(t, now) {
+			delete(s.threads, id)
+			delete(s.cps, id)
+			res.Threads++
+		}
+	}
+	for k, it := range s.items {
+		if it.expired(now) {
+			delete(s.items, k)
+			res.Items++
+		}
+	}
+	return res, nil
+}

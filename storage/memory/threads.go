@@ -2,7 +2,6 @@ package memory
 
 import (
 	"context"
-	"slices"
 	"sort"
 	"strings"
 
@@ -140,9 +139,16 @@ func (s *Store) matchThreads(sc storage.Scope, q storage.ThreadSearch) ([]*stora
 	if err := query.Page(q.Limit, q.Offset); err != nil {
 		return nil, err
 	}
+	var ids map[string]bool
+	if len(q.IDs) > 0 {
+		ids = make(map[string]bool, len(q.IDs))
+		for _, id := range q.IDs {
+			ids[id] = true
+		}
+	}
 	var out []*storage.Thread
 	for _, t := range s.threads {
-		if len(q.IDs) > 0 && !slices.Contains(q.IDs, t.ThreadID) {
+		if ids != nil && !ids[t.ThreadID] {
 			continue
 		}
 		if q.Status != "" && t.Status != q.Status {

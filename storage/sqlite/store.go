@@ -320,3 +320,48 @@ func (w *where) in(col string, vals []string) {
 	}
 	w.conds = append(w.conds, col+" IN ("+strings.Join(ps, ", ")+")")
 }
+
+// Sweep implements storage.Store.
+func (s *Store) Sweep(ctx context.Context, sc storage.Scope, now time.Time) (storage.SweepResult, error) {
+	var res storage.SweepResult
+	if err := query.Sweeper(sc); err != nil {
+		return res, err
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT thread_id FROM threads
+			WHERE ttl_minutes IS NOT NULL AND updated_at + CAST(ttl_minutes * 60000000000 AS INTEGER) <= ?`, ts(now))
+		if err != nil {
+			return dbErr("sweep threads", err)
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return dbErr("sweep threads", err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return dbErr("sweep threads", err)
+		}
+		for _, id := range ids {
+			if err := deleteThread(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		res.Threads = len(ids)
+		r, err := tx.ExecContext(ctx, `DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?`, ts(now))
+		if err != nil {
+			return dbErr("sweep items", err)
+		}
+		n, err := r.RowsAffected()
+		res.Items = int(n)
+		return dbErr("sweep items", err)
+	})
+	if err != nil {
+		return storage.SweepResult{}, err
+	}
+	return res, nil
+}

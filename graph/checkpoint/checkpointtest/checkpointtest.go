@@ -26,6 +26,7 @@ func Run(t *testing.T, newSaver func(t *testing.T) checkpoint.Saver) {
 		{"PutGetRoundTrip", testPutGetRoundTrip},
 		{"LatestAndParents", testLatestAndParents},
 		{"Namespaces", testNamespaces},
+		{"PartialNewVersions", testPartialNewVersions},
 		{"PendingWrites", testPendingWrites},
 		{"ListOrderLimitBefore", testListOrderLimitBefore},
 		{"ListFilter", testListFilter},
@@ -172,7 +173,10 @@ func testPutGetRoundTrip(t *testing.T, s checkpoint.Saver) {
 	if string(again.Checkpoint.ChannelValues["count"]) != "3" || again.Metadata.Source() != "loop" {
 		t.Error("changing a returned tuple changed the stored checkpoint")
 	}
-	// Putting the same id again replaces it.
+	// Putting the same id again replaces it and keeps its pending writes.
+	if err := s.PutWrites(ctx, cfg, []checkpoint.Write{{Channel: "x", Value: json.RawMessage(`1`)}}, "task"); err != nil {
+		t.Fatal(err)
+	}
 	c2 := cp(c.ID, 4)
 	mustPut(t, s, checkpoint.Config{ThreadID: "t1"}, c2, md("update", 4))
 	got, err := s.GetTuple(ctx, cfg)
@@ -181,6 +185,9 @@ func testPutGetRoundTrip(t *testing.T, s checkpoint.Saver) {
 	}
 	if string(got.Checkpoint.ChannelValues["count"]) != "4" || got.Metadata.Source() != "update" {
 		t.Errorf("re-put did not replace: %s %v", got.Checkpoint.ChannelValues["count"], got.Metadata)
+	}
+	if len(got.PendingWrites) != 1 {
+		t.Errorf("re-put lost pending writes: %v", got.PendingWrites)
 	}
 	// Nil metadata is stored as an empty object.
 	c3 := cp(checkpoint.NewID(), 5)
@@ -221,6 +228,31 @@ func testLatestAndParents(t *testing.T, s checkpoint.Saver) {
 	}
 	if latest.Config != fork || latest.ParentConfig == nil || *latest.ParentConfig != cfgs[1] {
 		t.Errorf("after fork latest = %+v parent %+v", latest.Config, latest.ParentConfig)
+	}
+}
+
+// testPartialNewVersions: the runtime passes only the channels that
+// changed; the whole checkpoint must still come back.
+func testPartialNewVersions(t *testing.T, s checkpoint.Saver) {
+	ctx := context.Background()
+	first := cp(checkpoint.NewID(), 1)
+	cfg1, err := s.Put(ctx, checkpoint.Config{ThreadID: "t1"}, first, md("loop", 1), first.ChannelVersions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := cp(checkpoint.NewID(), 1)
+	second.ChannelValues["count"] = json.RawMessage(`2`)
+	second.ChannelVersions["count"] = checkpoint.FormatVersion(3)
+	cfg2, err := s.Put(ctx, cfg1, second, md("loop", 2), map[string]string{"count": second.ChannelVersions["count"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetTuple(ctx, cfg2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(second, got.Checkpoint); diff != "" {
+		t.Errorf("checkpoint put with partial new versions (-put +got):\n%s", diff)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -300,4 +301,25 @@ func ItemForbidden() error { return storage.Errorf(storage.ErrForbidden, "Not au
 // OtherThread is the error of a thread's checkpointer used on another thread.
 func OtherThread(bound, got string) error {
 	return storage.Errorf(storage.ErrForbidden, "checkpointer of thread %s cannot be used for thread %q", bound, got)
+}
+
+// Sweeper checks the scope of a Sweep call.
+func Sweeper(s storage.Scope) error {
+	if err := s.Check(); err != nil {
+		return err
+	}
+	if !s.IsSystem() {
+		return storage.Errorf(storage.ErrForbidden, "only the system scope may sweep expired data")
+	}
+	return nil
+}
+
+// ThreadExpired reports whether a thread's TTL has run out at now.
+func ThreadExpired(t *storage.Thread, now time.Time) bool {
+	return t.TTL != nil && !now.Before(t.UpdatedAt.Add(TTLDuration(t.TTL)))
+}
+
+// TTLDuration is a thread TTL as a duration.
+func TTLDuration(t *storage.ThreadTTL) time.Duration {
+	return time.Duration(t.Minutes * float64(time.Minute))
 }

@@ -55,7 +55,7 @@ CREATE TABLE threads (
 );
 CREATE INDEX threads_updated ON threads (updated_at, thread_id, metadata);
 CREATE INDEX threads_created ON threads (created_at, thread_id);
-CREATE INDEX threads_owner_updated ON threads (owner, updated_at, thread_id) WHERE owner IS NOT NULL;
+CREATE INDEX threads_owner_updated ON threads (owner, updated_at, thread_id, metadata) WHERE owner IS NOT NULL;
 CREATE INDEX threads_status ON threads (status, updated_at);
 
 CREATE TABLE checkpoints (

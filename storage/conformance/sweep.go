@@ -1,0 +1,60 @@
+package conformance
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/agentgate/agentgate/storage"
+)
+
+func testSweep(t *testing.T, s storage.Store) {
+	ts, is := s.Threads(), s.Items()
+	var zero storage.Scope
+	_, err := s.Sweep(ctx(), zero, time.Now())
+	if !errors.Is(err, storage.ErrNoScope) {
+		t.Errorf("Sweep with the zero scope: %v", err)
+	}
+	_, err = s.Sweep(ctx(), all(), time.Now())
+	isErr(t, err, storage.ErrForbidden, "Sweep with a request scope")
+
+	short := val(ts.Create(ctx(), all(), storage.ThreadCreate{ThreadID: "short", TTL: &storage.ThreadTTL{Minutes: 1}})).get(t)
+	val(ts.Create(ctx(), all(), storage.ThreadCreate{ThreadID: "long", TTL: &storage.ThreadTTL{Minutes: 60}})).get(t)
+	val(ts.Create(ctx(), all(), storage.ThreadCreate{ThreadID: "forever"})).get(t)
+	putCheckpoints(t, s, "short", "", 2)
+	hour := time.Hour
+	must(t, is.Put(ctx(), all(), storage.ItemPut{Namespace: []string{"n"}, Key: "hour", Value: map[string]any{}, TTL: &hour}))
+	must(t, is.Put(ctx(), all(), storage.ItemPut{Namespace: []string{"n"}, Key: "kept", Value: map[string]any{}}))
+
+	// Nothing has run out yet.
+	res := val(s.Sweep(ctx(), sys(), short.UpdatedAt.Add(59*time.Second))).get(t)
+	if res != (storage.SweepResult{}) {
+		t.Errorf("early sweep = %+v", res)
+	}
+	// An update restarts the countdown.
+	up := val(ts.Update(ctx(), all(), "short", storage.ThreadPatch{})).get(t)
+	res = val(s.Sweep(ctx(), sys(), short.UpdatedAt.Add(time.Minute))).get(t)
+	if res.Threads != 0 {
+		t.Errorf("sweep after an update = %+v", res)
+	}
+	res = val(s.Sweep(ctx(), sys(), up.UpdatedAt.Add(time.Minute))).get(t)
+	if res.Threads != 1 {
+		t.Errorf("sweep at the ttl = %+v, want 1 thread", res)
+	}
+	_, err = ts.Get(ctx(), all(), "short")
+	isErr(t, err, storage.ErrNotFound, "Get swept thread")
+	val(ts.Create(ctx(), all(), storage.ThreadCreate{ThreadID: "short"})).get(t)
+	if ids := listCheckpoints(t, s, "short", ""); len(ids) != 0 {
+		t.Errorf("swept thread left checkpoints %v", ids)
+	}
+	res = val(s.Sweep(ctx(), sys(), time.Now().Add(2*time.Hour))).get(t)
+	if res.Threads != 1 || res.Items != 1 {
+		t.Errorf("late sweep = %+v, want the 60-minute thread and the item", res)
+	}
+	if n := val(ts.Count(ctx(), all(), storage.ThreadSearch{})).get(t); n != 2 {
+		t.Errorf("%d threads left, want 2", n)
+	}
+	if _, err := is.Get(ctx(), all(), []string{"n"}, "kept", false); err != nil {
+		t.Errorf("item without ttl swept: %v", err)
+	}
+}
