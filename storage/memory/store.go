@@ -164,8 +164,7 @@ func (s *Store) Sweep(ctx context.Context, sc storage.Scope, now time.Time) (sto
 	defer s.mu.Unlock()
 	for id, t := range s.threads {
 		if query.ThreadExpired(t, now) {
-			delete(s.threads, id)
-			delete(s.cps, id)
+			s.deleteThread(id)
 			res.Threads++
 		}
 	}
