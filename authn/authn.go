@@ -40,7 +40,7 @@ type Chain struct {
 	// headers are the credential headers the built-in links read, to tell
 	// "Missing credentials" from "Invalid credentials" at the end.
 	headers []string
-	cache   *Cache // set by Build, nil without a cache
+	cache   *resultCache // set by Build, nil without a cache
 }
 
 // NewChain returns a chain of the given authenticators.

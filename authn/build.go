@@ -69,7 +69,7 @@ func Build(ctx context.Context, cfg *Config, opts BuildOptions) (*Chain, error) 
 	if len(cfg.Authenticators) == 0 {
 		return nil, cfgErr("authenticators", "is empty")
 	}
-	var cache *Cache
+	var cache *resultCache
 	if c := cfg.Cache; c != nil {
 		ttl, size := c.TTLSeconds, c.MaxSize
 		if ttl == 0 {
@@ -84,13 +84,13 @@ func Build(ctx context.Context, cfg *Config, opts BuildOptions) (*Chain, error) 
 		if size < 0 {
 			return nil, cfgErr("cache.max_size", "must be positive")
 		}
-		cache = NewCache(size, time.Duration(ttl)*time.Second, opts.Now)
+		cache = newCache(size, time.Duration(ttl)*time.Second, opts.Now)
 	}
 	b := &builder{opts: opts, cache: cache, seen: map[string]string{}, claimed: map[string]string{}}
 	var links []Authenticator
 	custom := false
 	for i := range cfg.Authenticators {
-		a := &cfg.Authenticators[i]
+		a := cfg.Authenticators[i] // a copy: Build does not change cfg
 		path := fmt.Sprintf("authenticators[%d]", i)
 		if a.Name == "" {
 			a.Name = fmt.Sprintf("%s[%d]", a.Type, i)
@@ -99,11 +99,11 @@ func Build(ctx context.Context, cfg *Config, opts BuildOptions) (*Chain, error) 
 		var err error
 		switch a.Type {
 		case "tokens":
-			l, err = b.tokens(path, a)
+			l, err = b.tokens(path, &a)
 		case "jwt":
-			l, err = b.jwt(ctx, path, a, i)
+			l, err = b.jwt(ctx, path, &a, i)
 		case "userinfo":
-			l, err = b.userinfo(path, a, i)
+			l, err = b.userinfo(path, &a, i)
 		case "custom":
 			if custom {
 				return nil, cfgErr(path, "only one custom authenticator can be configured")
@@ -143,7 +143,7 @@ func Build(ctx context.Context, cfg *Config, opts BuildOptions) (*Chain, error) 
 
 type builder struct {
 	opts  BuildOptions
-	cache *Cache
+	cache *resultCache
 	seen  map[string]string // header + issuer -> path, to refuse duplicates
 	// claimed maps a header to the tokens or userinfo authenticator that
 	// answers for every credential in it.

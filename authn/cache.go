@@ -13,12 +13,12 @@ import (
 	"github.com/agentgate/agentgate/auth"
 )
 
-// Cache remembers successful authentications: the key is a SHA-256 of the
+// resultCache remembers successful authentications: the key is a SHA-256 of the
 // credential (and of which authenticator checked it), the value the user.
 // An entry lives until the credential expires or MaxTTL passes, whichever
 // comes first; past MaxSize entries the least recently used goes. Failures
 // are never cached. It is safe for concurrent use.
-type Cache struct {
+type resultCache struct {
 	maxTTL  time.Duration
 	maxSize int
 	now     func() time.Time
@@ -39,18 +39,18 @@ type cacheEntry struct {
 	expires time.Time
 }
 
-// NewCache returns a cache of at most maxSize users, each kept at most
+// newCache returns a cache of at most maxSize users, each kept at most
 // maxTTL. now defaults to time.Now.
-func NewCache(maxSize int, maxTTL time.Duration, now func() time.Time) *Cache {
+func newCache(maxSize int, maxTTL time.Duration, now func() time.Time) *resultCache {
 	if now == nil {
 		now = time.Now
 	}
-	return &Cache{maxTTL: maxTTL, maxSize: maxSize, now: now, items: map[cacheKey]*list.Element{}}
+	return &resultCache{maxTTL: maxTTL, maxSize: maxSize, now: now, items: map[cacheKey]*list.Element{}}
 }
 
 // Len is the number of entries, expired ones included until they are
 // touched or pushed out.
-func (c *Cache) Len() int {
+func (c *resultCache) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.items)
@@ -65,7 +65,7 @@ func keyOf(link int, credential string) cacheKey {
 func stringBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // get returns a copy of the cached user, if any and not expired.
-func (c *Cache) get(k cacheKey) (*auth.User, bool) {
+func (c *resultCache) get(k cacheKey) (*auth.User, bool) {
 	now := c.now()
 	c.mu.Lock()
 	el, ok := c.items[k]
@@ -88,7 +88,7 @@ func (c *Cache) get(k cacheKey) (*auth.User, bool) {
 
 // put stores u until min(expires, now+MaxTTL); a zero expires means the
 // credential does not say. Users already expired are not stored.
-func (c *Cache) put(k cacheKey, u *auth.User, expires time.Time) {
+func (c *resultCache) put(k cacheKey, u *auth.User, expires time.Time) {
 	if c.maxSize <= 0 || c.maxTTL <= 0 {
 		return
 	}
@@ -132,7 +132,7 @@ func cloneUser(u *auth.User) *auth.User {
 type cachedFunc struct {
 	fn    Authenticator
 	keys  []string
-	cache *Cache
+	cache *resultCache
 	link  int
 }
 

@@ -16,7 +16,7 @@ import (
 
 func TestCacheExpiryAndSize(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := NewCache(2, 10*time.Second, nil)
+		c := newCache(2, 10*time.Second, nil)
 		u := &auth.User{Identity: "u", Permissions: []string{"p"}, Extra: map[string]any{"k": "v"}}
 		k1, k2, k3 := keyOf(0, "one"), keyOf(0, "two"), keyOf(0, "three")
 		c.put(k1, u, time.Time{})                    // max TTL: 10 s
@@ -171,7 +171,7 @@ func TestCacheForGoAuthenticate(t *testing.T) {
 }
 
 func TestCacheConcurrent(t *testing.T) {
-	c := NewCache(64, time.Minute, nil)
+	c := newCache(64, time.Minute, nil)
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/MicahParks/jwkset"
 	"github.com/agentgate/agentgate/auth"
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -341,4 +342,73 @@ func (c *fakeClock) add(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
+}
+
+func TestJWTEncryptionKeyRefused(t *testing.T) {
+	k := newTestKey(t, "k1", "RS256")
+	is := newIssuer(t, k)
+	chain := mustBuild(t, jwksConfig(is, ""), BuildOptions{})
+	// Republish the same key marked for encryption only.
+	j, err := jwkset.NewJWKFromKey(k.priv.Public(), jwkset.JWKOptions{Metadata: jwkset.JWKMetadataOptions{
+		KID: "k1", ALG: jwkset.ALG("RS256"), USE: jwkset.UseEnc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks := chain.links[0].(*jwtAuth).keys
+	if err := ks.store.KeyReplaceAll(t.Context(), []jwkset.JWK{j}); err != nil {
+		t.Fatal(err)
+	}
+	if s := code(t, chain, bearer(sign(t, k, is.claims("a")))); s != 401 {
+		t.Fatalf("a use=enc key verified a token: %d", s)
+	}
+}
+
+// Many verifications while the issuer rotates keys: run with -race.
+func TestJWTConcurrentRotation(t *testing.T) {
+	keys := []testKey{newTestKey(t, "a", "ES256"), newTestKey(t, "b", "EdDSA"), newTestKey(t, "c", "ES256")}
+	is := newIssuer(t, keys[0])
+	chain := mustBuild(t, jwksConfig(is, `,"jwks_min_refetch_seconds":1`), BuildOptions{})
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				is.setKeys(keys[i%3], keys[(i+1)%3])
+			}
+		}
+	})
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 50 {
+				k := keys[(g+i)%3]
+				u, err := chain.Authenticate(context.Background(), bearer(sign(t, k, is.claims("u"))))
+				if err == nil && u.Identity != "u" {
+					t.Errorf("identity %q", u.Identity)
+				}
+				if he, ok := err.(*auth.HTTPError); err != nil && (!ok || he.Status != 401) {
+					t.Errorf("unexpected error %v", err)
+				}
+			}
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+}
+
+func TestUnverifiedExpiry(t *testing.T) {
+	k := newTestKey(t, "k", "ES256")
+	exp := time.Now().Add(time.Minute).Truncate(time.Second)
+	tok := sign(t, k, jwt.MapClaims{"exp": exp.Unix()})
+	if got := unverifiedExpiry(tok); !got.Equal(exp) {
+		t.Fatalf("%v, want %v", got, exp)
+	}
+	for _, s := range []string{"opaque-token", "a.b.c", sign(t, k, jwt.MapClaims{"exp": "soon"}), sign(t, k, jwt.MapClaims{})} {
+		if got := unverifiedExpiry(s); !got.IsZero() {
+			t.Errorf("%q: %v", s, got)
+		}
+	}
 }

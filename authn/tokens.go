@@ -139,7 +139,7 @@ func (t *tokens) Authenticate(ctx context.Context, r *auth.Request) (*auth.User,
 }
 
 // cached wraps an authenticator's verification with the chain's cache.
-func cached(c *Cache, link int, header string, verify func(ctx context.Context, cred string) (*auth.User, time.Time, error)) func(ctx context.Context, r *auth.Request) (*auth.User, error) {
+func cached(c *resultCache, link int, header string, verify func(ctx context.Context, cred string) (*auth.User, time.Time, error)) func(ctx context.Context, r *auth.Request) (*auth.User, error) {
 	return func(ctx context.Context, r *auth.Request) (*auth.User, error) {
 		cred, ok := credential(r, header)
 		if !ok {

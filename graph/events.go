@@ -42,7 +42,7 @@ func (l *loop) emitTaskResult(t *task) {
 // changed, and the checkpoint for "debug" and "checkpoints".
 func (l *loop) afterCheckpoint(updated []string) {
 	for _, ch := range updated {
-		if l.g.channels[ch] != nil {
+		if l.modes[ModeValues] && l.g.channels[ch] != nil {
 			l.emit(ModeValues, l.state())
 			break
 		}

@@ -70,7 +70,12 @@ func (g *Graph) Stream(ctx context.Context, input any, cfg RunConfig, emit func(
 	if tc := fromCtx(ctx); tc != nil && emit == nil && isZeroConfig(cfg) {
 		return tc.l.runNested(ctx, tc.t, g, input)
 	}
-	l, err := g.newLoop(cfg, emit)
+	// A namespace addresses a subgraph's checkpoints: run that subgraph.
+	target, err := g.forNS(cfg.CheckpointNS)
+	if err != nil {
+		return Result{}, err
+	}
+	l, err := target.newLoop(cfg, emit)
 	if err != nil {
 		return Result{}, err
 	}

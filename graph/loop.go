@@ -39,6 +39,8 @@ type loop struct {
 	pending  []pendingWrite
 	parents  map[string]any
 	savedID  string // last checkpoint id persisted (for durability "exit")
+	// encoded caches each channel's JSON by version.
+	encoded map[string]encodedValue
 	// savedVersions are the channel versions of the last saved checkpoint.
 	savedVersions map[string]int64
 	dirty         bool // the current checkpoint is not persisted yet

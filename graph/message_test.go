@@ -2,10 +2,12 @@ package graph_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
 
 	"github.com/agentgate/agentgate/graph"
 )
@@ -148,4 +150,92 @@ func TestAddMessages(t *testing.T) {
 	if diff := cmp.Diff([]string{"4=d"}, texts(got)); diff != "" {
 		t.Errorf("remove all (-want +got):\n%s", diff)
 	}
+}
+
+// TestPropertyAddMessages checks add_messages' rules: messages keep the
+// position where their id first appeared (left first, then new ids in
+// order), the last write of an id wins, an id whose last write is a
+// removal is gone, and inputs are not modified.
+func TestPropertyAddMessages(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		ids := []string{"a", "b", "c", "d", "e"}
+		var left []graph.Message
+		known := map[string]bool{}
+		var order []string
+		final := map[string]string{}
+		for _, id := range rapid.SliceOfNDistinct(rapid.SampledFrom(ids), 0, 5, rapid.ID[string]).Draw(t, "left") {
+			m := graph.Human("L" + id)
+			m.ID = id
+			left = append(left, m)
+			known[id] = true
+			order = append(order, id)
+			final[id] = m.Text()
+		}
+		leftCopy := append([]graph.Message(nil), left...)
+		var right []graph.Message
+		for i, n := 0, rapid.IntRange(0, 6).Draw(t, "n"); i < n; i++ {
+			id := rapid.SampledFrom(ids).Draw(t, "id")
+			if known[id] && rapid.Bool().Draw(t, "remove") {
+				right = append(right, graph.RemoveMessage(id))
+				final[id] = ""
+				continue
+			}
+			m := graph.AI(fmt.Sprintf("R%d%s", i, id))
+			m.ID = id
+			right = append(right, m)
+			if !known[id] {
+				known[id] = true
+				order = append(order, id)
+			}
+			final[id] = m.Text()
+		}
+		var want []string
+		for _, id := range order {
+			if final[id] != "" {
+				want = append(want, id+"="+final[id])
+			}
+		}
+		got, err := graph.AddMessages(left, right)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gotKeys []string
+		for _, m := range got {
+			gotKeys = append(gotKeys, m.ID+"="+m.Text())
+		}
+		if diff := cmp.Diff(want, gotKeys); diff != "" {
+			t.Fatalf("AddMessages (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(leftCopy, left); diff != "" {
+			t.Fatalf("left was modified:\n%s", diff)
+		}
+	})
+}
+
+func FuzzToMessages(f *testing.F) {
+	for _, s := range []string{`"hi"`, `[{"role":"user","content":"x"}]`, `{"type":"ai","content":[{"type":"text","text":"t"}],"tool_calls":[{"name":"f","args":{}}]}`, `[["ai","y"]]`, `{"lc":1,"type":"constructor","id":["HumanMessage"],"kwargs":{"content":"z"}}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		var v any
+		if json.Unmarshal([]byte(in), &v) != nil {
+			return
+		}
+		ms, err := graph.ToMessages(v)
+		if err != nil {
+			return
+		}
+		// Whatever was accepted marshals and reads back.
+		b, err := json.Marshal(ms)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back []graph.Message
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("re-reading %s: %v", b, err)
+		}
+		if len(back) != len(ms) {
+			t.Fatalf("%d messages came back, want %d", len(back), len(ms))
+		}
+	})
 }

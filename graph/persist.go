@@ -102,6 +102,11 @@ func (l *loop) decodeWrite(channel string, raw json.RawMessage) (any, error) {
 	return nil, nil
 }
 
+type encodedValue struct {
+	version int64
+	raw     json.RawMessage
+}
+
 func (l *loop) encode() (checkpoint.Checkpoint, error) {
 	cp := checkpoint.Checkpoint{
 		V:               1,
@@ -112,12 +117,21 @@ func (l *loop) encode() (checkpoint.Checkpoint, error) {
 		VersionsSeen:    make(map[string]map[string]string, len(l.seen)),
 		UpdatedChannels: l.cpUpdated,
 	}
+	if l.encoded == nil {
+		l.encoded = map[string]encodedValue{}
+	}
 	for name, v := range l.vals {
+		// A channel's value changes only with its version: reuse its JSON.
+		if e, ok := l.encoded[name]; ok && e.version == l.versions[name] {
+			cp.ChannelValues[name] = e.raw
+			continue
+		}
 		b, err := json.Marshal(v)
 		if err != nil {
 			return cp, fmt.Errorf("graph: channel %q is not JSON-serialisable: %w", name, err)
 		}
 		cp.ChannelValues[name] = b
+		l.encoded[name] = encodedValue{version: l.versions[name], raw: b}
 	}
 	for ch, v := range l.versions {
 		cp.ChannelVersions[ch] = checkpoint.FormatVersion(v)
@@ -251,6 +265,9 @@ func (l *loop) flush(ctx context.Context) error {
 
 // putWrites records a task's writes against the current checkpoint.
 func (l *loop) putWrites(ctx context.Context, taskID string, ws []write) error {
+	if l.saver == nil && taskID != nullTaskID {
+		return nil // nothing will read them
+	}
 	l.resumeMu.Lock()
 	// Replace earlier writes of the same special channels.
 	for _, w := range ws {

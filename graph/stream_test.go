@@ -284,6 +284,15 @@ func TestSubgraphInterruptResumes(t *testing.T) {
 	if diff := cmp.Diff([]string{"before", "before", "inner:ann"}, res.Values["log"]); diff != "" {
 		t.Errorf("log (-want +got):\n%s", diff)
 	}
+	// A plain resume value reaches the only pending interrupt too.
+	cfg2 := graph.RunConfig{ThreadID: "t2", Checkpointer: checkpoint.NewMemory()}
+	if res, _ := outer.Stream(ctx, graph.State{}, cfg2, nil); res.Status != "interrupted" {
+		t.Fatalf("second thread: %+v", res)
+	}
+	out, err := outer.Invoke(ctx, graph.Command{Resume: "bob"}, cfg2)
+	if err != nil || out["log"].([]string)[2] != "inner:bob" {
+		t.Errorf("plain resume: %v, %v", out, err)
+	}
 }
 
 func TestTaskEventShapes(t *testing.T) {

@@ -137,7 +137,9 @@ func (l *loop) taskDone(t *task) {
 			}
 		}
 		if t.name != START {
-			l.emit(ModeUpdates, map[string]any{t.name: t.update(l.g)})
+			if l.modes[ModeUpdates] {
+				l.emit(ModeUpdates, map[string]any{t.name: t.update(l.g)})
+			}
 			l.emitWholeMessages(t)
 		}
 	}

@@ -391,3 +391,33 @@ func TestOwnerThroughEnforcer(t *testing.T) {
 		t.Errorf("no token: %v", err)
 	}
 }
+
+// On threads and crons the preset does what the tutorial's part 2 global
+// handler does: the same owner stamped and the same filter.
+func TestOwnerMatchesTutorialPart2(t *testing.T) {
+	tutorial := func(ctx context.Context, c *auth.Context, v auth.Value) (auth.Result, error) {
+		auth.SetMetadata(v, "owner", c.User.Identity)
+		return auth.Filter(map[string]any{"owner": c.User.Identity}), nil
+	}
+	a := ownerAuth(t, OwnerOptions{})
+	for _, mk := range []func() auth.Value{
+		func() auth.Value { return &auth.ThreadsCreate{Metadata: map[string]any{"k": 1}} },
+		func() auth.Value { return &auth.ThreadsRead{} },
+		func() auth.Value { return &auth.ThreadsUpdate{Metadata: map[string]any{"owner": "x"}} },
+		func() auth.Value { return &auth.ThreadsDelete{} },
+		func() auth.Value { return &auth.RunsCreate{} },
+		func() auth.Value { return &auth.CronsCreate{} },
+		func() auth.Value { return &auth.CronsUpdate{} },
+		func() auth.Value { return &auth.CronsSearch{} },
+	} {
+		want, got := mk(), mk()
+		wres, _ := tutorial(context.Background(), &auth.Context{User: user("alice")}, want)
+		gres, err := decide(t, a, user("alice"), got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(gres, wres) || !reflect.DeepEqual(got, want) {
+			t.Errorf("%T: preset gives %+v and %+v, the tutorial %+v and %+v", got, gres, got, wres, want)
+		}
+	}
+}

@@ -2,8 +2,11 @@ package server
 
 import (
 	"context"
+	"slices"
+	"sort"
 	"testing"
 
+	"github.com/agentgate/agentgate/graph"
 	"github.com/agentgate/agentgate/storage"
 )
 
@@ -168,4 +171,57 @@ func TestAssistantGraphAndSchemas(t *testing.T) {
 	ts.ok(422, "GET", "/assistants/agent/subgraphs?recurse=maybe", nil)
 	ts.ok(404, "GET", "/assistants/00000000-0000-0000-0000-000000000009/graph", nil)
 	ts.ok(404, "GET", "/assistants/00000000-0000-0000-0000-000000000009/schemas", nil)
+}
+
+func TestAssistantSubgraphs(t *testing.T) {
+	leaf := func(name string) *graph.Graph {
+		g, err := graph.New().
+			AddChannel("note", graph.LastValue[string]()).
+			AddNode("work", func(ctx context.Context, s graph.State) (any, error) { return nil, nil }).
+			AddEdge(graph.START, "work").
+			Compile(graph.WithName(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	wrap := func(name, node string, sub *graph.Graph) *graph.Graph {
+		g, err := graph.New().
+			AddChannel("note", graph.LastValue[string]()).
+			AddSubgraph(node, sub).
+			AddEdge(graph.START, node).
+			Compile(graph.WithName(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	nested := wrap("parent", "child", wrap("child", "grandchild", leaf("grandchild")))
+	ts := newTestServer(t, Options{Graphs: map[string]Graph{"nested": nested}})
+
+	keys := func(path string) []string {
+		var m map[string]map[string]any
+		ts.ok(200, "GET", path, nil).json(t, &m)
+		var out []string
+		for k, v := range m {
+			if v["state_schema"] == nil {
+				t.Fatalf("%s: %s has no state_schema", path, k)
+			}
+			out = append(out, k)
+		}
+		sort.Strings(out)
+		return out
+	}
+	if got := keys("/assistants/nested/subgraphs"); !slices.Equal(got, []string{"child"}) {
+		t.Fatalf("subgraphs %v", got)
+	}
+	if got := keys("/assistants/nested/subgraphs?recurse=true"); !slices.Equal(got, []string{"child", "child|grandchild"}) {
+		t.Fatalf("recursive subgraphs %v", got)
+	}
+	if got := keys("/assistants/nested/subgraphs/child?recurse=true"); !slices.Equal(got, []string{"child", "child|grandchild"}) {
+		t.Fatalf("subgraphs under child %v", got)
+	}
+	if got := keys("/assistants/nested/subgraphs/other"); len(got) != 0 {
+		t.Fatalf("subgraphs under other %v", got)
+	}
 }

@@ -14,12 +14,6 @@ import (
 // Graph is a registered graph: the graph package's compiled state graph.
 type Graph = *graph.Graph
 
-// subgrapher is implemented by graphs that can list their subgraphs by
-// node name (the namespace segment).
-type subgrapher interface {
-	Subgraphs() map[string]*graph.Graph
-}
-
 // assistantGraphOf authorizes assistants:read and returns the assistant's
 // graph.
 func (s *Server) assistantGraphOf(r *http.Request) (string, Graph, error) {
@@ -93,11 +87,7 @@ func (s *Server) assistantSubgraphs(w http.ResponseWriter, r *http.Request) erro
 }
 
 func collectSubgraphs(g Graph, prefix string, recurse bool, out map[string]graph.Schemas) {
-	sg, ok := any(g).(subgrapher)
-	if !ok {
-		return
-	}
-	subs := sg.Subgraphs()
+	subs := g.Subgraphs()
 	names := make([]string, 0, len(subs))
 	for n := range subs {
 		names = append(names, n)

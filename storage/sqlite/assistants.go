@@ -140,7 +140,10 @@ func (r assistants) Create(ctx context.Context, sc storage.Scope, c storage.Assi
 		}
 		return insertVersion(ctx, tx, a)
 	})
-	return a, err
+	if err != nil {
+		return storage.Assistant{}, err
+	}
+	return a, nil
 }
 
 func (r assistants) Get(ctx context.Context, sc storage.Scope, id string) (storage.Assistant, error) {

@@ -171,10 +171,36 @@ func BenchmarkThreadGetParallel(b *testing.B) {
 			}
 		})
 	}
+	// mixed runs the reads while one goroutine keeps writing.
+	mixed := func(b *testing.B) {
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			st := storage.StatusBusy
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				id := fmt.Sprintf("%08d-0000-4000-8000-000000000000", i%10_000)
+				if _, err := s.Threads().SetState(ctx, storage.System(), id, storage.ThreadState{Status: &st, Values: map[string]any{"i": i}}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+		run(b)
+		close(stop)
+		<-done
+	}
 	b.Run("read-pool", run)
+	b.Run("read-pool-with-writer", mixed)
 	pool := s.r
 	s.r = s.w
 	b.Run("writer-conn", run)
+	b.Run("writer-conn-with-writer", mixed)
 	s.r = pool
 }
 

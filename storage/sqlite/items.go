@@ -52,32 +52,23 @@ func (w *where) prefix(prefix []string) {
 	w.add("(i.namespace = ? OR (i.namespace >= ? AND i.namespace < ?))", p, p+".", p+"/")
 }
 
-// itemState reads an item row: whether it exists unexpired and whether the
-// scope can see it.
+// itemState reads whether an item exists unexpired, and whether the scope
+// can see it, in one statement.
 func itemState(ctx context.Context, q querier, sc storage.Scope, ns []string, key string, now time.Time) (exists, visible bool, err error) {
 	w := newWhere()
-	w.add("i.namespace = ? AND i.key = ?", query.JoinNS(ns), key)
-	w.live(now)
-	vis := "TRUE"
-	if len(sc.Filters()) > 0 {
-		v := newWhere()
-		v.scope(sc, itemDoc)
-		vis = v.sql()
-		// The visibility expression comes first in the statement.
-		for _, a := range w.args.Values() {
-			v.args.Add(a)
-		}
-		w = &where{args: v.args, conds: w.conds}
+	row := func() {
+		w.add("i.namespace = ? AND i.key = ?", query.JoinNS(ns), key)
+		w.live(now)
 	}
-	var seen sql.NullBool
-	err = q.QueryRowContext(ctx, `SELECT coalesce(`+vis+`, FALSE) FROM items i WHERE `+w.sql(), w.args.Values()...).Scan(&seen)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, false, nil
-	}
-	if err != nil {
-		return false, false, dbErr("read item", err)
-	}
-	return true, seen.Bool, nil
+	row()
+	found := w.sql()
+	w.conds = nil
+	row()
+	w.scope(sc, itemDoc)
+	seen := w.sql()
+	err = q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM items i WHERE `+found+`),
+		EXISTS (SELECT 1 FROM items i WHERE `+seen+`)`, w.args.Values()...).Scan(&exists, &visible)
+	return exists, visible, dbErr("read item", err)
 }
 
 func (r items) Put(ctx context.Context, sc storage.Scope, p storage.ItemPut) error {

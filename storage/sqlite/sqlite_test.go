@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -141,5 +142,27 @@ func TestTwoStoresOneFile(t *testing.T) {
 	a, err := stores[1].Assistants().Get(ctx, storage.System(), "a")
 	if err != nil || a.Version != 81 {
 		t.Fatalf("version = %d, %v; want 81", a.Version, err)
+	}
+}
+
+func TestOddPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a dir 100%25 é")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "x.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Threads().Create(t.Context(), storage.System(), storage.ThreadCreate{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database not at %s: %v", path, err)
+	}
+	if _, err := Open(t.Context(), filepath.Join(dir, "q?.db")); err == nil {
+		t.Error("a path with '?' was accepted")
 	}
 }

@@ -103,7 +103,8 @@ func dsn(path string, write bool) string {
 	} else {
 		p = append(p, "_pragma=query_only(1)")
 	}
-	return "file:" + path + "?" + strings.Join(p, "&")
+	// The path is a URI path: "%" must be escaped ("?" and "#" are refused).
+	return "file:" + strings.ReplaceAll(path, "%", "%25") + "?" + strings.Join(p, "&")
 }
 
 // Assistants implements storage.Store.

@@ -181,7 +181,10 @@ func (r threads) Create(ctx context.Context, sc storage.Scope, c storage.ThreadC
 		}
 		return insertThread(ctx, tx, out)
 	})
-	return out, err
+	if err != nil {
+		return storage.Thread{}, err
+	}
+	return out, nil
 }
 
 func (r threads) Get(ctx context.Context, sc storage.Scope, id string) (storage.Thread, error) {
@@ -384,7 +387,10 @@ func (r threads) Copy(ctx context.Context, sc storage.Scope, id string, dst stor
 		}
 		return copyCheckpoints(ctx, tx, id, newID)
 	})
-	return out, err
+	if err != nil {
+		return storage.Thread{}, err
+	}
+	return out, nil
 }
 
 func (r threads) Prune(ctx context.Context, sc storage.Scope, ids []string, strategy string) (int, error) {
