@@ -23,6 +23,7 @@ type Store interface {
 	Threads() Threads
 	Items() Items
 	Runs() Runs
+	Crons() Crons
 	// Checkpointer returns the checkpoint saver of one thread after checking
 	// that the scope can see the thread (ErrNotFound otherwise). The saver
 	// refuses other thread ids (ErrForbidden), except as the destination of

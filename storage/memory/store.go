@@ -25,6 +25,7 @@ type Store struct {
 	threads    map[string]*storage.Thread
 	items      map[string]*itemRec
 	runs       map[string]*runRec
+	crons      map[string]*storage.Cron
 	cps        cpThreads
 }
 
@@ -35,6 +36,7 @@ func New() *Store {
 		threads:    map[string]*storage.Thread{},
 		items:      map[string]*itemRec{},
 		runs:       map[string]*runRec{},
+		crons:      map[string]*storage.Cron{},
 		cps:        cpThreads{},
 	}
 }

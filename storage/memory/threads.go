@@ -129,6 +129,11 @@ func (s *Store) deleteThread(id string) {
 			delete(s.runs, rid)
 		}
 	}
+	for cid, c := range s.crons {
+		if c.ThreadID == id {
+			delete(s.crons, cid)
+		}
+	}
 }
 
 // matchThreads returns the visible threads matching q, unsorted.
