@@ -36,6 +36,12 @@ type Options struct {
 	// Timeout ends runs that run longer with status timeout (default 1 h).
 	Timeout time.Duration
 	Logger  *slog.Logger
+	// Webhooks (see webhook.go): DisableWebhooks turns them off;
+	// AllowPrivateWebhooks lets them reach loopback, private and link-local
+	// addresses; WebhookTimeout bounds a call (default 10 s).
+	DisableWebhooks      bool
+	AllowPrivateWebhooks bool
+	WebhookTimeout       time.Duration
 }
 
 // Scheduler runs the workers.
@@ -45,6 +51,7 @@ type Scheduler struct {
 	bk    broker.Broker
 	log   *slog.Logger
 	wake  chan struct{}
+	hooks *webhooks
 
 	mu      sync.Mutex
 	running map[string]*active
@@ -90,7 +97,7 @@ func New(opts Options) (*Scheduler, error) {
 		opts.Graphs = map[string]*graph.Graph{}
 	}
 	return &Scheduler{opts: opts, store: opts.Store, bk: opts.Broker, log: opts.Logger,
-		wake: make(chan struct{}, 1), running: map[string]*active{}}, nil
+		wake: make(chan struct{}, 1), running: map[string]*active{}, hooks: newWebhooks(opts, opts.Logger)}, nil
 }
 
 // Broker returns the broker events are published to.
@@ -130,6 +137,7 @@ func (s *Scheduler) Stop() {
 		cancel()
 	}
 	s.wg.Wait()
+	s.hooks.wait()
 }
 
 // Wake tells an idle worker to look for runs now.

@@ -55,7 +55,9 @@ func (s *Scheduler) execute(ctx context.Context, r storage.Run) {
 		defer close(hbDone)
 		s.heartbeat(runCtx, r.RunID, a)
 	}()
+	started := time.Now()
 	out := s.run(runCtx, r)
+	out.started = started
 	out.cause = context.Cause(runCtx)
 	cancel(nil)
 	<-hbDone
@@ -100,6 +102,7 @@ type outcome struct {
 	err        error
 	cause      error // of the run's context
 	lastValues any
+	started    time.Time
 }
 
 func (s *Scheduler) run(ctx context.Context, r storage.Run) (out outcome) {
@@ -223,6 +226,7 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 			s.log.ErrorContext(ctx, "deleting a temporary thread", slog.String("thread_id", r.ThreadID), slog.Any("error", err))
 		}
 	}
+	s.sendWebhook(ctx, r, out, f)
 	s.finishStreams(ctx, r, body)
 }
 
