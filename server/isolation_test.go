@@ -98,6 +98,7 @@ func fixture(rt Route, threadID, assistantID string) (string, any) {
 		"{checkpoint_id}", "00000000-0000-0000-0000-000000000000",
 		"{namespace}", "child",
 		"{run_id}", "00000000-0000-0000-0000-0000000000aa",
+		"{cron_id}", "00000000-0000-0000-0000-0000000000cc",
 	).Replace(rt.Pattern)
 	switch rt.Method + " " + rt.Pattern {
 	case "POST /assistants":
@@ -125,6 +126,10 @@ func fixture(rt Route, threadID, assistantID string) (string, any) {
 		return path, map[string]any{"assistant_id": "agent", "input": map[string]any{}}
 	case "POST /runs/batch":
 		return path, []any{map[string]any{"assistant_id": "agent", "input": map[string]any{}}}
+	case "POST /runs/crons", "POST /threads/{thread_id}/runs/crons":
+		return path, map[string]any{"assistant_id": "agent", "schedule": "*/5 * * * *"}
+	case "PATCH /runs/crons/{cron_id}":
+		return path, map[string]any{"enabled": false}
 	case "POST /runs/cancel":
 		return path, map[string]any{"status": "all"}
 	case "POST /threads/{thread_id}/state":

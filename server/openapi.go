@@ -82,6 +82,7 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 	sort.Strings(ids)
 	schemas := componentSchemas(ids)
 	maps.Copy(schemas, runSchemas())
+	maps.Copy(schemas, cronSchemas())
 	doc := map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{

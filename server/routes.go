@@ -59,7 +59,7 @@ func (s *Server) routeTable() []Route {
 		T = "threads"
 		S = "store"
 	)
-	return []Route{
+	return append([]Route{
 		// Meta: not authenticated.
 		{Method: "GET", Pattern: "/ok", Handler: s.handleOK, Summary: "Health check", Response: "Ok", Query: []string{"check_db"}},
 		{Method: "GET", Pattern: "/info", Handler: s.handleInfo, Summary: "Server information", Response: "Info"},
@@ -121,5 +121,5 @@ func (s *Server) routeTable() []Route {
 		{Method: "DELETE", Pattern: "/store/items", Resource: S, Action: "delete", Protected: true, Handler: s.deleteItem, Summary: "Delete an item", Body: "StoreDeleteRequest"},
 		{Method: "POST", Pattern: "/store/items/search", Resource: S, Action: "search", Protected: true, Handler: s.searchItems, Summary: "Search items", Body: "StoreSearchRequest", Response: "StoreSearchResponse"},
 		{Method: "POST", Pattern: "/store/namespaces", Resource: S, Action: "list_namespaces", Protected: true, Handler: s.listNamespaces, Summary: "List namespaces", Body: "StoreNamespacesRequest", Response: "StoreNamespacesResponse"},
-	}
+	}, s.cronRoutes()...)
 }

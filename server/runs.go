@@ -184,6 +184,11 @@ func (s *Server) prepareRun(r *http.Request, threadID string, b *runCreateBody) 
 	if err := oneOf("durability", b.Durability, "sync", "async", "exit"); err != nil {
 		return nil, err
 	}
+	if b.Webhook != "" {
+		if err := runs.CheckWebhookURL(b.Webhook); err != nil {
+			return nil, httpErr(http.StatusBadRequest, err.Error())
+		}
+	}
 	if b.AfterSeconds < 0 {
 		return nil, invalid("Invalid value for 'after_seconds': must not be negative")
 	}

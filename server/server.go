@@ -23,6 +23,7 @@ import (
 	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/runs"
 	"github.com/agentgate/agentgate/runs/broker"
+	"github.com/agentgate/agentgate/runs/cron"
 	"github.com/agentgate/agentgate/storage"
 )
 
@@ -77,6 +78,13 @@ type RunsOptions struct {
 	Lease, Poll, Timeout time.Duration
 	// Heartbeat is the keep-alive period of streams and waits (default 5 s).
 	Heartbeat time.Duration
+	// CronPoll is how often due crons are looked for (default 5 s).
+	CronPoll time.Duration
+	// DisableWebhooks turns run webhooks off (langgraph.json
+	// http.disable_webhooks); AllowPrivateWebhooks lets them reach loopback,
+	// private and link-local addresses, which are refused by default.
+	DisableWebhooks      bool
+	AllowPrivateWebhooks bool
 }
 
 // HTTPOptions mirror langgraph.json "http".
@@ -128,6 +136,7 @@ type Server struct {
 	reqPfx  string
 	openapi []byte
 	runs    *runs.Scheduler
+	crons   *cron.Scheduler
 	beat    time.Duration
 }
 
@@ -185,6 +194,10 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if err := s.startRuns(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.startCrons(ctx); err != nil {
+		s.runs.Stop()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -200,7 +213,8 @@ func (s *Server) startRuns(ctx context.Context) error {
 		s.beat = 5 * time.Second
 	}
 	sched, err := runs.New(runs.Options{Store: s.store, Broker: bk, Graphs: s.graphs, Workers: o.Workers,
-		Lease: o.Lease, Poll: o.Poll, Timeout: o.Timeout, Logger: s.log})
+		Lease: o.Lease, Poll: o.Poll, Timeout: o.Timeout, Logger: s.log,
+		DisableWebhooks: o.DisableWebhooks, AllowPrivateWebhooks: o.AllowPrivateWebhooks})
 	if err != nil {
 		return err
 	}
@@ -214,6 +228,9 @@ func (s *Server) startRuns(ctx context.Context) error {
 // Close stops the run workers (runs they were executing are requeued by
 // the next start, see runs.Scheduler.Stop).
 func (s *Server) Close() error {
+	if s.crons != nil {
+		s.crons.Stop()
+	}
 	if s.runs != nil {
 		s.runs.Stop()
 	}
