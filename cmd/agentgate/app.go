@@ -69,6 +69,7 @@ func serve(ctx context.Context, f serverFlags, e env, log *slog.Logger) error {
 		Logger:  log,
 		Version: version(),
 		HTTP:    httpOptions(cfg.HTTP),
+		Runs:    server.RunsOptions{DisableWebhooks: cfg.HTTP.DisableWebhooks},
 	})
 	if err != nil {
 		return err
