@@ -346,18 +346,20 @@ func (s *Server) threadStream(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.store.Threads().Get(r.Context(), scope, threadID); err != nil {
 		return threadErr(err, threadID)
 	}
-	sub, err := s.runs.Broker().Subscribe(r.Context(), runs.ThreadStream(threadID), after)
+	ctx, cancelStream := s.streamContext(r)
+	defer cancelStream()
+	sub, err := s.runs.Broker().Subscribe(ctx, runs.ThreadStream(threadID), after)
 	if err != nil {
 		return err
 	}
 	defer sub.Close()
 	sw := s.newSSE(w, r, "", "")
 	for {
-		nctx, cancel := context.WithTimeout(r.Context(), s.beat)
+		nctx, cancel := context.WithTimeout(ctx, s.beat)
 		ev, ok, err := sub.Next(nctx)
 		cancel()
 		switch {
-		case r.Context().Err() != nil:
+		case ctx.Err() != nil:
 			return nil
 		case err != nil:
 			if err := sw.heartbeat(); err != nil {

@@ -651,3 +651,99 @@ func TestRunsAreIsolatedByThread(t *testing.T) {
 		ts.ok(200, "GET", "/threads/"+br.ThreadID+"/runs/"+br.RunID, nil, bob...)
 	})
 }
+
+func TestSubgraphEventsCarryTheirNamespace(t *testing.T) {
+	inner, err := graph.New().
+		AddChannel("steps", graph.Reduce(func(cur, upd []string) []string { return append(slices.Clone(cur), upd...) })).
+		AddNode("leaf", func(ctx context.Context, s graph.State) (any, error) {
+			return graph.State{"steps": []string{"leaf"}}, nil
+		}).
+		AddEdge(graph.START, "leaf").AddEdge("leaf", graph.END).Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outer, err := graph.New().
+		AddChannel("steps", graph.Reduce(func(cur, upd []string) []string { return append(slices.Clone(cur), upd...) })).
+		AddSubgraph("inner", inner).
+		AddEdge(graph.START, "inner").AddEdge("inner", graph.END).Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := runGraphs(t)
+	gs["nested"] = outer
+	ts := newRunServer(t, nil, Options{Graphs: gs})
+	th := ts.createThread(nil).ThreadID
+	body := map[string]any{"assistant_id": "nested", "input": map[string]any{"steps": []string{}}, "stream_mode": []string{"updates"}}
+	flat := eventNames(ts.sse("POST", "/threads/"+th+"/runs/stream", body).all())
+	for _, n := range flat {
+		if strings.Contains(n, "|") {
+			t.Errorf("namespaced event %q without stream_subgraphs", n)
+		}
+	}
+	body["stream_subgraphs"] = true
+	var nested []string
+	for _, n := range eventNames(ts.sse("POST", "/threads/"+th+"/runs/stream", body).all()) {
+		if strings.HasPrefix(n, "updates|inner:") {
+			nested = append(nested, n)
+		}
+	}
+	if len(nested) == 0 {
+		t.Errorf("no updates|inner:<task> event with stream_subgraphs")
+	}
+}
+
+func TestInterruptBeforeFromTheRequest(t *testing.T) {
+	ts := newRunServer(t, nil, Options{})
+	th := ts.createThread(nil).ThreadID
+	var res map[string]any
+	ts.ok(200, "POST", "/threads/"+th+"/runs/wait", map[string]any{"assistant_id": "block", "input": map[string]any{"steps": []string{"in"}},
+		"interrupt_before": []string{"wait"}}).json(t, &res)
+	if steps, _ := res["steps"].([]any); len(steps) != 2 {
+		t.Errorf("wait body = %v, want the state before the breakpoint", res)
+	}
+	var thread storage.Thread
+	ts.ok(200, "GET", "/threads/"+th, nil).json(t, &thread)
+	if thread.Status != "interrupted" {
+		t.Errorf("thread status %s after a breakpoint", thread.Status)
+	}
+}
+
+func TestOnDisconnectCancel(t *testing.T) {
+	ts := newRunServer(t, nil, Options{})
+	th := ts.createThread(nil).ThreadID
+	ctx, cancel := context.WithCancel(t.Context())
+	b, _ := json.Marshal(map[string]any{"assistant_id": "block", "input": map[string]any{}, "on_disconnect": "cancel"})
+	req, _ := http.NewRequestWithContext(ctx, "POST", ts.http.URL+"/threads/"+th+"/runs/stream", strings.NewReader(string(b)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runID := strings.TrimPrefix(resp.Header.Get("Content-Location"), "/threads/"+th+"/runs/")
+	ts.waitRunStatus(th, runID, "running")
+	cancel()
+	resp.Body.Close()
+	ts.waitRunStatus(th, runID, "interrupted")
+}
+
+func TestCloseEndsOpenStreams(t *testing.T) {
+	ts := newRunServer(t, nil, Options{})
+	th := ts.createThread(nil).ThreadID
+	var r storage.Run
+	ts.ok(200, "POST", "/threads/"+th+"/runs", map[string]any{"assistant_id": "block", "input": map[string]any{}}).json(t, &r)
+	ts.waitRunStatus(th, r.RunID, "running")
+	join := ts.sse("GET", "/threads/"+th+"/runs/"+r.RunID+"/stream", nil)
+	thread := ts.sse("GET", "/threads/"+th+"/stream", nil)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		join.all()
+		thread.all()
+	}()
+	time.Sleep(20 * time.Millisecond)
+	ts.srv.Close()
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		t.Fatal("streams still open after Close")
+	}
+}
