@@ -1,0 +1,96 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/agentgate/agentgate/graphs/chatbot"
+	"github.com/agentgate/agentgate/llm"
+	"github.com/agentgate/agentgate/storage"
+	"github.com/agentgate/agentgate/storage/memory"
+)
+
+func benchServer(b *testing.B, st storage.Store) *httptest.Server {
+	b.Helper()
+	chat, err := chatbot.New(llm.Echo{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := New(context.Background(), Options{Store: st, Graphs: map[string]Graph{"chatbot": chat}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	hs := httptest.NewServer(s.Handler())
+	b.Cleanup(hs.Close)
+	return hs
+}
+
+const benchBody = `{"assistant_id":"chatbot","input":{"messages":[{"type":"human","content":"hello there, how are you"}]}}`
+
+// benchWait measures stateless POST /runs/wait on the echo chatbot over
+// real HTTP with 10 concurrent clients (the issue's target: 1,000 runs/s).
+func benchWait(b *testing.B, st storage.Store) {
+	hs := benchServer(b, st)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	b.SetParallelism(max(1, 10/runtime.GOMAXPROCS(0))) // about 10 clients
+	var failed atomic.Int64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := client.Post(hs.URL+"/runs/wait", "application/json", strings.NewReader(benchBody))
+			if err != nil {
+				failed.Add(1)
+				continue
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(body), "You said") {
+				failed.Add(1)
+			}
+		}
+	})
+	b.StopTimer()
+	if n := failed.Load(); n > 0 {
+		b.Fatalf("%d failed runs", n)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
+}
+
+func BenchmarkRunsWait(b *testing.B) {
+	b.Run("memory", func(b *testing.B) { benchWait(b, memory.New()) })
+	b.Run("sqlite", func(b *testing.B) { benchWait(b, openStore(b, "sqlite")) })
+}
+
+// BenchmarkStreamFirstEvent measures the time from sending POST
+// /threads/{id}/runs/stream to reading the first SSE event (metadata).
+func BenchmarkStreamFirstEvent(b *testing.B) {
+	st := memory.New()
+	hs := benchServer(b, st)
+	client := &http.Client{}
+	var total time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		start := time.Now()
+		resp, err := client.Post(hs.URL+"/runs/stream", "application/json", strings.NewReader(benchBody))
+		if err != nil {
+			b.Fatal(err)
+		}
+		line, err := bufio.NewReader(resp.Body).ReadString('\n')
+		total += time.Since(start)
+		if err != nil || line != "event: metadata\n" {
+			b.Fatalf("first line %q, %v", line, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	b.ReportMetric(float64(total.Microseconds())/float64(b.N), "µs-to-first-event")
+}
