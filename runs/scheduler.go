@@ -117,6 +117,8 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		s.wg.Add(1)
 		go s.worker(ctx)
 	}
+	s.wg.Add(1)
+	go s.ticker(ctx)
 	s.Wake()
 	return nil
 }
@@ -198,24 +200,38 @@ func (s *Scheduler) sweep(ctx context.Context) error {
 	return nil
 }
 
-func (s *Scheduler) worker(ctx context.Context) {
+// ticker wakes a worker every Poll (for delayed runs and runs created by
+// other processes) and sweeps expired leases every Lease.
+func (s *Scheduler) ticker(ctx context.Context) {
 	defer s.wg.Done()
 	tick := time.NewTicker(s.opts.Poll)
 	defer tick.Stop()
-	sweepEvery := max(s.opts.Lease, s.opts.Poll)
 	lastSweep := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-s.wake:
 		case <-tick.C:
-			if time.Since(lastSweep) >= sweepEvery {
-				lastSweep = time.Now()
-				if err := s.sweep(ctx); err != nil && ctx.Err() == nil {
-					s.log.ErrorContext(ctx, "sweeping expired runs", slog.Any("error", err))
-				}
+		}
+		if time.Since(lastSweep) >= s.opts.Lease {
+			lastSweep = time.Now()
+			if err := s.sweep(ctx); err != nil && ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "sweeping expired runs", slog.Any("error", err))
 			}
+		}
+		s.Wake()
+	}
+}
+
+// worker claims and executes runs while there are any, then waits for a
+// wake-up. A worker that claimed a run wakes another, which looks for more.
+func (s *Scheduler) worker(ctx context.Context) {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
 		}
 		for ctx.Err() == nil {
 			r, ok, err := s.store.Runs().Claim(ctx, storage.System(), s.opts.Lease)
@@ -228,7 +244,7 @@ func (s *Scheduler) worker(ctx context.Context) {
 			if !ok {
 				break
 			}
-			s.Wake() // another worker may find more
+			s.Wake()
 			s.execute(ctx, r)
 		}
 	}
