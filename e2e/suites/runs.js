@@ -120,6 +120,20 @@ export function runsSuite(srv, graph, opts) {
     assert.ok(onlyValues.length > 0 && onlyValues.every((p) => p.event === "values"));
   });
 
+  test("runs: interrupt before a node, then resume", opts, async () => {
+    const c = srv().client;
+    const t = await c.threads.create();
+    const stopped = await c.runs.wait(t.thread_id, graph, { input: human("wait for it"), interruptBefore: [graph] });
+    assert.deepEqual(stopped.messages.map((m) => m.content), ["wait for it"]);
+    const thread = await c.threads.get(t.thread_id);
+    assert.equal(thread.status, "interrupted");
+    assert.deepEqual((await c.threads.getState(t.thread_id)).next, [graph]);
+    const parts = await collect(c.runs.stream(t.thread_id, graph, { input: null, streamMode: "values" }));
+    assert.deepEqual(parts.at(-1).data.messages.map((m) => m.content), ["wait for it", "You said: wait for it"]);
+    assert.equal((await c.threads.get(t.thread_id)).status, "idle");
+    assert.deepEqual((await c.threads.getState(t.thread_id)).next, []);
+  });
+
   test("runs: cancel, multitask reject and rollback", opts, async () => {
     const c = srv().client;
     const t = await c.threads.create();
