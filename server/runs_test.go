@@ -747,3 +747,26 @@ func TestCloseEndsOpenStreams(t *testing.T) {
 		t.Fatal("streams still open after Close")
 	}
 }
+
+func TestRunFromACheckpointForks(t *testing.T) {
+	eachStore(t, func(t *testing.T, st storage.Store) {
+		ts := newRunServer(t, st, Options{})
+		th := ts.createThread(nil).ThreadID
+		ts.ok(200, "POST", "/threads/"+th+"/runs/wait", map[string]any{"assistant_id": "chatbot", "input": hello("first")})
+		var hist []map[string]any
+		ts.ok(200, "GET", "/threads/"+th+"/history?limit=10", nil).json(t, &hist)
+		ts.ok(200, "POST", "/threads/"+th+"/runs/wait", map[string]any{"assistant_id": "chatbot", "input": hello("second")})
+		// The state after the first run ends: run again from there.
+		cp := hist[0]["checkpoint"].(map[string]any)["checkpoint_id"].(string)
+		var res map[string]any
+		ts.ok(200, "POST", "/threads/"+th+"/runs/wait", map[string]any{"assistant_id": "chatbot", "input": hello("fork"),
+			"checkpoint_id": cp}).json(t, &res)
+		var texts []string
+		for _, m := range res["messages"].([]any) {
+			texts = append(texts, m.(map[string]any)["content"].(string))
+		}
+		if strings.Join(texts, "|") != "first|You said: first|fork|You said: fork" {
+			t.Errorf("forked conversation %q", texts)
+		}
+	})
+}
