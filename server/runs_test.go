@@ -770,3 +770,42 @@ func TestRunFromACheckpointForks(t *testing.T) {
 		}
 	})
 }
+
+// runsCreateSpy allows everything and keeps the last threads:create_run value.
+type runsCreateSpy struct {
+	allowAll
+	last chan *auth.RunsCreate
+}
+
+func (s runsCreateSpy) Authorize(ctx context.Context, v auth.Value) (storage.Scope, error) {
+	if rc, ok := v.(*auth.RunsCreate); ok {
+		rc.Metadata["owner"] = "stamped-by-handler"
+		select {
+		case s.last <- rc:
+		default:
+		}
+	}
+	return s.allowAll.Authorize(ctx, v)
+}
+
+func TestCreateRunHandlerSeesTheIdentityAndItsMetadataIsKept(t *testing.T) {
+	spy := runsCreateSpy{last: make(chan *auth.RunsCreate, 1)}
+	ts := newRunServer(t, nil, Options{Authenticator: identityAuth{}, Authorizer: spy})
+	var run storage.Run
+	ts.ok(200, "POST", "/runs", map[string]any{"assistant_id": "chatbot", "input": hello("x"), "on_completion": "keep",
+		"multitask_strategy": "reject", "after_seconds": 0}, "Authorization", "Bearer alice").json(t, &run)
+	v := <-spy.last
+	conf := v.Kwargs["config"].(map[string]any)["configurable"].(map[string]any)
+	if conf["langgraph_auth_user_id"] != "alice" || conf["graph_id"] != "chatbot" || v.ThreadID != "" ||
+		v.AssistantID != SystemAssistantID("chatbot") || v.MultitaskStrategy != "reject" || !v.PreventInsertIfInflight {
+		t.Errorf("threads:create_run value = %+v", v)
+	}
+	if run.Metadata["owner"] != "stamped-by-handler" {
+		t.Errorf("run metadata %v", run.Metadata)
+	}
+	var th storage.Thread
+	ts.ok(200, "GET", "/threads/"+run.ThreadID, nil, "Authorization", "Bearer alice").json(t, &th)
+	if th.Metadata["owner"] != "stamped-by-handler" {
+		t.Errorf("created thread metadata %v", th.Metadata)
+	}
+}
