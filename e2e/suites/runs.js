@@ -95,6 +95,18 @@ export function runsSuite(srv, graph, opts) {
     assert.deepEqual([...new Set(stateless.map((p) => p.event))], ["metadata", "values"]);
   });
 
+  test("runs: stream with the legacy messages mode", opts, async () => {
+    const c = srv().client;
+    const parts = await collect(c.runs.stream(null, graph, { input: human("old style"), streamMode: "messages" }));
+    const partial = parts.filter((p) => p.event === "messages/partial").map((p) => p.data[0].content);
+    assert.ok(partial.length >= 2, `${partial.length} partial events`);
+    assert.equal(partial.at(-1), "You said: old style");
+    assert.equal(parts.filter((p) => p.event === "messages/metadata").length, 1);
+    const complete = parts.filter((p) => p.event === "messages/complete");
+    assert.equal(complete.length, 1);
+    assert.equal(complete[0].data[0].content, "You said: old style");
+  });
+
   test("runs: joinStream resumes after lastEventId", opts, async () => {
     const c = srv().client;
     const t = await c.threads.create();
