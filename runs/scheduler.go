@@ -49,7 +49,7 @@ type Scheduler struct {
 	mu      sync.Mutex
 	running map[string]*active
 	cancel  context.CancelFunc
-	done    chan struct{} // closed when the workers stop
+	ctx     context.Context // the workers'; done when they stop
 	wg      sync.WaitGroup
 }
 
@@ -91,7 +91,7 @@ func New(opts Options) (*Scheduler, error) {
 		opts.Graphs = map[string]*graph.Graph{}
 	}
 	return &Scheduler{opts: opts, store: opts.Store, bk: opts.Broker, log: opts.Logger,
-		wake: make(chan struct{}, 1), running: map[string]*active{}, done: make(chan struct{})}, nil
+		wake: make(chan struct{}, 1), running: map[string]*active{}, ctx: context.Background()}, nil
 }
 
 // Broker returns the broker events are published to.
@@ -107,8 +107,8 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	s.cancel = cancel
+	s.ctx = ctx
 	s.mu.Unlock()
-	context.AfterFunc(ctx, func() { close(s.done) })
 	if err := s.sweep(ctx); err != nil {
 		cancel()
 		return err
@@ -136,9 +136,13 @@ func (s *Scheduler) Stop() {
 	s.wg.Wait()
 }
 
-// Done is closed when the workers stop (Stop, or the end of Start's
+// Context is done when the workers stop (Stop, or the end of Start's
 // context): streams waiting for runs should end then.
-func (s *Scheduler) Done() <-chan struct{} { return s.done }
+func (s *Scheduler) Context() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ctx
+}
 
 // Wake tells an idle worker to look for runs now.
 func (s *Scheduler) Wake() {

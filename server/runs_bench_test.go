@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -93,4 +94,52 @@ func BenchmarkStreamFirstEvent(b *testing.B) {
 		resp.Body.Close()
 	}
 	b.ReportMetric(float64(total.Microseconds())/float64(b.N), "µs-to-first-event")
+}
+
+// BenchmarkOpenStreams holds 1,000 join streams open on one queued run and
+// reports the heap they take (the issue's target: bounded memory).
+func BenchmarkOpenStreams(b *testing.B) {
+	const n = 1000
+	st := memory.New()
+	hs := benchServer(b, st)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: 0}}
+	for b.Loop() {
+		resp, err := client.Post(hs.URL+"/threads", "application/json", strings.NewReader(`{}`))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var th struct {
+			ThreadID string `json:"thread_id"`
+		}
+		json.NewDecoder(resp.Body).Decode(&th)
+		resp.Body.Close()
+		resp, err = client.Post(hs.URL+"/threads/"+th.ThreadID+"/runs", "application/json",
+			strings.NewReader(`{"assistant_id":"chatbot","input":{"messages":"hi"},"after_seconds":600}`))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var run struct {
+			RunID string `json:"run_id"`
+		}
+		json.NewDecoder(resp.Body).Decode(&run)
+		resp.Body.Close()
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		bodies := make([]io.ReadCloser, 0, n)
+		for range n {
+			resp, err := client.Get(hs.URL + "/threads/" + th.ThreadID + "/runs/" + run.RunID + "/stream")
+			if err != nil {
+				b.Fatal(err)
+			}
+			bodies = append(bodies, resp.Body)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/n, "heap-B/stream")
+		b.ReportMetric(float64(runtime.NumGoroutine()), "goroutines")
+		for _, body := range bodies {
+			body.Close()
+		}
+	}
 }

@@ -81,15 +81,8 @@ func (sw *sseWriter) heartbeat() error { return sw.write([]byte(": heartbeat\n\n
 // not hold up a shutdown.
 func (s *Server) streamContext(r *http.Request) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(r.Context())
-	done := s.runs.Done()
-	go func() {
-		select {
-		case <-done:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, cancel
+	stop := context.AfterFunc(s.runs.Context(), cancel)
+	return ctx, func() { stop(); cancel() }
 }
 
 // terminal reports whether a run status is final.
