@@ -18,6 +18,7 @@ import (
 	"github.com/agentgate/agentgate/graph"
 	"github.com/agentgate/agentgate/graphs/chatbot"
 	"github.com/agentgate/agentgate/llm"
+	"github.com/agentgate/agentgate/runs/broker"
 	"github.com/agentgate/agentgate/storage"
 )
 
@@ -807,5 +808,20 @@ func TestCreateRunHandlerSeesTheIdentityAndItsMetadataIsKept(t *testing.T) {
 	ts.ok(200, "GET", "/threads/"+run.ThreadID, nil, "Authorization", "Bearer alice").json(t, &th)
 	if th.Metadata["owner"] != "stamped-by-handler" {
 		t.Errorf("created thread metadata %v", th.Metadata)
+	}
+}
+
+func TestJoinOfAnOldRunFallsBackToTheThread(t *testing.T) {
+	ts := newRunServer(t, nil, Options{Runs: RunsOptions{Broker: broker.NewMemory(broker.MemoryOptions{Retention: time.Millisecond})}})
+	th := ts.createThread(nil).ThreadID
+	var run storage.Run
+	ts.ok(200, "POST", "/threads/"+th+"/runs", map[string]any{"assistant_id": "chatbot", "input": hello("old")}).json(t, &run)
+	ts.waitRunStatus(th, run.RunID, "success")
+	time.Sleep(5 * time.Millisecond)
+	ts.srv.runs.Broker().Publish(t.Context(), "unrelated", "x", []byte("1")) // sweeps expired logs
+	var res map[string]any
+	ts.ok(200, "GET", "/threads/"+th+"/runs/"+run.RunID+"/join", nil).json(t, &res)
+	if msgs, _ := res["messages"].([]any); len(msgs) != 2 {
+		t.Errorf("join of a run whose log is gone = %v", res)
 	}
 }

@@ -104,7 +104,8 @@ func (s *Server) follow(ctx context.Context, sc storage.Scope, run storage.Run, 
 		return err
 	}
 	defer sub.Close()
-	draining := false
+	// A run that already ended only has its retained log (if any) to read.
+	draining := terminal(run.Status)
 	for {
 		wait := s.beat
 		if draining {
