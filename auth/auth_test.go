@@ -199,3 +199,17 @@ func TestErrorsAndStudio(t *testing.T) {
 		t.Error("IsStudioUser")
 	}
 }
+
+func TestStoreNamespaceHelpers(t *testing.T) {
+	for _, v := range []Value{&StorePut{}, &StoreGet{}, &StoreDelete{}, &StoreSearch{}, &StoreListNamespaces{}} {
+		if !SetStoreNamespace(v, []string{"alice", "notes"}) {
+			t.Fatalf("%T not a store value", v)
+		}
+		if ns, ok := StoreNamespace(v); !ok || len(ns) != 2 || ns[0] != "alice" {
+			t.Errorf("%T: namespace %v", v, ns)
+		}
+	}
+	if _, ok := StoreNamespace(&ThreadsRead{}); ok || SetStoreNamespace(&ThreadsRead{}, nil) {
+		t.Error("a thread value passed as a store value")
+	}
+}

@@ -279,3 +279,42 @@ func (v *AssistantsUpdate) metadataPtr() *map[string]any { return &v.Metadata }
 func (v *AssistantsSearch) metadataPtr() *map[string]any { return &v.Metadata }
 func (v *CronsCreate) metadataPtr() *map[string]any      { return &v.Metadata }
 func (v *CronsUpdate) metadataPtr() *map[string]any      { return &v.Metadata }
+
+// StoreNamespace returns the namespace of a store event's value (the prefix
+// for search and list_namespaces) and whether v is a store value.
+func StoreNamespace(v Value) ([]string, bool) {
+	switch v := v.(type) {
+	case *StorePut:
+		return v.Namespace, true
+	case *StoreGet:
+		return v.Namespace, true
+	case *StoreDelete:
+		return v.Namespace, true
+	case *StoreSearch:
+		return v.Namespace, true
+	case *StoreListNamespaces:
+		return v.Namespace, true
+	}
+	return nil, false
+}
+
+// SetStoreNamespace replaces the namespace of a store event's value; the
+// server uses the new one (re-validated) for the operation. It reports
+// whether v is a store value.
+func SetStoreNamespace(v Value, ns []string) bool {
+	switch v := v.(type) {
+	case *StorePut:
+		v.Namespace = ns
+	case *StoreGet:
+		v.Namespace = ns
+	case *StoreDelete:
+		v.Namespace = ns
+	case *StoreSearch:
+		v.Namespace = ns
+	case *StoreListNamespaces:
+		v.Namespace = ns
+	default:
+		return false
+	}
+	return true
+}

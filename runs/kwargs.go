@@ -69,18 +69,22 @@ func (k Kwargs) GraphID() string {
 	return s
 }
 
-// StreamModes is the set of graph modes to run with: the requested ones
+// graphModes is the set of graph modes to run with: the requested ones
 // (messages-tuple and the legacy messages both map to the graph's messages
-// mode; modes the runtime does not have, such as events, are dropped) plus
-// values, which the run's result is computed from.
-func (k Kwargs) graphModes() (modes []graph.StreamMode, requested map[graph.StreamMode]bool) {
+// mode, and legacy and tuples say which wire forms were asked for; modes the
+// runtime does not have, such as events, are dropped) plus values, which the
+// run's result is computed from.
+func (k Kwargs) graphModes() (modes []graph.StreamMode, requested map[graph.StreamMode]bool, legacy, tuples bool) {
 	requested = map[graph.StreamMode]bool{}
 	for _, m := range k.StreamMode {
 		gm := graph.StreamMode(m)
 		switch gm {
 		case "messages-tuple":
 			gm = graph.ModeMessages
-		case graph.ModeValues, graph.ModeUpdates, graph.ModeMessages, graph.ModeCustom,
+			tuples = true
+		case graph.ModeMessages:
+			legacy = true
+		case graph.ModeValues, graph.ModeUpdates, graph.ModeCustom,
 			graph.ModeDebug, graph.ModeTasks, graph.ModeCheckpoints:
 		default:
 			continue
@@ -93,5 +97,5 @@ func (k Kwargs) graphModes() (modes []graph.StreamMode, requested map[graph.Stre
 	if !requested[graph.ModeValues] {
 		modes = append(modes, graph.ModeValues)
 	}
-	return modes, requested
+	return modes, requested, legacy, tuples
 }

@@ -56,6 +56,7 @@ type Scheduler struct {
 	mu      sync.Mutex
 	running map[string]*active
 	cancel  context.CancelFunc
+	ctx     context.Context // the workers'; done when they stop
 	wg      sync.WaitGroup
 }
 
@@ -97,7 +98,8 @@ func New(opts Options) (*Scheduler, error) {
 		opts.Graphs = map[string]*graph.Graph{}
 	}
 	return &Scheduler{opts: opts, store: opts.Store, bk: opts.Broker, log: opts.Logger,
-		wake: make(chan struct{}, 1), running: map[string]*active{}, hooks: newWebhooks(opts, opts.Logger)}, nil
+		wake: make(chan struct{}, 1), running: map[string]*active{}, ctx: context.Background(),
+		hooks: newWebhooks(opts, opts.Logger)}, nil
 }
 
 // Broker returns the broker events are published to.
@@ -113,6 +115,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	s.cancel = cancel
+	s.ctx = ctx
 	s.mu.Unlock()
 	if err := s.sweep(ctx); err != nil {
 		cancel()
@@ -122,6 +125,8 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		s.wg.Add(1)
 		go s.worker(ctx)
 	}
+	s.wg.Add(1)
+	go s.ticker(ctx)
 	s.Wake()
 	return nil
 }
@@ -138,6 +143,14 @@ func (s *Scheduler) Stop() {
 	}
 	s.wg.Wait()
 	s.hooks.wait()
+}
+
+// Context is done when the workers stop (Stop, or the end of Start's
+// context): streams waiting for runs should end then.
+func (s *Scheduler) Context() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ctx
 }
 
 // Wake tells an idle worker to look for runs now.
@@ -200,24 +213,38 @@ func (s *Scheduler) sweep(ctx context.Context) error {
 	return nil
 }
 
-func (s *Scheduler) worker(ctx context.Context) {
+// ticker wakes a worker every Poll (for delayed runs and runs created by
+// other processes) and sweeps expired leases every Lease.
+func (s *Scheduler) ticker(ctx context.Context) {
 	defer s.wg.Done()
 	tick := time.NewTicker(s.opts.Poll)
 	defer tick.Stop()
-	sweepEvery := max(s.opts.Lease, s.opts.Poll)
 	lastSweep := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-s.wake:
 		case <-tick.C:
-			if time.Since(lastSweep) >= sweepEvery {
-				lastSweep = time.Now()
-				if err := s.sweep(ctx); err != nil && ctx.Err() == nil {
-					s.log.ErrorContext(ctx, "sweeping expired runs", slog.Any("error", err))
-				}
+		}
+		if time.Since(lastSweep) >= s.opts.Lease {
+			lastSweep = time.Now()
+			if err := s.sweep(ctx); err != nil && ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "sweeping expired runs", slog.Any("error", err))
 			}
+		}
+		s.Wake()
+	}
+}
+
+// worker claims and executes runs while there are any, then waits for a
+// wake-up. A worker that claimed a run wakes another, which looks for more.
+func (s *Scheduler) worker(ctx context.Context) {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
 		}
 		for ctx.Err() == nil {
 			r, ok, err := s.store.Runs().Claim(ctx, storage.System(), s.opts.Lease)
@@ -230,7 +257,7 @@ func (s *Scheduler) worker(ctx context.Context) {
 			if !ok {
 				break
 			}
-			s.Wake() // another worker may find more
+			s.Wake()
 			s.execute(ctx, r)
 		}
 	}

@@ -607,3 +607,38 @@ func TestMergeConfigOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestLegacyMessagesMode(t *testing.T) {
+	e := newEnv(t, nil, Options{})
+	th := e.thread()
+	r := e.create(t.Context(), th, "chatbot", Kwargs{Input: human("old style"), StreamMode: []string{"messages"}}, "")
+	evs := e.events(r.RunID)
+	var partial []string
+	var metadata, complete int
+	for _, ev := range evs {
+		switch ev.name {
+		case "messages/metadata":
+			metadata++
+		case "messages/partial":
+			m := ev.data.([]any)[0].(map[string]any)
+			partial = append(partial, m["content"].(string))
+		case "messages/complete":
+			complete++
+			if c := ev.data.([]any)[0].(map[string]any)["content"]; c != "You said: old style" {
+				t.Errorf("complete message %v", c)
+			}
+		case "messages":
+			t.Errorf("a messages-tuple event in legacy mode")
+		}
+	}
+	if metadata != 1 || complete != 1 || len(partial) < 3 || partial[len(partial)-1] != "You said: old style" ||
+		!strings.HasPrefix(partial[1], partial[0]) {
+		t.Errorf("metadata %d, complete %d, partials %q", metadata, complete, partial)
+	}
+	// Both forms when both are asked for.
+	r = e.create(t.Context(), th, "chatbot", Kwargs{Input: human("both"), StreamMode: []string{"messages", "messages-tuple"}}, "")
+	ns := names(e.events(r.RunID))
+	if !slices.Contains(ns, "messages") || !slices.Contains(ns, "messages/partial") {
+		t.Errorf("events %v", ns)
+	}
+}

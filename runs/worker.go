@@ -126,8 +126,12 @@ func (s *Scheduler) run(ctx context.Context, r storage.Run) (out outcome) {
 		}
 	}
 	cfg := s.graphConfig(r, kw, out.saver)
-	modes, requested := kw.graphModes()
+	modes, requested, legacy, tuples := kw.graphModes()
 	cfg.StreamModes = modes
+	var lm *legacyMessages
+	if legacy {
+		lm = newLegacyMessages()
+	}
 	ctx, cancel := context.WithTimeoutCause(ctx, s.opts.Timeout, errTimeout)
 	defer cancel()
 	var input any
@@ -140,14 +144,31 @@ func (s *Scheduler) run(ctx context.Context, r storage.Run) (out outcome) {
 				out.lastValues = ev.Data
 			}
 		}
-		if !requested[ev.Mode] || (len(ev.Namespace) > 0 && !kw.Subgraphs) {
+		if len(ev.Namespace) > 0 && !kw.Subgraphs {
 			return nil
 		}
-		name := string(ev.Mode)
-		if kw.Subgraphs && len(ev.Namespace) > 0 {
-			name += "|" + strings.Join(ev.Namespace, "|")
+		suffix := ""
+		if len(ev.Namespace) > 0 {
+			suffix = "|" + strings.Join(ev.Namespace, "|")
 		}
-		s.publish(ctx, r, name, ev.Data)
+		if lm != nil {
+			var extra []namedEvent
+			switch {
+			case ev.Mode == graph.ModeMessages:
+				extra = lm.chunk(ev.Data)
+			case ev.Mode == graph.ModeValues && len(ev.Namespace) == 0:
+				extra = lm.values(ev.Data)
+			}
+			for _, e := range extra {
+				s.publish(ctx, r, e.name+suffix, e.data)
+			}
+			if ev.Mode == graph.ModeMessages && !tuples {
+				return nil
+			}
+		}
+		if requested[ev.Mode] {
+			s.publish(ctx, r, string(ev.Mode)+suffix, ev.Data)
+		}
 		return nil
 	})
 	return out

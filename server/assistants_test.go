@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/agentgate/agentgate/graph"
@@ -197,7 +198,18 @@ func TestAssistantSubgraphs(t *testing.T) {
 		return g
 	}
 	nested := wrap("parent", "child", wrap("child", "grandchild", leaf("grandchild")))
-	ts := newTestServer(t, Options{Graphs: map[string]Graph{"nested": nested}})
+	noop := func(ctx context.Context, s graph.State) (any, error) { return nil, nil }
+	middle, err := graph.New().
+		AddChannel("note", graph.LastValue[string]()).
+		AddNode("before", noop).
+		AddSubgraph("child", leaf("child")).
+		AddNode("after", noop).
+		AddEdge(graph.START, "before").AddEdge("before", "child").AddEdge("child", "after").AddEdge("after", graph.END).
+		Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := newTestServer(t, Options{Graphs: map[string]Graph{"nested": nested, "middle": middle}})
 
 	keys := func(path string) []string {
 		var m map[string]map[string]any
@@ -223,5 +235,54 @@ func TestAssistantSubgraphs(t *testing.T) {
 	}
 	if got := keys("/assistants/nested/subgraphs/other"); len(got) != 0 {
 		t.Fatalf("subgraphs under other %v", got)
+	}
+
+	// xray draws subgraph nodes in place of their node.
+	draw := func(q string) string {
+		var d struct {
+			Nodes []struct {
+				ID string `json:"id"`
+			} `json:"nodes"`
+			Edges []struct {
+				Source string `json:"source"`
+				Target string `json:"target"`
+			} `json:"edges"`
+		}
+		ts.ok(200, "GET", "/assistants/nested/graph"+q, nil).json(t, &d)
+		var parts []string
+		for _, n := range d.Nodes {
+			parts = append(parts, n.ID)
+		}
+		parts = append(parts, "/")
+		for _, e := range d.Edges {
+			parts = append(parts, e.Source+">"+e.Target)
+		}
+		return strings.Join(parts, " ")
+	}
+	var mid struct {
+		Edges []struct {
+			Source string `json:"source"`
+			Target string `json:"target"`
+		} `json:"edges"`
+	}
+	ts.ok(200, "GET", "/assistants/middle/graph?xray=true", nil).json(t, &mid)
+	var midEdges []string
+	for _, e := range mid.Edges {
+		midEdges = append(midEdges, e.Source+">"+e.Target)
+	}
+	sort.Strings(midEdges)
+	if want := []string{"__start__>before", "after>__end__", "before>child:work", "child:work>after"}; !slices.Equal(midEdges, want) {
+		t.Errorf("middle xray edges %v, want %v", midEdges, want)
+	}
+	for q, want := range map[string]string{
+		"":            "__start__ child __end__ / __start__>child child>__end__",
+		"?xray=false": "__start__ child __end__ / __start__>child child>__end__",
+		"?xray=1":     "__start__ child:grandchild __end__ / __start__>child:grandchild child:grandchild>__end__",
+		"?xray=true":  "__start__ child:grandchild:work __end__ / __start__>child:grandchild:work child:grandchild:work>__end__",
+		"?xray=5":     "__start__ child:grandchild:work __end__ / __start__>child:grandchild:work child:grandchild:work>__end__",
+	} {
+		if got := draw(q); got != want {
+			t.Errorf("graph%s:\n got %s\nwant %s", q, got, want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"sort"
 	"strconv"
@@ -36,17 +37,87 @@ func (s *Server) assistantGraphOf(r *http.Request) (string, Graph, error) {
 	return a.GraphID, g, nil
 }
 
+// assistantGraph draws the graph; xray=true (or a depth) draws the nodes
+// of subgraphs in place of their node, named "node:inner".
 func (s *Server) assistantGraph(w http.ResponseWriter, r *http.Request) error {
-	if x := r.URL.Query().Get("xray"); x != "" && x != "true" && x != "false" {
-		if n, err := strconv.Atoi(x); err != nil || n < 0 {
+	depth := 0
+	switch x := r.URL.Query().Get("xray"); x {
+	case "", "false":
+	case "true":
+		depth = math.MaxInt
+	default:
+		n, err := strconv.Atoi(x)
+		if err != nil || n < 0 {
 			return invalid("Invalid value for 'xray': must be a boolean or a non-negative integer")
 		}
+		depth = n
 	}
 	_, g, err := s.assistantGraphOf(r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, g.Draw())
+	return writeJSON(w, drawXray(g, depth))
+}
+
+// drawXray draws g with its subgraphs expanded depth levels deep: edges
+// into a subgraph node go to the subgraph's first nodes, edges out of it
+// leave from its last nodes.
+func drawXray(g Graph, depth int) graph.DrawableGraph {
+	d := g.Draw()
+	if depth == 0 {
+		return d
+	}
+	subs := g.Subgraphs()
+	if len(subs) == 0 {
+		return d
+	}
+	out := graph.DrawableGraph{Edges: []graph.DrawEdge{}}
+	firsts, lasts := map[string][]string{}, map[string][]string{}
+	var inner []graph.DrawEdge
+	for _, n := range d.Nodes {
+		sub := subs[n.ID]
+		if sub == nil {
+			out.Nodes = append(out.Nodes, n)
+			continue
+		}
+		sd := drawXray(sub, depth-1)
+		pfx := n.ID + ":"
+		for _, sn := range sd.Nodes {
+			if sn.ID != graph.START && sn.ID != graph.END {
+				sn.ID = pfx + sn.ID
+				out.Nodes = append(out.Nodes, sn)
+			}
+		}
+		for _, e := range sd.Edges {
+			switch {
+			case e.Source == graph.START:
+				firsts[n.ID] = append(firsts[n.ID], pfx+e.Target)
+			case e.Target == graph.END:
+				lasts[n.ID] = append(lasts[n.ID], pfx+e.Source)
+			default:
+				e.Source, e.Target = pfx+e.Source, pfx+e.Target
+				inner = append(inner, e)
+			}
+		}
+	}
+	for _, e := range d.Edges {
+		srcs, tgts := []string{e.Source}, []string{e.Target}
+		if l, ok := lasts[e.Source]; ok {
+			srcs = l
+		}
+		if f, ok := firsts[e.Target]; ok {
+			tgts = f
+		}
+		for _, src := range srcs {
+			for _, tgt := range tgts {
+				e2 := e
+				e2.Source, e2.Target = src, tgt
+				out.Edges = append(out.Edges, e2)
+			}
+		}
+	}
+	out.Edges = append(out.Edges, inner...)
+	return out
 }
 
 type graphSchema struct {

@@ -215,7 +215,8 @@ func (s *Server) prepareRun(r *http.Request, threadID string, b *runCreateBody) 
 
 	// The caller's identity and allowed headers go into the config before
 	// the handler sees it.
-	pre := runs.MergeConfig(r.Context(), runs.ConfigInput{Config: b.Config, Context: b.Context,
+	pre := runs.MergeConfig(r.Context(), runs.ConfigInput{Assistant: storage.Assistant{AssistantID: assistantID,
+		GraphID: s.systemGraph(assistantID)}, Config: b.Config, Context: b.Context,
 		Headers: s.ConfigurableHeaders(r), RunID: runID, ThreadID: threadID})
 	kw := runs.Kwargs{Input: b.Input, Command: cmd, Config: pre.Config, Context: b.Context, StreamMode: modes,
 		InterruptBefore: before, InterruptAfter: after, Webhook: b.Webhook, FeedbackKeys: b.FeedbackKeys,
@@ -279,6 +280,16 @@ func (s *Server) prepareRun(r *http.Request, threadID string, b *runCreateBody) 
 			Metadata: runMD, Kwargs: kwMap, MultitaskStrategy: strategy, IfNotExists: ifNotExists,
 			ThreadMetadata: md, ThreadConfig: runs.ThreadConfig(merged),
 			Delay: time.Duration(b.AfterSeconds * float64(time.Second))}}, nil
+}
+
+// systemGraph is the graph whose system assistant id is id, or "".
+func (s *Server) systemGraph(id string) string {
+	for gid := range s.graphs {
+		if SystemAssistantID(gid) == id {
+			return gid
+		}
+	}
+	return ""
 }
 
 func orDefault(v, def string) string {

@@ -335,9 +335,17 @@ func (s *Server) threadStream(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	mode := r.URL.Query().Get("stream_mode")
-	if err := oneOf("stream_mode", mode, "run_modes", "lifecycle", "state_update"); err != nil {
-		return err
+	modes := map[string]bool{}
+	for _, v := range r.URL.Query()["stream_mode"] {
+		for _, m := range strings.Split(v, ",") {
+			if err := oneOf("stream_mode", m, "run_modes", "lifecycle", "state_update"); err != nil {
+				return err
+			}
+			modes[m] = true
+		}
+	}
+	if len(modes) == 0 {
+		modes["run_modes"] = true
 	}
 	scope, err := s.authorize(r, &auth.ThreadsRead{ThreadID: threadID})
 	if err != nil {
@@ -346,18 +354,20 @@ func (s *Server) threadStream(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.store.Threads().Get(r.Context(), scope, threadID); err != nil {
 		return threadErr(err, threadID)
 	}
-	sub, err := s.runs.Broker().Subscribe(r.Context(), runs.ThreadStream(threadID), after)
+	ctx, cancelStream := s.streamContext(r)
+	defer cancelStream()
+	sub, err := s.runs.Broker().Subscribe(ctx, runs.ThreadStream(threadID), after)
 	if err != nil {
 		return err
 	}
 	defer sub.Close()
 	sw := s.newSSE(w, r, "", "")
 	for {
-		nctx, cancel := context.WithTimeout(r.Context(), s.beat)
+		nctx, cancel := context.WithTimeout(ctx, s.beat)
 		ev, ok, err := sub.Next(nctx)
 		cancel()
 		switch {
-		case r.Context().Err() != nil:
+		case ctx.Err() != nil:
 			return nil
 		case err != nil:
 			if err := sw.heartbeat(); err != nil {
@@ -367,13 +377,10 @@ func (s *Server) threadStream(w http.ResponseWriter, r *http.Request) error {
 		case !ok:
 			return nil
 		}
-		keep := !strings.HasPrefix(ev.Name, "__")
-		switch mode {
-		case "lifecycle":
-			keep = ev.Name == "metadata"
-		case "state_update":
-			keep = ev.Name == "state_update"
-		}
+		internal := strings.HasPrefix(ev.Name, "__")
+		keep := modes["run_modes"] && !internal && ev.Name != "state_update" ||
+			modes["lifecycle"] && ev.Name == "metadata" ||
+			modes["state_update"] && ev.Name == "state_update"
 		if keep {
 			if err := sw.event(ev.Name, ev.Data, ev.ID); err != nil {
 				return nil

@@ -76,6 +76,15 @@ func (sw *sseWriter) event(name string, data []byte, id string) error {
 
 func (sw *sseWriter) heartbeat() error { return sw.write([]byte(": heartbeat\n\n")) }
 
+// streamContext is the context of a long-lived response: it ends with the
+// request or when the run workers stop, so that open streams and waits do
+// not hold up a shutdown.
+func (s *Server) streamContext(r *http.Request) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(r.Context())
+	stop := context.AfterFunc(s.runs.Context(), cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
 // terminal reports whether a run status is final.
 func terminal(status string) bool {
 	return status != storage.RunPending && status != storage.RunRunning
@@ -95,7 +104,8 @@ func (s *Server) follow(ctx context.Context, sc storage.Scope, run storage.Run, 
 		return err
 	}
 	defer sub.Close()
-	draining := false
+	// A run that already ended only has its retained log (if any) to read.
+	draining := terminal(run.Status)
 	for {
 		wait := s.beat
 		if draining {
@@ -159,7 +169,9 @@ func modeFilter(modes []string) func(name string) bool {
 func (s *Server) streamRun(w http.ResponseWriter, r *http.Request, sc storage.Scope, run storage.Run, after string,
 	keep func(string) bool, cancelOnDisconnect bool) error {
 	sw := s.newSSE(w, r, runLocation(run.ThreadID, run.RunID), runLocation(run.ThreadID, run.RunID)+"/stream")
-	err := s.follow(r.Context(), sc, run, after, func(ev broker.Event) error {
+	ctx, cancel := s.streamContext(r)
+	defer cancel()
+	err := s.follow(ctx, sc, run, after, func(ev broker.Event) error {
 		if strings.HasPrefix(ev.Name, "__") || !keep(ev.Name) {
 			return nil
 		}
@@ -199,7 +211,9 @@ func (s *Server) waitResult(w http.ResponseWriter, r *http.Request, sc storage.S
 	var result []byte
 	started := false
 	rc := http.NewResponseController(w)
-	err := s.follow(r.Context(), sc, run, broker.Start, func(ev broker.Event) error {
+	ctx, cancel := s.streamContext(r)
+	defer cancel()
+	err := s.follow(ctx, sc, run, broker.Start, func(ev broker.Event) error {
 		if ev.Name == runs.ResultEvent {
 			result = ev.Data
 		}
@@ -225,6 +239,9 @@ func (s *Server) waitResult(w http.ResponseWriter, r *http.Request, sc storage.S
 				s.cancelOnDisconnect(sc, run)
 			}
 			return nil
+		}
+		if ctx.Err() != nil && !started {
+			return httpErr(http.StatusServiceUnavailable, "The server is shutting down")
 		}
 		if !started {
 			return err

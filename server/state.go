@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/graph"
@@ -72,6 +73,9 @@ func (s *Server) readState(w http.ResponseWriter, r *http.Request, cp checkpoint
 	if err != nil {
 		return err
 	}
+	if !hasNamespace(g, cp.CheckpointNS) {
+		return notFound(fmt.Sprintf("Checkpoint namespace '%s' not found", cp.CheckpointNS))
+	}
 	cfg.CheckpointID, cfg.CheckpointNS, cfg.Subgraphs = cp.CheckpointID, cp.CheckpointNS, subgraphs
 	st, err := g.GetState(r.Context(), cfg)
 	if err != nil {
@@ -110,6 +114,21 @@ func (s *Server) postStateCheckpoint(w http.ResponseWriter, r *http.Request) err
 		return invalid("Invalid value for 'checkpoint': field required")
 	}
 	return s.readState(w, r, *b.Checkpoint, b.Subgraphs)
+}
+
+// hasNamespace reports whether checkpoint namespace ns ("" for the root,
+// "node:task|child:task" for subgraphs) names a (nested) subgraph of g.
+func hasNamespace(g Graph, ns string) bool {
+	if ns == "" {
+		return true
+	}
+	for _, part := range strings.Split(ns, "|") {
+		node, _, _ := strings.Cut(part, ":")
+		if g = g.Subgraphs()[node]; g == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // graphErr maps graph runtime errors.
@@ -177,6 +196,9 @@ func (s *Server) updateState(w http.ResponseWriter, r *http.Request) error {
 	}
 	cfg.CheckpointID = b.CheckpointID
 	if b.Checkpoint != nil {
+		if !hasNamespace(g, b.Checkpoint.CheckpointNS) {
+			return notFound(fmt.Sprintf("Checkpoint namespace '%s' not found", b.Checkpoint.CheckpointNS))
+		}
 		cfg.CheckpointNS = b.Checkpoint.CheckpointNS
 		if b.Checkpoint.CheckpointID != "" {
 			cfg.CheckpointID = b.Checkpoint.CheckpointID
@@ -320,6 +342,9 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, b historyBody) 
 		return err
 	}
 	if b.Checkpoint != nil {
+		if !hasNamespace(g, b.Checkpoint.CheckpointNS) {
+			return notFound(fmt.Sprintf("Checkpoint namespace '%s' not found", b.Checkpoint.CheckpointNS))
+		}
 		cfg.CheckpointNS = b.Checkpoint.CheckpointNS
 	}
 	hist, err := g.History(r.Context(), cfg, checkpoint.ListOptions{Limit: limit, Before: b.Before.ID, Filter: b.Metadata})

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"testing"
 
+	"github.com/agentgate/agentgate/graph"
 	"github.com/agentgate/agentgate/storage"
 )
 
@@ -215,4 +217,96 @@ func TestThreadCreateWithSupersteps(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("a rejected request left a thread behind: %d", n)
 	}
+}
+
+func TestStateUnknownNamespace(t *testing.T) {
+	ts := newTestServer(t, Options{})
+	th := ts.createThread(map[string]any{"graph_id": "agent"})
+	p := "/threads/" + th.ThreadID
+	ts.ok(200, "POST", p+"/state", map[string]any{"values": map[string]any{"note": "x"}})
+	cp := map[string]any{"checkpoint_ns": "nope:1"}
+	ts.ok(404, "POST", p+"/state/checkpoint", map[string]any{"checkpoint": cp})
+	ts.ok(404, "POST", p+"/history", map[string]any{"checkpoint": cp})
+	ts.ok(404, "POST", p+"/state", map[string]any{"values": map[string]any{"note": "y"}, "checkpoint": cp})
+	ts.ok(200, "POST", p+"/state/checkpoint", map[string]any{"checkpoint": map[string]any{"checkpoint_ns": ""}})
+}
+
+// TestStateAfterRunWithSubgraph runs a graph whose subgraph interrupts,
+// with the store's checkpointer, and reads the result through the API.
+func TestStateAfterRunWithSubgraph(t *testing.T) {
+	eachStore(t, func(t *testing.T, store storage.Store) {
+		inner, err := graph.New().
+			AddChannel("log", graph.Reduce(func(cur, upd []string) []string { return append(cur, upd...) })).
+			AddNode("ask", func(ctx context.Context, s graph.State) (any, error) {
+				a, err := graph.Interrupt(ctx, "name?")
+				if err != nil {
+					return nil, err
+				}
+				return graph.State{"log": []string{"hi " + a.(string)}}, nil
+			}).
+			AddEdge(graph.START, "ask").Compile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		outer, err := graph.New().
+			AddChannel("log", graph.Reduce(func(cur, upd []string) []string { return append(cur, upd...) })).
+			AddSubgraph("child", inner).
+			AddEdge(graph.START, "child").Compile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := newTestServer(t, Options{Store: store, Graphs: map[string]Graph{"outer": outer}})
+		th := ts.createThread(map[string]any{"graph_id": "outer"})
+		saver, err := store.Checkpointer(t.Context(), allowAllScope(t), th.ThreadID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := outer.Stream(t.Context(), graph.State{}, graph.RunConfig{ThreadID: th.ThreadID, Checkpointer: saver}, nil)
+		if err != nil || res.Status != "interrupted" {
+			t.Fatalf("run: %+v %v", res, err)
+		}
+		p := "/threads/" + th.ThreadID
+
+		var st struct {
+			Next  []string `json:"next"`
+			Tasks []struct {
+				Name       string `json:"name"`
+				Checkpoint *struct {
+					CheckpointNS string `json:"checkpoint_ns"`
+				} `json:"checkpoint"`
+				State *struct {
+					Next []string `json:"next"`
+				} `json:"state"`
+				Interrupts []struct {
+					Value any `json:"value"`
+				} `json:"interrupts"`
+			} `json:"tasks"`
+			Interrupts []struct {
+				Value any `json:"value"`
+			} `json:"interrupts"`
+		}
+		ts.ok(200, "GET", p+"/state", nil).json(t, &st)
+		if len(st.Tasks) != 1 || st.Tasks[0].Name != "child" || st.Tasks[0].Checkpoint == nil || st.Tasks[0].State != nil ||
+			len(st.Interrupts) != 1 || st.Interrupts[0].Value != "name?" {
+			t.Fatalf("state %+v", st)
+		}
+		ns := st.Tasks[0].Checkpoint.CheckpointNS
+		ts.ok(200, "GET", p+"/state?subgraphs=true", nil).json(t, &st)
+		if st.Tasks[0].State == nil || len(st.Tasks[0].State.Next) != 1 || st.Tasks[0].State.Next[0] != "ask" {
+			t.Fatalf("state with subgraphs %+v", st.Tasks)
+		}
+		ts.ok(200, "POST", p+"/state/checkpoint", map[string]any{"checkpoint": map[string]any{"checkpoint_ns": ns}}).json(t, &st)
+		if len(st.Next) != 1 || st.Next[0] != "ask" {
+			t.Fatalf("subgraph state %+v", st)
+		}
+		var hist []stateResp
+		ts.ok(200, "POST", p+"/history", map[string]any{"checkpoint": map[string]any{"checkpoint_ns": ns}}).json(t, &hist)
+		if len(hist) == 0 {
+			t.Fatal("no subgraph history")
+		}
+		ts.ok(200, "GET", p+"/history", nil).json(t, &hist)
+		if len(hist) < 2 {
+			t.Fatalf("root history %d", len(hist))
+		}
+	})
 }

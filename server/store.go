@@ -36,7 +36,7 @@ type putItemBody struct {
 	Namespace []string       `json:"namespace"`
 	Key       string         `json:"key"`
 	Value     map[string]any `json:"value"`
-	Index     any            `json:"index"`
+	Index     any            `json:"index"` // accepted; no semantic index yet
 	TTL       *float64       `json:"ttl"`
 }
 

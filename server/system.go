@@ -49,13 +49,10 @@ func (s *Server) registerGraphs(ctx context.Context) error {
 // (metadata created_by=system) is exempt from assistants:read, as in the
 // LangGraph servers; any other asks assistants:read for the caller.
 func (s *Server) runAssistant(r *http.Request, id string) (storage.Assistant, error) {
-	for gid := range s.graphs {
-		if SystemAssistantID(gid) == id {
-			a, err := s.store.Assistants().Get(r.Context(), storage.System(), id)
-			if err == nil && a.Metadata["created_by"] == "system" {
-				return a, nil
-			}
-			break
+	if s.systemGraph(id) != "" {
+		a, err := s.store.Assistants().Get(r.Context(), storage.System(), id)
+		if err == nil && a.Metadata["created_by"] == "system" {
+			return a, nil
 		}
 	}
 	scope, err := s.authorize(r, &auth.AssistantsRead{AssistantID: id})

@@ -9,6 +9,7 @@ import { assistantsSuite } from "../suites/assistants.js";
 import { threadsSuite } from "../suites/threads.js";
 import { storeSuite } from "../suites/store.js";
 import { stateSuite } from "../suites/state.js";
+import { runsSuite } from "../suites/runs.js";
 
 const graphs = Object.keys(config.graphs);
 
@@ -65,6 +66,7 @@ for (const backend of ["memory", "sqlite"]) {
     assistantsSuite(get, graphs, pending);
     threadsSuite(get);
     stateSuite(get, graphs[0], pending);
+    runsSuite(get, graphs[0], pending);
     storeSuite(get);
   });
 }

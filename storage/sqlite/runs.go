@@ -352,14 +352,22 @@ func (r runs) Claim(ctx context.Context, sc storage.Scope, lease time.Duration) 
 	if err := system(sc, "Runs.Claim"); err != nil {
 		return storage.Run{}, false, err
 	}
+	const next = `SELECT r.run_id FROM runs r WHERE r.status = 'pending' AND r.created_at <= ?
+			AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.thread_id = r.thread_id AND o.status = 'running')
+			ORDER BY r.created_at, r.run_id LIMIT 1`
+	// Look on a reader first: idle polls must not take the write lock.
+	var id string
+	err := r.s.r.QueryRowContext(ctx, next, ts(time.Now())).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return storage.Run{}, false, nil
+	} else if err != nil {
+		return storage.Run{}, false, dbErr("claim run", err)
+	}
 	var out storage.Run
 	var ok bool
-	err := r.s.write(ctx, func(tx *sql.Tx) error {
+	err = r.s.write(ctx, func(tx *sql.Tx) error {
 		wall := time.Now()
-		var id string
-		err := tx.QueryRowContext(ctx, `SELECT r.run_id FROM runs r WHERE r.status = 'pending' AND r.created_at <= ?
-			AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.thread_id = r.thread_id AND o.status = 'running')
-			ORDER BY r.created_at, r.run_id LIMIT 1`, ts(wall)).Scan(&id)
+		err := tx.QueryRowContext(ctx, next, ts(wall)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		} else if err != nil {

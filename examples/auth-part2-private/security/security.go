@@ -33,27 +33,11 @@ func authenticate(ctx context.Context, r *auth.Request) (*auth.User, error) {
 // filters what is read; store namespaces must start with the identity.
 func addOwner(ctx context.Context, c *auth.Context, v auth.Value) (auth.Result, error) {
 	if c.Resource == auth.Store {
-		if ns := storeNamespace(v); len(ns) == 0 || ns[0] != c.User.Identity {
+		if ns, _ := auth.StoreNamespace(v); len(ns) == 0 || ns[0] != c.User.Identity {
 			return auth.Result{}, auth.Forbidden("Not authorized")
 		}
 		return auth.Allow(), nil
 	}
 	auth.SetMetadata(v, "owner", c.User.Identity)
 	return auth.Filter(map[string]any{"owner": c.User.Identity}), nil
-}
-
-func storeNamespace(v auth.Value) []string {
-	switch v := v.(type) {
-	case *auth.StorePut:
-		return v.Namespace
-	case *auth.StoreGet:
-		return v.Namespace
-	case *auth.StoreDelete:
-		return v.Namespace
-	case *auth.StoreSearch:
-		return v.Namespace
-	case *auth.StoreListNamespaces:
-		return v.Namespace
-	}
-	return nil
 }

@@ -40,19 +40,7 @@ func newAuth() *auth.Auth {
 		return auth.Result{}, auth.Forbidden("User lacks the required permissions.")
 	})
 	a.On("store", func(ctx context.Context, c *auth.Context, v auth.Value) (auth.Result, error) {
-		var ns []string
-		switch v := v.(type) {
-		case *auth.StorePut:
-			ns = v.Namespace
-		case *auth.StoreGet:
-			ns = v.Namespace
-		case *auth.StoreDelete:
-			ns = v.Namespace
-		case *auth.StoreSearch:
-			ns = v.Namespace
-		case *auth.StoreListNamespaces:
-			ns = v.Namespace
-		}
+		ns, _ := auth.StoreNamespace(v)
 		if len(ns) == 0 || ns[0] != c.User.Identity {
 			return auth.Result{}, auth.Forbidden("Not authorized")
 		}

@@ -1,0 +1,300 @@
+package isolation_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"maps"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/agentgate/agentgate/auth"
+	"github.com/agentgate/agentgate/authz"
+	"github.com/agentgate/agentgate/examples/auth-part2-private/security"
+	"github.com/agentgate/agentgate/graphs/chatbot"
+	"github.com/agentgate/agentgate/llm"
+	"github.com/agentgate/agentgate/policy"
+	"github.com/agentgate/agentgate/server"
+	"github.com/agentgate/agentgate/storage"
+	"github.com/agentgate/agentgate/storage/memory"
+	"github.com/agentgate/agentgate/storage/sqlite"
+)
+
+type user struct{ token, identity string }
+
+// setup is one way of configuring auth. Both stamp metadata.owner with the
+// identity and keep store items under a namespace starting with it.
+type setup struct {
+	name string
+	auth func(t *testing.T) *auth.Auth
+	a, b user
+}
+
+var setups = []setup{
+	{name: "owner-preset", auth: ownerPreset, a: user{"alice-token", "alice"}, b: user{"bob-token", "bob"}},
+	{name: "part2-example", auth: func(*testing.T) *auth.Auth { return security.Auth },
+		a: user{"user1-token", "user1"}, b: user{"user2-token", "user2"}},
+}
+
+// ownerPreset is policy.InstallOwner behind a bearer-token Authenticate.
+func ownerPreset(t *testing.T) *auth.Auth {
+	users := map[string]string{"alice-token": "alice", "bob-token": "bob"}
+	a := auth.New().Authenticate(func(ctx context.Context, r *auth.Request) (*auth.User, error) {
+		id, ok := users[r.BearerToken()]
+		if !ok {
+			return nil, auth.Unauthorized("Invalid token")
+		}
+		return &auth.User{Identity: id}, nil
+	})
+	if err := policy.InstallOwner(a, policy.OwnerOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+type storeKind struct {
+	name string
+	open func(t *testing.T) storage.Store
+}
+
+var stores = []storeKind{
+	{"memory", func(*testing.T) storage.Store { return memory.New() }},
+	{"sqlite", func(t *testing.T) storage.Store {
+		st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "agentgate.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}},
+}
+
+// start runs the real server on a loopback port with the chatbot graph
+// registered as "agent".
+func start(t *testing.T, s setup, sk storeKind) (*server.Server, string) {
+	t.Helper()
+	st := sk.open(t)
+	t.Cleanup(func() { _ = st.Close() })
+	enf, err := authz.New(s.auth(t), authz.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := chatbot.New(llm.Echo{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv, err := server.New(ctx, server.Options{Store: st, Graphs: map[string]server.Graph{"agent": g},
+		Authenticator: enf, Authorizer: enf, Logger: slog.New(slog.DiscardHandler), Version: "0.0.0-isolation"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Servers with a run scheduler have Close (it stops the workers).
+	if c, ok := any(srv).(interface{ Close() error }); ok {
+		t.Cleanup(func() { _ = c.Close() })
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	return srv, hs.URL
+}
+
+func key(rt server.Route) string { return rt.Method + " " + rt.Pattern }
+
+// TestEveryProtectedRouteHasAnAttack fails for a protected route without an
+// isolation case, so a new route cannot ship untested. Cases for routes the
+// server lacks are logged.
+func TestEveryProtectedRouteHasAnAttack(t *testing.T) {
+	srv, _ := start(t, setups[0], stores[0])
+	have := map[string]bool{}
+	for _, rt := range srv.Routes() {
+		have[key(rt)] = true
+		if _, ok := attacks[key(rt)]; rt.Protected && !ok {
+			t.Errorf("protected route %q has no isolation case: add one to attacks (isolation/templates_test.go)", key(rt))
+		}
+	}
+	for k := range attacks {
+		if !have[k] {
+			t.Logf("attack for %q unused: the server has no such route (yet)", k)
+		}
+	}
+	for k := range destructive {
+		if _, ok := attacks[k]; !ok {
+			t.Errorf("destructive %q has no attack", k)
+		}
+	}
+}
+
+// TestIsolation: A creates one of everything; B calls every protected
+// route against it; nothing of A's may reach B and A's view is unchanged.
+func TestIsolation(t *testing.T) {
+	for _, s := range setups {
+		for _, sk := range stores {
+			t.Run(s.name+"/"+sk.name, func(t *testing.T) {
+				srv, base := start(t, s, sk)
+				a := client{t, base, s.a.token}
+				b := client{t, base, s.b.token}
+				have := map[string]bool{}
+				for _, rt := range srv.Routes() {
+					have[key(rt)] = true
+				}
+				w := seed(t, a, have, s.a.identity)
+				before := snapshot(t, a, w, have)
+				for _, rt := range ordered(srv.Routes()) {
+					if !rt.Protected {
+						continue
+					}
+					cases, ok := attacks[key(rt)]
+					if !ok {
+						t.Errorf("%s: no isolation case", key(rt))
+						continue
+					}
+					for _, at := range cases {
+						path := w.fill(rt.Pattern)
+						if at.query != "" {
+							path += "?" + w.fill(at.query)
+						}
+						r := b.do(rt.Method, path, w.fill(at.body))
+						if problem := judge(rt.Pattern, at, r, w); problem != "" {
+							t.Errorf("B: %s %s %s\n  -> %d %s\n  %s", rt.Method, path, w.fill(at.body), r.status, clip(r.body), problem)
+						}
+					}
+				}
+				after := snapshot(t, a, w, have)
+				for _, k := range slices.Sorted(maps.Keys(before)) {
+					if before[k] != after[k] {
+						t.Errorf("A's view changed after B's requests: %s\n  before: %s\n  after:  %s", k, before[k], after[k])
+					}
+				}
+			})
+		}
+	}
+}
+
+// ordered returns routes with the destructive ones last.
+func ordered(routes []server.Route) []server.Route {
+	out := slices.Clone(routes)
+	slices.SortStableFunc(out, func(x, y server.Route) int {
+		dx, dy := destructive[key(x)], destructive[key(y)]
+		switch {
+		case dx == dy:
+			return 0
+		case dy:
+			return -1
+		}
+		return 1
+	})
+	return out
+}
+
+// judge returns "" when B's response is an allowed outcome, else what is
+// wrong with it.
+func judge(pattern string, at attack, r response, w *world) string {
+	if strings.Contains(string(r.body), w.marker) {
+		return "LEAK: the response carries A's data (" + w.marker + ")"
+	}
+	switch {
+	case r.status == 401:
+		return "401, but B is authenticated"
+	case r.status == 403 || r.status == 404:
+		return ""
+	case r.status == 409 && at.conflict:
+		return ""
+	case r.status/100 != 2:
+		return "unexpected status (want 404, 403, 409 where the spec says so, or a 2xx without A's data)"
+	case at.sseError && sse404(r.body):
+		return ""
+	}
+	if id := w.idIn(r.body); id != "" {
+		return "LEAK: the response carries A's id " + id
+	}
+	switch {
+	case r.timedOut:
+		return "the response did not end (a stream B should not have)"
+	case strings.Contains(pattern, "{"):
+		return "2xx on A's resource"
+	case at.zero && strings.TrimSpace(string(r.body)) != "0":
+		return "count is not 0"
+	}
+	return ""
+}
+
+// sse404 reports whether body is an event stream whose only events are
+// errors saying 404 / not found (heartbeat comments aside).
+func sse404(body []byte) bool {
+	events := 0
+	for _, line := range strings.Split(string(body), "\n") {
+		name, ok := strings.CutPrefix(line, "event:")
+		if !ok {
+			continue
+		}
+		if strings.TrimSpace(name) != "error" {
+			return false
+		}
+		events++
+	}
+	s := strings.ToLower(string(body))
+	return events > 0 && (strings.Contains(s, "404") || strings.Contains(s, "not found"))
+}
+
+// TestUnauthenticated: every protected route answers 401 with a JSON
+// {"detail": ...} body and the authenticator's WWW-Authenticate header
+// without a token; meta routes need none.
+func TestUnauthenticated(t *testing.T) {
+	for _, s := range setups {
+		t.Run(s.name, func(t *testing.T) {
+			srv, base := start(t, s, stores[0])
+			a := client{t, base, s.a.token}
+			anon := client{t, base, ""}
+			have := map[string]bool{}
+			for _, rt := range srv.Routes() {
+				have[key(rt)] = true
+			}
+			w := seed(t, a, have, s.a.identity)
+			meta := map[string]bool{}
+			for _, rt := range srv.Routes() {
+				path := w.fill(rt.Pattern)
+				if !rt.Protected {
+					meta[key(rt)] = true
+					if r := anon.do(rt.Method, path, ""); r.status/100 != 2 {
+						t.Errorf("meta %s without a token: %d %s", key(rt), r.status, clip(r.body))
+					}
+					continue
+				}
+				var body string
+				if cases := attacks[key(rt)]; len(cases) > 0 {
+					body = w.fill(cases[0].body)
+				}
+				r := anon.do(rt.Method, path, body)
+				if r.status != 401 || detail(r.body) == "" || r.header.Get("WWW-Authenticate") != "Bearer" ||
+					!strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
+					t.Errorf("%s without a token: %d %v %s; want 401, JSON {\"detail\"}, WWW-Authenticate: Bearer",
+						key(rt), r.status, r.header, clip(r.body))
+				}
+			}
+			for _, k := range []string{"GET /ok", "GET /info", "GET /openapi.json", "GET /docs"} {
+				if !meta[k] {
+					t.Errorf("%s is not an unauthenticated route", k)
+				}
+			}
+		})
+	}
+}
+
+func newMarker(t *testing.T) string {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return "A-secret-" + hex.EncodeToString(b)
+}
+
+func clip(b []byte) string {
+	if len(b) > 300 {
+		return string(b[:300]) + "…"
+	}
+	return string(b)
+}

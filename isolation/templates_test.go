@@ -1,0 +1,156 @@
+package isolation_test
+
+// attack is one request user B sends to a route, aimed at user A's data.
+// Path, query and body may use these placeholders, filled with A's values:
+//
+//	{thread_id} {assistant_id} {checkpoint_id} {run_id} {cron_id}
+//	{namespace}   a subgraph namespace (path parameter of /subgraphs/{namespace})
+//	{ns}          A's store namespace as a JSON array, e.g. ["alice","notes"]
+//	{ns_dotted}   the same namespace joined with "." (query form)
+//	{owner}       A's identity, as stamped into metadata.owner
+type attack struct {
+	query string // without "?"
+	body  string // JSON, "" for none
+	// conflict: the spec answers 409 here (create with an existing id,
+	// copy of an invisible thread).
+	conflict bool
+	// zero: a 2xx body must be the count 0.
+	zero bool
+	// sseError: the route may answer 200 with an SSE stream that carries a
+	// single 404 error event (auth-spec §4.2 "stream: error event").
+	sseError bool
+}
+
+// humanB is the input of B's runs.
+const humanB = `{"messages":[{"type":"human","content":"hello from B"}]}`
+
+// attacks holds the isolation cases, keyed by "METHOD PATTERN" as in the
+// route table. Every protected route must have an entry (TestIsolation
+// fails otherwise); entries for routes the server does not have (yet) are
+// logged and skipped. Routes that destroy or cancel run last (see
+// destructive), so that a leak there cannot hide leaks elsewhere.
+var attacks = map[string][]attack{
+	// Assistants (api-surface §3.2).
+	"POST /assistants": {
+		{body: `{"assistant_id":"{assistant_id}","graph_id":"agent","if_exists":"do_nothing"}`, conflict: true},
+		{body: `{"assistant_id":"{assistant_id}","graph_id":"agent","if_exists":"raise"}`, conflict: true},
+	},
+	"POST /assistants/search": {
+		{body: `{}`},
+		{body: `{"metadata":{"owner":"{owner}"}}`},
+	},
+	"POST /assistants/count":                               {{body: `{"metadata":{"owner":"{owner}"}}`, zero: true}},
+	"GET /assistants/{assistant_id}":                       {{}},
+	"PATCH /assistants/{assistant_id}":                     {{body: `{"name":"pwned","metadata":{"owner":"{owner}","pwned":true}}`}},
+	"DELETE /assistants/{assistant_id}":                    {{query: "delete_threads=true"}},
+	"GET /assistants/{assistant_id}/graph":                 {{query: "xray=true"}},
+	"GET /assistants/{assistant_id}/schemas":               {{}},
+	"GET /assistants/{assistant_id}/subgraphs":             {{query: "recurse=true"}},
+	"GET /assistants/{assistant_id}/subgraphs/{namespace}": {{}},
+	"POST /assistants/{assistant_id}/versions":             {{body: `{}`}},
+	"POST /assistants/{assistant_id}/latest":               {{body: `{"version":1}`}},
+
+	// Threads (§3.3).
+	"POST /threads": {
+		{body: `{"thread_id":"{thread_id}","if_exists":"do_nothing"}`, conflict: true},
+		{body: `{"thread_id":"{thread_id}","if_exists":"raise"}`, conflict: true},
+		{body: `{"thread_id":"{thread_id}","if_exists":"do_nothing","metadata":{"graph_id":"agent"},
+			"supersteps":[{"updates":[{"values":{"messages":[{"type":"human","content":"B"}]},"as_node":"chatbot"}]}]}`, conflict: true},
+	},
+	"POST /threads/search": {
+		{body: `{}`},
+		{body: `{"ids":["{thread_id}"]}`},
+		{body: `{"metadata":{"owner":"{owner}"}}`},
+	},
+	"POST /threads/count":             {{body: `{"metadata":{"owner":"{owner}"}}`, zero: true}},
+	"POST /threads/prune":             {{body: `{"thread_ids":["{thread_id}"]}`}},
+	"GET /threads/{thread_id}":        {{query: "include=ttl"}},
+	"PATCH /threads/{thread_id}":      {{body: `{"metadata":{"owner":"{owner}","pwned":true}}`}},
+	"DELETE /threads/{thread_id}":     {{}},
+	"POST /threads/{thread_id}/copy":  {{conflict: true}},
+	"GET /threads/{thread_id}/stream": {{query: "stream_mode=run_modes,state_update", sseError: true}},
+
+	// Thread state (§3.4).
+	"GET /threads/{thread_id}/state":                 {{query: "subgraphs=true"}},
+	"GET /threads/{thread_id}/state/{checkpoint_id}": {{}},
+	"POST /threads/{thread_id}/state/checkpoint":     {{body: `{"checkpoint":{"checkpoint_id":"{checkpoint_id}"}}`}},
+	"POST /threads/{thread_id}/state":                {{body: `{"values":` + humanB + `,"as_node":"chatbot"}`}},
+	"GET /threads/{thread_id}/history":               {{query: "limit=100"}},
+	"POST /threads/{thread_id}/history":              {{body: `{"limit":100}`}},
+
+	// Stateful runs (§3.5). if_not_exists=create must not turn a foreign
+	// thread into B's (the v0.14 bypass).
+	"POST /threads/{thread_id}/runs": {
+		{body: `{"assistant_id":"agent","input":` + humanB + `,"if_not_exists":"create"}`},
+		{body: `{"assistant_id":"{assistant_id}","input":` + humanB + `}`},
+	},
+	"POST /threads/{thread_id}/runs/stream": {
+		{body: `{"assistant_id":"agent","input":` + humanB + `,"if_not_exists":"create","stream_mode":["values","messages"]}`, sseError: true},
+	},
+	"POST /threads/{thread_id}/runs/wait": {
+		{body: `{"assistant_id":"agent","input":` + humanB + `,"if_not_exists":"create"}`},
+	},
+	"GET /threads/{thread_id}/runs":                  {{query: "limit=100"}},
+	"GET /threads/{thread_id}/runs/{run_id}":         {{}},
+	"DELETE /threads/{thread_id}/runs/{run_id}":      {{}},
+	"GET /threads/{thread_id}/runs/{run_id}/join":    {{}},
+	"GET /threads/{thread_id}/runs/{run_id}/stream":  {{sseError: true}},
+	"POST /threads/{thread_id}/runs/{run_id}/cancel": {{query: "wait=1&action=rollback"}},
+
+	// Stateless runs (§3.6): A's assistant must be invisible (assistants:read
+	// on run create, GHSA-jfj5); a configurable thread_id must not reach A's
+	// checkpoints.
+	"POST /runs": {
+		{body: `{"assistant_id":"{assistant_id}","input":` + humanB + `}`},
+	},
+	"POST /runs/stream": {
+		{body: `{"assistant_id":"{assistant_id}","input":` + humanB + `}`, sseError: true},
+	},
+	"POST /runs/wait": {
+		{body: `{"assistant_id":"{assistant_id}","input":` + humanB + `}`},
+		{body: `{"assistant_id":"agent","input":` + humanB + `,"config":{"configurable":{"thread_id":"{thread_id}","checkpoint_id":"{checkpoint_id}"}}}`},
+	},
+	"POST /runs/batch": {{body: `[{"assistant_id":"{assistant_id}","input":` + humanB + `}]`}},
+	"POST /runs/cancel": {
+		{query: "action=rollback", body: `{"thread_id":"{thread_id}","run_ids":["{run_id}"]}`},
+		{body: `{"status":"all"}`},
+	},
+
+	// Crons (§3.7).
+	"POST /runs/crons":                     {{body: `{"schedule":"0 0 1 1 *","assistant_id":"{assistant_id}","input":` + humanB + `}`}},
+	"POST /threads/{thread_id}/runs/crons": {{body: `{"schedule":"0 0 1 1 *","assistant_id":"agent","input":` + humanB + `}`}},
+	"POST /runs/crons/search": {
+		{body: `{}`},
+		{body: `{"thread_id":"{thread_id}"}`},
+		{body: `{"assistant_id":"{assistant_id}"}`},
+	},
+	"POST /runs/crons/count":       {{body: `{"thread_id":"{thread_id}"}`, zero: true}},
+	"PATCH /runs/crons/{cron_id}":  {{body: `{"schedule":"0 0 2 1 *","enabled":false}`}},
+	"DELETE /runs/crons/{cron_id}": {{}},
+
+	// Store (§3.8). A's namespace starts with A's identity; the owner preset
+	// moves B's writes under B's own label, the example refuses them (403).
+	"PUT /store/items":    {{body: `{"namespace":{ns},"key":"k","value":{"pwned":true}}`}},
+	"GET /store/items":    {{query: "namespace={ns_dotted}&key=k"}},
+	"DELETE /store/items": {{body: `{"namespace":{ns},"key":"k"}`}},
+	"POST /store/items/search": {
+		{body: `{"namespace_prefix":{ns}}`},
+		{body: `{"namespace_prefix":[]}`},
+	},
+	"POST /store/namespaces": {
+		{body: `{}`},
+		{body: `{"prefix":{ns}}`},
+	},
+}
+
+// destructive routes run after all others.
+var destructive = map[string]bool{
+	"DELETE /assistants/{assistant_id}":              true,
+	"DELETE /threads/{thread_id}":                    true,
+	"POST /threads/prune":                            true,
+	"DELETE /threads/{thread_id}/runs/{run_id}":      true,
+	"POST /threads/{thread_id}/runs/{run_id}/cancel": true,
+	"POST /runs/cancel":                              true,
+	"DELETE /runs/crons/{cron_id}":                   true,
+	"DELETE /store/items":                            true,
+}
