@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/agentgate/agentgate/auth"
@@ -30,6 +31,7 @@ type cronRunFields struct {
 	StreamResumable   bool            `json:"stream_resumable"`
 	Durability        string          `json:"durability"`
 	MultitaskStrategy string          `json:"multitask_strategy"`
+	CheckpointDuring  *bool           `json:"checkpoint_during"`
 }
 
 // payload validates the fields and builds the stored payload.
@@ -54,8 +56,13 @@ func (f *cronRunFields) payload(stateless bool) (cron.Payload, error) {
 		storage.MultitaskInterrupt, storage.MultitaskRollback); err != nil {
 		return p, err
 	}
-	if stateless && f.MultitaskStrategy != "" {
-		return p, invalid("Invalid value for 'multitask_strategy': only crons on a thread have one")
+	strategy := f.MultitaskStrategy
+	if stateless {
+		strategy = "" // each run has a thread of its own (the SDKs send it anyway)
+	}
+	durability := f.Durability
+	if durability == "" && f.CheckpointDuring != nil && !*f.CheckpointDuring {
+		durability = "exit"
 	}
 	if conf, _ := f.Config["configurable"].(map[string]any); len(conf) > 0 && len(f.Context) > 0 {
 		return p, httpErr(http.StatusBadRequest, "Cannot specify both configurable and context. Prefer setting context alone.")
@@ -67,8 +74,8 @@ func (f *cronRunFields) payload(stateless bool) (cron.Payload, error) {
 	}
 	return cron.Payload{Input: f.Input, Metadata: f.Metadata, Config: f.Config, Context: f.Context,
 		Webhook: f.Webhook, InterruptBefore: before, InterruptAfter: after, StreamMode: modes,
-		StreamSubgraphs: f.StreamSubgraphs, StreamResumable: f.StreamResumable, Durability: f.Durability,
-		MultitaskStrategy: f.MultitaskStrategy}, nil
+		StreamSubgraphs: f.StreamSubgraphs, StreamResumable: f.StreamResumable, Durability: durability,
+		MultitaskStrategy: strategy}, nil
 }
 
 // cronCreateBody is CronCreate / ThreadCronCreate (§3.7).
@@ -212,7 +219,7 @@ type cronSearchBody struct {
 }
 
 var cronFields = []string{"cron_id", "assistant_id", "thread_id", "on_run_completed", "end_time", "schedule",
-	"timezone", "created_at", "updated_at", "user_id", "payload", "next_run_date", "metadata", "enabled"}
+	"timezone", "created_at", "updated_at", "user_id", "payload", "next_run_date", "metadata", "enabled", "now"}
 
 // cronScopes authorizes crons:search, then the threads the crons may be
 // on: threads:read for one thread, threads:search otherwise.
@@ -284,6 +291,12 @@ func (s *Server) searchCrons(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		if slices.Contains(b.Select, "now") {
+			now, _ := json.Marshal(time.Now().UTC())
+			for _, m := range sel {
+				m["now"] = now
+			}
+		}
 		return writeJSON(w, sel)
 	}
 	if rows == nil {
@@ -322,7 +335,7 @@ type cronPatchBody struct {
 // runFieldNames are the JSON names of cronRunFields except metadata,
 // which a patch merges into the cron's own metadata and the payload's.
 var runFieldNames = []string{"input", "config", "context", "webhook", "interrupt_before", "interrupt_after",
-	"stream_mode", "stream_subgraphs", "stream_resumable", "durability", "multitask_strategy"}
+	"stream_mode", "stream_subgraphs", "stream_resumable", "durability", "multitask_strategy", "checkpoint_during"}
 
 func (s *Server) patchCron(w http.ResponseWriter, r *http.Request) error {
 	id, err := cronIDParam(r.PathValue("cron_id"))

@@ -48,7 +48,8 @@ func TestCronRoutes(t *testing.T) {
 		var c storage.Cron
 		raw := ts.ok(200, "POST", "/runs/crons", map[string]any{"assistant_id": "who", "schedule": "*/5 * * * *",
 			"timezone": "Europe/Paris", "input": map[string]any{"q": 1}, "metadata": map[string]any{"k": "v"},
-			"stream_mode": "updates", "webhook": "https://example.com/hook"}, alice...)
+			"stream_mode": "updates", "webhook": "https://example.com/hook", "multitask_strategy": "enqueue",
+			"checkpoint_during": false}, alice...)
 		raw.json(t, &c)
 		var wire map[string]any
 		raw.json(t, &wire)
@@ -64,7 +65,7 @@ func TestCronRoutes(t *testing.T) {
 			t.Fatalf("stateless cron %+v", c)
 		}
 		if p := c.Payload; p["webhook"] != "https://example.com/hook" || p["input"].(map[string]any)["q"] != float64(1) ||
-			p["stream_mode"].([]any)[0] != "updates" {
+			p["stream_mode"].([]any)[0] != "updates" || p["multitask_strategy"] != nil || p["durability"] != "exit" {
 			t.Errorf("payload %v", p)
 		}
 
@@ -87,7 +88,7 @@ func TestCronRoutes(t *testing.T) {
 			{"/runs/crons", map[string]any{"assistant_id": "who", "schedule": "* * * * *", "timezone": "Mars/Base"}, 422},
 			{"/runs/crons", map[string]any{"assistant_id": "who", "schedule": "* * * * *", "webhook": "/hooks/local"}, 400},
 			{"/runs/crons", map[string]any{"assistant_id": "who", "schedule": "* * * * *", "on_run_completed": "never"}, 422},
-			{"/runs/crons", map[string]any{"assistant_id": "who", "schedule": "* * * * *", "multitask_strategy": "reject"}, 422},
+			{"/runs/crons", map[string]any{"assistant_id": "who", "schedule": "* * * * *", "multitask_strategy": "no"}, 422},
 			{"/runs/crons", map[string]any{"assistant_id": "no-such-graph", "schedule": "* * * * *"}, 422},
 			{"/runs/crons", map[string]any{"assistant_id": "00000000-0000-0000-0000-00000000abcd", "schedule": "* * * * *"}, 404},
 			{"/threads/" + th + "/runs/crons", map[string]any{"assistant_id": "who", "schedule": "* * * * *", "on_run_completed": "keep"}, 422},
@@ -117,6 +118,11 @@ func TestCronRoutes(t *testing.T) {
 		ts.ok(200, "POST", "/runs/crons/search", map[string]any{"select": []string{"cron_id", "schedule"}, "sort_by": "next_run_date", "sort_order": "asc"}, alice...).json(t, &sel)
 		if len(sel) != 2 || len(sel[0]) != 2 || sel[0]["cron_id"] != c.CronID {
 			t.Fatalf("select %v", sel)
+		}
+		var selNow []map[string]any
+		ts.ok(200, "POST", "/runs/crons/search", map[string]any{"select": []string{"cron_id", "now"}}, alice...).json(t, &selNow)
+		if now, _ := selNow[0]["now"].(string); len(selNow[0]) != 2 || !strings.HasPrefix(now, "20") {
+			t.Fatalf("select now %v", selNow)
 		}
 		ts.ok(422, "POST", "/runs/crons/search", map[string]any{"sort_by": "schedule"}, alice...)
 		var n int
