@@ -45,14 +45,33 @@ var errPrivateTarget = errors.New("webhook target is a loopback, private or link
 var (
 	sharedAddrs = netip.MustParsePrefix("100.64.0.0/10") // carrier-grade NAT
 	thisNetwork = netip.MustParsePrefix("0.0.0.0/8")
+	siteLocal   = netip.MustParsePrefix("fec0::/10")
+	nat64Local  = netip.MustParsePrefix("64:ff9b:1::/48")
+	// IPv6 prefixes that carry an IPv4 address, checked like that address.
+	nat64    = netip.MustParsePrefix("64:ff9b::/96")
+	sixTo4   = netip.MustParsePrefix("2002::/16")
+	v4Compat = netip.MustParsePrefix("::/96")
 )
 
 // publicAddr reports whether a webhook may connect to ip.
 func publicAddr(ip netip.Addr) bool {
 	ip = ip.Unmap()
-	return ip.IsValid() && !ip.IsLoopback() && !ip.IsPrivate() && !ip.IsLinkLocalUnicast() &&
-		!ip.IsLinkLocalMulticast() && !ip.IsInterfaceLocalMulticast() && !ip.IsMulticast() &&
-		!ip.IsUnspecified() && !sharedAddrs.Contains(ip) && !thisNetwork.Contains(ip)
+	if !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() ||
+		ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() || ip.IsMulticast() ||
+		ip.IsUnspecified() || sharedAddrs.Contains(ip) || thisNetwork.Contains(ip) ||
+		siteLocal.Contains(ip) || nat64Local.Contains(ip) {
+		return false
+	}
+	if ip.Is6() {
+		b := ip.As16()
+		switch {
+		case nat64.Contains(ip), v4Compat.Contains(ip):
+			return publicAddr(netip.AddrFrom4([4]byte(b[12:16])))
+		case sixTo4.Contains(ip):
+			return publicAddr(netip.AddrFrom4([4]byte(b[2:6])))
+		}
+	}
+	return true
 }
 
 // dialControl checks the address a webhook connection is about to use,

@@ -170,7 +170,9 @@ func TestPublicAddr(t *testing.T) {
 		{"127.0.0.1", false}, {"127.9.9.9", false}, {"::1", false}, {"10.1.2.3", false}, {"172.16.0.1", false},
 		{"192.168.1.1", false}, {"169.254.169.254", false}, {"fe80::1", false}, {"fc00::1", false},
 		{"0.0.0.0", false}, {"0.1.2.3", false}, {"::", false}, {"100.64.0.1", false}, {"224.0.0.1", false},
-		{"::ffff:127.0.0.1", false}, {"::ffff:10.0.0.1", false},
+		{"::ffff:127.0.0.1", false}, {"::ffff:10.0.0.1", false}, {"64:ff9b::7f00:1", false}, {"64:ff9b::a9fe:a9fe", false},
+		{"2002:7f00:1::1", false}, {"2002:c0a8:101::", false}, {"::127.0.0.1", false}, {"fec0::1", false}, {"64:ff9b:1::1", false},
+		{"64:ff9b::808:808", true}, {"2002:808:808::1", true},
 		{"8.8.8.8", true}, {"1.1.1.1", true}, {"2001:4860:4860::8888", true}, {"::ffff:8.8.8.8", true},
 	} {
 		if got := publicAddr(netip.MustParseAddr(c.ip)); got != c.public {
