@@ -440,3 +440,23 @@ func TestLegacyMessagesMode(t *testing.T) {
 		t.Errorf("events %v", ns)
 	}
 }
+
+func TestCancelledTemporaryRunsDropTheirThread(t *testing.T) {
+	e := newEnv(t, nil, Options{})
+	for _, action := range []string{storage.CancelInterrupt, storage.CancelRollback} {
+		th := e.thread()
+		kw, _ := Kwargs{Input: human("later"), Temporary: true,
+			Config: map[string]any{"configurable": map[string]any{"graph_id": "chatbot"}}}.Map()
+		out, err := e.sched.Create(t.Context(), storage.Authorized(), storage.RunCreate{ThreadID: th, AssistantID: "a", Kwargs: kw, Delay: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.sched.CancelRuns(t.Context(), storage.Authorized(), storage.RunCancel{ThreadID: th, RunIDs: []string{out.Run.RunID}, Action: action}); err != nil {
+			t.Fatal(err)
+		}
+		e.events(out.Run.RunID)
+		if _, err := e.store.Threads().Get(t.Context(), storage.System(), th); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("%s: temporary thread after cancelling its pending run: %v", action, err)
+		}
+	}
+}

@@ -212,6 +212,7 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 		if err := s.store.Runs().Discard(ctx, storage.System(), r.ThreadID, r.RunID); err != nil && !errors.Is(err, storage.ErrNotFound) {
 			s.log.ErrorContext(ctx, "rolling back a run", slog.String("run_id", r.RunID), slog.Any("error", err))
 		}
+		s.dropTemporary(ctx, r, out.kw.Temporary)
 		s.finishStreams(ctx, r, map[string]any{})
 		return
 	case out.err != nil && action != "":
@@ -239,12 +240,18 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 			s.log.ErrorContext(ctx, "finishing a run", slog.String("run_id", r.RunID), slog.Any("error", err))
 		}
 	}
-	if out.kw.Temporary {
-		if err := s.store.Threads().Delete(ctx, storage.System(), r.ThreadID); err != nil && !errors.Is(err, storage.ErrNotFound) {
-			s.log.ErrorContext(ctx, "deleting a temporary thread", slog.String("thread_id", r.ThreadID), slog.Any("error", err))
-		}
-	}
+	s.dropTemporary(ctx, r, out.kw.Temporary)
 	s.finishStreams(ctx, r, body)
+}
+
+// dropTemporary deletes the thread of a temporary (stateless) run.
+func (s *Scheduler) dropTemporary(ctx context.Context, r storage.Run, temporary bool) {
+	if !temporary {
+		return
+	}
+	if err := s.store.Threads().Delete(ctx, storage.System(), r.ThreadID); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		s.log.ErrorContext(ctx, "deleting a temporary thread", slog.String("thread_id", r.ThreadID), slog.Any("error", err))
+	}
 }
 
 // state fills f with the thread's state after the run (values, pending
