@@ -18,9 +18,10 @@ type client struct {
 	token string
 }
 
-// response is what came back. timedOut is set when the body did not end
-// within the request timeout (an SSE stream that stayed open); body then
-// holds what arrived before.
+// response is what came back. timedOut is set when the response did not
+// end within the request timeout (an SSE stream or a wait that stayed
+// open); body then holds what arrived before, and status is 0 when not even
+// the status line came.
 type response struct {
 	status   int
 	header   http.Header
@@ -53,6 +54,9 @@ func (c client) do(method, path, body string) response {
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return response{timedOut: true} // no status line in time
+		}
 		c.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer res.Body.Close()

@@ -14,8 +14,12 @@ type attack struct {
 	// conflict: the spec answers 409 here (create with an existing id,
 	// copy of an invisible thread).
 	conflict bool
-	// zero: a 2xx body must be the count 0.
-	zero bool
+	// refuse: the body names A's resource, so any 2xx means B used it (for
+	// routes with A's ids in the path this is implied).
+	refuse bool
+	// empty, when set, is the only 2xx body allowed: a count cannot show
+	// A's data, only its number can.
+	empty string
 	// sseError: the route may answer 200 with an SSE stream that carries a
 	// single 404 error event (auth-spec §4.2 "stream: error event").
 	sseError bool
@@ -25,21 +29,22 @@ type attack struct {
 const humanB = `{"messages":[{"type":"human","content":"hello from B"}]}`
 
 // attacks holds the isolation cases, keyed by "METHOD PATTERN" as in the
-// route table. Every protected route must have an entry (TestIsolation
-// fails otherwise); entries for routes the server does not have (yet) are
-// logged and skipped. Routes that destroy or cancel run last (see
-// destructive), so that a leak there cannot hide leaks elsewhere.
+// route table. Every protected route must have an entry
+// (TestEveryProtectedRouteHasAnAttack and TestIsolation fail otherwise);
+// entries for routes the server does not have (yet) are logged and
+// skipped. B calls the reads first and the routes that destroy or cancel
+// last (see ordered), so that no write can hide a leak elsewhere.
 var attacks = map[string][]attack{
 	// Assistants (api-surface §3.2).
 	"POST /assistants": {
-		{body: `{"assistant_id":"{assistant_id}","graph_id":"agent","if_exists":"do_nothing"}`, conflict: true},
-		{body: `{"assistant_id":"{assistant_id}","graph_id":"agent","if_exists":"raise"}`, conflict: true},
+		{body: `{"assistant_id":"{assistant_id}","graph_id":"agent","if_exists":"do_nothing"}`, conflict: true, refuse: true},
+		{body: `{"assistant_id":"{assistant_id}","graph_id":"agent","if_exists":"raise"}`, conflict: true, refuse: true},
 	},
 	"POST /assistants/search": {
 		{body: `{}`},
 		{body: `{"metadata":{"owner":"{owner}"}}`},
 	},
-	"POST /assistants/count":                               {{body: `{"metadata":{"owner":"{owner}"}}`, zero: true}},
+	"POST /assistants/count":                               {{body: `{"metadata":{"owner":"{owner}"}}`, empty: "0"}},
 	"GET /assistants/{assistant_id}":                       {{}},
 	"PATCH /assistants/{assistant_id}":                     {{body: `{"name":"pwned","metadata":{"owner":"{owner}","pwned":true}}`}},
 	"DELETE /assistants/{assistant_id}":                    {{query: "delete_threads=true"}},
@@ -52,23 +57,23 @@ var attacks = map[string][]attack{
 
 	// Threads (§3.3).
 	"POST /threads": {
-		{body: `{"thread_id":"{thread_id}","if_exists":"do_nothing"}`, conflict: true},
-		{body: `{"thread_id":"{thread_id}","if_exists":"raise"}`, conflict: true},
+		{body: `{"thread_id":"{thread_id}","if_exists":"do_nothing"}`, conflict: true, refuse: true},
+		{body: `{"thread_id":"{thread_id}","if_exists":"raise"}`, conflict: true, refuse: true},
 		{body: `{"thread_id":"{thread_id}","if_exists":"do_nothing","metadata":{"graph_id":"agent"},
-			"supersteps":[{"updates":[{"values":{"messages":[{"type":"human","content":"B"}]},"as_node":"chatbot"}]}]}`, conflict: true},
+			"supersteps":[{"updates":[{"values":{"messages":[{"type":"human","content":"B"}]},"as_node":"chatbot"}]}]}`, conflict: true, refuse: true},
 	},
 	"POST /threads/search": {
 		{body: `{}`},
 		{body: `{"ids":["{thread_id}"]}`},
 		{body: `{"metadata":{"owner":"{owner}"}}`},
 	},
-	"POST /threads/count":             {{body: `{"metadata":{"owner":"{owner}"}}`, zero: true}},
-	"POST /threads/prune":             {{body: `{"thread_ids":["{thread_id}"]}`}},
+	"POST /threads/count":             {{body: `{"metadata":{"owner":"{owner}"}}`, empty: "0"}},
+	"POST /threads/prune":             {{body: `{"thread_ids":["{thread_id}"]}`, refuse: true}},
 	"GET /threads/{thread_id}":        {{query: "include=ttl"}},
 	"PATCH /threads/{thread_id}":      {{body: `{"metadata":{"owner":"{owner}","pwned":true}}`}},
 	"DELETE /threads/{thread_id}":     {{}},
 	"POST /threads/{thread_id}/copy":  {{conflict: true}},
-	"GET /threads/{thread_id}/stream": {{query: "stream_mode=run_modes,state_update", sseError: true}},
+	"GET /threads/{thread_id}/stream": {{query: "stream_mode=run_modes", sseError: true}},
 
 	// Thread state (§3.4).
 	"GET /threads/{thread_id}/state":                 {{query: "subgraphs=true"}},
@@ -101,30 +106,30 @@ var attacks = map[string][]attack{
 	// on run create, GHSA-jfj5); a configurable thread_id must not reach A's
 	// checkpoints.
 	"POST /runs": {
-		{body: `{"assistant_id":"{assistant_id}","input":` + humanB + `}`},
+		{body: `{"assistant_id":"{assistant_id}","input":` + humanB + `}`, refuse: true},
 	},
 	"POST /runs/stream": {
-		{body: `{"assistant_id":"{assistant_id}","input":` + humanB + `}`, sseError: true},
+		{body: `{"assistant_id":"{assistant_id}","input":` + humanB + `}`, sseError: true, refuse: true},
 	},
 	"POST /runs/wait": {
-		{body: `{"assistant_id":"{assistant_id}","input":` + humanB + `}`},
+		{body: `{"assistant_id":"{assistant_id}","input":` + humanB + `}`, refuse: true},
 		{body: `{"assistant_id":"agent","input":` + humanB + `,"config":{"configurable":{"thread_id":"{thread_id}","checkpoint_id":"{checkpoint_id}"}}}`},
 	},
-	"POST /runs/batch": {{body: `[{"assistant_id":"{assistant_id}","input":` + humanB + `}]`}},
+	"POST /runs/batch": {{body: `[{"assistant_id":"{assistant_id}","input":` + humanB + `}]`, refuse: true}},
 	"POST /runs/cancel": {
-		{query: "action=rollback", body: `{"thread_id":"{thread_id}","run_ids":["{run_id}"]}`},
+		{query: "action=rollback", body: `{"thread_id":"{thread_id}","run_ids":["{run_id}"]}`, refuse: true},
 		{body: `{"status":"all"}`},
 	},
 
 	// Crons (§3.7).
-	"POST /runs/crons":                     {{body: `{"schedule":"0 0 1 1 *","assistant_id":"{assistant_id}","input":` + humanB + `}`}},
+	"POST /runs/crons":                     {{body: `{"schedule":"0 0 1 1 *","assistant_id":"{assistant_id}","input":` + humanB + `}`, refuse: true}},
 	"POST /threads/{thread_id}/runs/crons": {{body: `{"schedule":"0 0 1 1 *","assistant_id":"agent","input":` + humanB + `}`}},
 	"POST /runs/crons/search": {
 		{body: `{}`},
 		{body: `{"thread_id":"{thread_id}"}`},
 		{body: `{"assistant_id":"{assistant_id}"}`},
 	},
-	"POST /runs/crons/count":       {{body: `{"thread_id":"{thread_id}"}`, zero: true}},
+	"POST /runs/crons/count":       {{body: `{"thread_id":"{thread_id}"}`, empty: "0"}},
 	"PATCH /runs/crons/{cron_id}":  {{body: `{"schedule":"0 0 2 1 *","enabled":false}`}},
 	"DELETE /runs/crons/{cron_id}": {{}},
 
@@ -143,7 +148,7 @@ var attacks = map[string][]attack{
 	},
 }
 
-// destructive routes run after all others.
+// destructive routes run after all others (see ordered).
 var destructive = map[string]bool{
 	"DELETE /assistants/{assistant_id}":              true,
 	"DELETE /threads/{thread_id}":                    true,

@@ -73,7 +73,7 @@ func seed(t *testing.T, a client, have map[string]bool, identity string) *world 
 	var th struct {
 		ThreadID string `json:"thread_id"`
 	}
-	a.must(200, "POST", "/threads", js(obj{"metadata": obj{"graph_id": "agent", "note": m + "-thread"}}), &th)
+	a.must(200, "POST", "/threads", js(obj{"metadata": obj{"graph_id": "agent", "note": m + "-thread", "owner": identity}}), &th)
 	w.threadID = th.ThreadID
 	var upd struct {
 		Checkpoint struct {
@@ -89,7 +89,7 @@ func seed(t *testing.T, a client, have map[string]bool, identity string) *world 
 	var th2 struct {
 		ThreadID string `json:"thread_id"`
 	}
-	a.must(200, "POST", "/threads", `{"metadata":{"graph_id":"agent","note":"`+m+`-thread2"},
+	a.must(200, "POST", "/threads", `{"metadata":{"graph_id":"agent","note":"`+m+`-thread2","owner":"`+identity+`"},
 		"supersteps":[{"updates":[{"values":`+human(m+" superstep")+`,"as_node":"chatbot"}]}]}`, &th2)
 
 	var as struct {
@@ -97,7 +97,7 @@ func seed(t *testing.T, a client, have map[string]bool, identity string) *world 
 		Version     int    `json:"version"`
 	}
 	a.must(200, "POST", "/assistants", js(obj{"graph_id": "agent", "name": m + "-assistant",
-		"metadata": obj{"note": m}, "config": obj{"configurable": obj{"note": m}}}), &as)
+		"metadata": obj{"note": m, "owner": identity}, "config": obj{"configurable": obj{"note": m}}}), &as)
 	w.assistantID = as.AssistantID
 	a.must(200, "PATCH", "/assistants/"+w.assistantID, js(obj{"metadata": obj{"note": m + "-v2"}}), &as)
 	if as.Version != 2 {
@@ -180,8 +180,9 @@ func waitRunsSettled(t *testing.T, a client, threadID string) {
 	}
 }
 
-// snapshot is A's view of A's data: each read, canonical JSON.
-func snapshot(t *testing.T, a client, w *world, have map[string]bool) map[string]string {
+// snapshot is A's view of A's data: the status and canonical JSON body of
+// each read. The first snapshot must show A's data.
+func snapshot(t *testing.T, a client, w *world, have map[string]bool, first bool) map[string]string {
 	t.Helper()
 	mine := js(obj{"metadata": obj{"owner": w.identity}})
 	reads := []struct{ route, path, body string }{
@@ -208,16 +209,22 @@ func snapshot(t *testing.T, a client, w *world, have map[string]bool) map[string
 			continue
 		}
 		method, _, _ := strings.Cut(rd.route, " ")
+		r := a.do(method, w.fill(rd.path), rd.body)
 		var v any
-		a.must(200, method, w.fill(rd.path), rd.body, &v)
-		s := js(v)
-		if !strings.Contains(s, w.marker) && !strings.Contains(rd.route, "count") {
+		if err := json.Unmarshal(r.body, &v); err != nil {
+			v = string(r.body)
+		}
+		s := fmt.Sprintf("%d %s", r.status, js(v))
+		out[rd.route] = s
+		if !first {
+			continue
+		}
+		if r.status != 200 || !strings.Contains(s, w.marker) && !strings.Contains(rd.route, "count") {
 			t.Fatalf("A's own read %s shows none of A's data: %s", rd.route, s)
 		}
-		if s == "0" {
+		if s == "200 0" {
 			t.Fatalf("A's own %s is 0: the filter B's count uses would prove nothing", rd.route)
 		}
-		out[rd.route] = s
 	}
 	return out
 }
