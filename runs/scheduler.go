@@ -123,9 +123,9 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop stops the workers and waits for them. Runs still executing are
-// abandoned as they are: their leases expire and the next start requeues
-// them.
+// Stop stops the workers and waits for them. Runs still executing stop
+// at their next step boundary and give their lease up: the next sweep (at
+// the next start, or by another process) requeues them with attempt + 1.
 func (s *Scheduler) Stop() {
 	s.mu.Lock()
 	cancel := s.cancel

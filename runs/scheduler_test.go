@@ -460,3 +460,25 @@ func TestCancelledTemporaryRunsDropTheirThread(t *testing.T) {
 		}
 	}
 }
+
+func TestStopReleasesRunningRunsForTheNextStart(t *testing.T) {
+	store := memory.New()
+	e := newEnv(t, store, Options{})
+	th := e.thread()
+	r := e.create(t.Context(), th, "block", Kwargs{Input: map[string]any{}}, "")
+	waitStatus(t, e, th, r.RunID, storage.RunRunning)
+	e.sched.Stop()
+	if got := e.run(th, r.RunID); got.Status != storage.RunRunning {
+		t.Fatalf("after Stop: %s", got.Status)
+	}
+	e2 := newEnv(t, store, Options{})
+	deadline := time.Now().Add(5 * time.Second)
+	for e2.run(th, r.RunID).Attempt != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("run not restarted: %+v", e2.run(th, r.RunID))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	e2.sched.CancelRuns(t.Context(), storage.Authorized(), storage.RunCancel{ThreadID: th, RunIDs: []string{r.RunID}})
+	waitStatus(t, e2, th, r.RunID, storage.RunInterrupted)
+}

@@ -60,7 +60,13 @@ func (s *Scheduler) execute(ctx context.Context, r storage.Run) {
 	cancel(nil)
 	<-hbDone
 	if ctx.Err() != nil {
-		return // stopping: the lease expires and the run is requeued
+		// Stopping: give the lease up, so that the next start (here or in
+		// another process) requeues the run at once.
+		_, err := s.store.Runs().Heartbeat(context.WithoutCancel(ctx), storage.System(), r.RunID, 0)
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			s.log.Error("releasing a run's lease", slog.String("run_id", r.RunID), slog.Any("error", err))
+		}
+		return
 	}
 	s.end(ctx, r, a, out)
 }
