@@ -241,12 +241,12 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 	if body == nil {
 		body = resultBody(out.lastValues, f.Values, interrupts)
 	}
-	if _, err := s.store.Runs().Finish(ctx, storage.System(), f); err != nil {
-		if !errors.Is(err, storage.ErrNotFound) {
-			s.log.ErrorContext(ctx, "finishing a run", slog.String("run_id", r.RunID), slog.Any("error", err))
-		}
+	if out.kw.Temporary {
+		// Deleting the thread deletes the run: no need to record its end.
+		s.dropTemporary(ctx, r, true)
+	} else if _, err := s.store.Runs().Finish(ctx, storage.System(), f); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		s.log.ErrorContext(ctx, "finishing a run", slog.String("run_id", r.RunID), slog.Any("error", err))
 	}
-	s.dropTemporary(ctx, r, out.kw.Temporary)
 	s.finishStreams(ctx, r, body)
 }
 
