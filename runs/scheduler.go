@@ -131,9 +131,9 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop stops the workers and waits for them. Runs still executing are
-// abandoned as they are: their leases expire and the next start requeues
-// them.
+// Stop stops the workers and waits for them. Runs still executing stop
+// at their next step boundary and give their lease up: the next sweep (at
+// the next start, or by another process) requeues them with attempt + 1.
 func (s *Scheduler) Stop() {
 	s.mu.Lock()
 	cancel := s.cancel
@@ -277,9 +277,9 @@ func (s *Scheduler) Create(ctx context.Context, sc storage.Scope, c storage.RunC
 	return out, nil
 }
 
-// CancelRuns cancels runs (see storage.Runs.Cancel): pending ones at once,
-// running ones at their next step boundary. Pending runs that were
-// interrupted or deleted get their streams closed.
+// CancelRuns cancels runs (see storage.Runs.Cancel): pending ones at once
+// (their streams are closed, the threads of temporary ones deleted),
+// running ones at their next step boundary.
 func (s *Scheduler) CancelRuns(ctx context.Context, sc storage.Scope, c storage.RunCancel) ([]storage.Run, error) {
 	found, err := s.store.Runs().Cancel(ctx, sc, c)
 	if err != nil {
@@ -292,9 +292,11 @@ func (s *Scheduler) CancelRuns(ctx context.Context, sc storage.Scope, c storage.
 	for _, r := range found {
 		if r.Status == storage.RunRunning {
 			s.Cancel(r.RunID, action)
-		} else {
-			s.finishStreams(ctx, r, map[string]any{})
+			continue
 		}
+		k, err := ParseKwargs(r.Kwargs)
+		s.dropTemporary(ctx, r, err == nil && k.Temporary)
+		s.finishStreams(ctx, r, map[string]any{})
 	}
 	s.Wake()
 	return found, nil

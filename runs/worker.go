@@ -62,7 +62,13 @@ func (s *Scheduler) execute(ctx context.Context, r storage.Run) {
 	cancel(nil)
 	<-hbDone
 	if ctx.Err() != nil {
-		return // stopping: the lease expires and the run is requeued
+		// Stopping: give the lease up, so that the next start (here or in
+		// another process) requeues the run at once.
+		_, err := s.store.Runs().Heartbeat(context.WithoutCancel(ctx), storage.System(), r.RunID, 0)
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			s.log.Error("releasing a run's lease", slog.String("run_id", r.RunID), slog.Any("error", err))
+		}
+		return
 	}
 	s.end(ctx, r, a, out)
 }
@@ -215,6 +221,7 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 		if err := s.store.Runs().Discard(ctx, storage.System(), r.ThreadID, r.RunID); err != nil && !errors.Is(err, storage.ErrNotFound) {
 			s.log.ErrorContext(ctx, "rolling back a run", slog.String("run_id", r.RunID), slog.Any("error", err))
 		}
+		s.dropTemporary(ctx, r, out.kw.Temporary)
 		s.finishStreams(ctx, r, map[string]any{})
 		return
 	case out.err != nil && action != "":
@@ -237,18 +244,24 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 	if body == nil {
 		body = resultBody(out.lastValues, f.Values, interrupts)
 	}
-	if _, err := s.store.Runs().Finish(ctx, storage.System(), f); err != nil {
-		if !errors.Is(err, storage.ErrNotFound) {
-			s.log.ErrorContext(ctx, "finishing a run", slog.String("run_id", r.RunID), slog.Any("error", err))
-		}
-	}
 	if out.kw.Temporary {
-		if err := s.store.Threads().Delete(ctx, storage.System(), r.ThreadID); err != nil && !errors.Is(err, storage.ErrNotFound) {
-			s.log.ErrorContext(ctx, "deleting a temporary thread", slog.String("thread_id", r.ThreadID), slog.Any("error", err))
-		}
+		// Deleting the thread deletes the run: no need to record its end.
+		s.dropTemporary(ctx, r, true)
+	} else if _, err := s.store.Runs().Finish(ctx, storage.System(), f); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		s.log.ErrorContext(ctx, "finishing a run", slog.String("run_id", r.RunID), slog.Any("error", err))
 	}
 	s.sendWebhook(ctx, r, out, f)
 	s.finishStreams(ctx, r, body)
+}
+
+// dropTemporary deletes the thread of a temporary (stateless) run.
+func (s *Scheduler) dropTemporary(ctx context.Context, r storage.Run, temporary bool) {
+	if !temporary {
+		return
+	}
+	if err := s.store.Threads().Delete(ctx, storage.System(), r.ThreadID); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		s.log.ErrorContext(ctx, "deleting a temporary thread", slog.String("thread_id", r.ThreadID), slog.Any("error", err))
+	}
 }
 
 // state fills f with the thread's state after the run (values, pending

@@ -137,72 +137,85 @@ type prepared struct {
 	cancelOnDisconnect bool
 }
 
+// parsedRun is a validated run creation body.
+type parsedRun struct {
+	assistantID   string
+	cmd           *graph.Command
+	before, after []string
+	modes         []string
+	durability    string
+	checkpointID  string
+}
+
+// parse validates b (422, or 400 where the Python server says so).
+func (s *Server) parse(b *runCreateBody, stateless bool) (p parsedRun, err error) {
+	if b.AssistantID == "" {
+		return p, invalid("Invalid value for 'assistant_id': required")
+	}
+	if p.assistantID, err = s.assistantID(b.AssistantID); err != nil {
+		return p, invalid(fmt.Sprintf("Invalid assistant: '%s'. Must be either: a valid assistant UUID, or the name of a registered graph", b.AssistantID))
+	}
+	if p.cmd, err = b.Command.toGraph(); err != nil {
+		return p, err
+	}
+	if stateless && p.cmd != nil && p.cmd.Resume != nil {
+		return p, httpErr(http.StatusBadRequest, "You must provide a thread_id when resuming.")
+	}
+	if p.before, err = nodeList("interrupt_before", b.InterruptBefore); err != nil {
+		return p, err
+	}
+	if p.after, err = nodeList("interrupt_after", b.InterruptAfter); err != nil {
+		return p, err
+	}
+	if p.modes, err = streamModeList(b.StreamMode); err != nil {
+		return p, err
+	}
+	for _, c := range []struct {
+		field, v string
+		allowed  []string
+	}{
+		{"multitask_strategy", b.MultitaskStrategy, []string{storage.MultitaskReject, storage.MultitaskEnqueue, storage.MultitaskInterrupt, storage.MultitaskRollback}},
+		{"if_not_exists", b.IfNotExists, []string{"reject", "create"}},
+		{"on_completion", b.OnCompletion, []string{"delete", "keep"}},
+		{"on_disconnect", b.OnDisconnect, []string{"cancel", "continue"}},
+		{"durability", b.Durability, []string{"sync", "async", "exit"}},
+	} {
+		if err := oneOf(c.field, c.v, c.allowed...); err != nil {
+			return p, err
+		}
+	}
+	if b.Webhook != "" {
+		if err := runs.CheckWebhookURL(b.Webhook); err != nil {
+			return p, httpErr(http.StatusBadRequest, err.Error())
+		}
+	}
+	if b.AfterSeconds < 0 {
+		return p, invalid("Invalid value for 'after_seconds': must not be negative")
+	}
+	if conf, _ := b.Config["configurable"].(map[string]any); len(conf) > 0 && len(b.Context) > 0 {
+		return p, httpErr(http.StatusBadRequest, "Cannot specify both configurable and context. Prefer setting context alone. Context was introduced in LangGraph 0.6.0 and is the long term planned replacement for configurable.")
+	}
+	p.durability = b.Durability
+	if p.durability == "" && b.CheckpointDuring != nil && !*b.CheckpointDuring {
+		p.durability = "exit"
+	}
+	p.checkpointID = b.CheckpointID
+	if b.Checkpoint != nil && b.Checkpoint.CheckpointID != "" {
+		p.checkpointID = b.Checkpoint.CheckpointID
+	}
+	return p, nil
+}
+
 // prepareRun validates b, authorizes threads:create_run (with the caller's
 // identity already stamped into the config, so the handler sees it) and
 // builds the run. threadID is "" for a stateless run.
 func (s *Server) prepareRun(r *http.Request, threadID string, b *runCreateBody) (*prepared, error) {
 	stateless := threadID == ""
-	if b.AssistantID == "" {
-		return nil, invalid("Invalid value for 'assistant_id': required")
-	}
-	assistantID, err := s.assistantID(b.AssistantID)
-	if err != nil {
-		return nil, invalid(fmt.Sprintf("Invalid assistant: '%s'. Must be either: a valid assistant UUID, or the name of a registered graph", b.AssistantID))
-	}
-	cmd, err := b.Command.toGraph()
+	p, err := s.parse(b, stateless)
 	if err != nil {
 		return nil, err
 	}
-	if stateless && cmd != nil && cmd.Resume != nil {
-		return nil, httpErr(http.StatusBadRequest, "You must provide a thread_id when resuming.")
-	}
-	before, err := nodeList("interrupt_before", b.InterruptBefore)
-	if err != nil {
-		return nil, err
-	}
-	after, err := nodeList("interrupt_after", b.InterruptAfter)
-	if err != nil {
-		return nil, err
-	}
-	modes, err := streamModeList(b.StreamMode)
-	if err != nil {
-		return nil, err
-	}
-	if err := oneOf("multitask_strategy", b.MultitaskStrategy, storage.MultitaskReject, storage.MultitaskEnqueue,
-		storage.MultitaskInterrupt, storage.MultitaskRollback); err != nil {
-		return nil, err
-	}
-	if err := oneOf("if_not_exists", b.IfNotExists, "reject", "create"); err != nil {
-		return nil, err
-	}
-	if err := oneOf("on_completion", b.OnCompletion, "delete", "keep"); err != nil {
-		return nil, err
-	}
-	if err := oneOf("on_disconnect", b.OnDisconnect, "cancel", "continue"); err != nil {
-		return nil, err
-	}
-	if err := oneOf("durability", b.Durability, "sync", "async", "exit"); err != nil {
-		return nil, err
-	}
-	if b.Webhook != "" {
-		if err := runs.CheckWebhookURL(b.Webhook); err != nil {
-			return nil, httpErr(http.StatusBadRequest, err.Error())
-		}
-	}
-	if b.AfterSeconds < 0 {
-		return nil, invalid("Invalid value for 'after_seconds': must not be negative")
-	}
-	if conf, _ := b.Config["configurable"].(map[string]any); len(conf) > 0 && len(b.Context) > 0 {
-		return nil, httpErr(http.StatusBadRequest, "Cannot specify both configurable and context. Prefer setting context alone. Context was introduced in LangGraph 0.6.0 and is the long term planned replacement for configurable.")
-	}
-	durability := b.Durability
-	if durability == "" && b.CheckpointDuring != nil && !*b.CheckpointDuring {
-		durability = "exit"
-	}
-	checkpointID := b.CheckpointID
-	if b.Checkpoint != nil && b.Checkpoint.CheckpointID != "" {
-		checkpointID = b.Checkpoint.CheckpointID
-	}
+	assistantID, checkpointID := p.assistantID, p.checkpointID
 	ifNotExists := b.IfNotExists
 	temporary := false
 	if stateless {
@@ -218,9 +231,9 @@ func (s *Server) prepareRun(r *http.Request, threadID string, b *runCreateBody) 
 	pre := runs.MergeConfig(r.Context(), runs.ConfigInput{Assistant: storage.Assistant{AssistantID: assistantID,
 		GraphID: s.systemGraph(assistantID)}, Config: b.Config, Context: b.Context,
 		Headers: s.ConfigurableHeaders(r), RunID: runID, ThreadID: threadID})
-	kw := runs.Kwargs{Input: b.Input, Command: cmd, Config: pre.Config, Context: b.Context, StreamMode: modes,
-		InterruptBefore: before, InterruptAfter: after, Webhook: b.Webhook, FeedbackKeys: b.FeedbackKeys,
-		Temporary: temporary, Subgraphs: b.StreamSubgraphs, Resumable: b.StreamResumable, Durability: durability}
+	kw := runs.Kwargs{Input: b.Input, Command: p.cmd, Config: pre.Config, Context: b.Context, StreamMode: p.modes,
+		InterruptBefore: p.before, InterruptAfter: p.after, Webhook: b.Webhook, FeedbackKeys: b.FeedbackKeys,
+		Temporary: temporary, Subgraphs: b.StreamSubgraphs, Resumable: b.StreamResumable, Durability: p.durability}
 	kwMap, err := kw.Map()
 	if err != nil {
 		return nil, err
