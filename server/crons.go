@@ -333,7 +333,8 @@ type cronPatchBody struct {
 }
 
 // runFieldNames are the JSON names of cronRunFields except metadata,
-// which a patch merges into the cron's own metadata and the payload's.
+// which a patch merges into the cron's own metadata (new threads of
+// stateless crons get it).
 var runFieldNames = []string{"input", "config", "context", "webhook", "interrupt_before", "interrupt_after",
 	"stream_mode", "stream_subgraphs", "stream_resumable", "durability", "multitask_strategy", "checkpoint_during"}
 
@@ -398,14 +399,6 @@ func (s *Server) patchCron(w http.ResponseWriter, r *http.Request) error {
 	merged := cloneMap(cur.Payload)
 	for k, x := range v.Payload {
 		merged[k] = x
-	}
-	if len(b.Metadata) > 0 {
-		pmd, _ := merged["metadata"].(map[string]any)
-		pmd = cloneMap(pmd)
-		for k, x := range b.Metadata {
-			pmd[k] = x
-		}
-		merged["metadata"] = pmd
 	}
 	mb, _ := json.Marshal(merged)
 	var f cronRunFields
