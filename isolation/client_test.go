@@ -13,10 +13,18 @@ import (
 
 // client calls the server as one user (token "" sends no credentials).
 type client struct {
-	t     *testing.T
-	base  string
-	token string
+	t       *testing.T
+	base    string
+	token   string
+	timeout time.Duration // per request, body included
 }
+
+// Timeouts: A's requests may wait for a run of the echo model; B's must be
+// refused quickly, and a stream or wait that B should not get is cut short.
+const (
+	timeoutA = 30 * time.Second
+	timeoutB = 3 * time.Second
+)
 
 // response is what came back. timedOut is set when the response did not
 // end within the request timeout (an SSE stream or a wait that stayed
@@ -29,14 +37,10 @@ type response struct {
 	timedOut bool
 }
 
-// requestTimeout bounds one request, body included. It is short enough
-// for a stream that never ends and long enough for a run of the echo model.
-const requestTimeout = 5 * time.Second
-
 // do sends one request; body is JSON text ("" for none).
 func (c client) do(method, path, body string) response {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
 	var rd io.Reader
 	if body != "" {

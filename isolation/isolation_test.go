@@ -1,6 +1,7 @@
 package isolation_test
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -117,7 +118,7 @@ func TestEveryProtectedRouteHasAnAttack(t *testing.T) {
 			t.Errorf("protected route %q has no isolation case: add one to attacks (isolation/templates_test.go)", key(rt))
 		}
 	}
-	for k := range attacks {
+	for _, k := range slices.Sorted(maps.Keys(attacks)) {
 		if !have[k] {
 			t.Logf("attack for %q unused: the server has no such route (yet)", k)
 		}
@@ -148,14 +149,15 @@ func TestIsolation(t *testing.T) {
 // and returns the problems found: bad outcomes and changes to A's view.
 func attackAll(t *testing.T, srv *server.Server, base string, s setup, routes []server.Route) []string {
 	t.Helper()
-	a := client{t, base, s.a.token}
-	b := client{t, base, s.b.token}
+	a := client{t, base, s.a.token, timeoutA}
+	b := client{t, base, s.b.token, timeoutB}
 	have := map[string]bool{}
 	for _, rt := range srv.Routes() {
 		have[key(rt)] = true
 	}
 	w := seed(t, a, have, s.a.identity)
 	before := snapshot(t, a, w, have, true)
+	w.bThreadID = ownThread(t, b)
 	var problems []string
 	for _, rt := range routes {
 		if !rt.Protected {
@@ -167,18 +169,20 @@ func attackAll(t *testing.T, srv *server.Server, base string, s setup, routes []
 			continue
 		}
 		for _, at := range cases {
-			path := w.fill(rt.Pattern)
+			tmpl := cmp.Or(at.path, rt.Pattern)
+			path := w.fill(tmpl)
 			if at.query != "" {
 				path += "?" + w.fill(at.query)
 			}
 			r := b.do(rt.Method, path, w.fill(at.body))
 			t.Logf("B: %s %s -> %d", rt.Method, path, r.status)
-			if problem := judge(rt.Pattern, at, r, w); problem != "" {
+			if problem := judge(tmpl, at, r, w); problem != "" {
 				problems = append(problems, fmt.Sprintf("B: %s %s %s\n  -> %d %s\n  %s",
 					rt.Method, path, w.fill(at.body), r.status, clip(r.body), problem))
 			}
 		}
 	}
+	problems = append(problems, ownView(b, w, have)...)
 	after := snapshot(t, a, w, have, false)
 	for _, k := range slices.Sorted(maps.Keys(before)) {
 		if before[k] != after[k] {
@@ -206,10 +210,12 @@ func ordered(routes []server.Route) []server.Route {
 	return out
 }
 
-// judge returns "" when B's response is an allowed outcome, else what is
-// wrong with it.
+// judge returns "" when B's response (headers and body) is an allowed
+// outcome, else what is wrong with it.
 func judge(pattern string, at attack, r response, w *world) string {
-	if strings.Contains(string(r.body), w.marker) {
+	seen := []byte(fmt.Sprint(r.header))
+	seen = append(seen, r.body...)
+	if strings.Contains(string(seen), w.marker) {
 		return "LEAK: the response carries A's data (" + w.marker + ")"
 	}
 	switch {
@@ -224,18 +230,28 @@ func judge(pattern string, at attack, r response, w *world) string {
 	case at.sseError && sse404(r.body):
 		return ""
 	}
-	if id := w.idIn(r.body); id != "" {
+	if id := w.idIn(seen); id != "" {
 		return "LEAK: the response carries A's id " + id
 	}
 	switch {
 	case r.timedOut:
 		return "the response did not end (a stream B should not have)"
-	case strings.Contains(pattern, "{") || at.refuse:
+	case namesA(pattern) || at.refuse:
 		return "2xx on A's resource"
 	case at.empty != "" && strings.TrimSpace(string(r.body)) != at.empty:
 		return "the answer is not " + at.empty
 	}
 	return ""
+}
+
+// namesA reports whether a path template names one of A's resources.
+func namesA(path string) bool {
+	for _, p := range []string{"{thread_id}", "{assistant_id}", "{checkpoint_id}", "{run_id}", "{cron_id}"} {
+		if strings.Contains(path, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // sse404 reports whether body is an event stream whose only events are
@@ -263,8 +279,8 @@ func TestUnauthenticated(t *testing.T) {
 	for _, s := range setups {
 		t.Run(s.name, func(t *testing.T) {
 			srv, base := start(t, s, stores[0])
-			a := client{t, base, s.a.token}
-			anon := client{t, base, ""}
+			a := client{t, base, s.a.token, timeoutA}
+			anon := client{t, base, "", timeoutB}
 			have := map[string]bool{}
 			for _, rt := range srv.Routes() {
 				have[key(rt)] = true

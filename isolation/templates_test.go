@@ -8,14 +8,19 @@ package isolation_test
 //	{ns}          A's store namespace as a JSON array, e.g. ["alice","notes"]
 //	{ns_dotted}   the same namespace joined with "." (query form)
 //	{owner}       A's identity, as stamped into metadata.owner
+//	{marker}      the value of metadata.tag on A's threads and assistant
+//	{b_thread_id} a thread of B's own, with state (only in path)
 type attack struct {
+	// path replaces the route's pattern, to aim at B's own thread
+	// ({b_thread_id}) with A's ids elsewhere in the request.
+	path  string
 	query string // without "?"
 	body  string // JSON, "" for none
 	// conflict: the spec answers 409 here (create with an existing id,
 	// copy of an invisible thread).
 	conflict bool
 	// refuse: the body names A's resource, so any 2xx means B used it (for
-	// routes with A's ids in the path this is implied).
+	// paths with A's ids this is implied).
 	refuse bool
 	// empty, when set, is the only 2xx body allowed: a count cannot show
 	// A's data, only its number can.
@@ -24,6 +29,9 @@ type attack struct {
 	// single 404 error event (auth-spec §4.2 "stream: error event").
 	sseError bool
 }
+
+// bThread is B's own thread.
+const bThread = "/threads/{b_thread_id}"
 
 // humanB is the input of B's runs.
 const humanB = `{"messages":[{"type":"human","content":"hello from B"}]}`
@@ -44,7 +52,7 @@ var attacks = map[string][]attack{
 		{body: `{}`},
 		{body: `{"metadata":{"owner":"{owner}"}}`},
 	},
-	"POST /assistants/count":                               {{body: `{"metadata":{"owner":"{owner}"}}`, empty: "0"}},
+	"POST /assistants/count":                               {{body: `{"metadata":{"tag":"{marker}"}}`, empty: "0"}},
 	"GET /assistants/{assistant_id}":                       {{}},
 	"PATCH /assistants/{assistant_id}":                     {{body: `{"name":"pwned","metadata":{"owner":"{owner}","pwned":true}}`}},
 	"DELETE /assistants/{assistant_id}":                    {{query: "delete_threads=true"}},
@@ -67,7 +75,7 @@ var attacks = map[string][]attack{
 		{body: `{"ids":["{thread_id}"]}`},
 		{body: `{"metadata":{"owner":"{owner}"}}`},
 	},
-	"POST /threads/count":             {{body: `{"metadata":{"owner":"{owner}"}}`, empty: "0"}},
+	"POST /threads/count":             {{body: `{"metadata":{"tag":"{marker}"}}`, empty: "0"}},
 	"POST /threads/prune":             {{body: `{"thread_ids":["{thread_id}"]}`, refuse: true}},
 	"GET /threads/{thread_id}":        {{query: "include=ttl"}},
 	"PATCH /threads/{thread_id}":      {{body: `{"metadata":{"owner":"{owner}","pwned":true}}`}},
@@ -76,31 +84,69 @@ var attacks = map[string][]attack{
 	"GET /threads/{thread_id}/stream": {{query: "stream_mode=run_modes", sseError: true}},
 
 	// Thread state (§3.4).
-	"GET /threads/{thread_id}/state":                 {{query: "subgraphs=true"}},
-	"GET /threads/{thread_id}/state/{checkpoint_id}": {{}},
-	"POST /threads/{thread_id}/state/checkpoint":     {{body: `{"checkpoint":{"checkpoint_id":"{checkpoint_id}"}}`}},
-	"POST /threads/{thread_id}/state":                {{body: `{"values":` + humanB + `,"as_node":"chatbot"}`}},
-	"GET /threads/{thread_id}/history":               {{query: "limit=100"}},
-	"POST /threads/{thread_id}/history":              {{body: `{"limit":100}`}},
+	"GET /threads/{thread_id}/state": {{query: "subgraphs=true"}},
+	"GET /threads/{thread_id}/state/{checkpoint_id}": {
+		{},
+		{path: bThread + "/state/{checkpoint_id}"},
+	},
+	"POST /threads/{thread_id}/state/checkpoint": {
+		{body: `{"checkpoint":{"checkpoint_id":"{checkpoint_id}"}}`},
+		{path: bThread + "/state/checkpoint", body: `{"checkpoint":{"thread_id":"{thread_id}","checkpoint_id":"{checkpoint_id}"}}`},
+	},
+	"POST /threads/{thread_id}/state": {
+		{body: `{"values":` + humanB + `,"as_node":"chatbot"}`},
+		{path: bThread + "/state", body: `{"values":` + humanB + `,"as_node":"chatbot","checkpoint_id":"{checkpoint_id}"}`},
+		{path: bThread + "/state", body: `{"values":` + humanB + `,"as_node":"chatbot","checkpoint":{"thread_id":"{thread_id}","checkpoint_id":"{checkpoint_id}"}}`},
+	},
+	"GET /threads/{thread_id}/history": {
+		{query: "limit=100"},
+		{path: bThread + "/history", query: "limit=100&before={checkpoint_id}"},
+	},
+	"POST /threads/{thread_id}/history": {
+		{body: `{"limit":100}`},
+		{path: bThread + "/history", body: `{"limit":100,"before":{"thread_id":"{thread_id}","checkpoint_id":"{checkpoint_id}"}}`},
+		{path: bThread + "/history", body: `{"limit":100,"checkpoint":{"thread_id":"{thread_id}","checkpoint_ns":""}}`},
+	},
 
 	// Stateful runs (§3.5). if_not_exists=create must not turn a foreign
-	// thread into B's (the v0.14 bypass).
+	// thread into B's (the v0.14 bypass); B's own thread must not reach A's
+	// assistant, checkpoints or runs.
 	"POST /threads/{thread_id}/runs": {
 		{body: `{"assistant_id":"agent","input":` + humanB + `,"if_not_exists":"create"}`},
 		{body: `{"assistant_id":"{assistant_id}","input":` + humanB + `}`},
+		{path: bThread + "/runs", body: `{"assistant_id":"{assistant_id}","input":` + humanB + `}`, refuse: true},
 	},
 	"POST /threads/{thread_id}/runs/stream": {
 		{body: `{"assistant_id":"agent","input":` + humanB + `,"if_not_exists":"create","stream_mode":["values","messages"]}`, sseError: true},
+		{path: bThread + "/runs/stream", body: `{"assistant_id":"{assistant_id}","input":` + humanB + `}`, sseError: true, refuse: true},
 	},
 	"POST /threads/{thread_id}/runs/wait": {
 		{body: `{"assistant_id":"agent","input":` + humanB + `,"if_not_exists":"create"}`},
+		{path: bThread + "/runs/wait", body: `{"assistant_id":"agent","input":` + humanB + `,"checkpoint_id":"{checkpoint_id}"}`},
+		{path: bThread + "/runs/wait", body: `{"assistant_id":"agent","input":` + humanB + `,"checkpoint":{"thread_id":"{thread_id}","checkpoint_id":"{checkpoint_id}"}}`},
+		{path: bThread + "/runs/wait", body: `{"assistant_id":"agent","input":` + humanB + `,"config":{"configurable":{"thread_id":"{thread_id}"}}}`},
 	},
-	"GET /threads/{thread_id}/runs":                  {{query: "limit=100"}},
-	"GET /threads/{thread_id}/runs/{run_id}":         {{}},
-	"DELETE /threads/{thread_id}/runs/{run_id}":      {{}},
-	"GET /threads/{thread_id}/runs/{run_id}/join":    {{}},
-	"GET /threads/{thread_id}/runs/{run_id}/stream":  {{sseError: true}},
-	"POST /threads/{thread_id}/runs/{run_id}/cancel": {{query: "wait=1&action=rollback"}},
+	"GET /threads/{thread_id}/runs": {{query: "limit=100"}},
+	"GET /threads/{thread_id}/runs/{run_id}": {
+		{},
+		{path: bThread + "/runs/{run_id}"},
+	},
+	"DELETE /threads/{thread_id}/runs/{run_id}": {
+		{},
+		{path: bThread + "/runs/{run_id}"},
+	},
+	"GET /threads/{thread_id}/runs/{run_id}/join": {
+		{},
+		{path: bThread + "/runs/{run_id}/join"},
+	},
+	"GET /threads/{thread_id}/runs/{run_id}/stream": {
+		{sseError: true},
+		{path: bThread + "/runs/{run_id}/stream", sseError: true},
+	},
+	"POST /threads/{thread_id}/runs/{run_id}/cancel": {
+		{query: "wait=1&action=rollback"},
+		{path: bThread + "/runs/{run_id}/cancel", query: "action=rollback"},
+	},
 
 	// Stateless runs (§3.6): A's assistant must be invisible (assistants:read
 	// on run create, GHSA-jfj5); a configurable thread_id must not reach A's
@@ -122,8 +168,11 @@ var attacks = map[string][]attack{
 	},
 
 	// Crons (§3.7).
-	"POST /runs/crons":                     {{body: `{"schedule":"0 0 1 1 *","assistant_id":"{assistant_id}","input":` + humanB + `}`, refuse: true}},
-	"POST /threads/{thread_id}/runs/crons": {{body: `{"schedule":"0 0 1 1 *","assistant_id":"agent","input":` + humanB + `}`}},
+	"POST /runs/crons": {{body: `{"schedule":"0 0 1 1 *","assistant_id":"{assistant_id}","input":` + humanB + `}`, refuse: true}},
+	"POST /threads/{thread_id}/runs/crons": {
+		{body: `{"schedule":"0 0 1 1 *","assistant_id":"agent","input":` + humanB + `}`},
+		{path: bThread + "/runs/crons", body: `{"schedule":"0 0 1 1 *","assistant_id":"{assistant_id}","input":` + humanB + `}`, refuse: true},
+	},
 	"POST /runs/crons/search": {
 		{body: `{}`},
 		{body: `{"thread_id":"{thread_id}"}`},

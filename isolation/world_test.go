@@ -3,6 +3,7 @@ package isolation_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,8 @@ type world struct {
 
 	threadID, assistantID, checkpointID, runID, cronID string
 	ids                                                []string
+
+	bThreadID string // B's own thread
 }
 
 // fill replaces the placeholders of attack templates (see attack).
@@ -31,6 +34,8 @@ func (w *world) fill(s string) string {
 		"{ns_dotted}", strings.Join(w.ns, "."),
 		"{ns}", js(w.ns),
 		"{owner}", w.identity,
+		"{b_thread_id}", w.bThreadID,
+		"{marker}", w.marker,
 	).Replace(s)
 }
 
@@ -45,6 +50,18 @@ func orZeroUUID(id string) string {
 func (w *world) idIn(body []byte) string {
 	for _, id := range w.ids {
 		if strings.Contains(string(body), id) {
+			return id
+		}
+	}
+	return ""
+}
+
+// hiddenIDIn returns the first of A's ids that body contains and that no
+// attack ever sent (B's own records may echo what B sent).
+func (w *world) hiddenIDIn(body []byte) string {
+	sent := []string{w.threadID, w.assistantID, w.checkpointID, w.runID, w.cronID}
+	for _, id := range w.ids {
+		if !slices.Contains(sent, id) && strings.Contains(string(body), id) {
 			return id
 		}
 	}
@@ -73,7 +90,7 @@ func seed(t *testing.T, a client, have map[string]bool, identity string) *world 
 	var th struct {
 		ThreadID string `json:"thread_id"`
 	}
-	a.must(200, "POST", "/threads", js(obj{"metadata": obj{"graph_id": "agent", "note": m + "-thread", "owner": identity}}), &th)
+	a.must(200, "POST", "/threads", js(obj{"metadata": obj{"graph_id": "agent", "note": m + "-thread", "owner": identity, "tag": m}}), &th)
 	w.threadID = th.ThreadID
 	var upd struct {
 		Checkpoint struct {
@@ -89,7 +106,7 @@ func seed(t *testing.T, a client, have map[string]bool, identity string) *world 
 	var th2 struct {
 		ThreadID string `json:"thread_id"`
 	}
-	a.must(200, "POST", "/threads", `{"metadata":{"graph_id":"agent","note":"`+m+`-thread2","owner":"`+identity+`"},
+	a.must(200, "POST", "/threads", `{"metadata":{"graph_id":"agent","note":"`+m+`-thread2","owner":"`+identity+`","tag":"`+m+`"},
 		"supersteps":[{"updates":[{"values":`+human(m+" superstep")+`,"as_node":"chatbot"}]}]}`, &th2)
 
 	var as struct {
@@ -97,9 +114,9 @@ func seed(t *testing.T, a client, have map[string]bool, identity string) *world 
 		Version     int    `json:"version"`
 	}
 	a.must(200, "POST", "/assistants", js(obj{"graph_id": "agent", "name": m + "-assistant",
-		"metadata": obj{"note": m, "owner": identity}, "config": obj{"configurable": obj{"note": m}}}), &as)
+		"metadata": obj{"note": m, "owner": identity, "tag": m}, "config": obj{"configurable": obj{"note": m}}}), &as)
 	w.assistantID = as.AssistantID
-	a.must(200, "PATCH", "/assistants/"+w.assistantID, js(obj{"metadata": obj{"note": m + "-v2"}}), &as)
+	a.must(200, "PATCH", "/assistants/"+w.assistantID, js(obj{"metadata": obj{"note": m + "-v2", "tag": m}}), &as)
 	if as.Version != 2 {
 		t.Fatalf("assistant version %d after a patch, want 2", as.Version)
 	}
@@ -185,17 +202,18 @@ func waitRunsSettled(t *testing.T, a client, threadID string) {
 func snapshot(t *testing.T, a client, w *world, have map[string]bool, first bool) map[string]string {
 	t.Helper()
 	mine := js(obj{"metadata": obj{"owner": w.identity}})
+	tagged := js(obj{"metadata": obj{"tag": w.marker}})
 	reads := []struct{ route, path, body string }{
 		{"GET /threads/{thread_id}", "/threads/{thread_id}", ""},
 		{"GET /threads/{thread_id}/state", "/threads/{thread_id}/state", ""},
 		{"GET /threads/{thread_id}/state/{checkpoint_id}", "/threads/{thread_id}/state/{checkpoint_id}", ""},
 		{"GET /threads/{thread_id}/history", "/threads/{thread_id}/history?limit=1000", ""},
 		{"POST /threads/search", "/threads/search", `{"limit":1000}`},
-		{"POST /threads/count", "/threads/count", mine},
+		{"POST /threads/count", "/threads/count", tagged},
 		{"GET /assistants/{assistant_id}", "/assistants/{assistant_id}", ""},
 		{"POST /assistants/{assistant_id}/versions", "/assistants/{assistant_id}/versions", `{}`},
 		{"POST /assistants/search", "/assistants/search", mine},
-		{"POST /assistants/count", "/assistants/count", mine},
+		{"POST /assistants/count", "/assistants/count", tagged},
 		{"GET /store/items", "/store/items?namespace={ns_dotted}&key=k", ""},
 		{"POST /store/items/search", "/store/items/search", js(obj{"namespace_prefix": []string{w.identity}, "limit": 1000})},
 		{"POST /store/namespaces", "/store/namespaces", js(obj{"prefix": []string{w.identity}})},
@@ -238,4 +256,45 @@ func detail(body []byte) string {
 		return ""
 	}
 	return fmt.Sprint(d.Detail)
+}
+
+// ownThread creates a thread of B's own with some state.
+func ownThread(t *testing.T, b client) string {
+	t.Helper()
+	var th struct {
+		ThreadID string `json:"thread_id"`
+	}
+	b.must(200, "POST", "/threads", `{"metadata":{"graph_id":"agent"}}`, &th)
+	b.must(200, "POST", "/threads/"+th.ThreadID+"/state", `{"values":`+human("B's own")+`,"as_node":"chatbot"}`, nil)
+	return th.ThreadID
+}
+
+// ownView reads what B can see of B's own after the attacks: none of it
+// may hold A's data or an id of A's that B never sent (a write aimed at
+// A's ids that copied A's data into B's resources shows up here).
+func ownView(b client, w *world, have map[string]bool) []string {
+	reads := []struct{ route, path, body string }{
+		{"GET /threads/{thread_id}/state", bThread + "/state", ""},
+		{"GET /threads/{thread_id}/history", bThread + "/history?limit=1000", ""},
+		{"GET /threads/{thread_id}/runs", bThread + "/runs?limit=100", ""},
+		{"POST /threads/search", "/threads/search", `{"limit":1000}`},
+		{"POST /assistants/search", "/assistants/search", `{"limit":1000}`},
+		{"POST /store/items/search", "/store/items/search", `{"namespace_prefix":[],"limit":1000}`},
+		{"POST /store/namespaces", "/store/namespaces", `{}`},
+		{"POST /runs/crons/search", "/runs/crons/search", `{}`},
+	}
+	var problems []string
+	for _, rd := range reads {
+		if !have[rd.route] {
+			continue
+		}
+		method, _, _ := strings.Cut(rd.route, " ")
+		r := b.do(method, w.fill(rd.path), rd.body)
+		if strings.Contains(string(r.body), w.marker) {
+			problems = append(problems, fmt.Sprintf("LEAK: B's own %s %s holds A's data after the attacks: %s", method, w.fill(rd.path), clip(r.body)))
+		} else if id := w.hiddenIDIn(r.body); id != "" {
+			problems = append(problems, fmt.Sprintf("LEAK: B's own %s %s holds A's id %s after the attacks: %s", method, w.fill(rd.path), id, clip(r.body)))
+		}
+	}
+	return problems
 }
