@@ -69,6 +69,8 @@ func serve(ctx context.Context, f serverFlags, e env, log *slog.Logger) error {
 		Logger:  log,
 		Version: version(),
 		HTTP:    httpOptions(cfg.HTTP),
+		Runs: server.RunsOptions{DisableWebhooks: cfg.HTTP.DisableWebhooks,
+			AllowPrivateWebhooks: f.allowPrivateWebhooks},
 	})
 	if err != nil {
 		return err
@@ -111,6 +113,8 @@ func serve(ctx context.Context, f serverFlags, e env, log *slog.Logger) error {
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
+	// Stop the cron and run schedulers (webhook calls in flight finish).
+	_ = srv.Close()
 	log.Info("stopped")
 	return nil
 }
