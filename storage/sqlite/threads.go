@@ -271,6 +271,7 @@ func threadWhere(sc storage.Scope, q storage.ThreadSearch) (*where, error) {
 		return nil, err
 	}
 	w := newWhere()
+	w.metadataHints(sc, q.Metadata, "t.metadata") // prefilter.go
 	w.scopeThreads(sc)
 	if o, ok := q.Metadata["owner"].(string); ok {
 		// Containment of a top-level string is equality (see ownerHint).
