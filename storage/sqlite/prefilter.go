@@ -19,6 +19,9 @@ import (
 // times cheaper and rejects most rows before any JSON is parsed. It only
 // narrows: the compiled filter still decides.
 
+// Containment of the search's metadata or values implies the same for
+// every key-string pair inside it (containedStrings).
+
 // maxTextHints bounds the instr terms added to one query.
 const maxTextHints = 4
 
@@ -40,7 +43,7 @@ func textHint(k, v string) (string, bool) {
 }
 
 // topStrings adds to hints the top-level string equalities of m, a filter
-// in canonical form or a containment document.
+// in canonical form.
 func topStrings(hints map[string]bool, m map[string]any) {
 	for k, v := range m {
 		if s, ok := v.(string); ok && k != "owner" {
@@ -48,6 +51,49 @@ func topStrings(hints map[string]bool, m map[string]any) {
 				hints[h] = true
 			}
 		}
+	}
+}
+
+// containedStrings adds to hints the key-string pairs of every object in
+// sub, a containment document: jsonb @> below the top level compares
+// scalars by equality and objects key by key, so a document that contains
+// sub has each such pair in one of its objects, hence in its text.
+// skipOwner leaves out a top-level owner (it has an indexed column).
+func containedStrings(hints map[string]bool, sub any, skipOwner bool) {
+	switch x := sub.(type) {
+	case map[string]any:
+		for k, v := range x {
+			if s, ok := v.(string); ok {
+				if skipOwner && k == "owner" {
+					continue
+				}
+				if h, ok := textHint(k, s); ok {
+					hints[h] = true
+				}
+				continue
+			}
+			containedStrings(hints, v, false)
+		}
+	case []any:
+		for _, e := range x {
+			containedStrings(hints, e, false)
+		}
+	}
+}
+
+// addHints ANDs instr(docExpr, h) > 0 for up to maxTextHints hints.
+func (w *where) addHints(hints map[string]bool, docExpr string) {
+	list := make([]string, 0, len(hints))
+	for h := range hints {
+		list = append(list, h)
+	}
+	// Sorted, so that the query text (the statement cache's key) is stable.
+	sort.Strings(list)
+	if len(list) > maxTextHints {
+		list = list[:maxTextHints]
+	}
+	for _, h := range list {
+		w.add("instr("+docExpr+", ?) > 0", h)
 	}
 }
 
@@ -69,17 +115,14 @@ func (w *where) metadataHints(sc storage.Scope, md map[string]any, docExpr strin
 			topStrings(hints, m)
 		}
 	}
-	topStrings(hints, md)
-	list := make([]string, 0, len(hints))
-	for h := range hints {
-		list = append(list, h)
-	}
-	// Sorted, so that the query text (the statement cache's key) is stable.
-	sort.Strings(list)
-	if len(list) > maxTextHints {
-		list = list[:maxTextHints]
-	}
-	for _, h := range list {
-		w.add("instr("+docExpr+", ?) > 0", h)
-	}
+	containedStrings(hints, md, true)
+	w.addHints(hints, docExpr)
+}
+
+// valuesHints ANDs instr terms on docExpr for the key-string pairs that
+// containment of sub requires.
+func (w *where) valuesHints(sub map[string]any, docExpr string) {
+	hints := map[string]bool{}
+	containedStrings(hints, sub, false)
+	w.addHints(hints, docExpr)
 }

@@ -14,10 +14,10 @@ import (
 // U+2028), non-ASCII, and text that looks like JSON.
 var awkward = []string{"a", "<b>&", "tab\there", `q"uote`, `back\slash`, "line\u2028sep", "é日本", "\ufffd", `a":"b`, ""}
 
-// TestTextHintsMatchMemory: searches whose scope or metadata require
-// top-level strings (the instr prefilter) find what storage/memory finds,
-// including strings encoding/json escapes and the same key-value pair
-// nested below the top level.
+// TestTextHintsMatchMemory: searches whose scope, metadata or values
+// require strings (the instr prefilter) find what storage/memory finds,
+// including strings encoding/json escapes and the same key-value pair at
+// other depths.
 func TestTextHintsMatchMemory(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		ctx := t.Context()
@@ -43,8 +43,12 @@ func TestTextHintsMatchMemory(t *testing.T) {
 				}
 			}
 			c := storage.ThreadCreate{ThreadID: string(rune('a'+i)) + "0000000-0000-4000-8000-000000000000", Metadata: md}
+			values := map[string]any{"list": []any{md, "x"}}
 			for _, s := range []storage.Store{lite, mem} {
 				if _, err := s.Threads().Create(ctx, storage.System(), c); err != nil {
+					rt.Fatal(err)
+				}
+				if _, err := s.Threads().SetState(ctx, storage.System(), c.ThreadID, storage.ThreadState{Values: values}); err != nil {
 					rt.Fatal(err)
 				}
 			}
@@ -52,14 +56,19 @@ func TestTextHintsMatchMemory(t *testing.T) {
 		want := map[string]any{key.Draw(rt, "want key"): str.Draw(rt, "want value")}
 		var q storage.ThreadSearch
 		sc := storage.System()
-		if rapid.Bool().Draw(rt, "as scope") {
+		switch rapid.IntRange(0, 3).Draw(rt, "as") {
+		case 0:
 			f, err := filter.Parse(want)
 			if err != nil {
 				rt.Fatal(err)
 			}
 			sc = storage.Authorized(f)
-		} else {
+		case 1:
 			q.Metadata = want
+		case 2:
+			q.Metadata = map[string]any{"nested": want}
+		default:
+			q.Values = map[string]any{"list": []any{want}}
 		}
 		var ids [2][]string
 		for i, s := range []storage.Store{lite, mem} {

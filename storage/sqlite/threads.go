@@ -289,6 +289,7 @@ func threadWhere(sc storage.Scope, q storage.ThreadSearch) (*where, error) {
 		}
 	}
 	if len(q.Values) > 0 {
+		w.valuesHints(q.Values, "t.state_values") // prefilter.go
 		if err := w.contains("t.state_values", q.Values); err != nil {
 			return nil, err
 		}
