@@ -76,6 +76,7 @@ func authCheck(ctx context.Context, p Program, path string, explicit bool, args 
 	if err != nil {
 		return err
 	}
+	defer srv.Close()
 	if a == nil {
 		fmt.Fprintln(e.stdout, "no authentication is configured (auth.path, auth.authenticators or Program.Auth): every request is admitted.")
 		a = auth.New()

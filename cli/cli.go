@@ -149,6 +149,9 @@ type serverFlags struct {
 	logFormat       string
 	logLevel        string
 	shutdownTimeout time.Duration
+	// allowPrivateWebhooks lets run webhooks reach loopback and private
+	// networks (refused by default).
+	allowPrivateWebhooks bool
 }
 
 func parseServerFlags(mode string, args []string, e env) (serverFlags, int, bool) {
@@ -157,6 +160,7 @@ func parseServerFlags(mode string, args []string, e env) (serverFlags, int, bool
 	fs.SetOutput(e.stderr)
 	fs.StringVar(&f.config, "config", "langgraph.json", "`path` of langgraph.json, or the directory holding it")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long to wait for open requests on SIGINT/SIGTERM")
+	fs.BoolVar(&f.allowPrivateWebhooks, "allow-private-webhooks", false, "let run webhooks call loopback, private and link-local addresses (refused by default)")
 	var host string
 	var port int
 	switch mode {

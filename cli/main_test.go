@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -385,5 +386,44 @@ func TestHelpAndVersion(t *testing.T) {
 	code, stdout, _ := runSync(t, nil, "version")
 	if code != exitOK || !strings.HasPrefix(stdout, "agentgate ") || !strings.Contains(stdout, "go1.") {
 		t.Errorf("version: exit %d, %q", code, stdout)
+	}
+}
+
+// TestWebhookFlagsAndConfig: --allow-private-webhooks lets a run's webhook
+// reach a loopback receiver; http.disable_webhooks turns webhooks off.
+func TestWebhookFlagsAndConfig(t *testing.T) {
+	got := make(chan string, 4)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- string(b)
+	}))
+	defer hook.Close()
+	body := `{"assistant_id": "chatbot", "input": {"messages": [{"type": "human", "content": "hi"}]}, "webhook": "` + hook.URL + `"}`
+
+	r := start(t, nil, "dev", "--memory", "--port", "0", "--allow-private-webhooks",
+		"--config", writeConfig(t, `{"graphs": {"chatbot": "builtin:chatbot"}}`))
+	if code, _, res := call(t, "POST", r.url+"/runs/wait", body); code != 200 {
+		t.Fatalf("runs/wait = %d %v", code, res)
+	}
+	select {
+	case b := <-got:
+		if !strings.Contains(b, `"status":"success"`) {
+			t.Errorf("webhook body %s", b)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("webhook not called")
+	}
+	r.stop()
+
+	r = start(t, nil, "dev", "--memory", "--port", "0", "--allow-private-webhooks",
+		"--config", writeConfig(t, `{"graphs": {"chatbot": "builtin:chatbot"}, "http": {"disable_webhooks": true}}`))
+	if code, _, res := call(t, "POST", r.url+"/runs/wait", body); code != 200 {
+		t.Fatalf("runs/wait = %d %v", code, res)
+	}
+	r.stop() // waits for webhook calls in flight
+	select {
+	case b := <-got:
+		t.Fatalf("disabled webhook called with %s", b)
+	default:
 	}
 }

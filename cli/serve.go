@@ -82,6 +82,8 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 		Logger:  log,
 		Version: version(),
 		HTTP:    httpOptions(cfg.HTTP),
+		Runs: server.RunsOptions{DisableWebhooks: cfg.HTTP.DisableWebhooks,
+			AllowPrivateWebhooks: f.allowPrivateWebhooks},
 	}
 	if enf != nil {
 		opts.Authenticator, opts.Authorizer = enf, enf
@@ -128,6 +130,8 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
+	// Stop the cron and run schedulers (webhook calls in flight finish).
+	_ = srv.Close()
 	log.Info("stopped")
 	return nil
 }

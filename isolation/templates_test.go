@@ -114,6 +114,9 @@ var attacks = map[string][]attack{
 	"POST /threads/{thread_id}/runs": {
 		{body: `{"assistant_id":"agent","input":` + humanB + `,"if_not_exists":"create"}`},
 		{body: `{"assistant_id":"{assistant_id}","input":` + humanB + `}`},
+		// Double-texting must not act on A's pending run before the check.
+		{body: `{"assistant_id":"agent","input":` + humanB + `,"multitask_strategy":"rollback"}`},
+		{body: `{"assistant_id":"agent","input":` + humanB + `,"multitask_strategy":"interrupt"}`},
 		{path: bThread + "/runs", body: `{"assistant_id":"{assistant_id}","input":` + humanB + `}`, refuse: true},
 	},
 	"POST /threads/{thread_id}/runs/stream": {

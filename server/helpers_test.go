@@ -64,6 +64,7 @@ func newTestServer(t *testing.T, opts Options) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = s.Close() })
 	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(hs.Close)
 	return &testServer{t: t, srv: s, http: hs, logs: logs}

@@ -97,6 +97,8 @@ func fixture(rt Route, threadID, assistantID string) (string, any) {
 		"{assistant_id}", assistantID,
 		"{checkpoint_id}", "00000000-0000-0000-0000-000000000000",
 		"{namespace}", "child",
+		"{run_id}", "00000000-0000-0000-0000-0000000000aa",
+		"{cron_id}", "00000000-0000-0000-0000-0000000000cc",
 	).Replace(rt.Pattern)
 	switch rt.Method + " " + rt.Pattern {
 	case "POST /assistants":
@@ -119,6 +121,17 @@ func fixture(rt Route, threadID, assistantID string) (string, any) {
 		return path, map[string]any{"namespace_prefix": []string{"shared"}}
 	case "POST /threads/{thread_id}/state/checkpoint":
 		return path, map[string]any{"checkpoint": map[string]any{"checkpoint_id": "00000000-0000-0000-0000-000000000000"}}
+	case "POST /threads/{thread_id}/runs", "POST /threads/{thread_id}/runs/stream", "POST /threads/{thread_id}/runs/wait",
+		"POST /runs", "POST /runs/stream", "POST /runs/wait":
+		return path, map[string]any{"assistant_id": "agent", "input": map[string]any{}}
+	case "POST /runs/batch":
+		return path, []any{map[string]any{"assistant_id": "agent", "input": map[string]any{}}}
+	case "POST /runs/crons", "POST /threads/{thread_id}/runs/crons":
+		return path, map[string]any{"assistant_id": "agent", "schedule": "*/5 * * * *"}
+	case "PATCH /runs/crons/{cron_id}":
+		return path, map[string]any{"enabled": false}
+	case "POST /runs/cancel":
+		return path, map[string]any{"status": "all"}
 	case "POST /threads/{thread_id}/state":
 		return path, map[string]any{"values": map[string]any{"s": "overwritten"}}
 	}

@@ -25,7 +25,7 @@ func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) error {
 		"agentgate": true,
 		"flags": map[string]bool{
 			"assistants":                 !s.opts.HTTP.Disable.Assistants,
-			"crons":                      false,
+			"crons":                      !s.opts.HTTP.Disable.Runs,
 			"langsmith":                  false,
 			"langsmith_tracing_replicas": false,
 		},

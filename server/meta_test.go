@@ -39,7 +39,7 @@ func TestInfo(t *testing.T) {
 	}
 	r := ts.ok(200, "GET", "/info", nil)
 	r.json(t, &info)
-	if info.Version != "1.2.3" || !info.Flags["assistants"] || info.Flags["crons"] {
+	if info.Version != "1.2.3" || !info.Flags["assistants"] || !info.Flags["crons"] {
 		t.Fatalf("info %+v", info)
 	}
 	if ct := r.header.Get("Content-Type"); ct != "application/json" {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"regexp"
 	"sort"
@@ -79,6 +80,9 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
+	schemas := componentSchemas(ids)
+	maps.Copy(schemas, runSchemas())
+	maps.Copy(schemas, cronSchemas())
 	doc := map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
@@ -87,7 +91,7 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 			"description": "LangGraph Platform compatible agent server. x-authorization names the authorization event (resource:action) of each route.",
 		},
 		"paths":      paths,
-		"components": map[string]any{"schemas": componentSchemas(ids)},
+		"components": map[string]any{"schemas": schemas},
 	}
 	return json.Marshal(doc)
 }

@@ -59,7 +59,7 @@ func (s *Server) routeTable() []Route {
 		T = "threads"
 		S = "store"
 	)
-	return []Route{
+	return append([]Route{
 		// Meta: not authenticated.
 		{Method: "GET", Pattern: "/ok", Handler: s.handleOK, Summary: "Health check", Response: "Ok", Query: []string{"check_db"}},
 		{Method: "GET", Pattern: "/info", Handler: s.handleInfo, Summary: "Server information", Response: "Info"},
@@ -98,11 +98,28 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/threads/{thread_id}/history", Resource: T, Action: "read", Protected: true, Handler: s.getHistory, Summary: "Get a thread's history", Response: "ThreadStateList", Query: []string{"limit", "before"}},
 		{Method: "POST", Pattern: "/threads/{thread_id}/history", Resource: T, Action: "read", Protected: true, Handler: s.postHistory, Summary: "Search a thread's history", Body: "ThreadHistoryRequest", Response: "ThreadStateList"},
 
+		// Runs: every route is authorized on the parent thread.
+		{Method: "POST", Pattern: "/threads/{thread_id}/runs", Resource: T, Action: "create_run", Protected: true, Handler: s.createRunHandler(runCreate), Summary: "Create a run on a thread", Body: "RunCreateStateful", Response: "Run"},
+		{Method: "POST", Pattern: "/threads/{thread_id}/runs/stream", Resource: T, Action: "create_run", Protected: true, Handler: s.createRunHandler(runStream), Summary: "Create a run on a thread and stream it (SSE)", Body: "RunCreateStateful"},
+		{Method: "POST", Pattern: "/threads/{thread_id}/runs/wait", Resource: T, Action: "create_run", Protected: true, Handler: s.createRunHandler(runWait), Summary: "Create a run on a thread and wait for its result", Body: "RunCreateStateful", Response: "RunResult"},
+		{Method: "GET", Pattern: "/threads/{thread_id}/runs", Resource: T, Action: "search", Protected: true, Handler: s.listRuns, Summary: "List a thread's runs", Response: "RunList", Query: []string{"limit", "offset", "status", "select"}},
+		{Method: "GET", Pattern: "/threads/{thread_id}/runs/{run_id}", Resource: T, Action: "read", Protected: true, Handler: s.getRun, Summary: "Get a run", Response: "Run"},
+		{Method: "DELETE", Pattern: "/threads/{thread_id}/runs/{run_id}", Resource: T, Action: "delete", Protected: true, Handler: s.deleteRun, Summary: "Delete a run"},
+		{Method: "GET", Pattern: "/threads/{thread_id}/runs/{run_id}/join", Resource: T, Action: "read", Protected: true, Handler: s.joinRun, Summary: "Wait for a run's result", Response: "RunResult", Query: []string{"cancel_on_disconnect"}},
+		{Method: "GET", Pattern: "/threads/{thread_id}/runs/{run_id}/stream", Resource: T, Action: "read", Protected: true, Handler: s.joinRunStream, Summary: "Join a run's stream (SSE; Last-Event-ID replays)", Query: []string{"stream_mode", "cancel_on_disconnect"}},
+		{Method: "POST", Pattern: "/threads/{thread_id}/runs/{run_id}/cancel", Resource: T, Action: "update", Protected: true, Handler: s.cancelRun, Summary: "Cancel a run (202; with wait, its result)", Query: []string{"wait", "action"}},
+		{Method: "GET", Pattern: "/threads/{thread_id}/stream", Resource: T, Action: "read", Protected: true, Handler: s.threadStream, Summary: "Join every run of a thread (SSE)", Query: []string{"stream_mode"}},
+		{Method: "POST", Pattern: "/runs", Resource: T, Action: "create_run", Protected: true, Handler: s.createRunHandler(runCreate), Summary: "Create a stateless run", Body: "RunCreateStateless", Response: "Run"},
+		{Method: "POST", Pattern: "/runs/stream", Resource: T, Action: "create_run", Protected: true, Handler: s.createRunHandler(runStream), Summary: "Create a stateless run and stream it (SSE)", Body: "RunCreateStateless"},
+		{Method: "POST", Pattern: "/runs/wait", Resource: T, Action: "create_run", Protected: true, Handler: s.createRunHandler(runWait), Summary: "Create a stateless run and wait for its result", Body: "RunCreateStateless", Response: "RunResult"},
+		{Method: "POST", Pattern: "/runs/batch", Resource: T, Action: "create_run", Protected: true, Handler: s.batchRuns, Summary: "Create stateless runs", Body: "RunBatch", Response: "RunList"},
+		{Method: "POST", Pattern: "/runs/cancel", Resource: T, Action: "update", Protected: true, Handler: s.cancelRuns, Summary: "Cancel runs by id or status", Body: "RunCancelRequest", Query: []string{"action"}},
+
 		// Store.
 		{Method: "PUT", Pattern: "/store/items", Resource: S, Action: "put", Protected: true, Handler: s.putItem, Summary: "Put an item", Body: "StorePutRequest"},
 		{Method: "GET", Pattern: "/store/items", Resource: S, Action: "get", Protected: true, Handler: s.getItem, Summary: "Get an item (null when missing)", Response: "Item", Query: []string{"namespace", "key", "refresh_ttl"}},
 		{Method: "DELETE", Pattern: "/store/items", Resource: S, Action: "delete", Protected: true, Handler: s.deleteItem, Summary: "Delete an item", Body: "StoreDeleteRequest"},
 		{Method: "POST", Pattern: "/store/items/search", Resource: S, Action: "search", Protected: true, Handler: s.searchItems, Summary: "Search items", Body: "StoreSearchRequest", Response: "StoreSearchResponse"},
 		{Method: "POST", Pattern: "/store/namespaces", Resource: S, Action: "list_namespaces", Protected: true, Handler: s.listNamespaces, Summary: "List namespaces", Body: "StoreNamespacesRequest", Response: "StoreNamespacesResponse"},
-	}
+	}, s.cronRoutes()...)
 }

@@ -10,6 +10,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -17,8 +18,12 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/agentgate/agentgate/auth"
+	"github.com/agentgate/agentgate/runs"
+	"github.com/agentgate/agentgate/runs/broker"
+	"github.com/agentgate/agentgate/runs/cron"
 	"github.com/agentgate/agentgate/storage"
 )
 
@@ -60,6 +65,26 @@ type Options struct {
 	Logger     *slog.Logger
 	Version    string
 	HTTP       HTTPOptions
+	Runs       RunsOptions
+}
+
+// RunsOptions configure run execution.
+type RunsOptions struct {
+	// Broker carries run events; nil means an in-process broker.
+	Broker broker.Broker
+	// Workers is how many runs execute at once (default 10).
+	Workers int
+	// Lease, Poll and Timeout: see runs.Options.
+	Lease, Poll, Timeout time.Duration
+	// Heartbeat is the keep-alive period of streams and waits (default 5 s).
+	Heartbeat time.Duration
+	// CronPoll is how often due crons are looked for (default 5 s).
+	CronPoll time.Duration
+	// DisableWebhooks turns run webhooks off (langgraph.json
+	// http.disable_webhooks); AllowPrivateWebhooks lets them reach loopback,
+	// private and link-local addresses, which are refused by default.
+	DisableWebhooks      bool
+	AllowPrivateWebhooks bool
 }
 
 // HTTPOptions mirror langgraph.json "http".
@@ -110,6 +135,9 @@ type Server struct {
 	reqSeq  atomic.Uint64
 	reqPfx  string
 	openapi []byte
+	runs    *runs.Scheduler
+	crons   *cron.Scheduler
+	beat    time.Duration
 }
 
 // DefaultMaxBodyBytes is the request body limit when none is configured.
@@ -163,7 +191,50 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.handler = s.middleware(s.mux)
+	if err := s.startRuns(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.startCrons(ctx); err != nil {
+		s.runs.Stop()
+		return nil, err
+	}
 	return s, nil
+}
+
+// startRuns starts the run scheduler; it stops when ctx ends or on Close.
+func (s *Server) startRuns(ctx context.Context) error {
+	o := s.opts.Runs
+	bk := o.Broker
+	if bk == nil {
+		bk = broker.NewMemory(broker.MemoryOptions{})
+	}
+	s.beat = o.Heartbeat
+	if s.beat <= 0 {
+		s.beat = 5 * time.Second
+	}
+	sched, err := runs.New(runs.Options{Store: s.store, Broker: bk, Graphs: s.graphs, Workers: o.Workers,
+		Lease: o.Lease, Poll: o.Poll, Timeout: o.Timeout, Logger: s.log,
+		DisableWebhooks: o.DisableWebhooks, AllowPrivateWebhooks: o.AllowPrivateWebhooks})
+	if err != nil {
+		return err
+	}
+	if err := sched.Start(ctx); err != nil {
+		return fmt.Errorf("server: start the run scheduler: %w", err)
+	}
+	s.runs = sched
+	return nil
+}
+
+// Close stops the run workers (runs they were executing are requeued by
+// the next start, see runs.Scheduler.Stop).
+func (s *Server) Close() error {
+	if s.crons != nil {
+		s.crons.Stop()
+	}
+	if s.runs != nil {
+		s.runs.Stop()
+	}
+	return nil
 }
 
 // Handler returns the server's HTTP handler.

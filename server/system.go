@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sort"
 
 	"github.com/agentgate/agentgate/auth"
@@ -42,4 +43,21 @@ func (s *Server) registerGraphs(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// runAssistant reads the assistant a run names: a graph's system assistant
+// (metadata created_by=system) is exempt from assistants:read, as in the
+// LangGraph servers; any other asks assistants:read for the caller.
+func (s *Server) runAssistant(r *http.Request, id string) (storage.Assistant, error) {
+	if s.systemGraph(id) != "" {
+		a, err := s.store.Assistants().Get(r.Context(), storage.System(), id)
+		if err == nil && a.Metadata["created_by"] == "system" {
+			return a, nil
+		}
+	}
+	scope, err := s.authorize(r, &auth.AssistantsRead{AssistantID: id})
+	if err != nil {
+		return storage.Assistant{}, err
+	}
+	return s.store.Assistants().Get(r.Context(), scope, id)
 }

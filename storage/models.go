@@ -191,3 +191,114 @@ type NamespaceList struct {
 	Limit    int
 	Offset   int
 }
+
+// Run statuses.
+const (
+	RunPending     = "pending"
+	RunRunning     = "running"
+	RunSuccess     = "success"
+	RunError       = "error"
+	RunTimeout     = "timeout"
+	RunInterrupted = "interrupted"
+)
+
+// Multitask strategies: what creating a run does when its thread already
+// has pending or running runs.
+const (
+	MultitaskReject    = "reject"
+	MultitaskEnqueue   = "enqueue"
+	MultitaskInterrupt = "interrupt"
+	MultitaskRollback  = "rollback"
+)
+
+// Cancel actions.
+const (
+	CancelInterrupt = "interrupt"
+	CancelRollback  = "rollback"
+)
+
+// MaxRunAttempts is how many times a run whose worker died (its lease
+// expired) is started before it is marked as an error.
+const MaxRunAttempts = 3
+
+// Run is one execution of a graph on a thread. JSON tags are the wire shape.
+type Run struct {
+	RunID             string         `json:"run_id"`
+	ThreadID          string         `json:"thread_id"`
+	AssistantID       string         `json:"assistant_id"`
+	CreatedAt         time.Time      `json:"created_at"`
+	UpdatedAt         time.Time      `json:"updated_at"`
+	Status            string         `json:"status"`
+	Metadata          map[string]any `json:"metadata"`
+	MultitaskStrategy string         `json:"multitask_strategy"`
+	Kwargs            map[string]any `json:"kwargs"`
+	// Attempt counts the starts by workers (0 while never started).
+	Attempt int `json:"-"`
+	// Cancel is the action a cancel request asked of the running run
+	// ("" when none); workers read it with Heartbeat.
+	Cancel string `json:"-"`
+}
+
+// RunCreate inserts a pending run on a thread.
+type RunCreate struct {
+	RunID       string // "" generates one
+	ThreadID    string
+	AssistantID string
+	// GraphID and AssistantID are written to the thread's metadata.
+	GraphID           string
+	Metadata          map[string]any
+	Kwargs            map[string]any
+	MultitaskStrategy string // "" means enqueue
+	// IfNotExists is "reject" ("" too: a missing thread is ErrNotFound) or
+	// "create": the thread is created with ThreadMetadata.
+	IfNotExists    string
+	ThreadMetadata map[string]any
+	// ThreadConfig, when not nil, replaces the thread's config.
+	ThreadConfig map[string]any
+	// Delay postpones the start: created_at is now + Delay.
+	Delay time.Duration
+}
+
+// RunCreated is the result of Runs.Create.
+type RunCreated struct {
+	Run Run
+	// Stopping lists the running runs of the thread that the multitask
+	// strategy (interrupt or rollback) asked to stop; their workers see the
+	// request through Heartbeat. Pending ones were already cancelled.
+	Stopping []Run
+	// ThreadCreated is set when IfNotExists "create" made the thread.
+	ThreadCreated bool
+}
+
+// RunList lists the runs of a thread, newest first.
+type RunList struct {
+	Limit  int
+	Offset int
+	Status string // "" for all
+}
+
+// RunCancel selects runs to cancel: RunIDs of ThreadID, or (without
+// RunIDs) every run with Status pending, running or "all" (both) of
+// ThreadID, or of every visible thread when ThreadID is "".
+type RunCancel struct {
+	ThreadID string
+	RunIDs   []string
+	Status   string
+	Action   string // interrupt (default) or rollback
+}
+
+// RunFinish records how a run ended and the thread's state after it.
+type RunFinish struct {
+	ThreadID string
+	RunID    string
+	Status   string // success, error, interrupted or timeout
+	// Values are the thread's values after the run (nil keeps them).
+	Values any
+	// Interrupts are the pending interrupts by task id (nil: none).
+	Interrupts map[string]any
+	// Error is the run's error ({"error": name, "message": ...}) or nil.
+	Error any
+	// Next is set when the last checkpoint has tasks left to run (an
+	// interrupt or a breakpoint): the thread becomes interrupted.
+	Next bool
+}

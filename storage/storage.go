@@ -22,6 +22,8 @@ type Store interface {
 	Assistants() Assistants
 	Threads() Threads
 	Items() Items
+	Runs() Runs
+	Crons() Crons
 	// Checkpointer returns the checkpoint saver of one thread after checking
 	// that the scope can see the thread (ErrNotFound otherwise). The saver
 	// refuses other thread ids (ErrForbidden), except as the destination of
@@ -83,6 +85,53 @@ type Threads interface {
 	Prune(ctx context.Context, s Scope, ids []string, strategy string) (int, error)
 	// SetState records state after a run or a state update.
 	SetState(ctx context.Context, s Scope, id string, st ThreadState) (Thread, error)
+}
+
+// Runs stores runs. The scope is the parent thread's: its filters are
+// tested on the thread's metadata. The worker methods (Claim, Heartbeat,
+// Finish, Discard, RequeueExpired) require the System scope.
+//
+// Thread status follows each change: creating a run makes the thread busy;
+// when the last pending or running run ends the thread becomes error (the
+// run failed), interrupted (RunFinish.Next) or idle.
+type Runs interface {
+	// Create inserts a pending run, atomically with the multitask check:
+	// with MultitaskReject it gives ErrConflict when the thread has pending
+	// or running runs; with interrupt or rollback the pending runs are
+	// cancelled at once and the running ones asked to stop
+	// (RunCreated.Stopping).
+	Create(ctx context.Context, s Scope, c RunCreate) (RunCreated, error)
+	Get(ctx context.Context, s Scope, threadID, runID string) (Run, error)
+	// List gives ErrNotFound when the thread is missing or hidden.
+	List(ctx context.Context, s Scope, threadID string, q RunList) ([]Run, error)
+	// Delete removes a run (whatever its status).
+	Delete(ctx context.Context, s Scope, threadID, runID string) error
+	// Cancel stops runs: a pending run is marked interrupted (interrupt) or
+	// deleted (rollback); a running one is asked to stop, its worker ends
+	// it. It returns the runs it affected as they were before, and
+	// ErrNotFound when nothing matched.
+	Cancel(ctx context.Context, s Scope, c RunCancel) ([]Run, error)
+
+	// Claim starts the oldest pending run whose start time has come, on a
+	// thread without a running run: it becomes running, its attempt is
+	// incremented and it is leased for lease. ok is false when none is ready.
+	Claim(ctx context.Context, s Scope, lease time.Duration) (run Run, ok bool, err error)
+	// Heartbeat extends a running run's lease and returns the cancel action
+	// asked of it ("" for none). ErrNotFound when the run is gone or no
+	// longer running (it was requeued or deleted).
+	Heartbeat(ctx context.Context, s Scope, runID string, lease time.Duration) (cancel string, err error)
+	// Finish ends a running run and updates its thread in one transaction.
+	Finish(ctx context.Context, s Scope, f RunFinish) (Run, error)
+	// Discard deletes a run and the checkpoints it wrote (those whose
+	// metadata has run_id = the run's id, with their writes): a rollback.
+	Discard(ctx context.Context, s Scope, threadID, runID string) error
+	// RequeueExpired returns running runs whose lease expired to pending,
+	// or marks them as errors after MaxRunAttempts attempts (the thread
+	// gets a WorkerLostError). A run that was asked to stop ends instead:
+	// interrupted, or deleted with its checkpoints for a rollback. It
+	// returns the runs it changed, with their new status (interrupted for
+	// deleted ones).
+	RequeueExpired(ctx context.Context, s Scope) ([]Run, error)
 }
 
 // Items is the long-term memory store. The scope's filters are tested on

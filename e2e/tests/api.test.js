@@ -9,6 +9,8 @@ import { assistantsSuite } from "../suites/assistants.js";
 import { threadsSuite } from "../suites/threads.js";
 import { storeSuite } from "../suites/store.js";
 import { stateSuite } from "../suites/state.js";
+import { runsSuite } from "../suites/runs.js";
+import { cronsSuite } from "../suites/crons.js";
 
 const graphs = Object.keys(config.graphs);
 
@@ -65,6 +67,8 @@ for (const backend of ["memory", "sqlite"]) {
     assistantsSuite(get, graphs, pending);
     threadsSuite(get);
     stateSuite(get, graphs[0], pending);
+    runsSuite(get, graphs[0], pending);
+    cronsSuite(get, graphs[0], pending);
     storeSuite(get);
   });
 }

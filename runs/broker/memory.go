@@ -15,6 +15,15 @@ type Memory struct {
 	mu      sync.Mutex
 	streams map[string]*memStream
 	closed  bool
+	// ended lists finished streams in the order they finished, so that
+	// sweeping only looks at the ones whose retention is over.
+	ended     []endedStream
+	endedHead int // ended[:endedHead] were swept
+}
+
+type endedStream struct {
+	name string
+	at   time.Time
 }
 
 type memStream struct {
@@ -98,17 +107,27 @@ func (m *Memory) Finish(ctx context.Context, stream string) error {
 	s := m.stream(stream)
 	s.finished = true
 	s.endedAt = m.now()
+	m.ended = append(m.ended, endedStream{stream, s.endedAt})
 	s.notifyLocked()
 	return nil
 }
 
-// sweepLocked forgets finished streams past their retention.
+// sweepLocked forgets finished streams past their retention. It looks at
+// the oldest finishes only, so a publish costs O(1) amortized.
 func (m *Memory) sweepLocked() {
 	cutoff := m.now().Add(-m.retention)
-	for name, s := range m.streams {
-		if s.finished && s.endedAt.Before(cutoff) {
-			delete(m.streams, name)
+	for m.endedHead < len(m.ended) && m.ended[m.endedHead].at.Before(cutoff) {
+		e := m.ended[m.endedHead]
+		m.ended[m.endedHead] = endedStream{}
+		m.endedHead++
+		// A stream reopened (or finished again) since is not expired.
+		if s := m.streams[e.name]; s != nil && s.finished && s.endedAt.Equal(e.at) {
+			delete(m.streams, e.name)
 		}
+	}
+	if m.endedHead > 64 && m.endedHead*2 > len(m.ended) {
+		m.ended = append(m.ended[:0:0], m.ended[m.endedHead:]...)
+		m.endedHead = 0
 	}
 }
 

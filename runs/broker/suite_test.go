@@ -186,3 +186,31 @@ func TestMemoryRetentionAndCap(t *testing.T) {
 		t.Error("finished stream outlived its retention")
 	}
 }
+
+func TestMemorySweepForgetsOnlyExpiredFinishedStreams(t *testing.T) {
+	ctx := context.Background()
+	now := time.Unix(1000, 0)
+	b := NewMemory(MemoryOptions{Retention: time.Minute})
+	b.now = func() time.Time { return now }
+	for i := range 200 {
+		name := fmt.Sprint("s", i)
+		b.Publish(ctx, name, "e", []byte("1"))
+		b.Finish(ctx, name)
+		now = now.Add(time.Second)
+	}
+	b.Publish(ctx, "s0", "again", []byte("2")) // reopened: no longer expires
+	now = now.Add(30 * time.Second)            // s0..s169 are past their retention
+	b.Publish(ctx, "live", "e", []byte("1"))
+	b.mu.Lock()
+	_, s0 := b.streams["s0"]
+	_, s50 := b.streams["s50"]
+	_, s180 := b.streams["s180"]
+	n := len(b.streams)
+	b.mu.Unlock()
+	if !s0 || s50 || !s180 {
+		t.Errorf("after the sweep: s0 %v, s50 %v, s180 %v (want true, false, true)", s0, s50, s180)
+	}
+	if n != 1+30+1 {
+		t.Errorf("%d streams left, want 32 (s0, s170..s199, live)", n)
+	}
+}

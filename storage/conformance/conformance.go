@@ -30,6 +30,8 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	tests = append(tests, threadTests()...)
 	tests = append(tests, itemTests()...)
 	tests = append(tests, checkpointerTests()...)
+	tests = append(tests, runTests()...)
+	tests = append(tests, cronTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}

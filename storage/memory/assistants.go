@@ -124,6 +124,11 @@ func (r assistants) Delete(ctx context.Context, sc storage.Scope, id string) err
 		return err
 	}
 	delete(r.s.assistants, id)
+	for cid, c := range r.s.crons {
+		if c.AssistantID == id {
+			delete(r.s.crons, cid)
+		}
+	}
 	return nil
 }
 

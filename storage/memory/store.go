@@ -24,6 +24,8 @@ type Store struct {
 	assistants map[string]*assistantRec
 	threads    map[string]*storage.Thread
 	items      map[string]*itemRec
+	runs       map[string]*runRec
+	crons      map[string]*storage.Cron
 	cps        cpThreads
 }
 
@@ -33,6 +35,8 @@ func New() *Store {
 		assistants: map[string]*assistantRec{},
 		threads:    map[string]*storage.Thread{},
 		items:      map[string]*itemRec{},
+		runs:       map[string]*runRec{},
+		crons:      map[string]*storage.Cron{},
 		cps:        cpThreads{},
 	}
 }
@@ -47,6 +51,9 @@ func (s *Store) Threads() storage.Threads { return threads{s} }
 
 // Items implements storage.Store.
 func (s *Store) Items() storage.Items { return items{s} }
+
+// Runs implements storage.Store.
+func (s *Store) Runs() storage.Runs { return runs{s} }
 
 // Checkpointer implements storage.Store.
 func (s *Store) Checkpointer(ctx context.Context, sc storage.Scope, threadID string) (checkpoint.Saver, error) {
@@ -159,8 +166,7 @@ func (s *Store) Sweep(ctx context.Context, sc storage.Scope, now time.Time) (sto
 	defer s.mu.Unlock()
 	for id, t := range s.threads {
 		if query.ThreadExpired(t, now) {
-			delete(s.threads, id)
-			delete(s.cps, id)
+			s.deleteThread(id)
 			res.Threads++
 		}
 	}

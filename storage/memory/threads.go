@@ -116,9 +116,24 @@ func (r threads) Delete(ctx context.Context, sc storage.Scope, id string) error 
 	if _, err := r.s.visibleThread(sc, id); err != nil {
 		return err
 	}
-	delete(r.s.threads, id)
-	delete(r.s.cps, id)
+	r.s.deleteThread(id)
 	return nil
+}
+
+// deleteThread removes a thread with its checkpoints and runs.
+func (s *Store) deleteThread(id string) {
+	delete(s.threads, id)
+	delete(s.cps, id)
+	for rid, rr := range s.runs {
+		if rr.run.ThreadID == id {
+			delete(s.runs, rid)
+		}
+	}
+	for cid, c := range s.crons {
+		if c.ThreadID == id {
+			delete(s.crons, cid)
+		}
+	}
 }
 
 // matchThreads returns the visible threads matching q, unsorted.
@@ -274,8 +289,7 @@ func (r threads) Prune(ctx context.Context, sc storage.Scope, ids []string, stra
 	}
 	for id := range uniq {
 		if strategy == "delete" {
-			delete(r.s.threads, id)
-			delete(r.s.cps, id)
+			r.s.deleteThread(id)
 		} else {
 			r.s.cps.keepLatest(id)
 		}

@@ -32,6 +32,8 @@ type Store struct {
 	w *sql.DB // one connection, immediate transactions
 	r *sql.DB // query-only pool (the same as w for ":memory:")
 
+	stmts *stmtCache // prepared statements on r (stmtcache.go)
+
 	mu   sync.Mutex
 	last time.Time
 }
@@ -79,6 +81,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.r.SetMaxIdleConns(n)
 		s.r.SetConnMaxIdleTime(0)
 	}
+	s.stmts = newStmtCache(s.r)
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -121,7 +124,7 @@ func (s *Store) Checkpointer(ctx context.Context, sc storage.Scope, threadID str
 	if err := begin(ctx, sc); err != nil {
 		return nil, err
 	}
-	if err := visibleThread(ctx, s.r, sc, threadID); err != nil {
+	if err := visibleThread(ctx, s.reader(), sc, threadID); err != nil {
 		return nil, err
 	}
 	return &saver{s: s, thread: threadID, scope: sc}, nil
@@ -141,6 +144,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close implements storage.Store.
 func (s *Store) Close() error {
 	var errs []error
+	if s.stmts != nil {
+		errs = append(errs, s.stmts.close())
+	}
 	if s.r != nil && s.r != s.w {
 		errs = append(errs, s.r.Close())
 	}
@@ -241,23 +247,30 @@ func encodeMap(m map[string]any) (string, error) {
 	return encode(m)
 }
 
+// decodeMap decodes an object column (jsondecode.go); null is {}.
 func decodeMap(s string) (map[string]any, error) {
-	m := map[string]any{}
-	if err := json.Unmarshal([]byte(s), &m); err != nil {
+	if s == "{}" || s == "null" {
+		return map[string]any{}, nil
+	}
+	v, err := decodeJSON(s)
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: decode JSON column: %w", err)
 	}
-	if m == nil {
-		m = map[string]any{}
+	switch m := v.(type) {
+	case map[string]any:
+		return m, nil
+	case nil:
+		return map[string]any{}, nil
 	}
-	return m, nil
+	return nil, fmt.Errorf("sqlite: decode JSON column: not an object: %.40s", s)
 }
 
 func decodeAny(s sql.NullString) (any, error) {
 	if !s.Valid {
 		return nil, nil
 	}
-	var v any
-	if err := json.Unmarshal([]byte(s.String), &v); err != nil {
+	v, err := decodeJSON(s.String)
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: decode JSON column: %w", err)
 	}
 	return v, nil

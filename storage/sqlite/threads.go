@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 
 	"github.com/agentgate/agentgate/storage"
@@ -58,10 +57,11 @@ func ownerHint(sc storage.Scope) (string, bool) {
 		if err != nil {
 			continue
 		}
-		var m map[string]any
-		if json.Unmarshal(b, &m) != nil {
+		v, err := decodeJSON(string(b))
+		if err != nil {
 			continue
 		}
+		m, _ := v.(map[string]any)
 		if o, ok := m["owner"].(string); ok {
 			return o, true
 		}
@@ -191,7 +191,7 @@ func (r threads) Get(ctx context.Context, sc storage.Scope, id string) (storage.
 	if err := begin(ctx, sc); err != nil {
 		return storage.Thread{}, err
 	}
-	return getThread(ctx, r.s.r, sc, id)
+	return getThread(ctx, r.s.reader(), sc, id)
 }
 
 func (r threads) Update(ctx context.Context, sc storage.Scope, id string, p storage.ThreadPatch) (storage.Thread, error) {
@@ -271,6 +271,7 @@ func threadWhere(sc storage.Scope, q storage.ThreadSearch) (*where, error) {
 		return nil, err
 	}
 	w := newWhere()
+	w.metadataHints(sc, q.Metadata, "t.metadata") // prefilter.go
 	w.scopeThreads(sc)
 	if o, ok := q.Metadata["owner"].(string); ok {
 		// Containment of a top-level string is equality (see ownerHint).
@@ -288,6 +289,7 @@ func threadWhere(sc storage.Scope, q storage.ThreadSearch) (*where, error) {
 		}
 	}
 	if len(q.Values) > 0 {
+		w.valuesHints(q.Values, "t.state_values") // prefilter.go
 		if err := w.contains("t.state_values", q.Values); err != nil {
 			return nil, err
 		}
@@ -313,7 +315,7 @@ func (r threads) Search(ctx context.Context, sc storage.Scope, q storage.ThreadS
 	}
 	stmt := `SELECT ` + threadCols + ` FROM threads t WHERE ` + w.sql() +
 		` ORDER BY t.` + order.By + dir + `, t.thread_id` + dir + w.limit(q.Limit, q.Offset)
-	rows, err := r.s.r.QueryContext(ctx, stmt, w.args.Values()...)
+	rows, err := r.s.reader().QueryContext(ctx, stmt, w.args.Values()...)
 	if err != nil {
 		return nil, dbErr("search threads", err)
 	}
@@ -339,7 +341,7 @@ func (r threads) Count(ctx context.Context, sc storage.Scope, q storage.ThreadSe
 		return 0, err
 	}
 	var n int
-	err = r.s.r.QueryRowContext(ctx, `SELECT count(*) FROM threads t WHERE `+w.sql(), w.args.Values()...).Scan(&n)
+	err = r.s.reader().QueryRowContext(ctx, `SELECT count(*) FROM threads t WHERE `+w.sql(), w.args.Values()...).Scan(&n)
 	return n, dbErr("count threads", err)
 }
 

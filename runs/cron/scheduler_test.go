@@ -1,0 +1,348 @@
+package cron
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/agentgate/agentgate/graph"
+	"github.com/agentgate/agentgate/runs"
+	"github.com/agentgate/agentgate/runs/broker"
+	"github.com/agentgate/agentgate/storage"
+	"github.com/agentgate/agentgate/storage/memory"
+	"github.com/agentgate/agentgate/storage/sqlite"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestParseAndNext(t *testing.T) {
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	cases := []struct {
+		schedule, tz, after, want string
+	}{
+		{"*/15 * * * *", "", "2030-01-01T10:07:00Z", "2030-01-01T10:15:00Z"},
+		{"*/15 * * * *", "", "2030-01-01T10:15:00Z", "2030-01-01T10:30:00Z"},
+		{"0 9 * * *", "America/New_York", "2030-01-01T00:00:00Z", "2030-01-01T14:00:00Z"},
+		{"0 9 * * *", "America/New_York", "2030-07-01T00:00:00Z", "2030-07-01T13:00:00Z"},
+		{"30 2 * * 1", "Asia/Kolkata", "2030-01-01T00:00:00Z", "2030-01-06T21:00:00Z"},
+		{"@hourly", "", "2030-01-01T10:07:00Z", "2030-01-01T11:00:00Z"},
+	}
+	for _, c := range cases {
+		got, err := NextRun(c.schedule, c.tz, at(c.after))
+		if err != nil {
+			t.Errorf("%q in %q: %v", c.schedule, c.tz, err)
+			continue
+		}
+		if !got.Equal(at(c.want)) || got.Location() != time.UTC {
+			t.Errorf("%q in %q after %s = %v, want %s", c.schedule, c.tz, c.after, got, c.want)
+		}
+	}
+	for _, bad := range []struct{ schedule, tz string }{
+		{"", ""}, {"not a cron", ""}, {"* * * *", ""}, {"0 * * * * *", ""}, {"61 * * * *", ""},
+		{"* * * * *", "Mars/Olympus"}, {"TZ=UTC * * * * *", ""}, {"CRON_TZ=UTC * * * * *", ""},
+	} {
+		if _, err := Parse(bad.schedule, bad.tz); err == nil {
+			t.Errorf("Parse(%q, %q) accepted", bad.schedule, bad.tz)
+		}
+	}
+}
+
+func whoGraph(t *testing.T) *graph.Graph {
+	g, err := graph.New().
+		AddChannel("who", graph.LastValue[map[string]any]()).
+		AddNode("whoami", func(ctx context.Context, s graph.State) (any, error) {
+			c := graph.Info(ctx).Configurable
+			return graph.State{"who": map[string]any{"id": c[runs.KeyAuthUserID], "user": c[runs.KeyAuthUser],
+				"tag": c["tag"], "thread_id": c["thread_id"]}}, nil
+		}).
+		AddEdge(graph.START, "whoami").AddEdge("whoami", graph.END).
+		Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+type env struct {
+	t         *testing.T
+	store     storage.Store
+	runs      *runs.Scheduler
+	cron      *Scheduler
+	assistant string
+}
+
+// newEnv runs a real run scheduler (workers started when start is set)
+// and a cron scheduler on store.
+func newEnv(t *testing.T, store storage.Store, start bool) *env {
+	t.Helper()
+	if store == nil {
+		store = memory.New()
+		t.Cleanup(func() { store.Close() })
+	}
+	bk := broker.NewMemory(broker.MemoryOptions{})
+	rs, err := runs.New(runs.Options{Store: store, Broker: bk, Graphs: map[string]*graph.Graph{"who": whoGraph(t)},
+		Workers: 2, Poll: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if start {
+		if err := rs.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { rs.Stop(); bk.Close() })
+	cs, err := New(Options{Store: store, Runs: rs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := store.Assistants().Create(t.Context(), storage.System(), storage.AssistantCreate{
+		AssistantID: "a0000000-0000-0000-0000-000000000001", GraphID: "who", IfExists: storage.IfExistsDoNothing,
+		Config: map[string]any{"configurable": map[string]any{"tag": "from-assistant"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, store: store, runs: rs, cron: cs, assistant: a.AssistantID}
+}
+
+var t0 = time.Date(2030, 1, 1, 10, 0, 0, 0, time.UTC)
+
+func (e *env) cronAt(thread string, next time.Time, mod func(*storage.CronCreate)) storage.Cron {
+	e.t.Helper()
+	c := storage.CronCreate{AssistantID: e.assistant, ThreadID: thread, Schedule: "*/5 * * * *", Enabled: true,
+		NextRunDate: &next, Metadata: map[string]any{"owner": "alice"}, UserID: "alice",
+		AuthUser: map[string]any{"identity": "alice", "display_name": "Alice", "is_authenticated": true,
+			"permissions": []any{"p1"}, "team": "red"},
+		Payload: map[string]any{"input": map[string]any{}, "metadata": map[string]any{"via": "cron"}}}
+	if mod != nil {
+		mod(&c)
+	}
+	cr, err := e.store.Crons().Create(e.t.Context(), storage.System(), c)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return cr
+}
+
+func (e *env) runsOf(thread string) []storage.Run {
+	e.t.Helper()
+	rs, err := e.store.Runs().List(e.t.Context(), storage.System(), thread, storage.RunList{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return rs
+}
+
+// waitRun waits until the run ends and returns the thread afterwards.
+func (e *env) waitRun(thread, runID string) storage.Thread {
+	e.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r, err := e.store.Runs().Get(e.t.Context(), storage.System(), thread, runID)
+		if err == nil && r.Status == storage.RunSuccess {
+			th, err := e.store.Threads().Get(e.t.Context(), storage.System(), thread)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			return th
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("run %s: %+v, %v", runID, r, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (e *env) thread(md map[string]any) string {
+	e.t.Helper()
+	th, err := e.store.Threads().Create(e.t.Context(), storage.System(), storage.ThreadCreate{Metadata: md})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return th.ThreadID
+}
+
+// TestThreadCronFiresOnceAsItsUser: a due thread cron makes one run on its
+// thread, as the cron's user, and its next run date moves past now; a
+// second pass at the same time fires nothing.
+func TestThreadCronFiresOnceAsItsUser(t *testing.T) {
+	e := newEnv(t, nil, true)
+	th := e.thread(map[string]any{"owner": "alice"})
+	c := e.cronAt(th, t0, nil)
+	now := t0.Add(90 * time.Second)
+	n, err := e.cron.RunDue(t.Context(), now)
+	if err != nil || n != 1 {
+		t.Fatalf("RunDue = %d, %v", n, err)
+	}
+	if n, err := e.cron.RunDue(t.Context(), now); err != nil || n != 0 {
+		t.Fatalf("second RunDue = %d, %v", n, err)
+	}
+	got, err := e.store.Crons().Get(t.Context(), storage.System(), c.CronID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := t0.Add(5 * time.Minute); !got.NextRunDate.Equal(want) {
+		t.Fatalf("next run date %v, want %v", got.NextRunDate, want)
+	}
+	rs := e.runsOf(th)
+	if len(rs) != 1 || rs[0].MultitaskStrategy != storage.MultitaskEnqueue || rs[0].Metadata["via"] != "cron" {
+		t.Fatalf("runs %+v", rs)
+	}
+	after := e.waitRun(th, rs[0].RunID)
+	who, _ := after.Values.(map[string]any)["who"].(map[string]any)
+	user, _ := who["user"].(map[string]any)
+	if who["id"] != "alice" || user["team"] != "red" || user["display_name"] != "Alice" || who["tag"] != "from-assistant" {
+		t.Fatalf("the run saw %v", who)
+	}
+}
+
+// TestStatelessCronThreads: a stateless cron makes a new thread per run,
+// carrying the cron's metadata; it is deleted after the run unless
+// on_run_completed is keep. Without a stored user, user_id is the caller.
+func TestStatelessCronThreads(t *testing.T) {
+	e := newEnv(t, nil, true)
+	keep := e.cronAt("", t0, func(c *storage.CronCreate) {
+		c.OnRunCompleted = storage.CronKeepThread
+		c.AuthUser = nil
+		c.UserID = "bob"
+	})
+	run1, err := e.cron.Fire(t.Context(), keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := e.waitRun(run1.ThreadID, run1.RunID)
+	who, _ := th.Values.(map[string]any)["who"].(map[string]any)
+	if th.Metadata["owner"] != "alice" || th.Metadata["via"] != "cron" || who["id"] != "bob" || who["thread_id"] != run1.ThreadID {
+		t.Fatalf("kept thread %+v", th)
+	}
+	run2, err := e.cron.Fire(t.Context(), keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run2.ThreadID == run1.ThreadID {
+		t.Fatal("a stateless cron reused its thread")
+	}
+
+	del := e.cronAt("", t0, nil)
+	run3, err := e.cron.Fire(t.Context(), del)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := e.store.Threads().Get(t.Context(), storage.System(), run3.ThreadID)
+		if errors.Is(err, storage.ErrNotFound) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the thread of an on_run_completed=delete cron is still there: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestDisabledAndEndedCronsDoNotFire, and a schedule that no longer parses
+// disables its cron.
+func TestDisabledAndEndedCronsDoNotFire(t *testing.T) {
+	e := newEnv(t, nil, false)
+	th := e.thread(nil)
+	e.cronAt(th, t0, func(c *storage.CronCreate) { c.Enabled = false })
+	e.cronAt(th, t0, func(c *storage.CronCreate) { end := t0.Add(time.Minute); c.EndTime = &end })
+	bad := e.cronAt(th, t0, func(c *storage.CronCreate) { c.Schedule = "every day" })
+	n, err := e.cron.RunDue(t.Context(), t0.Add(2*time.Minute))
+	if err != nil || n != 0 {
+		t.Fatalf("RunDue = %d, %v", n, err)
+	}
+	if rs := e.runsOf(th); len(rs) != 0 {
+		t.Fatalf("runs %+v", rs)
+	}
+	got, err := e.store.Crons().Get(t.Context(), storage.System(), bad.CronID)
+	if err != nil || got.Enabled {
+		t.Fatalf("invalid cron %+v, %v", got, err)
+	}
+	// Before its end time the ended one did fire.
+	if n, err := e.cron.RunDue(t.Context(), t0.Add(30*time.Second)); err != nil || n != 1 {
+		t.Fatalf("RunDue before the end time = %d, %v", n, err)
+	}
+}
+
+// TestReplicasFireEachTickOnce: two processes (two stores on one SQLite
+// file, each with its own schedulers) racing over the same due cron create
+// one run per tick.
+func TestReplicasFireEachTickOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agentgate.db")
+	open := func() storage.Store {
+		st, err := sqlite.Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	a, b := newEnv(t, open(), false), newEnv(t, open(), false)
+	th := a.thread(nil)
+	a.cronAt(th, t0, func(c *storage.CronCreate) { c.Schedule = "* * * * *" })
+	total := 0
+	for tick := range 5 {
+		now := t0.Add(time.Duration(tick)*time.Minute + time.Second)
+		var wg sync.WaitGroup
+		counts := make([]int, 4)
+		for i, e := range []*env{a, b, a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				n, err := e.cron.RunDue(context.Background(), now)
+				if err != nil {
+					t.Error(err)
+				}
+				counts[i] = n
+			}()
+		}
+		wg.Wait()
+		sum := counts[0] + counts[1] + counts[2] + counts[3]
+		if sum != 1 {
+			t.Fatalf("tick %d fired %d times (%v)", tick, sum, counts)
+		}
+		total += sum
+	}
+	if rs := a.runsOf(th); len(rs) != total {
+		t.Fatalf("%d runs for %d ticks", len(rs), total)
+	}
+}
+
+// TestStartFiresDueCrons runs the real loop on the wall clock.
+func TestStartFiresDueCrons(t *testing.T) {
+	e := newEnv(t, nil, false)
+	cs, err := New(Options{Store: e.store, Runs: e.runs, Poll: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := e.thread(nil)
+	e.cronAt(th, time.Now().Add(-time.Second), nil)
+	if err := cs.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Stop()
+	if err := cs.Start(t.Context()); err == nil {
+		t.Error("second Start succeeded")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(e.runsOf(th)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the loop never fired the due cron")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cs.Stop()
+	cs.Stop()
+}

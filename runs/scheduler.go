@@ -1,0 +1,303 @@
+// Package runs schedules and executes runs: workers claim pending runs
+// from storage (one running run per thread, oldest first, after their start
+// time), hold them with a renewed lease, execute the graph with the
+// thread's checkpointer and publish every stream event to the broker:
+// stream "run:<run_id>" for the run and "thread:<thread_id>" for the
+// thread's stream. Cancellation reaches a running run in process at once,
+// and through storage (Heartbeat) from anywhere else.
+package runs
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/agentgate/agentgate/graph"
+	"github.com/agentgate/agentgate/runs/broker"
+	"github.com/agentgate/agentgate/storage"
+)
+
+// Options configure a Scheduler.
+type Options struct {
+	Store  storage.Store
+	Broker broker.Broker
+	// Graphs by graph id.
+	Graphs map[string]*graph.Graph
+	// Workers is how many runs execute at once (default 10).
+	Workers int
+	// Lease is how long a claimed run stays leased without a heartbeat
+	// (default 30 s); heartbeats come every Lease/3.
+	Lease time.Duration
+	// Poll is how often idle workers look for runs that no wake-up
+	// announced: delayed runs, runs created by other processes (default 1 s).
+	Poll time.Duration
+	// Timeout ends runs that run longer with status timeout (default 1 h).
+	Timeout time.Duration
+	Logger  *slog.Logger
+	// Webhooks (see webhook.go): DisableWebhooks turns them off;
+	// AllowPrivateWebhooks lets them reach loopback, private and link-local
+	// addresses; WebhookTimeout bounds a call (default 10 s).
+	DisableWebhooks      bool
+	AllowPrivateWebhooks bool
+	WebhookTimeout       time.Duration
+}
+
+// Scheduler runs the workers.
+type Scheduler struct {
+	opts  Options
+	store storage.Store
+	bk    broker.Broker
+	log   *slog.Logger
+	wake  chan struct{}
+	hooks *webhooks
+
+	mu      sync.Mutex
+	running map[string]*active
+	cancel  context.CancelFunc
+	ctx     context.Context // the workers'; done when they stop
+	wg      sync.WaitGroup
+}
+
+// active is a run executing in this process.
+type active struct {
+	cancel context.CancelCauseFunc
+	mu     sync.Mutex
+	action string // the cancel action asked, "" for none
+}
+
+// errCancelled is the cause of a run's context when a cancel request stops it.
+var errCancelled = errors.New("runs: run cancelled")
+
+// RunStream and ThreadStream name the broker streams.
+func RunStream(runID string) string       { return "run:" + runID }
+func ThreadStream(threadID string) string { return "thread:" + threadID }
+
+// New returns a stopped scheduler; call Start.
+func New(opts Options) (*Scheduler, error) {
+	if opts.Store == nil || opts.Broker == nil {
+		return nil, errors.New("runs: Options.Store and Options.Broker are required")
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 10
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = 30 * time.Second
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = time.Second
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = time.Hour
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Graphs == nil {
+		opts.Graphs = map[string]*graph.Graph{}
+	}
+	return &Scheduler{opts: opts, store: opts.Store, bk: opts.Broker, log: opts.Logger,
+		wake: make(chan struct{}, 1), running: map[string]*active{}, ctx: context.Background(),
+		hooks: newWebhooks(opts, opts.Logger)}, nil
+}
+
+// Broker returns the broker events are published to.
+func (s *Scheduler) Broker() broker.Broker { return s.bk }
+
+// Start requeues runs whose lease expired (a crashed process) and starts
+// the workers. They stop when ctx ends or Stop is called.
+func (s *Scheduler) Start(ctx context.Context) error {
+	s.mu.Lock()
+	if s.cancel != nil {
+		s.mu.Unlock()
+		return errors.New("runs: scheduler already started")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	s.cancel = cancel
+	s.ctx = ctx
+	s.mu.Unlock()
+	if err := s.sweep(ctx); err != nil {
+		cancel()
+		return err
+	}
+	for range s.opts.Workers {
+		s.wg.Add(1)
+		go s.worker(ctx)
+	}
+	s.wg.Add(1)
+	go s.ticker(ctx)
+	s.Wake()
+	return nil
+}
+
+// Stop stops the workers and waits for them. Runs still executing stop
+// at their next step boundary and give their lease up: the next sweep (at
+// the next start, or by another process) requeues them with attempt + 1.
+func (s *Scheduler) Stop() {
+	s.mu.Lock()
+	cancel := s.cancel
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	s.wg.Wait()
+	s.hooks.wait()
+}
+
+// Context is done when the workers stop (Stop, or the end of Start's
+// context): streams waiting for runs should end then.
+func (s *Scheduler) Context() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ctx
+}
+
+// Wake tells an idle worker to look for runs now.
+func (s *Scheduler) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Cancel stops a run executing in this process with action (interrupt or
+// rollback) at its next step boundary. It reports whether the run was
+// found here; runs elsewhere see the request with their next heartbeat.
+func (s *Scheduler) Cancel(runID, action string) bool {
+	s.mu.Lock()
+	a := s.running[runID]
+	s.mu.Unlock()
+	if a == nil {
+		return false
+	}
+	a.stop(action)
+	return true
+}
+
+func (a *active) stop(action string) {
+	a.mu.Lock()
+	if a.action == "" {
+		a.action = action
+	}
+	a.mu.Unlock()
+	a.cancel(errCancelled)
+}
+
+func (a *active) cancelAction() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.action
+}
+
+// sweep requeues expired leases and ends the streams of runs that it
+// finished (after too many attempts, or cancelled).
+func (s *Scheduler) sweep(ctx context.Context) error {
+	changed, err := s.store.Runs().RequeueExpired(ctx, storage.System())
+	if err != nil {
+		return err
+	}
+	for _, r := range changed {
+		if r.Status == storage.RunPending {
+			s.log.WarnContext(ctx, "run requeued after its lease expired", slog.String("run_id", r.RunID), slog.Int("attempt", r.Attempt))
+			continue
+		}
+		if r.Status == storage.RunError {
+			s.publish(ctx, r, "error", errorBody("WorkerLostError", "The run's worker stopped before the run ended, too many times."))
+		}
+		s.finishStreams(ctx, r, nil)
+	}
+	if len(changed) > 0 {
+		s.Wake()
+	}
+	return nil
+}
+
+// ticker wakes a worker every Poll (for delayed runs and runs created by
+// other processes) and sweeps expired leases every Lease.
+func (s *Scheduler) ticker(ctx context.Context) {
+	defer s.wg.Done()
+	tick := time.NewTicker(s.opts.Poll)
+	defer tick.Stop()
+	lastSweep := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if time.Since(lastSweep) >= s.opts.Lease {
+			lastSweep = time.Now()
+			if err := s.sweep(ctx); err != nil && ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "sweeping expired runs", slog.Any("error", err))
+			}
+		}
+		s.Wake()
+	}
+}
+
+// worker claims and executes runs while there are any, then waits for a
+// wake-up. A worker that claimed a run wakes another, which looks for more.
+func (s *Scheduler) worker(ctx context.Context) {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		}
+		for ctx.Err() == nil {
+			r, ok, err := s.store.Runs().Claim(ctx, storage.System(), s.opts.Lease)
+			if err != nil {
+				if ctx.Err() == nil {
+					s.log.ErrorContext(ctx, "claiming a run", slog.Any("error", err))
+				}
+				break
+			}
+			if !ok {
+				break
+			}
+			s.Wake()
+			s.execute(ctx, r)
+		}
+	}
+}
+
+// Create inserts a run (see storage.Runs.Create), stops the runs its
+// multitask strategy interrupts or rolls back, and wakes a worker.
+func (s *Scheduler) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate) (storage.RunCreated, error) {
+	out, err := s.store.Runs().Create(ctx, sc, c)
+	if err != nil {
+		return out, err
+	}
+	for _, r := range out.Stopping {
+		s.Cancel(r.RunID, out.Run.MultitaskStrategy)
+	}
+	s.Wake()
+	return out, nil
+}
+
+// CancelRuns cancels runs (see storage.Runs.Cancel): pending ones at once
+// (their streams are closed, the threads of temporary ones deleted),
+// running ones at their next step boundary.
+func (s *Scheduler) CancelRuns(ctx context.Context, sc storage.Scope, c storage.RunCancel) ([]storage.Run, error) {
+	found, err := s.store.Runs().Cancel(ctx, sc, c)
+	if err != nil {
+		return nil, err
+	}
+	action := c.Action
+	if action == "" {
+		action = storage.CancelInterrupt
+	}
+	for _, r := range found {
+		if r.Status == storage.RunRunning {
+			s.Cancel(r.RunID, action)
+			continue
+		}
+		k, err := ParseKwargs(r.Kwargs)
+		s.dropTemporary(ctx, r, err == nil && k.Temporary)
+		s.finishStreams(ctx, r, map[string]any{})
+	}
+	s.Wake()
+	return found, nil
+}

@@ -1,0 +1,261 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/agentgate/agentgate/runs"
+	"github.com/agentgate/agentgate/runs/broker"
+	"github.com/agentgate/agentgate/storage"
+)
+
+// sseWriter writes Server-Sent Events (§5.1): "event:", one line of compact
+// JSON in "data:", the event id, a blank line; ": heartbeat" comments keep
+// idle connections alive. Every write gets a fresh deadline so that a
+// client that stops reading cannot hold the handler forever.
+type sseWriter struct {
+	w    http.ResponseWriter
+	rc   *http.ResponseController
+	beat time.Duration
+	buf  []byte
+}
+
+func (s *Server) newSSE(w http.ResponseWriter, r *http.Request, contentLocation, location string) *sseWriter {
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	if contentLocation != "" {
+		h.Set("Content-Location", contentLocation)
+	}
+	if location != "" {
+		h.Set("Location", location)
+	}
+	w.WriteHeader(http.StatusOK)
+	sw := &sseWriter{w: w, rc: http.NewResponseController(w), beat: s.beat}
+	sw.flush()
+	return sw
+}
+
+func (sw *sseWriter) write(b []byte) error {
+	_ = sw.rc.SetWriteDeadline(time.Now().Add(3 * sw.beat))
+	if _, err := sw.w.Write(b); err != nil {
+		return err
+	}
+	return sw.flush()
+}
+
+func (sw *sseWriter) flush() error {
+	err := sw.rc.Flush()
+	if errors.Is(err, http.ErrNotSupported) {
+		return nil
+	}
+	return err
+}
+
+// event writes one event; data must be compact single-line JSON.
+func (sw *sseWriter) event(name string, data []byte, id string) error {
+	b := sw.buf[:0]
+	b = append(b, "event: "...)
+	b = append(b, name...)
+	b = append(b, "\ndata: "...)
+	b = append(b, data...)
+	b = append(b, '\n')
+	if id != "" {
+		b = append(b, "id: "...)
+		b = append(b, id...)
+		b = append(b, '\n')
+	}
+	b = append(b, '\n')
+	sw.buf = b
+	return sw.write(b)
+}
+
+func (sw *sseWriter) heartbeat() error { return sw.write([]byte(": heartbeat\n\n")) }
+
+// streamContext is the context of a long-lived response: it ends with the
+// request or when the run workers stop, so that open streams and waits do
+// not hold up a shutdown.
+func (s *Server) streamContext(r *http.Request) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(r.Context())
+	stop := context.AfterFunc(s.runs.Context(), cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
+// terminal reports whether a run status is final.
+func terminal(status string) bool {
+	return status != storage.RunPending && status != storage.RunRunning
+}
+
+// follow reads a run's events after cursor and calls fn for each, until
+// the run's stream finishes, the run is found ended (or deleted) with
+// nothing left to read, fn fails or ctx ends. idle runs after each quiet
+// heartbeat period.
+func (s *Server) follow(ctx context.Context, sc storage.Scope, run storage.Run, after string,
+	fn func(broker.Event) error, idle func() error) error {
+	sub, err := s.runs.Broker().Subscribe(ctx, runs.RunStream(run.RunID), after)
+	if err != nil {
+		if errors.Is(err, broker.ErrBadEventID) {
+			return invalid("Invalid Last-Event-ID: must be an event id like <ms>-<seq>")
+		}
+		return err
+	}
+	defer sub.Close()
+	// A run that already ended only has its retained log (if any) to read.
+	draining := terminal(run.Status)
+	for {
+		wait := s.beat
+		if draining {
+			wait = 100 * time.Millisecond
+		}
+		nctx, cancel := context.WithTimeout(ctx, wait)
+		ev, ok, err := sub.Next(nctx)
+		cancel()
+		switch {
+		case err == nil && !ok:
+			return nil
+		case err == nil:
+			if err := fn(ev); err != nil {
+				return err
+			}
+			continue
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case !errors.Is(err, context.DeadlineExceeded):
+			return err
+		case draining:
+			return nil
+		}
+		if err := idle(); err != nil {
+			return err
+		}
+		cur, err := s.store.Runs().Get(ctx, sc, run.ThreadID, run.RunID)
+		if errors.Is(err, storage.ErrNotFound) || err == nil && terminal(cur.Status) {
+			draining = true // the run ended but its stream did not: read what is left
+		} else if err != nil {
+			return err
+		}
+	}
+}
+
+// modeFilter keeps the events a join's stream_mode query asks for
+// (metadata and error always pass; "messages" matches messages/...).
+func modeFilter(modes []string) func(name string) bool {
+	if len(modes) == 0 {
+		return func(string) bool { return true }
+	}
+	return func(name string) bool {
+		base, _, _ := strings.Cut(name, "|")
+		if base == "metadata" || base == "error" {
+			return true
+		}
+		for _, m := range modes {
+			if m == "messages-tuple" {
+				m = "messages"
+			}
+			if base == m || strings.HasPrefix(base, m+"/") || m == "messages" && strings.HasPrefix(base, "messages") {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// streamRun writes a run's events as SSE until it ends. On a dropped
+// client with cancelOnDisconnect, the run is cancelled.
+func (s *Server) streamRun(w http.ResponseWriter, r *http.Request, sc storage.Scope, run storage.Run, after string,
+	keep func(string) bool, cancelOnDisconnect bool) error {
+	sw := s.newSSE(w, r, runLocation(run.ThreadID, run.RunID), runLocation(run.ThreadID, run.RunID)+"/stream")
+	ctx, cancel := s.streamContext(r)
+	defer cancel()
+	err := s.follow(ctx, sc, run, after, func(ev broker.Event) error {
+		if strings.HasPrefix(ev.Name, "__") || !keep(ev.Name) {
+			return nil
+		}
+		return sw.event(ev.Name, ev.Data, ev.ID)
+	}, sw.heartbeat)
+	if err != nil && r.Context().Err() != nil && cancelOnDisconnect {
+		s.cancelOnDisconnect(sc, run)
+	}
+	if err != nil && r.Context().Err() == nil {
+		s.log.WarnContext(r.Context(), "run stream ended early", "run_id", run.RunID, "error", err)
+	}
+	return nil // the response has started: errors cannot be reported
+}
+
+func (s *Server) cancelOnDisconnect(sc storage.Scope, run storage.Run) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := s.runs.CancelRuns(ctx, sc, storage.RunCancel{ThreadID: run.ThreadID, RunIDs: []string{run.RunID},
+		Action: storage.CancelInterrupt})
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		s.log.Warn("cancelling a run after its client left", "run_id", run.RunID, "error", err)
+	}
+}
+
+// createAndStream inserts the run and streams it from its first event.
+func (s *Server) createAndStream(w http.ResponseWriter, r *http.Request, p *prepared) error {
+	run, err := s.insert(r, p)
+	if err != nil {
+		return err
+	}
+	return s.streamRun(w, r, p.scope, run, broker.Start, modeFilter(nil), p.cancelOnDisconnect)
+}
+
+// waitResult waits for the run's result (§6) and writes it, with
+// whitespace keep-alives while waiting (the status is then committed).
+func (s *Server) waitResult(w http.ResponseWriter, r *http.Request, sc storage.Scope, run storage.Run, cancelOnDisconnect bool) error {
+	var result []byte
+	started := false
+	rc := http.NewResponseController(w)
+	ctx, cancel := s.streamContext(r)
+	defer cancel()
+	err := s.follow(ctx, sc, run, broker.Start, func(ev broker.Event) error {
+		if ev.Name == runs.ResultEvent {
+			result = ev.Data
+		}
+		return nil
+	}, func() error {
+		if !started {
+			started = true
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusOK)
+		}
+		_ = rc.SetWriteDeadline(time.Now().Add(3 * s.beat))
+		if _, err := w.Write([]byte("\n")); err != nil {
+			return err
+		}
+		if err := rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		if r.Context().Err() != nil {
+			if cancelOnDisconnect {
+				s.cancelOnDisconnect(sc, run)
+			}
+			return nil
+		}
+		if ctx.Err() != nil && !started {
+			return httpErr(http.StatusServiceUnavailable, "The server is shutting down")
+		}
+		if !started {
+			return err
+		}
+		s.log.WarnContext(r.Context(), "waiting for a run failed", "run_id", run.RunID, "error", err)
+		return nil
+	}
+	if result == nil {
+		result = s.fallbackResult(r, sc, run)
+	}
+	if !started {
+		return writeRaw(w, result)
+	}
+	_ = rc.SetWriteDeadline(time.Now().Add(3 * s.beat))
+	_, _ = w.Write(result)
+	return nil
+}

@@ -1,0 +1,128 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"sort"
+	"unicode/utf8"
+
+	"github.com/agentgate/agentgate/storage"
+)
+
+// Filters on metadata keys other than owner have no index: a search reads
+// threads in order until its page is full, and the compiled filter parses
+// each row's JSON (about 1 µs a row). A top-level string equality k = v
+// (from the scope's filters or the search's metadata) implies that the
+// stored text contains `"k":"v"` as encoding/json writes it (keys sorted,
+// no spaces, the same escaping for keys and values): every writer stores
+// json.Marshal output of a normalized map, whose strings are valid UTF-8.
+// So the query also tests instr(metadata, '"k":"v"') > 0, which is several
+// times cheaper and rejects most rows before any JSON is parsed. It only
+// narrows: the compiled filter still decides.
+
+// Containment of the search's metadata or values implies the same for
+// every key-string pair inside it (containedStrings).
+
+// maxTextHints bounds the instr terms added to one query.
+const maxTextHints = 4
+
+// textHint is the JSON text `"k":"v"`; false when k or v is not valid
+// UTF-8 (encoding/json would rewrite it, so the stored text may differ).
+func textHint(k, v string) (string, bool) {
+	if !utf8.ValidString(k) || !utf8.ValidString(v) {
+		return "", false
+	}
+	kb, err := json.Marshal(k)
+	if err != nil {
+		return "", false
+	}
+	vb, err := json.Marshal(v)
+	if err != nil {
+		return "", false
+	}
+	return string(kb) + ":" + string(vb), true
+}
+
+// topStrings adds to hints the top-level string equalities of m, a filter
+// in canonical form.
+func topStrings(hints map[string]bool, m map[string]any) {
+	for k, v := range m {
+		if s, ok := v.(string); ok && k != "owner" {
+			if h, ok := textHint(k, s); ok {
+				hints[h] = true
+			}
+		}
+	}
+}
+
+// containedStrings adds to hints the key-string pairs of every object in
+// sub, a containment document: jsonb @> below the top level compares
+// scalars by equality and objects key by key, so a document that contains
+// sub has each such pair in one of its objects, hence in its text.
+// skipOwner leaves out a top-level owner (it has an indexed column).
+func containedStrings(hints map[string]bool, sub any, skipOwner bool) {
+	switch x := sub.(type) {
+	case map[string]any:
+		for k, v := range x {
+			if s, ok := v.(string); ok {
+				if skipOwner && k == "owner" {
+					continue
+				}
+				if h, ok := textHint(k, s); ok {
+					hints[h] = true
+				}
+				continue
+			}
+			containedStrings(hints, v, false)
+		}
+	case []any:
+		for _, e := range x {
+			containedStrings(hints, e, false)
+		}
+	}
+}
+
+// addHints ANDs instr(docExpr, h) > 0 for up to maxTextHints hints.
+func (w *where) addHints(hints map[string]bool, docExpr string) {
+	list := make([]string, 0, len(hints))
+	for h := range hints {
+		list = append(list, h)
+	}
+	// Sorted, so that the query text (the statement cache's key) is stable.
+	sort.Strings(list)
+	if len(list) > maxTextHints {
+		list = list[:maxTextHints]
+	}
+	for _, h := range list {
+		w.add("instr("+docExpr+", ?) > 0", h)
+	}
+}
+
+// metadataHints ANDs instr terms on docExpr for the top-level string
+// equalities that the scope and the search metadata require. owner is left
+// out: it has its own indexed column (ownerHint).
+func (w *where) metadataHints(sc storage.Scope, md map[string]any, docExpr string) {
+	hints := map[string]bool{}
+	for _, f := range sc.Filters() {
+		b, err := f.MarshalJSON()
+		if err != nil {
+			continue
+		}
+		v, err := decodeJSON(string(b))
+		if err != nil {
+			continue
+		}
+		if m, ok := v.(map[string]any); ok {
+			topStrings(hints, m)
+		}
+	}
+	containedStrings(hints, md, true)
+	w.addHints(hints, docExpr)
+}
+
+// valuesHints ANDs instr terms on docExpr for the key-string pairs that
+// containment of sub requires.
+func (w *where) valuesHints(sub map[string]any, docExpr string) {
+	hints := map[string]bool{}
+	containedStrings(hints, sub, false)
+	w.addHints(hints, docExpr)
+}
