@@ -9,9 +9,31 @@ import { startServer, statusOf, clientWithToken, runAgentgate } from "../harness
 // ownerIsolation is what the custom-auth tutorial's client code checks:
 // no token is 401, a user's thread is 404 for another user, and search and
 // count show each user only their own threads.
-function ownerIsolation(get, tokens) {
+function ownerIsolation(get, tokens, graphId) {
   const [tokA, tokB] = tokens;
   const as = (token) => clientWithToken(get().url, token);
+
+  test("a user chats with a messages-tuple stream; another user's runs on that thread are 404", async () => {
+    const a = as(tokA);
+    const b = as(tokB);
+    const thread = await a.threads.create();
+    let text = "";
+    for await (const chunk of a.runs.stream(thread.thread_id, graphId, {
+      input: { messages: [{ type: "human", content: "hello there" }] },
+      streamMode: "messages-tuple",
+    })) {
+      if (chunk.event === "messages") text += chunk.data[0].content;
+    }
+    assert.equal(text, "You said: hello there");
+    const input = { messages: [{ type: "human", content: "let me in" }] };
+    assert.equal(await statusOf(b.runs.wait(thread.thread_id, graphId, { input })), 404);
+    assert.equal(await statusOf(b.runs.create(thread.thread_id, graphId, { input })), 404);
+    assert.equal(await statusOf(b.runs.list(thread.thread_id)), 404);
+    const runs = await a.runs.list(thread.thread_id);
+    assert.equal(runs.length, 1, "B's attempts created runs");
+    const state = await a.threads.getState(thread.thread_id);
+    assert.equal(state.values.messages.length, 2);
+  });
 
   test("no token: 401 with WWW-Authenticate", async () => {
     assert.equal(await statusOf(as(null).threads.search()), 401);
@@ -62,7 +84,7 @@ describe("secured chatbot (tokens + owner policy, no code)", () => {
   });
   const alice = "alice-demo-token-not-secret";
   const bob = "bob-demo-token-not-secret";
-  ownerIsolation(() => srv, [alice, bob]);
+  ownerIsolation(() => srv, [alice, bob], "chatbot");
 
   test("the owner is stamped and cannot be forged", async () => {
     const t = await clientWithToken(srv.url, alice).threads.create({ metadata: { owner: "bob" } });
@@ -117,7 +139,7 @@ for (const example of ["auth-part1-tokens", "auth-part2-private"]) {
     });
 
     if (example === "auth-part2-private") {
-      ownerIsolation(() => srv, ["user1-token", "user2-token"]);
+      ownerIsolation(() => srv, ["user1-token", "user2-token"], "agent");
     } else {
       // Part 1 authenticates but does not authorize: both users see the thread.
       test("part 1 authenticates only: any valid user can read", async () => {
