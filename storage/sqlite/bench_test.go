@@ -15,8 +15,7 @@ import (
 
 // seedThreads inserts n threads in one transaction: owner user-(i%100),
 // team t-(i%97), tag g-(i%1000) and bucket i%1000 (0.1% selective),
-// graph_id agent or rag,
-// distinct updated_at.
+// graph_id agent or rag, distinct updated_at.
 func seedThreads(b *testing.B, s *Store, n int) {
 	b.Helper()
 	ctx := context.Background()
