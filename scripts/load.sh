@@ -3,7 +3,7 @@
 #   1. startup: exec to the first 200 from /ok, and idle RSS one second later
 #   2. GET /threads/{id} throughput (wrk)
 #   3. POST /threads/search with a metadata filter over SEED_THREADS threads
-#      (one matching 1%, one 0.1%): latency percentiles with one connection
+#      (one matching 1%, two 0.1%): latency percentiles with one connection
 # Targets (docs/benchmarks.md): >= 25,000 req/s, p50 <= 5 ms, startup <= 100 ms,
 # idle RSS < 30 MB.
 #
@@ -68,8 +68,9 @@ wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$url/threads/$tid"
 echo "== seed $SEED_THREADS threads through POST /threads"
 "$work/loadtool" seed -url "$url" -n "$SEED_THREADS" -c 8
 
-# Two filters: "user" matches 1% of the threads, "bucket" 0.1%.
-for filter in '{"user": "user-7"}' '{"bucket": 42}'; do
+# Filters: "user" (a string) matches 1% of the threads; "tenant" (a string)
+# and "bucket" (a number) match 0.1%.
+for filter in '{"user": "user-7"}' '{"tenant": "t-42"}' '{"bucket": 42}'; do
   body="{\"metadata\": $filter, \"limit\": 10}"
   printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = %s\n' "'$body'" >"$work/search.lua"
   matches=$(curl -fsS -X POST "$url/threads/count" -H 'content-type: application/json' -d "{\"metadata\": $filter}")

@@ -5,7 +5,7 @@
 //	    200 from /ok, and VmRSS one second after that (median of the runs).
 //	loadtool seed -url URL -n 100000 -c 16
 //	    creates n threads through the API with metadata {"seq": i,
-//	    "bucket": i % 1000, "user": "user-<i%100>"}.
+//	    "bucket": i % 1000, "tenant": "t-<i%1000>", "user": "user-<i%100>"}.
 package main
 
 import (
@@ -155,7 +155,7 @@ func seed(args []string) error {
 				if i >= *n || failed.Load() != nil {
 					return
 				}
-				body := fmt.Sprintf(`{"metadata":{"seq":%d,"bucket":%d,"user":"user-%d"}}`, i, i%1000, i%100)
+				body := fmt.Sprintf(`{"metadata":{"seq":%d,"bucket":%d,"tenant":"t-%d","user":"user-%d"}}`, i, i%1000, i%1000, i%100)
 				req, _ := http.NewRequestWithContext(ctx, "POST", *url+"/threads", strings.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
 				resp, err := client.Do(req)

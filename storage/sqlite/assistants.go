@@ -150,7 +150,7 @@ func (r assistants) Get(ctx context.Context, sc storage.Scope, id string) (stora
 	if err := begin(ctx, sc); err != nil {
 		return storage.Assistant{}, err
 	}
-	return getAssistant(ctx, r.s.r, sc, id)
+	return getAssistant(ctx, r.s.reader(), sc, id)
 }
 
 // saveAssistant writes a's fields into the assistants row.
@@ -251,7 +251,7 @@ func (r assistants) Search(ctx context.Context, sc storage.Scope, q storage.Assi
 	}
 	stmt := `SELECT ` + assistantCols + ` FROM assistants a WHERE ` + w.sql() +
 		` ORDER BY ` + by + dir + `, a.assistant_id` + dir + w.limit(q.Limit, q.Offset)
-	rows, err := r.s.r.QueryContext(ctx, stmt, w.args.Values()...)
+	rows, err := r.s.reader().QueryContext(ctx, stmt, w.args.Values()...)
 	if err != nil {
 		return nil, dbErr("search assistants", err)
 	}
@@ -277,7 +277,7 @@ func (r assistants) Count(ctx context.Context, sc storage.Scope, q storage.Assis
 		return 0, err
 	}
 	var n int
-	err = r.s.r.QueryRowContext(ctx, `SELECT count(*) FROM assistants a WHERE `+w.sql(), w.args.Values()...).Scan(&n)
+	err = r.s.reader().QueryRowContext(ctx, `SELECT count(*) FROM assistants a WHERE `+w.sql(), w.args.Values()...).Scan(&n)
 	return n, dbErr("count assistants", err)
 }
 

@@ -14,8 +14,8 @@ import (
 )
 
 // seedThreads inserts n threads in one transaction: owner user-(i%100),
-// team t-(i%97), tag g-(i%1000) (0.1% selective), graph_id agent or rag,
-// distinct updated_at.
+// team t-(i%97), tag g-(i%1000) and bucket i%1000 (0.1% selective),
+// graph_id agent or rag, distinct updated_at.
 func seedThreads(b *testing.B, s *Store, n int) {
 	b.Helper()
 	ctx := context.Background()
@@ -32,7 +32,7 @@ func seedThreads(b *testing.B, s *Store, n int) {
 			if i%3 == 0 {
 				graph = "rag"
 			}
-			md, err := encode(map[string]any{"owner": fmt.Sprintf("user-%d", i%100), "team": fmt.Sprintf("t-%d", i%97), "graph_id": graph, "n": i, "tag": fmt.Sprintf("g-%d", i%1000)})
+			md, err := encode(map[string]any{"owner": fmt.Sprintf("user-%d", i%100), "team": fmt.Sprintf("t-%d", i%97), "graph_id": graph, "n": i, "tag": fmt.Sprintf("g-%d", i%1000), "bucket": i % 1000})
 			if err != nil {
 				return err
 			}
@@ -114,6 +114,7 @@ func BenchmarkThreadSearch100k(b *testing.B) {
 		// 0.1% selective filters on a key without an index: 100 matches,
 		// about 10,000 rows read for a page of 10.
 		{"metadata-0.1%", storage.Authorized(), storage.ThreadSearch{Limit: 10, Metadata: map[string]any{"tag": "g-7"}}},
+		{"metadata-0.1%-number", storage.Authorized(), storage.ThreadSearch{Limit: 10, Metadata: map[string]any{"bucket": 42.0}}},
 		{"scope-0.1%", mustScope(b, map[string]any{"tag": "g-7"}), storage.ThreadSearch{Limit: 10}},
 		{"scope-owner+metadata-0.1%", mustScope(b, map[string]any{"owner": "user-7"}), storage.ThreadSearch{Limit: 10, Metadata: map[string]any{"tag": "g-7"}}},
 		{"metadata-0.1%+graph_id", storage.Authorized(), storage.ThreadSearch{Limit: 10, Metadata: map[string]any{"tag": "g-7", "graph_id": "agent"}}},

@@ -146,7 +146,7 @@ func (r items) Get(ctx context.Context, sc storage.Scope, namespace []string, ke
 		return it, dbErr("get item", err)
 	}
 	if !refresh {
-		return get(r.s.r, time.Now())
+		return get(r.s.reader(), time.Now())
 	}
 	var out storage.Item
 	err := r.s.write(ctx, func(tx *sql.Tx) error {
@@ -233,7 +233,7 @@ func (r items) Search(ctx context.Context, sc storage.Scope, q storage.ItemSearc
 		return out, dbErr("search items", rows.Err())
 	}
 	if !q.RefreshTTL {
-		return search(r.s.r, time.Now())
+		return search(r.s.reader(), time.Now())
 	}
 	var out []storage.Item
 	err = r.s.write(ctx, func(tx *sql.Tx) error {

@@ -19,16 +19,31 @@ import (
 // times cheaper and rejects most rows before any JSON is parsed. It only
 // narrows: the compiled filter still decides.
 
-// Containment of the search's metadata or values implies the same for
-// every key-string pair inside it (containedStrings).
+// Numbers likewise: stored numbers are float64 written by encoding/json,
+// one text per value. Containment of the search's metadata or values
+// implies the same for every key-scalar pair inside it (containedStrings).
 
 // maxTextHints bounds the instr terms added to one query.
 const maxTextHints = 4
 
-// textHint is the JSON text `"k":"v"`; false when k or v is not valid
-// UTF-8 (encoding/json would rewrite it, so the stored text may differ).
-func textHint(k, v string) (string, bool) {
-	if !utf8.ValidString(k) || !utf8.ValidString(v) {
+// textHint is the JSON text `"k":v` for a string or number v; false when
+// the stored text of a matching document may differ: k or v not valid
+// UTF-8 (encoding/json would rewrite it), v a zero (0 and -0 are equal but
+// written differently), v not a float64 (not normalized) or not finite.
+func textHint(k string, v any) (string, bool) {
+	if !utf8.ValidString(k) {
+		return "", false
+	}
+	switch x := v.(type) {
+	case string:
+		if !utf8.ValidString(x) {
+			return "", false
+		}
+	case float64:
+		if x == 0 {
+			return "", false
+		}
+	default:
 		return "", false
 	}
 	kb, err := json.Marshal(k)
@@ -42,19 +57,21 @@ func textHint(k, v string) (string, bool) {
 	return string(kb) + ":" + string(vb), true
 }
 
-// topStrings adds to hints the top-level string equalities of m, a filter
-// in canonical form.
+// topStrings adds to hints the top-level string and number equalities of
+// m, a filter in canonical form.
 func topStrings(hints map[string]bool, m map[string]any) {
 	for k, v := range m {
-		if s, ok := v.(string); ok && k != "owner" {
-			if h, ok := textHint(k, s); ok {
-				hints[h] = true
-			}
+		if k == "owner" {
+			continue
+		}
+		if h, ok := textHint(k, v); ok {
+			hints[h] = true
 		}
 	}
 }
 
-// containedStrings adds to hints the key-string pairs of every object in
+// containedStrings adds to hints the key-string and key-number pairs of
+// every object in
 // sub, a containment document: jsonb @> below the top level compares
 // scalars by equality and objects key by key, so a document that contains
 // sub has each such pair in one of its objects, hence in its text.
@@ -63,16 +80,17 @@ func containedStrings(hints map[string]bool, sub any, skipOwner bool) {
 	switch x := sub.(type) {
 	case map[string]any:
 		for k, v := range x {
-			if s, ok := v.(string); ok {
-				if skipOwner && k == "owner" {
-					continue
-				}
-				if h, ok := textHint(k, s); ok {
-					hints[h] = true
-				}
+			switch v.(type) {
+			case map[string]any, []any:
+				containedStrings(hints, v, false)
 				continue
 			}
-			containedStrings(hints, v, false)
+			if skipOwner && k == "owner" {
+				continue
+			}
+			if h, ok := textHint(k, v); ok {
+				hints[h] = true
+			}
 		}
 	case []any:
 		for _, e := range x {

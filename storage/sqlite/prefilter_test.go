@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"math"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -10,7 +11,7 @@ import (
 	"github.com/agentgate/agentgate/storage/memory"
 )
 
-// awkward strings: escaped by encoding/json (HTML, controls, quotes,
+// awkward strings (and, in the test, numbers): escaped by encoding/json (HTML, controls, quotes,
 // U+2028), non-ASCII, and text that looks like JSON.
 var awkward = []string{"a", "<b>&", "tab\there", `q"uote`, `back\slash`, "line\u2028sep", "é日本", "\ufffd", `a":"b`, ""}
 
@@ -27,7 +28,12 @@ func TestTextHintsMatchMemory(t *testing.T) {
 		}
 		defer lite.Close()
 		mem := memory.New()
-		str := rapid.SampledFrom(awkward)
+		vals := []any{}
+		for _, a := range awkward {
+			vals = append(vals, a)
+		}
+		vals = append(vals, 0.0, math.Copysign(0, -1), 1.0, 42.0, 1.5, -7.0, 1e21, 1e-7)
+		str := rapid.SampledFrom(vals)
 		key := rapid.SampledFrom([]string{"k", "<k>", "é", "k\"", "tag"})
 		for i := range rapid.IntRange(1, 6).Draw(rt, "threads") {
 			md := map[string]any{}
@@ -92,8 +98,14 @@ func TestTextHintsMatchMemory(t *testing.T) {
 }
 
 func TestTextHint(t *testing.T) {
-	for _, c := range []struct{ k, v, want string }{
+	for _, c := range []struct {
+		k    string
+		v    any
+		want string
+	}{
 		{"tag", "g-7", `"tag":"g-7"`},
+		{"bucket", 42.0, `"bucket":42`},
+		{"n", 1e21, `"n":1e+21`},
 		{"<k>", "a&b", `"\u003ck\u003e":"a\u0026b"`},
 		{"k", "line\u2028", `"k":"line\u2028"`},
 	} {
@@ -101,7 +113,48 @@ func TestTextHint(t *testing.T) {
 			t.Errorf("textHint(%q, %q) = %q, %v; want %q", c.k, c.v, got, ok, c.want)
 		}
 	}
-	if _, ok := textHint("k", "\xff"); ok {
-		t.Error("textHint accepted invalid UTF-8")
+	for _, v := range []any{"\xff", 0.0, math.Copysign(0, -1), 42, true, nil} {
+		if h, ok := textHint("k", v); ok {
+			t.Errorf("textHint(k, %#v) = %q", v, h)
+		}
+	}
+}
+
+// TestTextHintsEqualValues: values the filter finds equal though they may
+// be written differently are still found.
+func TestTextHintsEqualValues(t *testing.T) {
+	ctx := t.Context()
+	s := openFile(t)
+	for i, c := range []struct{ stored, want any }{
+		{math.Copysign(0, -1), 0.0},
+		{0.0, math.Copysign(0, -1)},
+		{1.0, 1.0},
+		{"<a>", "<a>"},
+		{"é", "é"},
+	} {
+		md := map[string]any{"k": c.stored}
+		th, err := s.Threads().Create(ctx, storage.System(), storage.ThreadCreate{Metadata: md})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := filter.Parse(map[string]any{"k": c.want})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []struct {
+			sc storage.Scope
+			ts storage.ThreadSearch
+		}{
+			{storage.Authorized(f), storage.ThreadSearch{IDs: []string{th.ThreadID}}},
+			{storage.System(), storage.ThreadSearch{IDs: []string{th.ThreadID}, Metadata: map[string]any{"k": c.want}}},
+		} {
+			got, err := s.Threads().Search(ctx, q.sc, q.ts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || !storage.System().Match(md) || !(storage.Authorized(f).Match(md)) {
+				t.Errorf("case %d: stored %v, want %v: found %d threads", i, c.stored, c.want, len(got))
+			}
+		}
 	}
 }
