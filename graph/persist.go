@@ -163,7 +163,10 @@ func (l *loop) newCheckpoint(ctx context.Context, source string, writes any, upd
 	}
 	md := checkpoint.Metadata{}
 	for k, v := range l.cfg.Configurable {
-		if strings.HasPrefix(k, "__") || k == "checkpoint_id" || k == "checkpoint_ns" || k == "checkpoint_map" {
+		// langgraph_auth_* carry the caller's identity: LangGraph keeps them
+		// out of checkpoint metadata, which any reader of the thread sees.
+		if strings.HasPrefix(k, "__") || strings.HasPrefix(k, "langgraph_auth_") ||
+			k == "checkpoint_id" || k == "checkpoint_ns" || k == "checkpoint_map" {
 			continue
 		}
 		switch v.(type) {

@@ -112,3 +112,29 @@ func TestChatbotThreadKeepsHistory(t *testing.T) {
 var _ = errors.New
 var _ = strings.Contains
 var _ atomic.Int32
+
+func TestIdentityStaysOutOfCheckpointMetadata(t *testing.T) {
+	g := chatbot(t)
+	saver := checkpoint.NewMemory()
+	cfg := graph.RunConfig{ThreadID: "t-id", Checkpointer: saver, Configurable: map[string]any{
+		"langgraph_auth_user_id": "alice", "langgraph_auth_user": map[string]any{"identity": "alice", "github_token": "ghp_x"},
+		"langgraph_auth_permissions": []any{"admin"}, "user_id": "alice", "graph_id": "chatbot",
+	}}
+	if _, err := g.Invoke(context.Background(), map[string]any{"messages": []any{map[string]any{"role": "user", "content": "hi"}}}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	tuples, err := saver.List(context.Background(), checkpoint.Config{ThreadID: "t-id"}, checkpoint.ListOptions{})
+	if err != nil || len(tuples) == 0 {
+		t.Fatalf("no checkpoints: %v", err)
+	}
+	for _, tp := range tuples {
+		for k := range tp.Metadata {
+			if strings.HasPrefix(k, "langgraph_auth_") {
+				t.Errorf("checkpoint %s metadata has %s", tp.Config.CheckpointID, k)
+			}
+		}
+		if tp.Metadata["graph_id"] != "chatbot" || tp.Metadata["user_id"] != "alice" {
+			t.Errorf("ordinary configurable keys missing: %v", tp.Metadata)
+		}
+	}
+}
