@@ -7,10 +7,10 @@ import (
 )
 
 // ConfigurableHeaders returns the request headers that flow into a run's
-// config.configurable (lower-case names): by default every x-* header
-// except x-api-key, x-tenant-id and x-service-key, plus user-agent and
-// langsmith-trace. HTTPOptions.ConfigurableHeaders replaces the default
-// with glob patterns; excludes win over includes.
+// config.configurable (lower-case names): only those matching
+// HTTPOptions.ConfigurableHeaders.Includes (glob patterns; excludes win), as
+// the Python server does since 0.4.0, and never credentials (authorization,
+// cookies, API keys), whatever the patterns say.
 func (s *Server) ConfigurableHeaders(r *http.Request) map[string]any {
 	f := s.opts.HTTP.ConfigurableHeaders
 	out := map[string]any{}
@@ -19,14 +19,7 @@ func (s *Server) ConfigurableHeaders(r *http.Request) map[string]any {
 			continue
 		}
 		n := strings.ToLower(name)
-		if matchAny(f.Excludes, n) {
-			continue
-		}
-		if len(f.Includes) > 0 {
-			if !matchAny(f.Includes, n) {
-				continue
-			}
-		} else if !defaultConfigurable(n) {
+		if neverConfigurable(n) || matchAny(f.Excludes, n) || !matchAny(f.Includes, n) {
 			continue
 		}
 		out[n] = vs[0]
@@ -34,14 +27,15 @@ func (s *Server) ConfigurableHeaders(r *http.Request) map[string]any {
 	return out
 }
 
-func defaultConfigurable(n string) bool {
+// neverConfigurable lists credentials that no allow-list can copy into a
+// run's config, where graphs and thread readers would see them.
+func neverConfigurable(n string) bool {
 	switch n {
-	case "x-api-key", "x-tenant-id", "x-service-key":
-		return false
-	case "user-agent", "langsmith-trace":
+	case "authorization", "proxy-authorization", "cookie", "set-cookie",
+		"x-api-key", "x-tenant-id", "x-service-key", "x-auth-scheme":
 		return true
 	}
-	return strings.HasPrefix(n, "x-")
+	return false
 }
 
 func matchAny(patterns []string, name string) bool {

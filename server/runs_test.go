@@ -414,7 +414,8 @@ func (identityAuth) Authenticate(r *http.Request) (context.Context, error) {
 }
 
 func TestRunConfigGetsIdentityAndAllowedHeaders(t *testing.T) {
-	ts := newRunServer(t, nil, Options{Authenticator: identityAuth{}})
+	ts := newRunServer(t, nil, Options{Authenticator: identityAuth{},
+		HTTP: HTTPOptions{ConfigurableHeaders: HeaderFilter{Includes: []string{"x-*", "authorization"}}}})
 	th := ts.createThread(nil, "Authorization", "Bearer alice").ThreadID
 	var res map[string]any
 	ts.ok(200, "POST", "/threads/"+th+"/runs/wait", map[string]any{"assistant_id": "who", "input": map[string]any{},
