@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/agentgate/agentgate/graphs/approval"
 	"github.com/agentgate/agentgate/graphs/chatbot"
 	"github.com/agentgate/agentgate/llm"
 	"github.com/agentgate/agentgate/server"
@@ -18,6 +19,8 @@ func builtinGraphs() map[string]builtinGraph {
 	return map[string]builtinGraph{
 		// The chatbot answers with the echo model: no API key needed.
 		"chatbot": func() (server.Graph, error) { return chatbot.New(llm.Echo{}) },
+		// The approval graph interrupts for a human decision (resume with a command).
+		"approval": func() (server.Graph, error) { return approval.New() },
 	}
 }
 

@@ -175,3 +175,22 @@ export function runsSuite(srv, graph, opts) {
     assert.equal(created.messages.length, 2, "if_not_exists=create");
   });
 }
+
+/** Human in the loop on builtin:approval: an interrupt, then a resume with a command. */
+export function approvalSuite(srv, graph, opts) {
+  test("runs: interrupt() then resume with command.resume", opts, async () => {
+    const c = srv().client;
+    const t = await c.threads.create();
+    const stopped = await c.runs.wait(t.thread_id, graph, { input: human("deploy") });
+    assert.equal(stopped.__interrupt__?.length, 1, "the wait body carries the interrupt");
+    assert.deepEqual(stopped.__interrupt__[0].value, { question: "Approve?", request: "deploy" });
+    assert.equal((await c.threads.get(t.thread_id)).status, "interrupted");
+    const state = await c.threads.getState(t.thread_id);
+    assert.deepEqual(state.next, ["approve"]);
+    assert.equal(state.tasks[0].interrupts[0].value.question, "Approve?");
+    const parts = await collect(c.runs.stream(t.thread_id, graph, { command: { resume: "yes" }, streamMode: "values" }));
+    const final = parts.at(-1).data.messages.map((m) => m.content);
+    assert.deepEqual(final, ["deploy", 'Decision on "deploy": yes']);
+    assert.equal((await c.threads.get(t.thread_id)).status, "idle");
+  });
+}

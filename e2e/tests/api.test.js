@@ -9,7 +9,7 @@ import { assistantsSuite } from "../suites/assistants.js";
 import { threadsSuite } from "../suites/threads.js";
 import { storeSuite } from "../suites/store.js";
 import { stateSuite } from "../suites/state.js";
-import { runsSuite } from "../suites/runs.js";
+import { runsSuite, approvalSuite } from "../suites/runs.js";
 import { cronsSuite } from "../suites/crons.js";
 
 const graphs = Object.keys(config.graphs);
@@ -68,6 +68,7 @@ for (const backend of ["memory", "sqlite"]) {
     threadsSuite(get);
     stateSuite(get, graphs[0], pending);
     runsSuite(get, graphs[0], pending);
+    approvalSuite(get, "approval", pending);
     cronsSuite(get, graphs[0], pending);
     storeSuite(get);
   });
