@@ -2,7 +2,6 @@ package memory
 
 import (
 	"context"
-	"sort"
 	"strings"
 
 	"github.com/agentgate/agentgate/auth/filter"
@@ -170,22 +169,8 @@ func (r assistants) Search(ctx context.Context, sc storage.Scope, q storage.Assi
 	if err != nil {
 		return nil, err
 	}
-	sort.Slice(found, func(i, j int) bool {
-		c := compareAssistants(found[i], found[j], order.By)
-		if c == 0 {
-			c = strings.Compare(found[i].AssistantID, found[j].AssistantID)
-		}
-		if order.Desc {
-			return c > 0
-		}
-		return c < 0
-	})
-	lo, hi := page(len(found), q.Limit, q.Offset)
-	out := make([]storage.Assistant, 0, hi-lo)
-	for _, a := range found[lo:hi] {
-		out = append(out, copyAssistant(a))
-	}
-	return out, nil
+	return sortedPage(found, func(a, b *storage.Assistant) int { return compareAssistants(a, b, order.By) },
+		func(v *storage.Assistant) string { return v.AssistantID }, order.Desc, q.Limit, q.Offset, copyAssistant), nil
 }
 
 func compareAssistants(a, b *storage.Assistant, by string) int {

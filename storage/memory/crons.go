@@ -202,22 +202,8 @@ func (r crons) Search(ctx context.Context, sc, threads storage.Scope, q storage.
 	if err != nil {
 		return nil, err
 	}
-	sort.Slice(found, func(i, j int) bool {
-		c := compareCrons(found[i], found[j], order.By)
-		if c == 0 {
-			c = strings.Compare(found[i].CronID, found[j].CronID)
-		}
-		if order.Desc {
-			return c > 0
-		}
-		return c < 0
-	})
-	lo, hi := page(len(found), q.Limit, q.Offset)
-	out := make([]storage.Cron, 0, hi-lo)
-	for _, c := range found[lo:hi] {
-		out = append(out, copyCron(c))
-	}
-	return out, nil
+	return sortedPage(found, func(a, b *storage.Cron) int { return compareCrons(a, b, order.By) },
+		func(v *storage.Cron) string { return v.CronID }, order.Desc, q.Limit, q.Offset, copyCron), nil
 }
 
 // compareTimes orders nil (SQL NULL) first, as SQLite does ascending.

@@ -8,6 +8,8 @@ package memory
 import (
 	"context"
 	"errors"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -143,6 +145,28 @@ func (s *Store) rlock(ctx context.Context, sc storage.Scope) error {
 }
 
 // page applies offset and limit (0: none) to n results.
+// sortedPage orders found by cmp (ties broken by id, ascending or
+// descending with it), then copies out the requested page.
+func sortedPage[T any](found []*T, cmp func(a, b *T) int, id func(*T) string, desc bool,
+	limit, offset int, copyOut func(*T) T) []T {
+	sort.Slice(found, func(i, j int) bool {
+		c := cmp(found[i], found[j])
+		if c == 0 {
+			c = strings.Compare(id(found[i]), id(found[j]))
+		}
+		if desc {
+			return c > 0
+		}
+		return c < 0
+	})
+	lo, hi := page(len(found), limit, offset)
+	out := make([]T, 0, hi-lo)
+	for _, v := range found[lo:hi] {
+		out = append(out, copyOut(v))
+	}
+	return out
+}
+
 func page(n, limit, offset int) (lo, hi int) {
 	if offset >= n {
 		return n, n

@@ -2,7 +2,6 @@ package memory
 
 import (
 	"context"
-	"sort"
 	"strings"
 
 	"github.com/agentgate/agentgate/auth/filter"
@@ -186,22 +185,8 @@ func (r threads) Search(ctx context.Context, sc storage.Scope, q storage.ThreadS
 	if err != nil {
 		return nil, err
 	}
-	sort.Slice(found, func(i, j int) bool {
-		c := compareThreads(found[i], found[j], order.By)
-		if c == 0 {
-			c = strings.Compare(found[i].ThreadID, found[j].ThreadID)
-		}
-		if order.Desc {
-			return c > 0
-		}
-		return c < 0
-	})
-	lo, hi := page(len(found), q.Limit, q.Offset)
-	out := make([]storage.Thread, 0, hi-lo)
-	for _, t := range found[lo:hi] {
-		out = append(out, copyThread(t))
-	}
-	return out, nil
+	return sortedPage(found, func(a, b *storage.Thread) int { return compareThreads(a, b, order.By) },
+		func(v *storage.Thread) string { return v.ThreadID }, order.Desc, q.Limit, q.Offset, copyThread), nil
 }
 
 func compareThreads(a, b *storage.Thread, by string) int {
