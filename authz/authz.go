@@ -119,11 +119,16 @@ func (e *Enforcer) Identify(ctx context.Context, r *http.Request, pathParams map
 	if u == nil {
 		return nil, errors.New("authenticate returned no user and no error")
 	}
-	user := *u
-	if err := user.Normalize(); err != nil {
+	// One allocation for the copy of the user and the Identity.
+	box := &struct {
+		id   Identity
+		user auth.User
+	}{user: *u}
+	if err := box.user.Normalize(); err != nil {
 		return nil, err
 	}
-	return &Identity{User: &user, Permissions: user.Permissions}, nil
+	box.id = Identity{User: &box.user, Permissions: box.user.Permissions}
+	return &box.id, nil
 }
 
 // Authorize runs the handler that decides v's event for the caller in ctx
