@@ -23,6 +23,7 @@ import (
 
 	"github.com/agentgate/agentgate/auth/filter"
 	"github.com/agentgate/agentgate/graph/checkpoint"
+	"github.com/agentgate/agentgate/internal/jsontext"
 	"github.com/agentgate/agentgate/storage"
 	"github.com/agentgate/agentgate/storage/internal/query"
 )
@@ -247,12 +248,12 @@ func encodeMap(m map[string]any) (string, error) {
 	return encode(m)
 }
 
-// decodeMap decodes an object column (jsondecode.go); null is {}.
+// decodeMap decodes an object column (internal/jsontext); null is {}.
 func decodeMap(s string) (map[string]any, error) {
 	if s == "{}" || s == "null" {
 		return map[string]any{}, nil
 	}
-	v, err := decodeJSON(s)
+	v, err := jsontext.Decode(s)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: decode JSON column: %w", err)
 	}
@@ -269,7 +270,7 @@ func decodeAny(s sql.NullString) (any, error) {
 	if !s.Valid {
 		return nil, nil
 	}
-	v, err := decodeJSON(s.String)
+	v, err := jsontext.Decode(s.String)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: decode JSON column: %w", err)
 	}
