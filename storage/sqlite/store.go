@@ -344,7 +344,8 @@ func (s *Store) Sweep(ctx context.Context, sc storage.Scope, now time.Time) (sto
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT thread_id FROM threads
-			WHERE ttl_minutes IS NOT NULL AND updated_at + CAST(ttl_minutes * 60000000000 AS INTEGER) <= ?`, ts(now))
+			WHERE ttl_minutes IS NOT NULL AND updated_at + CAST(min(ttl_minutes, ?) * 60000000000 AS INTEGER) <= ?`,
+			query.MaxItemTTL.Minutes(), ts(now))
 		if err != nil {
 			return dbErr("sweep threads", err)
 		}
