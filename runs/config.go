@@ -141,3 +141,30 @@ func ThreadConfig(m Merged) map[string]any {
 	out["configurable"] = conf
 	return out
 }
+
+// Redacted returns r without the caller's identity (the langgraph_auth_*
+// keys) in kwargs.config.configurable. The stored run keeps it, since its
+// execution needs it, but API answers and webhooks must not carry it: the
+// user's extra fields may hold secrets, such as a token for another service.
+func Redacted(r storage.Run) storage.Run {
+	cfg, _ := r.Kwargs["config"].(map[string]any)
+	conf, _ := cfg["configurable"].(map[string]any)
+	if conf == nil {
+		return r
+	}
+	_, u := conf[KeyAuthUser]
+	_, id := conf[KeyAuthUserID]
+	_, p := conf[KeyAuthPermissions]
+	if !u && !id && !p {
+		return r
+	}
+	conf = maps.Clone(conf)
+	delete(conf, KeyAuthUser)
+	delete(conf, KeyAuthUserID)
+	delete(conf, KeyAuthPermissions)
+	cfg = maps.Clone(cfg)
+	cfg["configurable"] = conf
+	r.Kwargs = maps.Clone(r.Kwargs)
+	r.Kwargs["config"] = cfg
+	return r
+}

@@ -124,11 +124,11 @@ func (w *webhooks) wait() {
 	w.client.CloseIdleConnections()
 }
 
-// WebhookPayload is what a webhook receives (§7.7): the run with its final
+// WebhookPayload is what a webhook receives (§7.7): the run (Redacted) with its final
 // status, when it started and ended, when the call was made, the thread's
 // values and, for a failed run, the error message.
 func WebhookPayload(r storage.Run, started, ended time.Time, values any, errMsg string) map[string]any {
-	b, _ := json.Marshal(r)
+	b, _ := json.Marshal(Redacted(r))
 	m := map[string]any{}
 	_ = json.Unmarshal(b, &m)
 	m["run_started_at"] = started.UTC().Format(time.RFC3339Nano)

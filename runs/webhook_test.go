@@ -194,3 +194,23 @@ func TestCheckWebhookURL(t *testing.T) {
 		}
 	}
 }
+
+func TestWebhookPayloadCarriesNoIdentity(t *testing.T) {
+	conf := map[string]any{KeyAuthUser: map[string]any{"identity": "alice", "github_token": "ghp_secret"},
+		KeyAuthUserID: "alice", KeyAuthPermissions: []string{"p"}, "user_id": "alice", "thread_id": "t"}
+	run := storage.Run{RunID: "r", ThreadID: "t", Kwargs: map[string]any{"config": map[string]any{"configurable": conf, "tags": []any{}}}}
+	p := WebhookPayload(run, time.Now(), time.Now(), map[string]any{}, "")
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "ghp_secret") || strings.Contains(string(b), "langgraph_auth_") {
+		t.Fatalf("webhook payload shows the identity: %s", b)
+	}
+	if !strings.Contains(string(b), `"user_id":"alice"`) {
+		t.Errorf("payload lost the rest of configurable: %s", b)
+	}
+	if _, ok := conf[KeyAuthUser]; !ok {
+		t.Error("Redacted changed the stored run's config")
+	}
+}

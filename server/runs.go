@@ -358,7 +358,7 @@ func (s *Server) createRunHandler(kind runKind) HandlerFunc {
 		loc := runLocation(run.ThreadID, run.RunID)
 		w.Header().Set("Content-Location", loc)
 		if kind == runCreate {
-			return writeJSON(w, run)
+			return writeJSON(w, runs.Redacted(run))
 		}
 		w.Header().Set("Location", loc+"/join")
 		return s.waitResult(w, r, p.scope, run, p.cancelOnDisconnect)
@@ -384,7 +384,7 @@ func (s *Server) batchRuns(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		out = append(out, run)
+		out = append(out, runs.Redacted(run))
 	}
 	return writeJSON(w, out)
 }

@@ -92,6 +92,9 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return threadErr(err, threadID)
 	}
+	for i := range list {
+		list[i] = runs.Redacted(list[i])
+	}
 	if len(fields) > 0 {
 		sel, err := selectFields(list, fields)
 		if err != nil {
@@ -110,7 +113,7 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, run)
+	return writeJSON(w, runs.Redacted(run))
 }
 
 func (s *Server) deleteRun(w http.ResponseWriter, r *http.Request) error {

@@ -463,3 +463,38 @@ func TestRunsAreIsolatedByThread(t *testing.T) {
 		ts.ok(200, "GET", "/threads/"+br.ThreadID+"/runs/"+br.RunID, nil, bob...)
 	})
 }
+
+// TestRunAnswersCarryNoIdentity: a run's stored config holds the caller's
+// user (with extra fields that may be secrets) for its execution, but no API
+// answer shows it.
+func TestRunAnswersCarryNoIdentity(t *testing.T) {
+	ts := newRunServer(t, nil, Options{Authenticator: identityAuth{}})
+	as := []string{"Authorization", "Bearer alice"}
+	th := ts.createThread(nil, as...).ThreadID
+	body := map[string]any{"assistant_id": "who", "input": map[string]any{}}
+	var created storage.Run
+	ts.ok(200, "POST", "/threads/"+th+"/runs", body, as...).json(t, &created)
+	ts.ok(200, "GET", "/threads/"+th+"/runs/"+created.RunID+"/join", nil, as...)
+	answers := []response{
+		ts.ok(200, "GET", "/threads/"+th+"/runs/"+created.RunID, nil, as...),
+		ts.ok(200, "GET", "/threads/"+th+"/runs", nil, as...),
+		ts.ok(200, "GET", "/threads/"+th+"/runs?select=kwargs", nil, as...),
+		ts.ok(200, "POST", "/runs/batch", []any{body}, as...),
+	}
+	answers = append(answers, ts.ok(200, "POST", "/threads/"+th+"/runs", body, as...))
+	for i, a := range answers {
+		if strings.Contains(string(a.body), "langgraph_auth_") || strings.Contains(string(a.body), "ALICE") {
+			t.Errorf("answer %d shows the caller's identity: %s", i, a.body)
+		}
+	}
+	// The stored run keeps it: the worker needs it.
+	sc, _ := allowAll{}.Authorize(context.Background(), nil)
+	stored, err := ts.srv.store.Runs().Get(context.Background(), sc, th, created.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := stored.Kwargs["config"].(map[string]any)["configurable"].(map[string]any)
+	if conf["langgraph_auth_user_id"] != "alice" {
+		t.Errorf("stored configurable lost the identity: %v", conf)
+	}
+}
