@@ -38,9 +38,10 @@ export function agentgateBinary() {
  * configDir: serve that project directory in place (e.g. an example, whose
  * langgraph.json refers to files and Go packages next to it) instead of a
  * copy of the e2e config; use it with "memory".
+ * env: extra environment variables for the server process.
  * Returns { url, client, stderr(), dataDir, stop() }.
  */
-export async function startServer(backend, { configJSON, configDir, listenTimeoutMs = 20000 } = {}) {
+export async function startServer(backend, { configJSON, configDir, env, listenTimeoutMs = 20000 } = {}) {
   const bin = agentgateBinary();
   const work = mkdtempSync(join(tmpdir(), `agentgate-e2e-${backend}-`));
   let cfg = join(work, "langgraph.json");
@@ -49,7 +50,7 @@ export async function startServer(backend, { configJSON, configDir, listenTimeou
   else copyFileSync(configPath, cfg);
   const args = ["dev", "--port", "0", "--config", cfg];
   if (backend === "memory") args.splice(1, 0, "--memory");
-  const child = spawn(bin, args, { cwd: work, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(bin, args, { cwd: work, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   let stdout = "";
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
