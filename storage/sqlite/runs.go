@@ -210,7 +210,19 @@ func (r runs) Get(ctx context.Context, sc storage.Scope, threadID, runID string)
 	}
 	var out storage.Run
 	err := r.s.read(ctx, func(tx *sql.Tx) error {
-		if err := visibleThread(ctx, tx, sc, threadID); err != nil {
+		if threadID == "" { // by run id alone: the run's thread must be visible
+			err := tx.QueryRowContext(ctx, `SELECT thread_id FROM runs WHERE run_id = ?`, runID).Scan(&threadID)
+			if errors.Is(err, sql.ErrNoRows) {
+				return query.RunNotFound(runID)
+			} else if err != nil {
+				return dbErr("get run", err)
+			}
+			if err := visibleThread(ctx, tx, sc, threadID); errors.Is(err, storage.ErrNotFound) {
+				return query.RunNotFound(runID)
+			} else if err != nil {
+				return err
+			}
+		} else if err := visibleThread(ctx, tx, sc, threadID); err != nil {
 			return err
 		}
 		var err error
