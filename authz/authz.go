@@ -82,18 +82,20 @@ func (e *Enforcer) Authenticate(r *http.Request) (context.Context, error) {
 
 // pathParams returns the wildcards of the pattern r matched.
 func pathParams(r *http.Request) map[string]string {
-	pattern := r.Pattern
-	if !strings.Contains(pattern, "{") {
-		return map[string]string{}
-	}
 	out := map[string]string{}
-	for _, seg := range strings.Split(pattern, "/") {
-		if name, ok := strings.CutPrefix(seg, "{"); ok {
-			name = strings.TrimSuffix(strings.TrimSuffix(name, "}"), "...")
-			out[name] = r.PathValue(name)
+	for rest := r.Pattern; ; {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			return out
 		}
+		j := strings.IndexByte(rest[i:], '}')
+		if j < 0 {
+			return out
+		}
+		name := strings.TrimSuffix(rest[i+1:i+j], "...")
+		out[name] = r.PathValue(name)
+		rest = rest[i+j+1:]
 	}
-	return out
 }
 
 // Identify turns r into an Identity. Errors are *auth.HTTPError for the
@@ -117,11 +119,16 @@ func (e *Enforcer) Identify(ctx context.Context, r *http.Request, pathParams map
 	if u == nil {
 		return nil, errors.New("authenticate returned no user and no error")
 	}
-	user := *u
-	if err := user.Normalize(); err != nil {
+	// One allocation for the copy of the user and the Identity.
+	box := &struct {
+		id   Identity
+		user auth.User
+	}{user: *u}
+	if err := box.user.Normalize(); err != nil {
 		return nil, err
 	}
-	return &Identity{User: &user, Permissions: user.Permissions}, nil
+	box.id = Identity{User: &box.user, Permissions: box.user.Permissions}
+	return &box.id, nil
 }
 
 // Authorize runs the handler that decides v's event for the caller in ctx

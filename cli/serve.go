@@ -70,6 +70,10 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	if err != nil {
 		return err
 	}
+	apiSec, err := openAPISecurity(cfg, a != nil, log)
+	if err != nil {
+		return err
+	}
 	store, where, err := openStore(ctx, f, cfg)
 	if err != nil {
 		return err
@@ -93,6 +97,7 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 		Runs: server.RunsOptions{DisableWebhooks: cfg.HTTP.DisableWebhooks,
 			AllowPrivateWebhooks: f.allowPrivateWebhooks, Workers: f.jobs, Broker: bk},
 	}
+	opts.OpenAPISecurity = apiSec
 	if enf != nil {
 		opts.Authenticator, opts.Authorizer = enf, enf
 	}

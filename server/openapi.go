@@ -93,6 +93,10 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 		"paths":      paths,
 		"components": map[string]any{"schemas": schemas},
 	}
+	if unknown := applySecurity(doc, paths, s.opts.OpenAPISecurity); len(unknown) > 0 {
+		sort.Strings(unknown)
+		s.log.Warn("auth.openapi.paths names operations that do not exist; ignored", "operations", unknown)
+	}
 	return json.Marshal(doc)
 }
 

@@ -66,6 +66,8 @@ type Options struct {
 	Version    string
 	HTTP       HTTPOptions
 	Runs       RunsOptions
+	// OpenAPISecurity documents authentication in /openapi.json.
+	OpenAPISecurity *OpenAPISecurity
 }
 
 // RunsOptions configure run execution.

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 )
 
@@ -64,6 +65,9 @@ func Parse(raw map[string]any) (Filter, error) {
 	if len(raw) == 0 {
 		return Filter{}, nil
 	}
+	if g, ok := plainEqualities(raw); ok {
+		return Filter{g: g}, nil
+	}
 	n, err := normalize(raw)
 	if err != nil {
 		return Filter{}, invalid("%v", err)
@@ -73,6 +77,31 @@ func Parse(raw map[string]any) (Filter, error) {
 		return Filter{}, err
 	}
 	return Filter{g: g}, nil
+}
+
+// plainEqualities is Parse's fast path for the common filter whose values
+// are all normalized scalars, e.g. {"owner": "alice"}.
+func plainEqualities(raw map[string]any) (*group, bool) {
+	g := &group{conds: make([]cond, 0, len(raw))}
+	for k, v := range raw {
+		switch x := v.(type) {
+		case nil, bool, string:
+		case float64:
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, false // Parse reports it
+			}
+		default:
+			return nil, false
+		}
+		if k == "$or" || k == "$and" {
+			return nil, false
+		}
+		g.conds = append(g.conds, cond{key: k, op: opEq, val: v})
+	}
+	if len(g.conds) > 1 {
+		sort.Slice(g.conds, func(i, j int) bool { return g.conds[i].key < g.conds[j].key })
+	}
+	return g, true
 }
 
 func parseGroup(m map[string]any, depth int) (*group, error) {
@@ -169,6 +198,38 @@ func sortedKeys(m map[string]any) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// Equalities calls fn for each top-level condition of f that requires a key
+// to equal a scalar (nil, bool, float64 or string), in key order.
+func (f Filter) Equalities(fn func(key string, v any)) {
+	if f.g == nil {
+		return
+	}
+	for _, c := range f.g.conds {
+		if c.op == opEq && isScalar(c.val) {
+			fn(c.key, c.val)
+		}
+	}
+}
+
+// CutString returns the string that f requires at the top-level key and f
+// without that condition: f ≡ doc[key] == s AND rest. ok is false when f has
+// no such condition.
+func (f Filter) CutString(key string) (s string, rest Filter, ok bool) {
+	if f.g == nil {
+		return "", f, false
+	}
+	for i, c := range f.g.conds {
+		v, isStr := c.val.(string)
+		if c.key != key || c.op != opEq || !isStr {
+			continue
+		}
+		g := &group{logic: f.g.logic}
+		g.conds = append(append(g.conds, f.g.conds[:i]...), f.g.conds[i+1:]...)
+		return v, Filter{g: g}, true
+	}
+	return "", f, false
 }
 
 // IsEmpty reports whether f is the filter without any condition.

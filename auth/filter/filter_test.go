@@ -3,6 +3,8 @@ package filter
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 )
@@ -317,4 +319,72 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("round trip of %s: %s, %v", filter, fl2, err)
 		}
 	})
+}
+
+func TestCutStringAndEqualities(t *testing.T) {
+	f, err := Parse(map[string]any{"owner": "alice", "n": 2, "$or": []any{map[string]any{"a": "x"}, map[string]any{"b": "y"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	f.Equalities(func(k string, v any) { keys = append(keys, fmt.Sprintf("%s=%v", k, v)) })
+	if got := strings.Join(keys, ","); got != "n=2,owner=alice" {
+		t.Fatalf("Equalities: %s", got)
+	}
+	s, rest, ok := f.CutString("owner")
+	if !ok || s != "alice" {
+		t.Fatalf("CutString = %q, %v", s, ok)
+	}
+	if got := rest.String(); got != `{"$or":[{"a":"x"},{"b":"y"}],"n":2}` {
+		t.Fatalf("rest = %s", got)
+	}
+	if f.String() != `{"$or":[{"a":"x"},{"b":"y"}],"n":2,"owner":"alice"}` {
+		t.Fatalf("CutString changed f: %s", f)
+	}
+	if _, _, ok := f.CutString("n"); ok {
+		t.Fatal("CutString accepted a number")
+	}
+	g, _ := Parse(map[string]any{"owner": map[string]any{"$contains": "alice"}})
+	if _, _, ok := g.CutString("owner"); ok {
+		t.Fatal("CutString accepted $contains")
+	}
+	// rest ∧ owner == s is f, on documents either way.
+	for _, doc := range []map[string]any{
+		{"owner": "alice", "n": 2.0, "a": "x"},
+		{"owner": "bob", "n": 2.0, "a": "x"},
+		{"owner": "alice", "n": 2.0},
+	} {
+		want := f.Match(doc)
+		got := doc["owner"] == s && rest.Match(doc)
+		if got != want {
+			t.Fatalf("doc %v: cut %v, whole %v", doc, got, want)
+		}
+	}
+}
+
+func TestParsePlainEqualitiesMatchesGeneralPath(t *testing.T) {
+	for _, raw := range []map[string]any{
+		{"owner": "alice"},
+		{"b": true, "a": nil, "c": 1.5, "d": "x"},
+		{"$foo": "bar"},
+	} {
+		fast, err := Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A nested $and forces the general path; its canonical form
+		// holds the same conditions.
+		slow, err := Parse(map[string]any{"$and": []any{raw, map[string]any{}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := slow.String()
+		want = strings.TrimSuffix(strings.TrimPrefix(want, `{"$and":[`), `,{}]}`)
+		if fast.String() != want {
+			t.Fatalf("fast %s, general %s", fast, want)
+		}
+	}
+	if _, err := Parse(map[string]any{"x": math.NaN()}); err == nil {
+		t.Fatal("NaN accepted")
+	}
 }

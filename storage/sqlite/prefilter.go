@@ -57,19 +57,6 @@ func textHint(k string, v any) (string, bool) {
 	return string(kb) + ":" + string(vb), true
 }
 
-// topStrings adds to hints the top-level string and number equalities of
-// m, a filter in canonical form.
-func topStrings(hints map[string]bool, m map[string]any) {
-	for k, v := range m {
-		if k == "owner" {
-			continue
-		}
-		if h, ok := textHint(k, v); ok {
-			hints[h] = true
-		}
-	}
-}
-
 // containedStrings adds to hints the key-string and key-number pairs of
 // every object in
 // sub, a containment document: jsonb @> below the top level compares
@@ -117,21 +104,15 @@ func (w *where) addHints(hints map[string]bool, docExpr string) {
 
 // metadataHints ANDs instr terms on docExpr for the top-level string
 // equalities that the scope and the search metadata require. owner is left
-// out: it has its own indexed column (ownerHint).
+// out: it has its own indexed column (scopeThreads).
 func (w *where) metadataHints(sc storage.Scope, md map[string]any, docExpr string) {
 	hints := map[string]bool{}
 	for _, f := range sc.Filters() {
-		b, err := f.MarshalJSON()
-		if err != nil {
-			continue
-		}
-		v, err := decodeJSON(string(b))
-		if err != nil {
-			continue
-		}
-		if m, ok := v.(map[string]any); ok {
-			topStrings(hints, m)
-		}
+		f.Equalities(func(k string, v any) {
+			if h, ok := textHint(k, v); ok && k != "owner" {
+				hints[h] = true
+			}
+		})
 	}
 	containedStrings(hints, md, true)
 	w.addHints(hints, docExpr)

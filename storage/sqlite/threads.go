@@ -48,33 +48,21 @@ func scanThread(row interface{ Scan(...any) error }) (storage.Thread, error) {
 	return t, nil
 }
 
-// ownerHint returns the owner a scope requires (a top-level scalar string
-// condition on "owner"), so that queries can also test the indexed owner
-// column. It only ever narrows what the filter SQL already requires.
-func ownerHint(sc storage.Scope) (string, bool) {
-	for _, f := range sc.Filters() {
-		b, err := f.MarshalJSON()
-		if err != nil {
-			continue
-		}
-		v, err := decodeJSON(string(b))
-		if err != nil {
-			continue
-		}
-		m, _ := v.(map[string]any)
-		if o, ok := m["owner"].(string); ok {
-			return o, true
-		}
-	}
-	return "", false
-}
-
-// scopeThreads ANDs the scope on t.metadata, with the owner hint.
+// scopeThreads ANDs the scope on t.metadata. A filter's top-level string
+// equality on "owner" becomes a test of the owner column, which is exactly
+// that string (see the migration), so that its index serves the query and
+// the metadata JSON is not read twice for it.
 func (w *where) scopeThreads(sc storage.Scope) {
-	if o, ok := ownerHint(sc); ok {
-		w.add("t.owner = ?", o)
+	for _, f := range sc.Filters() {
+		o, rest, ok := f.CutString("owner")
+		if ok {
+			w.add("t.owner = ?", o)
+			f = rest
+		}
+		if !f.IsEmpty() {
+			w.conds = append(w.conds, f.SQL(w.args, "t.metadata"))
+		}
 	}
-	w.scope(sc, "t.metadata")
 }
 
 // getThread reads a thread the scope can see.
@@ -274,7 +262,7 @@ func threadWhere(sc storage.Scope, q storage.ThreadSearch) (*where, error) {
 	w.metadataHints(sc, q.Metadata, "t.metadata") // prefilter.go
 	w.scopeThreads(sc)
 	if o, ok := q.Metadata["owner"].(string); ok {
-		// Containment of a top-level string is equality (see ownerHint).
+		// Containment of a top-level string is equality (see scopeThreads).
 		w.add("t.owner = ?", o)
 	}
 	if len(q.IDs) > 0 {
