@@ -321,7 +321,6 @@ func (b *builder) jwt(ctx context.Context, path string, a *AuthenticatorConfig, 
 		return nil, err
 	}
 	j.algs = algs
-	j.parser = jwt.NewParser()
 	j.validator = jwt.NewValidator(jwt.WithIssuer(a.Issuer),
 		jwt.WithAudience(a.Audience...), jwt.WithExpirationRequired(), jwt.WithIssuedAt(),
 		jwt.WithLeeway(time.Duration(leeway)*time.Second), jwt.WithTimeFunc(b.opts.Now))

@@ -1,7 +1,11 @@
 package authn
 
 import (
+	"bytes"
+	"encoding/base64"
+	"errors"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -93,4 +97,56 @@ func FuzzParseConfig(f *testing.F) {
 			t.Fatalf("error %T", err)
 		}
 	})
+}
+
+// FuzzParseUnverified checks parseUnverified against the library's
+// ParseUnverified: both accept the same tokens with the same header, claims,
+// method and signature, and fail in the same error class otherwise (a JSON
+// null header or claims, which the library decodes to an empty map, is the
+// one case parseUnverified refuses earlier; either way no issuer matches).
+func FuzzParseUnverified(f *testing.F) {
+	enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	for _, h := range []string{`{"alg":"RS256","kid":"k1"}`, `{"alg":"none"}`, `{"alg":1}`, `{}`, `[]`, `null`, `{"alg":"HS256","x":"\u00e9"}`, `{"alg":"ES256"} `} {
+		for _, c := range []string{`{"iss":"i","exp":1e9,"aud":["a"]}`, `{"iss":"i","iss":"j"}`, `{"n":12345678901234567890}`, `"s"`, `{`, `{"a":"\ud800"}`} {
+			f.Add(enc(h) + "." + enc(c) + ".c2ln")
+		}
+	}
+	f.Add("a.b.c")
+	f.Add("a.b.c.d")
+	f.Add("..")
+	f.Add(enc(`{"alg":"RS256"}`) + "." + enc(`{}`) + ".!!")
+	f.Fuzz(func(t *testing.T, tok string) {
+		got, gotClaims, err := parseUnverified(tok)
+		wantClaims := jwt.MapClaims{}
+		want, _, wantErr := jwt.NewParser().ParseUnverified(tok, wantClaims)
+		if err != nil || wantErr != nil {
+			if err == nil || wantErr == nil {
+				if err != nil && isNullSegment(tok) {
+					return
+				}
+				t.Fatalf("%q: parseUnverified error %v, library error %v", tok, err, wantErr)
+			}
+			for _, class := range []error{jwt.ErrTokenMalformed, jwt.ErrTokenUnverifiable} {
+				if errors.Is(err, class) != errors.Is(wantErr, class) && !isNullSegment(tok) {
+					t.Fatalf("%q: parseUnverified error %v, library error %v", tok, err, wantErr)
+				}
+			}
+			return
+		}
+		if !reflect.DeepEqual(got.Header, want.Header) || !reflect.DeepEqual(gotClaims, wantClaims) ||
+			got.Method != want.Method || !bytes.Equal(got.Signature, want.Signature) {
+			t.Fatalf("%q: parseUnverified %+v %v, library %+v %v", tok, got, gotClaims, want, wantClaims)
+		}
+	})
+}
+
+// isNullSegment reports whether the header or claims segment is JSON null.
+func isNullSegment(tok string) bool {
+	parts := strings.Split(tok, ".")
+	for _, p := range parts[:min(2, len(parts))] {
+		if b, err := base64.RawURLEncoding.DecodeString(p); err == nil && strings.TrimSpace(string(b)) == "null" {
+			return true
+		}
+	}
+	return false
 }

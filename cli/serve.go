@@ -98,6 +98,7 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 			AllowPrivateWebhooks: f.allowPrivateWebhooks, Workers: f.jobs, Broker: bk},
 	}
 	opts.OpenAPISecurity = apiSec
+	opts.Items, opts.SweepInterval = storeTTL(cfg.Store.TTL)
 	if enf != nil {
 		opts.Authenticator, opts.Authorizer = enf, enf
 	}
@@ -186,9 +187,24 @@ func checkUnsupported(cfg *config.Config, log *slog.Logger) {
 	if cfg.Store.Index != nil {
 		log.Warn("langgraph.json: store.index is ignored: semantic search is not supported; store search matches on filters and namespaces only")
 	}
-	if cfg.Store.TTL != nil {
-		log.Warn("langgraph.json: store.ttl is not applied yet: items expire only when a put gives a ttl")
+}
+
+// storeTTL maps langgraph.json store.ttl to the server's item options and
+// sweep interval.
+func storeTTL(t *config.StoreTTL) (server.ItemsOptions, time.Duration) {
+	var o server.ItemsOptions
+	if t == nil {
+		return o, 0
 	}
+	if t.DefaultTTLMinutes != nil {
+		o.DefaultTTL = server.Minutes(*t.DefaultTTLMinutes)
+	}
+	o.NoRefreshOnRead = t.RefreshOnRead != nil && !*t.RefreshOnRead
+	var every time.Duration
+	if t.SweepIntervalMinutes != nil {
+		every = time.Duration(*t.SweepIntervalMinutes) * time.Minute
+	}
+	return o, every
 }
 
 // resolveGraphs maps every configured graph to a compiled graph: built-in

@@ -34,7 +34,7 @@ echo '{"graphs": {"chatbot": "builtin:chatbot"}}' >"$work/open/langgraph.json"
 cp examples/secured-chatbot/langgraph.json examples/secured-chatbot/tokens.json "$work/auth/"
 token=alice-demo-token-not-secret
 
-start() { # dir -> prints the URL
+start() { # dir -> sets $url (not in a subshell, so that pids reaches cleanup)
   local dir=$1 flags=(dev --port 0 --config "$1" --log-level warn)
   if [[ "$STORE" == memory ]]; then flags=(dev --memory --port 0 --config "$1" --log-level warn); fi
   (cd "$dir" && exec "$work/agentgate" "${flags[@]}" >"$dir/stdout" 2>"$dir/stderr") &
@@ -43,10 +43,12 @@ start() { # dir -> prints the URL
     grep -q '^agentgate listening on ' "$dir/stdout" 2>/dev/null && break
     sleep 0.05
   done
-  sed -n 's/^agentgate listening on //p' "$dir/stdout"
+  url=$(sed -n 's/^agentgate listening on //p' "$dir/stdout")
 }
-open_url=$(start "$work/open")
-auth_url=$(start "$work/auth")
+start "$work/open"
+open_url=$url
+start "$work/auth"
+auth_url=$url
 [[ -n "$open_url" && -n "$auth_url" ]] || { cat "$work"/*/stderr; exit 1; }
 
 new_thread() { # url [curl args]

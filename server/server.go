@@ -66,6 +66,11 @@ type Options struct {
 	Version    string
 	HTTP       HTTPOptions
 	Runs       RunsOptions
+	// Items: store item TTL defaults (langgraph.json store.ttl).
+	Items ItemsOptions
+	// SweepInterval is how often expired threads and store items are
+	// deleted (default 5 minutes).
+	SweepInterval time.Duration
 	// OpenAPISecurity documents authentication in /openapi.json.
 	OpenAPISecurity *OpenAPISecurity
 }
@@ -139,6 +144,7 @@ type Server struct {
 	openapi []byte
 	runs    *runs.Scheduler
 	crons   *cron.Scheduler
+	sweep   *sweeper
 	beat    time.Duration
 }
 
@@ -200,6 +206,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		s.runs.Stop()
 		return nil, err
 	}
+	s.startSweeper(ctx)
 	return s, nil
 }
 
@@ -230,6 +237,9 @@ func (s *Server) startRuns(ctx context.Context) error {
 // Close stops the run workers (runs they were executing are requeued by
 // the next start, see runs.Scheduler.Stop).
 func (s *Server) Close() error {
+	if s.sweep != nil {
+		s.sweep.Stop()
+	}
 	if s.crons != nil {
 		s.crons.Stop()
 	}

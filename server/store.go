@@ -1,11 +1,11 @@
 package server
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/storage"
@@ -37,7 +37,8 @@ type putItemBody struct {
 	Key       string         `json:"key"`
 	Value     map[string]any `json:"value"`
 	Index     any            `json:"index"` // accepted; no semantic index yet
-	TTL       *float64       `json:"ttl"`
+	// TTL in minutes: absent means the configured default, null none.
+	TTL json.RawMessage `json:"ttl"`
 }
 
 func (s *Server) putItem(w http.ResponseWriter, r *http.Request) error {
@@ -54,8 +55,9 @@ func (s *Server) putItem(w http.ResponseWriter, r *http.Request) error {
 	if b.Value == nil {
 		return invalid("Invalid value for 'value': must be an object")
 	}
-	if b.TTL != nil && *b.TTL < 0 {
-		return invalid("Invalid value for 'ttl': must be >= 0 minutes")
+	ttl, err := s.itemTTL(b.TTL)
+	if err != nil {
+		return err
 	}
 	v := &auth.StorePut{Namespace: b.Namespace, Key: b.Key, Value: b.Value}
 	scope, err := s.authorize(r, v)
@@ -68,11 +70,7 @@ func (s *Server) putItem(w http.ResponseWriter, r *http.Request) error {
 	if v.Key == "" || v.Value == nil {
 		return invalid("Authorization left the item without a key or value")
 	}
-	put := storage.ItemPut{Namespace: orNoLabels(v.Namespace), Key: v.Key, Value: v.Value}
-	if b.TTL != nil && *b.TTL > 0 {
-		d := time.Duration(*b.TTL * float64(time.Minute))
-		put.TTL = &d
-	}
+	put := storage.ItemPut{Namespace: orNoLabels(v.Namespace), Key: v.Key, Value: v.Value, TTL: ttl}
 	if err := s.store.Items().Put(r.Context(), scope, put); err != nil {
 		if errors.Is(err, storage.ErrForbidden) {
 			return httpErr(http.StatusForbidden, "Not authorized")
@@ -95,9 +93,12 @@ func (s *Server) getItem(w http.ResponseWriter, r *http.Request) error {
 	if key == "" {
 		return invalid("Invalid value for 'key': field required")
 	}
-	refresh, err := queryBool(r, "refresh_ttl")
-	if err != nil {
-		return err
+	refresh := !s.opts.Items.NoRefreshOnRead
+	if q.Has("refresh_ttl") {
+		var err error
+		if refresh, err = queryBool(r, "refresh_ttl"); err != nil {
+			return err
+		}
 	}
 	v := &auth.StoreGet{Namespace: orNoLabels(ns), Key: key}
 	scope, err := s.authorize(r, v)
@@ -166,7 +167,7 @@ type searchItemsBody struct {
 	Limit           *int           `json:"limit"`
 	Offset          *int           `json:"offset"`
 	Query           *string        `json:"query"`
-	RefreshTTL      bool           `json:"refresh_ttl"`
+	RefreshTTL      *bool          `json:"refresh_ttl"`
 }
 
 func (s *Server) searchItems(w http.ResponseWriter, r *http.Request) error {
@@ -191,7 +192,8 @@ func (s *Server) searchItems(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	items, err := s.store.Items().Search(r.Context(), scope, storage.ItemSearch{
-		Prefix: orNoLabels(v.Namespace), Filter: v.Filter, Query: v.Query, Limit: limit, Offset: offset, RefreshTTL: b.RefreshTTL,
+		Prefix: orNoLabels(v.Namespace), Filter: v.Filter, Query: v.Query, Limit: limit, Offset: offset,
+		RefreshTTL: b.RefreshTTL == nil && !s.opts.Items.NoRefreshOnRead || b.RefreshTTL != nil && *b.RefreshTTL,
 	})
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/storage"
@@ -133,4 +134,86 @@ func TestStoreRewrittenNamespaceIsValidated(t *testing.T) {
 			t.Errorf("%s %s: %d %s", c.method, c.path, r.status, r.body)
 		}
 	}
+}
+
+func TestSweeperDeletesExpiredThreadsAndItems(t *testing.T) {
+	eachStore(t, func(t *testing.T, st storage.Store) {
+		ts := newTestServer(t, Options{Store: st, SweepInterval: 20 * time.Millisecond})
+		var short, long storage.Thread
+		ts.ok(200, "POST", "/threads", map[string]any{"ttl": map[string]any{"ttl": 0.002}}).json(t, &short) // 120 ms
+		ts.ok(200, "POST", "/threads", map[string]any{"ttl": map[string]any{"ttl": 60}}).json(t, &long)
+		var huge storage.Thread // its expiry must not overflow into the past
+		ts.ok(200, "POST", "/threads", map[string]any{"ttl": map[string]any{"ttl": 1e300}}).json(t, &huge)
+		deadline := time.Now().Add(10 * time.Second)
+		for ts.do("GET", "/threads/"+short.ThreadID, nil).status != 404 {
+			if time.Now().After(deadline) {
+				t.Fatal("the expired thread was not swept within 10 s")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		ts.ok(200, "GET", "/threads/"+long.ThreadID, nil)
+		ts.ok(200, "GET", "/threads/"+huge.ThreadID, nil)
+		if !strings.Contains(ts.logs.String(), "swept expired threads and store items") {
+			t.Errorf("no sweep log line:\n%s", ts.logs)
+		}
+	})
+}
+
+func TestStoreDefaultTTLAndRefresh(t *testing.T) {
+	ts := newTestServer(t, Options{Items: ItemsOptions{DefaultTTL: 400 * time.Millisecond}})
+	put := func(key string, ttl ...any) {
+		body := map[string]any{"namespace": []string{"a"}, "key": key, "value": map[string]any{"x": 1}}
+		if len(ttl) > 0 {
+			body["ttl"] = ttl[0]
+		}
+		ts.ok(204, "PUT", "/store/items", body)
+	}
+	get := func(key string, q string) bool {
+		var it map[string]any
+		ts.ok(200, "GET", "/store/items?namespace=a&key="+key+q, nil).json(t, &it)
+		return it != nil
+	}
+	put("default")
+	put("forever", nil)
+	put("zero", 0)
+	put("refreshed")
+	// Reads refresh by default (store.ttl.refresh_on_read); refresh_ttl=false does not.
+	put("unrefreshed")
+	for range 12 {
+		time.Sleep(50 * time.Millisecond)
+		if !get("refreshed", "") {
+			t.Fatal("an item read every 50 ms expired although reads refresh its 400 ms TTL")
+		}
+		get("unrefreshed", "&refresh_ttl=false")
+	}
+	if get("default", "&refresh_ttl=false") || get("unrefreshed", "&refresh_ttl=false") {
+		t.Error("items put without ttl did not get the 400 ms default")
+	}
+	if !get("forever", "") || !get("zero", "") {
+		t.Error(`"ttl": null or 0 must keep the item`)
+	}
+	ts.ok(422, "PUT", "/store/items", map[string]any{"namespace": []string{"a"}, "key": "k", "value": map[string]any{}, "ttl": "soon"})
+
+	ts = newTestServer(t, Options{Items: ItemsOptions{DefaultTTL: 300 * time.Millisecond, NoRefreshOnRead: true}})
+	put("k")
+	time.Sleep(200 * time.Millisecond)
+	get("k", "")
+	time.Sleep(200 * time.Millisecond)
+	if get("k", "") {
+		t.Error("with refresh_on_read off a plain read extended the TTL")
+	}
+}
+
+func TestStoreTTLHuge(t *testing.T) {
+	eachStore(t, func(t *testing.T, st storage.Store) {
+		ts := newTestServer(t, Options{Store: st})
+		for _, ttl := range []float64{1e300, 60 * 24 * 365 * 200} {
+			ts.ok(204, "PUT", "/store/items", map[string]any{"namespace": []string{"a"}, "key": "k", "value": map[string]any{"x": 1}, "ttl": ttl})
+			var it map[string]any
+			ts.ok(200, "GET", "/store/items?namespace=a&key=k", nil).json(t, &it)
+			if it == nil {
+				t.Fatalf("an item with ttl %g minutes expired at once (overflow)", ttl)
+			}
+		}
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"time"
 
 	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/storage"
@@ -60,4 +61,9 @@ func (s *Server) runAssistant(r *http.Request, id string) (storage.Assistant, er
 		return storage.Assistant{}, err
 	}
 	return s.store.Assistants().Get(r.Context(), scope, id)
+}
+
+// sweepExpired deletes the threads and store items whose TTL has run out.
+func (s *Server) sweepExpired(ctx context.Context) (storage.SweepResult, error) {
+	return s.store.Sweep(ctx, storage.System(), time.Now())
 }

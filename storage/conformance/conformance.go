@@ -42,6 +42,7 @@ func scopeTests() []test {
 	return []test{
 		{"NoScope", testNoScope},
 		{"Sweep", testSweep},
+		{"SweepHugeTTL", testSweepHugeTTL},
 	}
 }
 

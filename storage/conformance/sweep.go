@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -56,5 +57,23 @@ func testSweep(t *testing.T, s storage.Store) {
 	}
 	if _, err := is.Get(ctx(), all(), []string{"n"}, "kept", false); err != nil {
 		t.Errorf("item without ttl swept: %v", err)
+	}
+}
+
+// testSweepHugeTTL: TTLs too long to add to a time (as nanoseconds) must
+// mean "much later", never overflow into the past.
+func testSweepHugeTTL(t *testing.T, s storage.Store) {
+	ts, is := s.Threads(), s.Items()
+	val(ts.Create(ctx(), all(), storage.ThreadCreate{ThreadID: "huge", TTL: &storage.ThreadTTL{Minutes: 1e300}})).get(t)
+	huge := time.Duration(math.MaxInt64)
+	must(t, is.Put(ctx(), all(), storage.ItemPut{Namespace: []string{"n"}, Key: "huge", Value: map[string]any{}, TTL: &huge}))
+	res := val(s.Sweep(ctx(), sys(), time.Now().Add(24*time.Hour))).get(t)
+	if res != (storage.SweepResult{}) {
+		t.Errorf("sweep = %+v: a huge TTL expired", res)
+	}
+	val(ts.Get(ctx(), all(), "huge")).get(t)
+	val(is.Get(ctx(), all(), []string{"n"}, "huge", true)).get(t)
+	if _, err := is.Get(ctx(), all(), []string{"n"}, "huge", false); err != nil {
+		t.Errorf("item with a huge TTL after a refresh: %v", err)
 	}
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/agentgate/agentgate/auth/filter"
 	"github.com/agentgate/agentgate/graph/checkpoint"
+	"github.com/agentgate/agentgate/internal/jsontext"
 	"github.com/agentgate/agentgate/storage"
 	"github.com/agentgate/agentgate/storage/internal/query"
 )
@@ -238,12 +239,12 @@ func encodeMap(m map[string]any) (string, error) {
 	return encode(m)
 }
 
-// decodeMap decodes an object column (jsondecode.go); null is {}.
+// decodeMap decodes an object column (internal/jsontext); null is {}.
 func decodeMap(s string) (map[string]any, error) {
 	if s == "{}" || s == "null" {
 		return map[string]any{}, nil
 	}
-	v, err := decodeJSON(s)
+	v, err := jsontext.Decode(s)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: decode JSON column: %w", err)
 	}
@@ -260,7 +261,7 @@ func decodeAny(s sql.NullString) (any, error) {
 	if !s.Valid {
 		return nil, nil
 	}
-	v, err := decodeJSON(s.String)
+	v, err := jsontext.Decode(s.String)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: decode JSON column: %w", err)
 	}
@@ -334,7 +335,8 @@ func (s *Store) Sweep(ctx context.Context, sc storage.Scope, now time.Time) (sto
 	}
 	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT thread_id FROM threads
-			WHERE ttl_minutes IS NOT NULL AND updated_at + CAST(ttl_minutes * 60000000000 AS INTEGER) <= ?`, ts(now))
+			WHERE ttl_minutes IS NOT NULL AND updated_at + CAST(min(ttl_minutes, ?) * 60000000000 AS INTEGER) <= ?`,
+			query.MaxItemTTL.Minutes(), ts(now))
 		if err != nil {
 			return dbErr("sweep threads", err)
 		}

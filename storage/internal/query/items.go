@@ -210,7 +210,12 @@ func ItemKey(key string) error {
 	return nil
 }
 
-// ItemTTL validates an item TTL; nil gives 0 (no expiry).
+// MaxItemTTL caps item and thread TTLs, so that expiry times (stored as Unix
+// nanoseconds, which end in 2262) cannot overflow; it is forever enough.
+const MaxItemTTL = 100 * 365 * 24 * time.Hour
+
+// ItemTTL validates an item TTL; nil gives 0 (no expiry). TTLs above
+// MaxItemTTL are MaxItemTTL.
 func ItemTTL(ttl *time.Duration) (time.Duration, error) {
 	if ttl == nil {
 		return 0, nil
@@ -218,5 +223,5 @@ func ItemTTL(ttl *time.Duration) (time.Duration, error) {
 	if *ttl <= 0 {
 		return 0, storage.Errorf(storage.ErrInvalid, "ttl must be positive")
 	}
-	return *ttl, nil
+	return min(*ttl, MaxItemTTL), nil
 }

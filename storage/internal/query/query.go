@@ -319,7 +319,11 @@ func ThreadExpired(t *storage.Thread, now time.Time) bool {
 	return t.TTL != nil && !now.Before(t.UpdatedAt.Add(TTLDuration(t.TTL)))
 }
 
-// TTLDuration is a thread TTL as a duration.
+// TTLDuration is a thread TTL as a duration, at most MaxItemTTL (longer
+// ones would overflow).
 func TTLDuration(t *storage.ThreadTTL) time.Duration {
+	if t.Minutes >= MaxItemTTL.Minutes() {
+		return MaxItemTTL
+	}
 	return time.Duration(t.Minutes * float64(time.Minute))
 }

@@ -1,4 +1,11 @@
-package sqlite
+// Package jsontext decodes JSON text on hot paths (SQLite JSON columns, JWT
+// headers and claims) faster than encoding/json, with the same result:
+// Decode gives what json.Unmarshal into an any gives (map[string]any, []any,
+// float64, string, bool, nil), errors included. Anything the small decoder
+// does not handle plainly (escapes in strings, invalid UTF-8, numbers
+// ParseFloat refuses, malformed text) makes it give up, and the text is
+// decoded by encoding/json instead.
+package jsontext
 
 import (
 	"encoding/json"
@@ -7,22 +14,15 @@ import (
 	"unicode/utf8"
 )
 
-// JSON columns are read on every row, so they are decoded by a small
-// decoder for the text encoding/json writes: the result is what
-// json.Unmarshal into an any gives (map[string]any, []any, float64, string,
-// bool, nil). Anything it does not handle plainly (escapes in strings,
-// invalid UTF-8, numbers ParseFloat refuses, malformed text) makes it give
-// up, and the column is decoded by encoding/json instead.
-
 // errFallback means "decode this text with encoding/json".
-var errFallback = errors.New("sqlite: JSON text needs encoding/json")
+var errFallback = errors.New("jsontext: JSON text needs encoding/json")
 
 // maxFastDepth bounds the fast decoder's recursion; deeper text falls back
 // (encoding/json has its own limit).
 const maxFastDepth = 200
 
-// decodeJSON decodes the JSON text s into an any.
-func decodeJSON(s string) (any, error) {
+// Decode decodes the JSON text s into an any, as json.Unmarshal does.
+func Decode(s string) (any, error) {
 	d := fastDecoder{s: s}
 	d.space()
 	v, err := d.value(0)

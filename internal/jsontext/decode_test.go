@@ -1,4 +1,4 @@
-package sqlite
+package jsontext
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 	"pgregory.net/rapid"
 )
 
-// checkDecode asserts decodeJSON agrees with json.Unmarshal into an any,
+// checkDecode asserts Decode agrees with json.Unmarshal into an any,
 // errors included.
 func checkDecode(t interface {
 	Helper()
@@ -17,12 +17,12 @@ func checkDecode(t interface {
 	t.Helper()
 	var want any
 	wantErr := json.Unmarshal([]byte(s), &want)
-	got, err := decodeJSON(s)
+	got, err := Decode(s)
 	if (err != nil) != (wantErr != nil) {
-		t.Fatalf("decodeJSON(%q): error %v, encoding/json: %v", s, err, wantErr)
+		t.Fatalf("Decode(%q): error %v, encoding/json: %v", s, err, wantErr)
 	}
 	if err == nil && !cmp.Equal(got, want) {
-		t.Fatalf("decodeJSON(%q) = %#v, encoding/json: %#v", s, got, want)
+		t.Fatalf("Decode(%q) = %#v, encoding/json: %#v", s, got, want)
 	}
 }
 
