@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 )
@@ -27,10 +28,25 @@ const maxGroup = 32
 type writeFunc func(ctx context.Context, tx *wtx) error
 
 type writeReq struct {
-	ctx  context.Context
-	fn   writeFunc
-	err  error
-	done chan bool // true: err is set; false: lead the next group
+	ctx      context.Context
+	fn       writeFunc
+	err      error
+	panicked any       // a panic of fn, raised again in its caller
+	done     chan bool // true: err is set; false: lead the next group
+}
+
+// errPanicked stands for a write whose fn panicked.
+var errPanicked = errors.New("sqlite: write panicked")
+
+// run calls r.fn, turning a panic into errPanicked (the leader may be
+// another caller's goroutine, and the group must still end).
+func (r *writeReq) run(ctx context.Context, tx *wtx) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.panicked, err = v, errPanicked
+		}
+	}()
+	return r.fn(ctx, tx)
 }
 
 // writeQueue is the queue of writes waiting for the writer.
@@ -59,6 +75,9 @@ func (s *Store) write(ctx context.Context, fn writeFunc) error {
 			s.lead()
 		}
 		if <-req.done {
+			if req.panicked != nil {
+				panic(req.panicked)
+			}
 			return req.err
 		}
 		lead = true
@@ -80,7 +99,7 @@ func (s *Store) lead() {
 
 	if len(group) == 1 {
 		r := group[0]
-		r.err = s.writeOne(r.ctx, r.fn)
+		r.err = s.writeOne(r.ctx, r)
 	} else {
 		s.writeGroup(group)
 	}
@@ -100,12 +119,12 @@ func (s *Store) lead() {
 }
 
 // writeOne runs one write in its own transaction; cancelling ctx cancels it.
-func (s *Store) writeOne(ctx context.Context, fn writeFunc) error {
+func (s *Store) writeOne(ctx context.Context, r *writeReq) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
-	if err := fn(ctx, &wtx{tx, s.wstmts}); err != nil {
+	if err := r.run(ctx, &wtx{tx, s.wstmts}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -144,7 +163,7 @@ func (s *Store) writeGroup(group []*writeReq) {
 			return
 		}
 		stmt := `RELEASE w`
-		if r.err = r.fn(ctx, wt); r.err != nil {
+		if r.err = r.run(ctx, wt); r.err != nil {
 			stmt = `ROLLBACK TO w; RELEASE w`
 		}
 		if _, err := wt.ExecContext(ctx, stmt); err != nil {

@@ -92,3 +92,51 @@ func (s *Store) groupCount() int64 {
 	defer s.wq.mu.Unlock()
 	return s.wq.groups
 }
+
+// TestWritePanicReachesItsCaller: a write that panics is undone, the panic
+// is raised in its own caller (not in the one leading the group), and the
+// writer keeps working.
+func TestWritePanicReachesItsCaller(t *testing.T) {
+	s := openFile(t)
+	ctx := t.Context()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	recovered := map[int]any{}
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if v := recover(); v != nil {
+					mu.Lock()
+					recovered[i] = v
+					mu.Unlock()
+				}
+			}()
+			_ = s.write(ctx, func(ctx context.Context, tx *wtx) error {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at,
+					metadata, status, config, state_values, interrupts) VALUES (?, 1, 1, 1, '{}', 'idle', '{}', 'null', '{}')`, fmt.Sprint("p-", i)); err != nil {
+					return err
+				}
+				if i%4 == 0 {
+					panic(fmt.Sprint("boom ", i))
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	for i := range 40 {
+		var got int
+		if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM threads WHERE thread_id = ?`, fmt.Sprint("p-", i)).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		want, wantPanic := 1, any(nil)
+		if i%4 == 0 {
+			want, wantPanic = 0, fmt.Sprint("boom ", i)
+		}
+		if got != want || recovered[i] != wantPanic {
+			t.Errorf("write %d: stored %d, its caller recovered %v", i, got, recovered[i])
+		}
+	}
+}
