@@ -228,9 +228,11 @@ func newWstmtCache(db *sql.DB) *wstmtCache {
 // get returns the prepared statement for q, or nil (and notes q).
 func (c *wstmtCache) get(q string) *sql.Stmt {
 	c.mu.RLock()
-	st := c.m[q]
+	st, known := c.m[q] // known with a nil statement: it did not prepare
+	full := c.closed || len(c.m)+len(c.wanted) >= maxCachedStmts
+	noted := c.wanted[q]
 	c.mu.RUnlock()
-	if st != nil {
+	if known || full || noted {
 		return st
 	}
 	c.mu.Lock()
@@ -251,9 +253,11 @@ func (c *wstmtCache) prepareWanted() {
 	}
 	for q := range c.wanted {
 		delete(c.wanted, q)
-		if st, err := c.db.PrepareContext(context.Background(), q); err == nil {
-			c.m[q] = st
+		st, err := c.db.PrepareContext(context.Background(), q)
+		if err != nil {
+			st = nil // run unprepared from now on; the error shows there
 		}
+		c.m[q] = st
 	}
 }
 
@@ -262,6 +266,9 @@ func (c *wstmtCache) close() error {
 	defer c.mu.Unlock()
 	var first error
 	for _, st := range c.m {
+		if st == nil {
+			continue
+		}
 		if err := st.Close(); err != nil && first == nil {
 			first = err
 		}

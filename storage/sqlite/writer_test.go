@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -70,6 +71,16 @@ func TestGroupCommit(t *testing.T) {
 	}
 	if s.groupCount() == 0 {
 		t.Fatal("no two writes ever shared a transaction")
+	}
+	// The insert, seen in the first transaction, is prepared by now.
+	prepared := 0
+	for q, st := range s.wstmts.m {
+		if st != nil && strings.HasPrefix(q, "INSERT INTO threads") {
+			prepared++
+		}
+	}
+	if prepared != 1 {
+		t.Errorf("the writer's statement cache holds %d prepared inserts: %v", prepared, s.wstmts.m)
 	}
 	// The queue is idle again: a write still commits on its own.
 	if err := s.write(ctx, func(ctx context.Context, tx *wtx) error { return insert(ctx, tx, "last") }); err != nil {
