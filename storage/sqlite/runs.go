@@ -123,11 +123,20 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 		if err != nil {
 			return err
 		}
+		patch := map[string]any{"assistant_id": c.AssistantID}
+		if c.GraphID != "" {
+			patch["graph_id"] = c.GraphID
+		}
 		var t storage.Thread
 		switch {
 		case !exists && c.IfNotExists == "create":
+			// Born busy with the run's metadata and config: no update below.
+			cfg := c.ThreadConfig
+			if cfg == nil {
+				cfg = map[string]any{}
+			}
 			t = storage.Thread{ThreadID: c.ThreadID, CreatedAt: now, UpdatedAt: now, StateUpdatedAt: now,
-				Metadata: tmd, Status: storage.StatusBusy, Config: map[string]any{}, Interrupts: map[string]any{}}
+				Metadata: query.Merge(tmd, patch), Status: storage.StatusBusy, Config: cfg, Interrupts: map[string]any{}}
 			if err := insertThread(ctx, tx, t); err != nil {
 				return err
 			}
@@ -154,18 +163,16 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 		if err != nil {
 			return dbErr("create run", err)
 		}
-		patch := map[string]any{"assistant_id": c.AssistantID}
-		if c.GraphID != "" {
-			patch["graph_id"] = c.GraphID
-		}
-		tm, err := encodeMap(query.Merge(t.Metadata, patch))
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE threads SET status = 'busy', metadata = ?, config = coalesce(?, config),
-			updated_at = ? WHERE thread_id = ?`, tm, tcfg, ts(now), c.ThreadID)
-		if err != nil {
-			return dbErr("create run", err)
+		if !out.ThreadCreated {
+			tm, err := encodeMap(query.Merge(t.Metadata, patch))
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE threads SET status = 'busy', metadata = ?, config = coalesce(?, config),
+				updated_at = ? WHERE thread_id = ?`, tm, tcfg, ts(now), c.ThreadID)
+			if err != nil {
+				return dbErr("create run", err)
+			}
 		}
 		out.Run, err = scanRun(tx.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs r WHERE run_id = ?`, c.RunID))
 		return dbErr("create run", err)
