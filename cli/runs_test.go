@@ -153,7 +153,8 @@ func TestRedisBrokerCarriesRunEvents(t *testing.T) {
 	if evs[0].Values["n"] != "metadata" {
 		t.Errorf("first event in Redis = %v, want metadata", evs[0].Values)
 	}
-	rdb.Del(context.Background(), key)
+	threadKey := "agentgate:stream:thread:" + strings.Split(strings.TrimPrefix(loc, "/threads/"), "/")[0]
+	rdb.Del(context.Background(), key, threadKey)
 	if logs := r.stderr.String(); !strings.Contains(logs, "broker=redis:"+u) || !strings.Contains(logs, "jobs=10") {
 		t.Errorf("startup log lacks the broker or jobs:\n%s", logs)
 	}
