@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Exit codes.
@@ -152,6 +155,12 @@ type serverFlags struct {
 	// allowPrivateWebhooks lets run webhooks reach loopback and private
 	// networks (refused by default).
 	allowPrivateWebhooks bool
+	// jobs is how many runs execute at once (--n-jobs-per-worker).
+	jobs int
+	// redis is the parsed --redis-url; nil keeps run events in process.
+	redis *redis.Options
+	// redisShown is --redis-url without its password, for messages.
+	redisShown string
 }
 
 func parseServerFlags(mode string, args []string, e env) (serverFlags, int, bool) {
@@ -161,6 +170,18 @@ func parseServerFlags(mode string, args []string, e env) (serverFlags, int, bool
 	fs.StringVar(&f.config, "config", "langgraph.json", "`path` of langgraph.json, or the directory holding it")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long to wait for open requests on SIGINT/SIGTERM")
 	fs.BoolVar(&f.allowPrivateWebhooks, "allow-private-webhooks", false, "let run webhooks call loopback, private and link-local addresses (refused by default)")
+	jobs := defaultJobs
+	if v := strings.TrimSpace(e.getenv("N_JOBS_PER_WORKER")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			fmt.Fprintf(e.stderr, "agentgate %s: N_JOBS_PER_WORKER=%q: want a whole number of at least 1\n", mode, v)
+			return f, exitUsage, true
+		}
+		jobs = n
+	}
+	fs.IntVar(&f.jobs, "n-jobs-per-worker", jobs, "how many runs execute at once in this process (env N_JOBS_PER_WORKER)")
+	var redisURL string
+	fs.StringVar(&redisURL, "redis-url", strings.TrimSpace(e.getenv("REDIS_URI")), "Redis `URL` (redis://, rediss:// or unix://) carrying run stream events between replicas (env REDIS_URI); empty keeps them in this process")
 	var host string
 	var port int
 	switch mode {
@@ -219,6 +240,25 @@ Flags:
 		}
 		f.addr = net.JoinHostPort(host, strconv.Itoa(port))
 	}
+	if f.jobs < 1 {
+		fmt.Fprintf(e.stderr, "agentgate %s: --n-jobs-per-worker %d: want at least 1\n", mode, f.jobs)
+		return f, exitUsage, true
+	}
+	if redisURL != "" {
+		// url.Parse errors quote the whole URL, password included.
+		u, err := url.Parse(redisURL)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "agentgate %s: --redis-url (or REDIS_URI) is not a valid URL; want redis://[user:password@]host:port[/db]\n", mode)
+			return f, exitUsage, true
+		}
+		f.redisShown = u.Redacted()
+		opt, err := redis.ParseURL(redisURL)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "agentgate %s: --redis-url %q: %v\n", mode, f.redisShown, err)
+			return f, exitUsage, true
+		}
+		f.redis = opt
+	}
 	if f.logFormat != "json" && f.logFormat != "text" {
 		fmt.Fprintf(e.stderr, "agentgate %s: log format %q: want json or text\n", mode, f.logFormat)
 		return f, exitUsage, true
@@ -229,6 +269,9 @@ Flags:
 	}
 	return f, exitOK, false
 }
+
+// defaultJobs is the default of --n-jobs-per-worker (as in LangGraph).
+const defaultJobs = 10
 
 func envOr(e env, name, def string) string {
 	if v := strings.TrimSpace(e.getenv(name)); v != "" {

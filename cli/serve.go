@@ -15,8 +15,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/config"
+	"github.com/agentgate/agentgate/runs/broker"
 	"github.com/agentgate/agentgate/server"
 	"github.com/agentgate/agentgate/storage"
 	"github.com/agentgate/agentgate/storage/memory"
@@ -80,6 +83,11 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 			log.Error("close store", "err", err)
 		}
 	}()
+	bk, closeBroker, brokerDesc, err := openBroker(ctx, f)
+	if err != nil {
+		return err
+	}
+	defer closeBroker()
 	opts := server.Options{
 		Store:   store,
 		Graphs:  graphs,
@@ -87,7 +95,7 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 		Version: version(),
 		HTTP:    httpOptions(cfg.HTTP),
 		Runs: server.RunsOptions{DisableWebhooks: cfg.HTTP.DisableWebhooks,
-			AllowPrivateWebhooks: f.allowPrivateWebhooks},
+			AllowPrivateWebhooks: f.allowPrivateWebhooks, Workers: f.jobs, Broker: bk},
 	}
 	opts.OpenAPISecurity = apiSec
 	opts.Items, opts.SweepInterval = storeTTL(cfg.Store.TTL)
@@ -98,6 +106,9 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	if err != nil {
 		return err
 	}
+	// Stops the workers before the broker and store close on every path
+	// (Close is idempotent).
+	defer srv.Close()
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", f.addr, err)
@@ -115,7 +126,7 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	go func() { served <- hs.Serve(ln) }()
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(e.stdout, "agentgate listening on %s\n", url)
-	log.Info("agentgate started", "mode", f.mode, "url", url, "store", where,
+	log.Info("agentgate started", "mode", f.mode, "url", url, "store", where, "broker", brokerDesc, "jobs", f.jobs,
 		"graphs", graphIDs(graphs), "config", cfg.File, "auth", authSummary(cfg, a, studio), "version", version())
 	if f.mode == "dev" {
 		log.Info("API docs at " + url + "/docs")
@@ -307,6 +318,22 @@ func openStore(ctx context.Context, f serverFlags, cfg *config.Config) (storage.
 		return nil, "", fmt.Errorf("--database %q: want a SQLite file path", db)
 	}
 	return openSQLite(ctx, db)
+}
+
+// openBroker connects to --redis-url, or returns nil (the server's
+// in-process broker). An unreachable Redis refuses the start.
+func openBroker(ctx context.Context, f serverFlags) (broker.Broker, func(), string, error) {
+	if f.redis == nil {
+		return nil, func() {}, "memory", nil
+	}
+	rdb := redis.NewClient(f.redis)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		_ = rdb.Close()
+		return nil, nil, "", fmt.Errorf("redis %s: %w", f.redisShown, err)
+	}
+	return broker.NewRedis(rdb, broker.RedisOptions{}), func() { _ = rdb.Close() }, "redis:" + f.redisShown, nil
 }
 
 func openSQLite(ctx context.Context, path string) (storage.Store, string, error) {

@@ -37,8 +37,9 @@ type response struct {
 	timedOut bool
 }
 
-// do sends one request; body is JSON text ("" for none).
-func (c client) do(method, path, body string) response {
+// do sends one request; body is JSON text ("" for none); hdr are extra
+// header name/value pairs.
+func (c client) do(method, path, body string, hdr ...string) response {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
@@ -55,6 +56,9 @@ func (c client) do(method, path, body string) response {
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

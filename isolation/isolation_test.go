@@ -174,7 +174,7 @@ func attackAll(t *testing.T, srv *server.Server, base string, s setup, routes []
 			if at.query != "" {
 				path += "?" + w.fill(at.query)
 			}
-			r := b.do(rt.Method, path, w.fill(at.body))
+			r := b.do(rt.Method, path, w.fill(at.body), at.header...)
 			t.Logf("B: %s %s -> %d", rt.Method, path, r.status)
 			if problem := judge(tmpl, at, r, w); problem != "" {
 				problems = append(problems, fmt.Sprintf("B: %s %s %s\n  -> %d %s\n  %s",
@@ -246,7 +246,7 @@ func judge(pattern string, at attack, r response, w *world) string {
 
 // namesA reports whether a path template names one of A's resources.
 func namesA(path string) bool {
-	for _, p := range []string{"{thread_id}", "{assistant_id}", "{checkpoint_id}", "{run_id}", "{cron_id}"} {
+	for _, p := range []string{"{thread_id}", "{assistant_id}", "{checkpoint_id}", "{run_id}", "{cron_id}", "{stateless_run_id}"} {
 		if strings.Contains(path, p) {
 			return true
 		}

@@ -10,6 +10,7 @@ package isolation_test
 //	{owner}       A's identity, as stamped into metadata.owner
 //	{marker}      the value of metadata.tag on A's threads and assistant
 //	{b_thread_id} a thread of B's own, with state (only in path)
+//	{stateless_run_id} A's pending stateless run (its thread is temporary)
 type attack struct {
 	// path replaces the route's pattern, to aim at B's own thread
 	// ({b_thread_id}) with A's ids elsewhere in the request.
@@ -28,6 +29,8 @@ type attack struct {
 	// sseError: the route may answer 200 with an SSE stream that carries a
 	// single 404 error event (auth-spec §4.2 "stream: error event").
 	sseError bool
+	// header: extra request header name/value pairs.
+	header []string
 }
 
 // bThread is B's own thread.
@@ -163,6 +166,12 @@ var attacks = map[string][]attack{
 	"POST /runs/wait": {
 		{body: `{"assistant_id":"{assistant_id}","input":` + humanB + `}`, refuse: true},
 		{body: `{"assistant_id":"agent","input":` + humanB + `,"config":{"configurable":{"thread_id":"{thread_id}","checkpoint_id":"{checkpoint_id}"}}}`},
+	},
+	// Join by run id alone: A's stateful and stateless runs, replayed from
+	// the start, cancelling them if B's join were let in and then left.
+	"GET /runs/{run_id}/stream": {
+		{query: "cancel_on_disconnect=1", header: []string{"Last-Event-ID", "0"}, sseError: true},
+		{path: "/runs/{stateless_run_id}/stream", query: "cancel_on_disconnect=1", header: []string{"Last-Event-ID", "0"}, sseError: true},
 	},
 	"POST /runs/batch": {{body: `[{"assistant_id":"{assistant_id}","input":` + humanB + `}]`, refuse: true}},
 	"POST /runs/cancel": {

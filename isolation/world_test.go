@@ -17,7 +17,9 @@ type world struct {
 	ns       []string // A's store namespace that B aims at
 
 	threadID, assistantID, checkpointID, runID, cronID string
-	ids                                                []string
+	// A's pending stateless run and its temporary thread.
+	statelessRunID, statelessThreadID string
+	ids                               []string
 
 	bThreadID string // B's own thread
 }
@@ -28,6 +30,8 @@ func (w *world) fill(s string) string {
 		"{thread_id}", w.threadID,
 		"{assistant_id}", w.assistantID,
 		"{checkpoint_id}", w.checkpointID,
+		"{stateless_run_id}", orZeroUUID(w.statelessRunID),
+		"{stateless_thread_id}", orZeroUUID(w.statelessThreadID),
 		"{run_id}", orZeroUUID(w.runID),
 		"{cron_id}", orZeroUUID(w.cronID),
 		"{namespace}", "chatbot",
@@ -59,7 +63,7 @@ func (w *world) idIn(body []byte) string {
 // hiddenIDIn returns the first of A's ids that body contains and that no
 // attack ever sent (B's own records may echo what B sent).
 func (w *world) hiddenIDIn(body []byte) string {
-	sent := []string{w.threadID, w.assistantID, w.checkpointID, w.runID, w.cronID}
+	sent := []string{w.threadID, w.assistantID, w.checkpointID, w.runID, w.cronID, w.statelessRunID}
 	for _, id := range w.ids {
 		if !slices.Contains(sent, id) && strings.Contains(string(body), id) {
 			return id
@@ -136,6 +140,16 @@ func seed(t *testing.T, a client, have map[string]bool, identity string) *world 
 			"input": json.RawMessage(human(m + " later")), "after_seconds": 3600, "multitask_strategy": "enqueue"}), &run)
 		w.runID = run.RunID
 	}
+	if have["POST /runs"] {
+		// A pending stateless run: its temporary thread lives until it ends.
+		var run struct {
+			RunID    string `json:"run_id"`
+			ThreadID string `json:"thread_id"`
+		}
+		a.must(200, "POST", "/runs", js(obj{"assistant_id": w.assistantID,
+			"input": json.RawMessage(human(m + " stateless")), "after_seconds": 3600}), &run)
+		w.statelessRunID, w.statelessThreadID = run.RunID, run.ThreadID
+	}
 	if have["POST /threads/{thread_id}/runs/crons"] {
 		var cr struct {
 			CronID string `json:"cron_id"`
@@ -149,6 +163,8 @@ func seed(t *testing.T, a client, have map[string]bool, identity string) *world 
 	w.addID(th2.ThreadID)
 	w.addID(w.assistantID)
 	w.addID(w.cronID)
+	w.addID(w.statelessRunID)
+	w.addID(w.statelessThreadID)
 	for _, tid := range []string{w.threadID, th2.ThreadID} {
 		var hist []struct {
 			Checkpoint struct {
@@ -220,6 +236,9 @@ func snapshot(t *testing.T, a client, w *world, have map[string]bool, first bool
 		{"GET /threads/{thread_id}/runs", "/threads/{thread_id}/runs?limit=100", ""},
 		{"GET /threads/{thread_id}/runs/{run_id}", "/threads/{thread_id}/runs/{run_id}", ""},
 		{"POST /runs/crons/search", "/runs/crons/search", `{}`},
+		// A's stateless run, read through its temporary thread (the key is
+		// the join route, which B attacks with it).
+		{"GET /runs/{run_id}/stream", "/threads/{stateless_thread_id}/runs/{stateless_run_id}", ""},
 	}
 	out := map[string]string{}
 	for _, rd := range reads {

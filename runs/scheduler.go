@@ -205,7 +205,7 @@ func (s *Scheduler) sweep(ctx context.Context) error {
 		if r.Status == storage.RunError {
 			s.publish(ctx, r, "error", errorBody("WorkerLostError", "The run's worker stopped before the run ended, too many times."))
 		}
-		s.finishStreams(ctx, r, nil)
+		s.finishStreams(ctx, r, nil, false)
 	}
 	if len(changed) > 0 {
 		s.Wake()
@@ -295,8 +295,9 @@ func (s *Scheduler) CancelRuns(ctx context.Context, sc storage.Scope, c storage.
 			continue
 		}
 		k, err := ParseKwargs(r.Kwargs)
-		s.dropTemporary(ctx, r, err == nil && k.Temporary)
-		s.finishStreams(ctx, r, map[string]any{})
+		temporary := err == nil && k.Temporary
+		s.dropTemporary(ctx, r, temporary)
+		s.finishStreams(ctx, r, map[string]any{}, temporary)
 	}
 	s.Wake()
 	return found, nil

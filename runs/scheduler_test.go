@@ -345,6 +345,38 @@ func TestTemporaryRunDeletesItsThread(t *testing.T) {
 	if _, err := e.store.Threads().Get(t.Context(), storage.System(), th); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("temporary thread: %v", err)
 	}
+	// Its thread stream has ended too (the broker forgets it after the
+	// retention), while a kept thread's stream stays open for more runs.
+	if !threadStreamEnds(t, e, th) {
+		t.Error("the deleted thread's stream did not end")
+	}
+	kept := e.thread()
+	e.events(e.create(t.Context(), kept, "chatbot", Kwargs{Input: human("stay")}, "").RunID)
+	if threadStreamEnds(t, e, kept) {
+		t.Error("a kept thread's stream ended after its run")
+	}
+}
+
+// threadStreamEnds reads a thread's stream from the start and reports
+// whether it ends (within a second).
+func threadStreamEnds(t *testing.T, e *env, thread string) bool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	sub, err := e.bk.Subscribe(ctx, ThreadStream(thread), broker.Start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	for {
+		_, ok, err := sub.Next(ctx)
+		if err != nil {
+			return false
+		}
+		if !ok {
+			return true
+		}
+	}
 }
 
 func TestIdentityIsStampedOverClientValues(t *testing.T) {

@@ -222,12 +222,12 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 			s.log.ErrorContext(ctx, "rolling back a run", slog.String("run_id", r.RunID), slog.Any("error", err))
 		}
 		s.dropTemporary(ctx, r, out.kw.Temporary)
-		s.finishStreams(ctx, r, map[string]any{})
+		s.finishStreams(ctx, r, map[string]any{}, out.kw.Temporary)
 		return
 	case out.err != nil && action != "":
 		f.Status = storage.RunInterrupted
 	case out.err != nil && errors.Is(out.cause, errLost):
-		s.finishStreams(ctx, r, nil)
+		s.finishStreams(ctx, r, nil, false)
 		return
 	case out.err != nil:
 		name, msg := graph.ErrorName(out.err), out.err.Error()
@@ -251,7 +251,7 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 		s.log.ErrorContext(ctx, "finishing a run", slog.String("run_id", r.RunID), slog.Any("error", err))
 	}
 	s.sendWebhook(ctx, r, out, f)
-	s.finishStreams(ctx, r, body)
+	s.finishStreams(ctx, r, body, out.kw.Temporary)
 }
 
 // dropTemporary deletes the thread of a temporary (stateless) run.
@@ -342,8 +342,10 @@ func (s *Scheduler) publish(ctx context.Context, r storage.Run, name string, dat
 }
 
 // finishStreams publishes the result (when not nil) and ends the run's
-// stream; the thread stream gets a run_done metadata event.
-func (s *Scheduler) finishStreams(ctx context.Context, r storage.Run, body any) {
+// stream; the thread stream gets a run_done metadata event, and ends too
+// when the thread was deleted (a temporary run's), so that the broker can
+// forget it.
+func (s *Scheduler) finishStreams(ctx context.Context, r storage.Run, body any, threadGone bool) {
 	ctx = context.WithoutCancel(ctx)
 	if body != nil {
 		if b, err := json.Marshal(body); err == nil {
@@ -355,4 +357,9 @@ func (s *Scheduler) finishStreams(ctx context.Context, r storage.Run, body any) 
 	}
 	b, _ := json.Marshal(map[string]any{"status": "run_done", "run_id": r.RunID})
 	s.bk.Publish(ctx, ThreadStream(r.ThreadID), "metadata", b)
+	if threadGone {
+		if err := s.bk.Finish(ctx, ThreadStream(r.ThreadID)); err != nil {
+			s.log.ErrorContext(ctx, "finishing a thread stream", slog.String("thread_id", r.ThreadID), slog.Any("error", err))
+		}
+	}
 }

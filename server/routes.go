@@ -113,6 +113,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Pattern: "/runs/stream", Resource: T, Action: "create_run", Protected: true, Handler: s.createRunHandler(runStream), Summary: "Create a stateless run and stream it (SSE)", Body: "RunCreateStateless"},
 		{Method: "POST", Pattern: "/runs/wait", Resource: T, Action: "create_run", Protected: true, Handler: s.createRunHandler(runWait), Summary: "Create a stateless run and wait for its result", Body: "RunCreateStateless", Response: "RunResult"},
 		{Method: "POST", Pattern: "/runs/batch", Resource: T, Action: "create_run", Protected: true, Handler: s.batchRuns, Summary: "Create stateless runs", Body: "RunBatch", Response: "RunList"},
+		{Method: "GET", Pattern: "/runs/{run_id}/stream", Resource: T, Action: "read", Protected: true, Handler: s.joinStatelessRunStream, Summary: "Join a run's stream by its id, e.g. a stateless run (SSE; Last-Event-ID replays)", Query: []string{"stream_mode", "cancel_on_disconnect"}},
 		{Method: "POST", Pattern: "/runs/cancel", Resource: T, Action: "update", Protected: true, Handler: s.cancelRuns, Summary: "Cancel runs by id or status", Body: "RunCancelRequest", Query: []string{"action"}},
 
 		// Store.

@@ -174,29 +174,74 @@ func lastEventID(r *http.Request) (string, error) {
 	return strings.TrimSuffix(id, "-*"), nil
 }
 
-func (s *Server) joinRunStream(w http.ResponseWriter, r *http.Request) error {
-	cancelOnDisconnect, err := queryFlag(r, "cancel_on_disconnect")
-	if err != nil {
-		return err
+// joinQuery is the query and Last-Event-ID of a join stream.
+type joinQuery struct {
+	after              string
+	keep               func(name string) bool
+	cancelOnDisconnect bool
+}
+
+func parseJoinQuery(r *http.Request) (q joinQuery, err error) {
+	if q.cancelOnDisconnect, err = queryFlag(r, "cancel_on_disconnect"); err != nil {
+		return q, err
 	}
-	after, err := lastEventID(r)
-	if err != nil {
-		return err
+	if q.after, err = lastEventID(r); err != nil {
+		return q, err
 	}
 	var modes []string
 	for _, m := range r.URL.Query()["stream_mode"] {
 		modes = append(modes, strings.Split(m, ",")...)
 	}
+	q.keep = modeFilter(modes)
+	return q, nil
+}
+
+func (s *Server) joinRunStream(w http.ResponseWriter, r *http.Request) error {
+	q, err := parseJoinQuery(r)
+	if err != nil {
+		return err
+	}
 	scope, run, err := s.readRun(r)
 	if err != nil {
 		return err
 	}
-	if after == "" && terminal(run.Status) {
+	return s.joinStream(w, r, scope, run, q, runLocation(run.ThreadID, run.RunID)+"/stream")
+}
+
+// joinStatelessRunStream is GET /runs/{run_id}/stream (the JS server's
+// stateless join): threads:read without a thread id, then the run is found
+// by its id among the runs of threads the scope can see.
+func (s *Server) joinStatelessRunStream(w http.ResponseWriter, r *http.Request) error {
+	runID, err := runIDParam(r.PathValue("run_id"))
+	if err != nil {
+		return err
+	}
+	q, err := parseJoinQuery(r)
+	if err != nil {
+		return err
+	}
+	scope, err := s.authorize(r, &auth.ThreadsRead{RunID: runID})
+	if err != nil {
+		return err
+	}
+	run, err := s.store.Runs().Get(r.Context(), scope, "", runID)
+	if err != nil {
+		return runErr(err, runID)
+	}
+	return s.joinStream(w, r, scope, run, q, statelessStreamLocation(runID))
+}
+
+func statelessStreamLocation(runID string) string { return "/runs/" + runID + "/stream" }
+
+// joinStream streams a run that the caller may read: without Last-Event-ID
+// only new events (none for an ended run), with it the events after it.
+func (s *Server) joinStream(w http.ResponseWriter, r *http.Request, sc storage.Scope, run storage.Run, q joinQuery, location string) error {
+	if q.after == "" && terminal(run.Status) {
 		// Nothing new will come: an empty stream.
 		s.newSSE(w, r, runLocation(run.ThreadID, run.RunID), "")
 		return nil
 	}
-	return s.streamRun(w, r, scope, run, after, modeFilter(modes), cancelOnDisconnect)
+	return s.streamRun(w, r, sc, run, q.after, q.keep, q.cancelOnDisconnect, location)
 }
 
 // fallbackResult is the wait body when the run's stream is gone (§6.3).

@@ -164,11 +164,12 @@ func modeFilter(modes []string) func(name string) bool {
 	}
 }
 
-// streamRun writes a run's events as SSE until it ends. On a dropped
-// client with cancelOnDisconnect, the run is cancelled.
+// streamRun writes a run's events as SSE until it ends; location is the
+// URL that joins it again. On a dropped client with cancelOnDisconnect, the
+// run is cancelled.
 func (s *Server) streamRun(w http.ResponseWriter, r *http.Request, sc storage.Scope, run storage.Run, after string,
-	keep func(string) bool, cancelOnDisconnect bool) error {
-	sw := s.newSSE(w, r, runLocation(run.ThreadID, run.RunID), runLocation(run.ThreadID, run.RunID)+"/stream")
+	keep func(string) bool, cancelOnDisconnect bool, location string) error {
+	sw := s.newSSE(w, r, runLocation(run.ThreadID, run.RunID), location)
 	ctx, cancel := s.streamContext(r)
 	defer cancel()
 	err := s.follow(ctx, sc, run, after, func(ev broker.Event) error {
@@ -202,7 +203,11 @@ func (s *Server) createAndStream(w http.ResponseWriter, r *http.Request, p *prep
 	if err != nil {
 		return err
 	}
-	return s.streamRun(w, r, p.scope, run, broker.Start, modeFilter(nil), p.cancelOnDisconnect)
+	loc := runLocation(run.ThreadID, run.RunID) + "/stream"
+	if p.stateless {
+		loc = statelessStreamLocation(run.RunID)
+	}
+	return s.streamRun(w, r, p.scope, run, broker.Start, modeFilter(nil), p.cancelOnDisconnect, loc)
 }
 
 // waitResult waits for the run's result (§6) and writes it, with

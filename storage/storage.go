@@ -101,6 +101,9 @@ type Runs interface {
 	// cancelled at once and the running ones asked to stop
 	// (RunCreated.Stopping).
 	Create(ctx context.Context, s Scope, c RunCreate) (RunCreated, error)
+	// Get reads a run of a thread; with threadID "" it finds the run by id
+	// alone (a stateless run), and gives ErrNotFound when the run's thread
+	// is hidden from s.
 	Get(ctx context.Context, s Scope, threadID, runID string) (Run, error)
 	// List gives ErrNotFound when the thread is missing or hidden.
 	List(ctx context.Context, s Scope, threadID string, q RunList) ([]Run, error)

@@ -9,6 +9,7 @@ import (
 // Memory is the in-process Broker of a single server.
 type Memory struct {
 	retention time.Duration
+	idle      time.Duration
 	maxEvents int
 	now       func() time.Time
 
@@ -18,7 +19,8 @@ type Memory struct {
 	// ended lists finished streams in the order they finished, so that
 	// sweeping only looks at the ones whose retention is over.
 	ended     []endedStream
-	endedHead int // ended[:endedHead] were swept
+	endedHead int       // ended[:endedHead] were swept
+	idleScan  time.Time // when open streams were last checked for idleness
 }
 
 type endedStream struct {
@@ -33,6 +35,8 @@ type memStream struct {
 	last     eventID
 	finished bool
 	endedAt  time.Time
+	lastPub  time.Time     // of the last event (or creation)
+	subs     int           // open subscriptions
 	changed  chan struct{} // closed and replaced on every change
 }
 
@@ -40,6 +44,9 @@ type memStream struct {
 type MemoryOptions struct {
 	// Retention keeps a finished stream readable this long (default 2 min).
 	Retention time.Duration
+	// Idle forgets a stream that was never finished (a kept thread's)
+	// when it has had no event and no subscriber this long (default 24 h).
+	Idle time.Duration
 	// MaxEvents caps the events kept per stream (default 100,000); the
 	// oldest go first.
 	MaxEvents int
@@ -53,14 +60,17 @@ func NewMemory(opts MemoryOptions) *Memory {
 	if opts.MaxEvents <= 0 {
 		opts.MaxEvents = 100_000
 	}
-	return &Memory{retention: opts.Retention, maxEvents: opts.MaxEvents, now: time.Now,
+	if opts.Idle <= 0 {
+		opts.Idle = 24 * time.Hour
+	}
+	return &Memory{retention: opts.Retention, idle: opts.Idle, maxEvents: opts.MaxEvents, now: time.Now,
 		streams: map[string]*memStream{}}
 }
 
 func (m *Memory) stream(name string) *memStream {
 	s, ok := m.streams[name]
 	if !ok {
-		s = &memStream{changed: make(chan struct{})}
+		s = &memStream{changed: make(chan struct{}), lastPub: m.now()}
 		m.streams[name] = s
 	}
 	return s
@@ -83,6 +93,7 @@ func (m *Memory) Publish(ctx context.Context, stream, name string, data []byte) 
 		id = eventID{ms: s.last.ms, seq: s.last.seq + 1}
 	}
 	s.last = id
+	s.lastPub = m.now()
 	ev := Event{ID: id.String(), Name: name, Data: data}
 	s.events = append(s.events, ev)
 	s.ids = append(s.ids, id)
@@ -129,6 +140,16 @@ func (m *Memory) sweepLocked() {
 		m.ended = append(m.ended[:0:0], m.ended[m.endedHead:]...)
 		m.endedHead = 0
 	}
+	// Streams never finished: one scan per tenth of the idle time, so
+	// that a publish stays O(1) amortized.
+	if now := m.now(); now.Sub(m.idleScan) >= m.idle/10 {
+		m.idleScan = now
+		for name, s := range m.streams {
+			if !s.finished && s.subs == 0 && now.Sub(s.lastPub) >= m.idle {
+				delete(m.streams, name)
+			}
+		}
+	}
 }
 
 // Subscribe implements Broker.
@@ -139,6 +160,7 @@ func (m *Memory) Subscribe(ctx context.Context, stream, after string) (Subscript
 		return nil, errClosed
 	}
 	s := m.stream(stream)
+	s.subs++
 	sub := &memSub{m: m, s: s}
 	switch after {
 	case "":
@@ -174,9 +196,10 @@ func (m *Memory) Close() error {
 }
 
 type memSub struct {
-	m    *Memory
-	s    *memStream
-	next int // absolute index of the next event to read
+	m      *Memory
+	s      *memStream
+	next   int // absolute index of the next event to read
+	closed bool
 }
 
 // Next implements Subscription.
@@ -208,4 +231,13 @@ func (u *memSub) Next(ctx context.Context) (Event, bool, error) {
 }
 
 // Close implements Subscription.
-func (u *memSub) Close() error { return nil }
+func (u *memSub) Close() error {
+	u.m.mu.Lock()
+	defer u.m.mu.Unlock()
+	if !u.closed {
+		u.closed = true
+		u.s.subs--
+		u.s.lastPub = u.m.now() // idle from now on
+	}
+	return nil
+}

@@ -15,6 +15,7 @@ type Redis struct {
 	rdb       *redis.Client
 	prefix    string
 	retention time.Duration
+	idle      time.Duration
 	maxEvents int64
 	block     time.Duration
 }
@@ -23,7 +24,10 @@ type Redis struct {
 type RedisOptions struct {
 	Prefix    string        // key prefix, default "agentgate:stream:"
 	Retention time.Duration // default 2 min
-	MaxEvents int64         // approximate cap per stream, default 100,000
+	// Idle lets a stream that was never finished (a kept thread's) expire
+	// after this long without an event (default 24 h).
+	Idle      time.Duration
+	MaxEvents int64 // approximate cap per stream, default 100,000
 }
 
 // NewRedis returns a broker on rdb; the caller keeps ownership of rdb.
@@ -37,7 +41,10 @@ func NewRedis(rdb *redis.Client, opts RedisOptions) *Redis {
 	if opts.MaxEvents <= 0 {
 		opts.MaxEvents = 100_000
 	}
-	return &Redis{rdb: rdb, prefix: opts.Prefix, retention: opts.Retention,
+	if opts.Idle <= 0 {
+		opts.Idle = 24 * time.Hour
+	}
+	return &Redis{rdb: rdb, prefix: opts.Prefix, retention: opts.Retention, idle: opts.Idle,
 		maxEvents: opts.MaxEvents, block: time.Second}
 }
 
@@ -50,12 +57,16 @@ const (
 // Publish implements Broker.
 func (b *Redis) Publish(ctx context.Context, stream, name string, data []byte) (Event, error) {
 	key := b.prefix + stream
-	id, err := b.rdb.XAdd(ctx, &redis.XAddArgs{Stream: key, MaxLen: b.maxEvents, Approx: true,
-		Values: []any{fieldName, name, fieldData, data}}).Result()
-	if err != nil {
+	// One round trip: the event, and the stream's idle expiry pushed back
+	// (Finish shortens it to the retention time).
+	pipe := b.rdb.Pipeline()
+	add := pipe.XAdd(ctx, &redis.XAddArgs{Stream: key, MaxLen: b.maxEvents, Approx: true,
+		Values: []any{fieldName, name, fieldData, data}})
+	pipe.Expire(ctx, key, b.idle)
+	if _, err := pipe.Exec(ctx); err != nil {
 		return Event{}, err
 	}
-	return Event{ID: id, Name: name, Data: data}, nil
+	return Event{ID: add.Val(), Name: name, Data: data}, nil
 }
 
 // Finish implements Broker.

@@ -33,3 +33,32 @@ func TestRedis(t *testing.T) {
 		return b
 	})
 }
+
+// TestRedisStreamsExpire: every publish pushes a stream's expiry to the
+// idle time; Finish shortens it to the retention time.
+func TestRedisStreamsExpire(t *testing.T) {
+	opt, err := redis.ParseURL(testenv.RedisURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	t.Cleanup(func() { rdb.Close() })
+	ctx := t.Context()
+	prefix := "agentgate-test:" + uuid.NewString() + ":"
+	b := NewRedis(rdb, RedisOptions{Prefix: prefix, Retention: time.Minute, Idle: time.Hour})
+	t.Cleanup(func() { rdb.Del(context.Background(), prefix+"thread", prefix+"run") })
+	for _, s := range []string{"thread", "run"} {
+		if _, err := b.Publish(ctx, s, "e", []byte("{}")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Finish(ctx, "run"); err != nil {
+		t.Fatal(err)
+	}
+	if ttl := rdb.TTL(ctx, prefix+"thread").Val(); ttl <= 59*time.Minute || ttl > time.Hour {
+		t.Errorf("TTL of an open stream = %v, want about an hour", ttl)
+	}
+	if ttl := rdb.TTL(ctx, prefix+"run").Val(); ttl <= 0 || ttl > time.Minute {
+		t.Errorf("TTL of a finished stream = %v, want at most a minute", ttl)
+	}
+}

@@ -214,3 +214,34 @@ func TestMemorySweepForgetsOnlyExpiredFinishedStreams(t *testing.T) {
 		t.Errorf("%d streams left, want 32 (s0, s170..s199, live)", n)
 	}
 }
+
+// TestMemoryForgetsIdleStreams: a stream that is never finished (a kept
+// thread's) is forgotten after Idle without events and subscribers.
+func TestMemoryForgetsIdleStreams(t *testing.T) {
+	ctx := context.Background()
+	now := time.Unix(1000, 0)
+	b := NewMemory(MemoryOptions{Idle: time.Hour})
+	b.now = func() time.Time { return now }
+	b.Publish(ctx, "quiet", "e", nil)
+	b.Publish(ctx, "watched", "e", nil)
+	sub, _ := b.Subscribe(ctx, "watched", "")
+	now = now.Add(50 * time.Minute)
+	b.Publish(ctx, "busy", "e", nil)
+	now = now.Add(20 * time.Minute)
+	b.Publish(ctx, "busy", "e", nil) // quiet: 70 min idle; busy: 20 min
+	has := func(name string) bool {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		_, ok := b.streams[name]
+		return ok
+	}
+	if has("quiet") || !has("watched") || !has("busy") {
+		t.Fatalf("after 70 min: quiet %v watched %v busy %v (want false, true, true)", has("quiet"), has("watched"), has("busy"))
+	}
+	sub.Close()
+	now = now.Add(61 * time.Minute)
+	b.Publish(ctx, "other", "e", nil)
+	if has("watched") || has("busy") || !has("other") {
+		t.Errorf("an hour later: watched %v, busy %v, other %v (want false, false, true)", has("watched"), has("busy"), has("other"))
+	}
+}

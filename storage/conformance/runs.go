@@ -3,6 +3,7 @@ package conformance
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -499,6 +500,18 @@ func testRunScope(t *testing.T, s storage.Store) {
 	isErr(t, err, storage.ErrNotFound, "bob cancels all runs")
 	if runStatus(t, s, th, r.RunID) != storage.RunPending {
 		t.Fatal("bob changed alice's run")
+	}
+	// By run id alone (stateless runs): the thread's scope still applies,
+	// and the error names neither the thread nor its existence.
+	_, err = s.Runs().Get(ctx(), bob, "", r.RunID)
+	isErr(t, err, storage.ErrNotFound, "bob gets alice's run by its id alone")
+	if err != nil && strings.Contains(err.Error(), th) {
+		t.Errorf("the error for bob names alice's thread: %v", err)
+	}
+	_, err = s.Runs().Get(ctx(), alice, "", "00000000-0000-0000-0000-000000000000")
+	isErr(t, err, storage.ErrNotFound, "Get a missing run by its id alone")
+	if g := val(s.Runs().Get(ctx(), alice, "", r.RunID)).get(t); g.ThreadID != th || g.RunID != r.RunID {
+		t.Errorf("alice gets her run by its id alone: %+v", g)
 	}
 	val(s.Runs().Get(ctx(), alice, th, r.RunID)).get(t)
 	if n := len(val(s.Runs().List(ctx(), alice, th, storage.RunList{})).get(t)); n != 1 {

@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sort"
 	"time"
 
@@ -167,6 +168,19 @@ func (r runs) Get(ctx context.Context, sc storage.Scope, threadID, runID string)
 		return storage.Run{}, err
 	}
 	defer r.s.mu.RUnlock()
+	if threadID == "" { // by run id alone: the run's thread must be visible
+		rr := r.s.runs[runID]
+		if rr == nil {
+			return storage.Run{}, query.RunNotFound(runID)
+		}
+		if _, err := r.s.visibleThread(sc, rr.run.ThreadID); err != nil {
+			if errors.Is(err, storage.ErrNotFound) {
+				return storage.Run{}, query.RunNotFound(runID)
+			}
+			return storage.Run{}, err
+		}
+		return copyRun(&rr.run), nil
+	}
 	rr, err := r.s.visibleRun(sc, threadID, runID)
 	if err != nil {
 		return storage.Run{}, err

@@ -92,7 +92,7 @@ func assistantFields(a storage.Assistant) (desc sql.NullString, cfg, cx, md stri
 	return
 }
 
-func insertVersion(ctx context.Context, tx *sql.Tx, a storage.Assistant) error {
+func insertVersion(ctx context.Context, tx querier, a storage.Assistant) error {
 	desc, cfg, cx, md, err := assistantFields(a)
 	if err != nil {
 		return err
@@ -111,7 +111,7 @@ func (r assistants) Create(ctx context.Context, sc storage.Scope, c storage.Assi
 	if err != nil {
 		return storage.Assistant{}, err
 	}
-	err = r.s.write(ctx, func(tx *sql.Tx) error {
+	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM assistants WHERE assistant_id = ?`, a.AssistantID).Scan(&one)
 		if err == nil {
@@ -154,7 +154,7 @@ func (r assistants) Get(ctx context.Context, sc storage.Scope, id string) (stora
 }
 
 // saveAssistant writes a's fields into the assistants row.
-func saveAssistant(ctx context.Context, tx *sql.Tx, a storage.Assistant) error {
+func saveAssistant(ctx context.Context, tx querier, a storage.Assistant) error {
 	desc, cfg, cx, md, err := assistantFields(a)
 	if err != nil {
 		return err
@@ -174,7 +174,7 @@ func (r assistants) Update(ctx context.Context, sc storage.Scope, id string, p s
 		return storage.Assistant{}, err
 	}
 	var out storage.Assistant
-	err = r.s.write(ctx, func(tx *sql.Tx) error {
+	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		a, err := getAssistant(ctx, tx, sc, id)
 		if err != nil {
 			return err
@@ -199,7 +199,7 @@ func (r assistants) Delete(ctx context.Context, sc storage.Scope, id string) err
 	if err := begin(ctx, sc); err != nil {
 		return err
 	}
-	return r.s.write(ctx, func(tx *sql.Tx) error {
+	return r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		if _, err := getAssistant(ctx, tx, sc, id); err != nil {
 			return err
 		}
@@ -327,7 +327,7 @@ func (r assistants) SetLatest(ctx context.Context, sc storage.Scope, id string, 
 		return storage.Assistant{}, err
 	}
 	var out storage.Assistant
-	err := r.s.write(ctx, func(tx *sql.Tx) error {
+	err := r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		a, err := getAssistant(ctx, tx, sc, id)
 		if err != nil {
 			return err

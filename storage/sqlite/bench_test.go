@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -20,7 +19,7 @@ func seedThreads(b *testing.B, s *Store, n int) {
 	b.Helper()
 	ctx := context.Background()
 	base := time.Now().Add(-time.Duration(n) * time.Second).UTC()
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at,
 			metadata, status, config, state_values, interrupts) VALUES (?, ?, ?, ?, ?, 'idle', '{}', ?, '{}')`)
 		if err != nil {
@@ -222,4 +221,38 @@ func BenchmarkThreadCreate(b *testing.B) {
 		_, err := s.Threads().Create(ctx, sc, storage.ThreadCreate{Metadata: md})
 		return err
 	})
+}
+
+// BenchmarkTemporaryRunCycle is the storage side of a stateless run, one
+// at a time: create (with its thread), claim, delete the thread. Each is a
+// write transaction of its own here (no concurrent writes to group).
+func BenchmarkTemporaryRunCycle(b *testing.B) {
+	s := openBench(b)
+	ctx := context.Background()
+	kw := map[string]any{"input": map[string]any{"messages": []any{map[string]any{"type": "human", "content": "hello"}}},
+		"config": map[string]any{"configurable": map[string]any{"thread_id": "x", "run_id": "y"}}}
+	var create, claim, drop time.Duration
+	for i := 0; b.Loop(); i++ {
+		t0 := time.Now()
+		th := fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
+		_, err := s.Runs().Create(ctx, storage.System(), storage.RunCreate{RunID: fmt.Sprintf("00000000-0000-7000-8000-%012d", i),
+			ThreadID: th, AssistantID: "fe096781-5601-53d2-b2f6-0d3403f7e9ca", GraphID: "chatbot", IfNotExists: "create",
+			Kwargs: kw, Metadata: map[string]any{}, ThreadMetadata: map[string]any{}, MultitaskStrategy: storage.MultitaskEnqueue})
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if _, ok, err := s.Runs().Claim(ctx, storage.System(), time.Minute); err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+		t2 := time.Now()
+		if err := s.Threads().Delete(ctx, storage.System(), th); err != nil {
+			b.Fatal(err)
+		}
+		create, claim, drop = create+t1.Sub(t0), claim+time.Since(t1)-time.Since(t2), drop+time.Since(t2)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(create.Microseconds())/n, "create-µs")
+	b.ReportMetric(float64(claim.Microseconds())/n, "claim-µs")
+	b.ReportMetric(float64(drop.Microseconds())/n, "delete-µs")
 }

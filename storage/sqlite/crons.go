@@ -99,7 +99,7 @@ func (r crons) Create(ctx context.Context, sc storage.Scope, c storage.CronCreat
 		user.Valid = true
 	}
 	var out storage.Cron
-	err = r.s.write(ctx, func(tx *sql.Tx) error {
+	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM crons WHERE cron_id = ?`, c.CronID).Scan(&one)
 		if err == nil {
@@ -163,7 +163,7 @@ func (r crons) Update(ctx context.Context, sc storage.Scope, id string, p storag
 		return storage.Cron{}, err
 	}
 	var out storage.Cron
-	err = r.s.write(ctx, func(tx *sql.Tx) error {
+	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		c, err := getCron(ctx, tx, sc, id)
 		if err != nil {
 			return err
@@ -209,7 +209,7 @@ func (r crons) Delete(ctx context.Context, sc storage.Scope, id string) error {
 	if err := begin(ctx, sc); err != nil {
 		return err
 	}
-	return r.s.write(ctx, func(tx *sql.Tx) error {
+	return r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		if _, err := getCron(ctx, tx, sc, id); err != nil {
 			return err
 		}
@@ -337,7 +337,7 @@ func (r crons) Advance(ctx context.Context, sc storage.Scope, id string, from, n
 	}
 	f, nx := query.MicroUTC(&from), query.MicroUTC(&next)
 	var n int64
-	err := r.s.write(ctx, func(tx *sql.Tx) error {
+	err := r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE crons SET next_run_date = ? WHERE cron_id = ? AND next_run_date = ?`,
 			ts(*nx), id, ts(*f))
 		if err != nil {

@@ -97,7 +97,7 @@ func (r items) Put(ctx context.Context, sc storage.Scope, p storage.ItemPut) err
 	if err != nil {
 		return err
 	}
-	return r.s.write(ctx, func(tx *sql.Tx) error {
+	return r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		now := r.s.now()
 		if _, err := tx.ExecContext(ctx, `DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?`, ts(now)); err != nil {
 			return dbErr("expire items", err)
@@ -149,7 +149,7 @@ func (r items) Get(ctx context.Context, sc storage.Scope, namespace []string, ke
 		return get(r.s.reader(), time.Now())
 	}
 	var out storage.Item
-	err := r.s.write(ctx, func(tx *sql.Tx) error {
+	err := r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		now := time.Now()
 		it, err := get(tx, now)
 		if err != nil {
@@ -161,7 +161,7 @@ func (r items) Get(ctx context.Context, sc storage.Scope, namespace []string, ke
 	return out, err
 }
 
-func refreshTTL(ctx context.Context, tx *sql.Tx, keys [][2]string, now time.Time) error {
+func refreshTTL(ctx context.Context, tx querier, keys [][2]string, now time.Time) error {
 	for _, k := range keys {
 		if _, err := tx.ExecContext(ctx, `UPDATE items SET expires_at = ? + ttl WHERE namespace = ? AND key = ? AND ttl IS NOT NULL`,
 			ts(now), k[0], k[1]); err != nil {
@@ -178,7 +178,7 @@ func (r items) Delete(ctx context.Context, sc storage.Scope, namespace []string,
 	if err := query.Namespace(namespace, false); err != nil {
 		return err
 	}
-	return r.s.write(ctx, func(tx *sql.Tx) error {
+	return r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		exists, visible, err := itemState(ctx, tx, sc, namespace, key, time.Now())
 		if err != nil {
 			return err
@@ -236,7 +236,7 @@ func (r items) Search(ctx context.Context, sc storage.Scope, q storage.ItemSearc
 		return search(r.s.reader(), time.Now())
 	}
 	var out []storage.Item
-	err = r.s.write(ctx, func(tx *sql.Tx) error {
+	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		now := time.Now()
 		found, err := search(tx, now)
 		if err != nil {

@@ -69,7 +69,7 @@ func active(ctx context.Context, q querier, thread, except string) (bool, error)
 // settle sets a thread's status once a run stopped without finishing
 // (cancelled while pending, rolled back): busy while others are active,
 // else what its stored state says.
-func (s *Store) settle(ctx context.Context, tx *sql.Tx, thread, except string) error {
+func (s *Store) settle(ctx context.Context, tx querier, thread, except string) error {
 	busy, err := active(ctx, tx, thread, except)
 	if err != nil {
 		return err
@@ -110,7 +110,7 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 		tcfg.Valid = true
 	}
 	var out storage.RunCreated
-	err = r.s.write(ctx, func(tx *sql.Tx) error {
+	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM runs WHERE run_id = ?`, c.RunID).Scan(&one)
 		if err == nil {
@@ -123,11 +123,20 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 		if err != nil {
 			return err
 		}
+		patch := map[string]any{"assistant_id": c.AssistantID}
+		if c.GraphID != "" {
+			patch["graph_id"] = c.GraphID
+		}
 		var t storage.Thread
 		switch {
 		case !exists && c.IfNotExists == "create":
+			// Born busy with the run's metadata and config: no update below.
+			cfg := c.ThreadConfig
+			if cfg == nil {
+				cfg = map[string]any{}
+			}
 			t = storage.Thread{ThreadID: c.ThreadID, CreatedAt: now, UpdatedAt: now, StateUpdatedAt: now,
-				Metadata: tmd, Status: storage.StatusBusy, Config: map[string]any{}, Interrupts: map[string]any{}}
+				Metadata: query.Merge(tmd, patch), Status: storage.StatusBusy, Config: cfg, Interrupts: map[string]any{}}
 			if err := insertThread(ctx, tx, t); err != nil {
 				return err
 			}
@@ -154,18 +163,16 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 		if err != nil {
 			return dbErr("create run", err)
 		}
-		patch := map[string]any{"assistant_id": c.AssistantID}
-		if c.GraphID != "" {
-			patch["graph_id"] = c.GraphID
-		}
-		tm, err := encodeMap(query.Merge(t.Metadata, patch))
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE threads SET status = 'busy', metadata = ?, config = coalesce(?, config),
-			updated_at = ? WHERE thread_id = ?`, tm, tcfg, ts(now), c.ThreadID)
-		if err != nil {
-			return dbErr("create run", err)
+		if !out.ThreadCreated {
+			tm, err := encodeMap(query.Merge(t.Metadata, patch))
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE threads SET status = 'busy', metadata = ?, config = coalesce(?, config),
+				updated_at = ? WHERE thread_id = ?`, tm, tcfg, ts(now), c.ThreadID)
+			if err != nil {
+				return dbErr("create run", err)
+			}
 		}
 		out.Run, err = scanRun(tx.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs r WHERE run_id = ?`, c.RunID))
 		return dbErr("create run", err)
@@ -175,7 +182,7 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 
 // multitask applies c's strategy to a busy thread and returns the running
 // runs asked to stop.
-func (r runs) multitask(ctx context.Context, tx *sql.Tx, c storage.RunCreate, now time.Time) ([]storage.Run, error) {
+func (r runs) multitask(ctx context.Context, tx querier, c storage.RunCreate, now time.Time) ([]storage.Run, error) {
 	switch c.MultitaskStrategy {
 	case storage.MultitaskReject:
 		return nil, query.ThreadBusy()
@@ -210,7 +217,19 @@ func (r runs) Get(ctx context.Context, sc storage.Scope, threadID, runID string)
 	}
 	var out storage.Run
 	err := r.s.read(ctx, func(tx *sql.Tx) error {
-		if err := visibleThread(ctx, tx, sc, threadID); err != nil {
+		if threadID == "" { // by run id alone: the run's thread must be visible
+			err := tx.QueryRowContext(ctx, `SELECT thread_id FROM runs WHERE run_id = ?`, runID).Scan(&threadID)
+			if errors.Is(err, sql.ErrNoRows) {
+				return query.RunNotFound(runID)
+			} else if err != nil {
+				return dbErr("get run", err)
+			}
+			if err := visibleThread(ctx, tx, sc, threadID); errors.Is(err, storage.ErrNotFound) {
+				return query.RunNotFound(runID)
+			} else if err != nil {
+				return err
+			}
+		} else if err := visibleThread(ctx, tx, sc, threadID); err != nil {
 			return err
 		}
 		var err error
@@ -255,7 +274,7 @@ func (r runs) Delete(ctx context.Context, sc storage.Scope, threadID, runID stri
 	if err := begin(ctx, sc); err != nil {
 		return err
 	}
-	return r.s.write(ctx, func(tx *sql.Tx) error {
+	return r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		if err := visibleThread(ctx, tx, sc, threadID); err != nil {
 			return err
 		}
@@ -285,7 +304,7 @@ func (r runs) Cancel(ctx context.Context, sc storage.Scope, c storage.RunCancel)
 		return nil, err
 	}
 	var out []storage.Run
-	err = r.s.write(ctx, func(tx *sql.Tx) error {
+	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		w := newWhere()
 		if c.ThreadID != "" {
 			if err := visibleThread(ctx, tx, sc, c.ThreadID); err != nil {
@@ -357,7 +376,7 @@ func (r runs) Claim(ctx context.Context, sc storage.Scope, lease time.Duration) 
 			ORDER BY r.created_at, r.run_id LIMIT 1`
 	// Look on a reader first: idle polls must not take the write lock.
 	var id string
-	err := r.s.r.QueryRowContext(ctx, next, ts(time.Now())).Scan(&id)
+	err := r.s.reader().QueryRowContext(ctx, next, ts(time.Now())).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return storage.Run{}, false, nil
 	} else if err != nil {
@@ -365,7 +384,7 @@ func (r runs) Claim(ctx context.Context, sc storage.Scope, lease time.Duration) 
 	}
 	var out storage.Run
 	var ok bool
-	err = r.s.write(ctx, func(tx *sql.Tx) error {
+	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		wall := time.Now()
 		err := tx.QueryRowContext(ctx, next, ts(wall)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -389,7 +408,7 @@ func (r runs) Heartbeat(ctx context.Context, sc storage.Scope, runID string, lea
 		return "", err
 	}
 	var cancel string
-	err := r.s.write(ctx, func(tx *sql.Tx) error {
+	err := r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		err := tx.QueryRowContext(ctx, `UPDATE runs SET lease_until = ? WHERE run_id = ? AND status = 'running' RETURNING cancel`,
 			ts(time.Now().Add(lease)), runID).Scan(&cancel)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -426,7 +445,7 @@ func (r runs) Finish(ctx context.Context, sc storage.Scope, f storage.RunFinish)
 		return storage.Run{}, err
 	}
 	var out storage.Run
-	err = r.s.write(ctx, func(tx *sql.Tx) error {
+	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		now := r.s.now()
 		res, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, updated_at = ?, cancel = '', lease_until = NULL
 			WHERE run_id = ? AND thread_id = ? AND status = 'running'`, f.Status, ts(now), f.RunID, f.ThreadID)
@@ -456,7 +475,7 @@ func (r runs) Discard(ctx context.Context, sc storage.Scope, threadID, runID str
 	if err := system(sc, "Runs.Discard"); err != nil {
 		return err
 	}
-	return r.s.write(ctx, func(tx *sql.Tx) error {
+	return r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE run_id = ? AND thread_id = ?`, runID, threadID)
 		if err != nil {
 			return dbErr("discard run", err)
@@ -470,7 +489,7 @@ func (r runs) Discard(ctx context.Context, sc storage.Scope, threadID, runID str
 
 // discard deletes the checkpoints (with their writes) whose metadata names
 // a deleted run, and settles its thread.
-func (s *Store) discard(ctx context.Context, tx *sql.Tx, threadID, runID string) error {
+func (s *Store) discard(ctx context.Context, tx querier, threadID, runID string) error {
 	for _, q := range []string{
 		`DELETE FROM checkpoint_writes WHERE thread_id = ?1 AND checkpoint_id IN (SELECT checkpoint_id FROM checkpoints
 				WHERE thread_id = ?1 AND json_extract(metadata, '$.run_id') = ?2)`,
@@ -488,7 +507,7 @@ func (r runs) RequeueExpired(ctx context.Context, sc storage.Scope) ([]storage.R
 		return nil, err
 	}
 	var out []storage.Run
-	err := r.s.write(ctx, func(tx *sql.Tx) error {
+	err := r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		expired, err := queryRuns(ctx, tx, `SELECT `+runCols+` FROM runs r WHERE status = 'running' AND lease_until <= ?
 			ORDER BY run_id`, ts(time.Now()))
 		if err != nil {

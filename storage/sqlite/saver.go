@@ -33,7 +33,7 @@ func (v *saver) check(ctx context.Context, thread string) error {
 }
 
 // threadGone reports ErrNotFound when the bound thread was deleted.
-func (v *saver) threadGone(ctx context.Context, tx *sql.Tx) error {
+func (v *saver) threadGone(ctx context.Context, tx querier) error {
 	if v.thread == "" {
 		return nil
 	}
@@ -65,7 +65,7 @@ func (v *saver) Put(ctx context.Context, cfg checkpoint.Config, cp checkpoint.Ch
 	if err != nil {
 		return checkpoint.Config{}, fmt.Errorf("sqlite: encode checkpoint metadata: %w", err)
 	}
-	err = v.s.write(ctx, func(tx *sql.Tx) error {
+	err = v.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		if err := v.threadGone(ctx, tx); err != nil {
 			return err
 		}
@@ -89,7 +89,7 @@ func (v *saver) PutWrites(ctx context.Context, cfg checkpoint.Config, writes []c
 	if cfg.ThreadID == "" || cfg.CheckpointID == "" {
 		return errors.New("sqlite: put writes: thread id and checkpoint id are required")
 	}
-	return v.s.write(ctx, func(tx *sql.Tx) error {
+	return v.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		if err := v.threadGone(ctx, tx); err != nil {
 			return err
 		}
@@ -248,7 +248,7 @@ func (v *saver) DeleteThread(ctx context.Context, thread string) error {
 	if err := v.check(ctx, thread); err != nil {
 		return err
 	}
-	return v.s.write(ctx, func(tx *sql.Tx) error {
+	return v.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		for _, q := range []string{`DELETE FROM checkpoint_writes WHERE thread_id = ?`, `DELETE FROM checkpoints WHERE thread_id = ?`} {
 			if _, err := tx.ExecContext(ctx, q, thread); err != nil {
 				return dbErr("delete checkpoints", err)
@@ -267,7 +267,7 @@ func (v *saver) CopyThread(ctx context.Context, src, dst string) error {
 	if dst == "" {
 		return errors.New("sqlite: copy checkpoints: empty destination")
 	}
-	return v.s.write(ctx, func(tx *sql.Tx) error {
+	return v.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		if v.thread != "" {
 			if err := visibleThread(ctx, tx, v.scope, dst); err != nil {
 				return err
@@ -280,7 +280,7 @@ func (v *saver) CopyThread(ctx context.Context, src, dst string) error {
 // copyCheckpoints copies every checkpoint and write of src to dst, keeping
 // ids and setting an existing "thread_id" metadata key to dst. Copied
 // checkpoints replace those of dst with the same ids, writes included.
-func copyCheckpoints(ctx context.Context, tx *sql.Tx, src, dst string) error {
+func copyCheckpoints(ctx context.Context, tx querier, src, dst string) error {
 	if src == dst {
 		return nil
 	}
@@ -306,7 +306,7 @@ func copyCheckpoints(ctx context.Context, tx *sql.Tx, src, dst string) error {
 
 // keepLatest deletes all but the latest checkpoint of each namespace of a
 // thread, with their writes.
-func keepLatest(ctx context.Context, tx *sql.Tx, thread string) error {
+func keepLatest(ctx context.Context, tx querier, thread string) error {
 	for _, q := range []string{
 		`DELETE FROM checkpoints WHERE thread_id = ?1 AND checkpoint_id < (
 			SELECT max(c.checkpoint_id) FROM checkpoints c

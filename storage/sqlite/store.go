@@ -1,7 +1,8 @@
 // Package sqlite is the embedded storage backend: one SQLite file (or
 // ":memory:") through modernc.org/sqlite, a pure-Go driver. Writes go through
-// a single connection in immediate transactions; reads use a separate pool
-// of query-only connections (WAL lets them run beside the writer).
+// a single connection in immediate transactions, concurrent ones committed
+// together (writer.go); reads use a separate pool of query-only connections
+// (WAL lets them run beside the writer).
 //
 // JSON columns hold the text encoding/json writes (object keys sorted),
 // which the SQL of package auth/filter relies on. Scope filters are compiled
@@ -33,7 +34,9 @@ type Store struct {
 	w *sql.DB // one connection, immediate transactions
 	r *sql.DB // query-only pool (the same as w for ":memory:")
 
-	stmts *stmtCache // prepared statements on r (stmtcache.go)
+	stmts  *stmtCache  // prepared statements on r (stmtcache.go)
+	wq     writeQueue  // writes waiting for w (writer.go)
+	wstmts *wstmtCache // prepared statements on w (writer.go)
 
 	mu   sync.Mutex
 	last time.Time
@@ -68,6 +71,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.w.SetMaxOpenConns(1)
 		s.w.SetConnMaxIdleTime(0)
 	}
+	s.wstmts = newWstmtCache(s.w)
 	if err := migrate(ctx, s.w); err != nil {
 		s.w.Close()
 		return nil, err
@@ -148,6 +152,9 @@ func (s *Store) Close() error {
 	if s.stmts != nil {
 		errs = append(errs, s.stmts.close())
 	}
+	if s.wstmts != nil {
+		errs = append(errs, s.wstmts.close())
+	}
 	if s.r != nil && s.r != s.w {
 		errs = append(errs, s.r.Close())
 	}
@@ -183,22 +190,6 @@ type querier interface {
 	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
-}
-
-// write runs fn in an immediate transaction on the writer.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
-	}
-	return nil
 }
 
 // read runs fn in a read transaction, so that its queries see one snapshot.
@@ -342,7 +333,7 @@ func (s *Store) Sweep(ctx context.Context, sc storage.Scope, now time.Time) (sto
 	if err := query.Sweeper(sc); err != nil {
 		return res, err
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT thread_id FROM threads
 			WHERE ttl_minutes IS NOT NULL AND updated_at + CAST(min(ttl_minutes, ?) * 60000000000 AS INTEGER) <= ?`,
 			query.MaxItemTTL.Minutes(), ts(now))

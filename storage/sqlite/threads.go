@@ -148,7 +148,7 @@ func (r threads) Create(ctx context.Context, sc storage.Scope, c storage.ThreadC
 		id = query.NewID()
 	}
 	var out storage.Thread
-	err = r.s.write(ctx, func(tx *sql.Tx) error {
+	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		exists, err := threadExists(ctx, tx, id)
 		if err != nil {
 			return err
@@ -195,7 +195,7 @@ func (r threads) Update(ctx context.Context, sc storage.Scope, id string, p stor
 		return storage.Thread{}, err
 	}
 	var out storage.Thread
-	err = r.s.write(ctx, func(tx *sql.Tx) error {
+	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		t, err := getThread(ctx, tx, sc, id)
 		if err != nil {
 			return err
@@ -226,7 +226,7 @@ func (r threads) Update(ctx context.Context, sc storage.Scope, id string, p stor
 }
 
 // deleteThread removes a thread and everything stored under it.
-func deleteThread(ctx context.Context, tx *sql.Tx, id string) error {
+func deleteThread(ctx context.Context, tx querier, id string) error {
 	for _, q := range []string{
 		`DELETE FROM checkpoint_writes WHERE thread_id = ?`,
 		`DELETE FROM checkpoints WHERE thread_id = ?`,
@@ -243,7 +243,7 @@ func (r threads) Delete(ctx context.Context, sc storage.Scope, id string) error 
 	if err := begin(ctx, sc); err != nil {
 		return err
 	}
-	return r.s.write(ctx, func(tx *sql.Tx) error {
+	return r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		if err := visibleThread(ctx, tx, sc, id); err != nil {
 			return err
 		}
@@ -352,7 +352,7 @@ func (r threads) Copy(ctx context.Context, sc storage.Scope, id string, dst stor
 		newID = query.NewID()
 	}
 	var out storage.Thread
-	err = r.s.write(ctx, func(tx *sql.Tx) error {
+	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		src, err := getThread(ctx, tx, sc, id)
 		if err != nil {
 			return err
@@ -392,7 +392,7 @@ func (r threads) Prune(ctx context.Context, sc storage.Scope, ids []string, stra
 		return 0, err
 	}
 	uniq := map[string]bool{}
-	err = r.s.write(ctx, func(tx *sql.Tx) error {
+	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		for _, id := range ids {
 			if uniq[id] {
 				continue
@@ -431,7 +431,7 @@ func (r threads) SetState(ctx context.Context, sc storage.Scope, id string, st s
 		}
 	}
 	var out storage.Thread
-	err := r.s.write(ctx, func(tx *sql.Tx) error {
+	err := r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
 		t, err := getThread(ctx, tx, sc, id)
 		if err != nil {
 			return err
