@@ -132,6 +132,18 @@ export function runsSuite(srv, graph, opts) {
     assert.ok(onlyValues.length > 0 && onlyValues.every((p) => p.event === "values"));
   });
 
+  test("runs: joinStream of a stateless run by its id alone (GET /runs/{run_id}/stream)", opts, async () => {
+    const c = srv().client;
+    // Delayed, so that it is still pending when joined (a temporary run's
+    // thread and run are deleted when it ends).
+    const run = await c.runs.create(null, graph, { input: human("join me statelessly"), afterSeconds: 1 });
+    assert.equal(run.status, "pending");
+    const parts = await collect(c.runs.joinStream(null, run.run_id, { streamMode: "values" }));
+    const values = parts.filter((p) => p.event === "values");
+    assert.ok(values.length > 0, JSON.stringify(parts));
+    assert.deepEqual(values.at(-1).data.messages.map((m) => m.content), ["join me statelessly", "You said: join me statelessly"]);
+  });
+
   test("runs: interrupt before a node, then resume", opts, async () => {
     const c = srv().client;
     const t = await c.threads.create();
