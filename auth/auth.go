@@ -29,6 +29,9 @@ type Handler func(ctx context.Context, c *Context, v Value) (Result, error)
 type Result struct {
 	deny   bool
 	filter map[string]any
+	// eq: the filter {eqKey: eqVal}, made by FilterEq without a map.
+	eq           bool
+	eqKey, eqVal string
 }
 
 // Allow allows the event with no filter.
@@ -46,11 +49,23 @@ func Filter(f map[string]any) Result {
 	return Result{filter: f}
 }
 
+// FilterEq is Filter(map[string]any{key: value}), the owner pattern, for
+// handlers on the hot path: it builds no map.
+func FilterEq(key, value string) Result { return Result{eq: true, eqKey: key, eqVal: value} }
+
+// Eq reports the key and value of a FilterEq result.
+func (r Result) Eq() (key, value string, ok bool) { return r.eqKey, r.eqVal, r.eq }
+
 // Denied reports whether the result refuses the event.
 func (r Result) Denied() bool { return r.deny }
 
 // FilterMap returns the filter, nil when there is none.
-func (r Result) FilterMap() map[string]any { return r.filter }
+func (r Result) FilterMap() map[string]any {
+	if r.eq {
+		return map[string]any{r.eqKey: r.eqVal}
+	}
+	return r.filter
+}
 
 // Auth holds an Authenticate function and authorization handlers. Build it
 // once at startup; the server calls Validate and refuses to start on error.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -211,5 +212,16 @@ func TestStoreNamespaceHelpers(t *testing.T) {
 	}
 	if _, ok := StoreNamespace(&ThreadsRead{}); ok || SetStoreNamespace(&ThreadsRead{}, nil) {
 		t.Error("a thread value passed as a store value")
+	}
+}
+
+func TestFilterEqIsFilter(t *testing.T) {
+	r := FilterEq("owner", "alice")
+	k, v, ok := r.Eq()
+	if !ok || k != "owner" || v != "alice" || r.Denied() || !reflect.DeepEqual(r.FilterMap(), map[string]any{"owner": "alice"}) {
+		t.Fatalf("FilterEq = %+v", r)
+	}
+	if _, _, ok := Filter(map[string]any{"owner": "alice"}).Eq(); ok {
+		t.Fatal("Filter reports Eq")
 	}
 }

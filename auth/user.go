@@ -121,16 +121,56 @@ func IsStudioUser(u *User) bool {
 	return kind == "StudioUser" || u.Identity == StudioIdentity
 }
 
-// Request is what Authenticate sees of an HTTP request.
+// Request is what Authenticate sees of an HTTP request. The query and path
+// parameters are read through methods, so that a request whose
+// Authenticate never looks at them does not pay for building them.
 type Request struct {
-	Method     string
-	Path       string
-	Headers    http.Header
-	Query      url.Values
-	PathParams map[string]string
+	Method  string
+	Path    string
+	Headers http.Header
 	// HTTP is the raw request, for anything else (TLS state, remote address).
 	// Do not read its body: requests are not guaranteed to have one left.
 	HTTP *http.Request
+}
+
+// Query returns the parsed query string (a new map on each call; empty
+// without HTTP).
+func (r *Request) Query() url.Values {
+	if r.HTTP == nil || r.HTTP.URL == nil {
+		return url.Values{}
+	}
+	return r.HTTP.URL.Query()
+}
+
+// PathParam returns the path parameter name of the route the request
+// matched (such as "thread_id" for /threads/{thread_id}), or "".
+func (r *Request) PathParam(name string) string {
+	if r.HTTP == nil {
+		return ""
+	}
+	return r.HTTP.PathValue(name)
+}
+
+// PathParams returns every path parameter of the route the request matched
+// (a new map on each call).
+func (r *Request) PathParams() map[string]string {
+	out := map[string]string{}
+	if r.HTTP == nil {
+		return out
+	}
+	for rest := r.HTTP.Pattern; ; {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			return out
+		}
+		j := strings.IndexByte(rest[i:], '}')
+		if j < 0 {
+			return out
+		}
+		name := strings.TrimSuffix(rest[i+1:i+j], "...")
+		out[name] = r.HTTP.PathValue(name)
+		rest = rest[i+j+1:]
+	}
 }
 
 // Header returns the first value of a header (case-insensitive name).

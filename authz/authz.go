@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"strings"
 
 	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/auth/filter"
@@ -70,44 +69,24 @@ func New(a *auth.Auth, opts Options) (*Enforcer, error) {
 }
 
 // Authenticate identifies the caller of r and returns r's context carrying
-// the Identity (the server's Authenticator interface). Path parameters are
-// read from the route pattern r matched.
+// the Identity (the server's Authenticator interface).
 func (e *Enforcer) Authenticate(r *http.Request) (context.Context, error) {
-	id, err := e.Identify(r.Context(), r, pathParams(r))
+	id, err := e.Identify(r.Context(), r)
 	if err != nil {
 		return nil, err
 	}
 	return WithIdentity(r.Context(), id), nil
 }
 
-// pathParams returns the wildcards of the pattern r matched.
-func pathParams(r *http.Request) map[string]string {
-	out := map[string]string{}
-	for rest := r.Pattern; ; {
-		i := strings.IndexByte(rest, '{')
-		if i < 0 {
-			return out
-		}
-		j := strings.IndexByte(rest[i:], '}')
-		if j < 0 {
-			return out
-		}
-		name := strings.TrimSuffix(rest[i+1:i+j], "...")
-		out[name] = r.PathValue(name)
-		rest = rest[i+j+1:]
-	}
-}
-
 // Identify turns r into an Identity. Errors are *auth.HTTPError for the
 // client, or internal errors (a 500 whose cause is logged).
-func (e *Enforcer) Identify(ctx context.Context, r *http.Request, pathParams map[string]string) (id *Identity, err error) {
+func (e *Enforcer) Identify(ctx context.Context, r *http.Request) (id *Identity, err error) {
 	if e.opts.StudioAuth && r.Header.Get("X-Auth-Scheme") == "langsmith" {
 		u := auth.StudioUser()
 		return &Identity{User: u, Permissions: []string{}}, nil
 	}
-	defer recoverInto(&err, "authenticate")
-	req := &auth.Request{Method: r.Method, Path: r.URL.Path, Headers: r.Header,
-		Query: r.URL.Query(), PathParams: pathParams, HTTP: r}
+	defer recoverInto(&err, "authenticate", "")
+	req := &auth.Request{Method: r.Method, Path: r.URL.Path, Headers: r.Header, HTTP: r}
 	u, err := e.auth.AuthenticateFunc()(ctx, req)
 	if err != nil {
 		var he *auth.HTTPError
@@ -153,7 +132,12 @@ func (e *Enforcer) Authorize(ctx context.Context, v auth.Value) (storage.Scope, 
 	if res.Denied() {
 		return storage.Scope{}, auth.Forbidden("Forbidden")
 	}
-	f, err := filter.Parse(res.FilterMap())
+	var f filter.Filter
+	if k, v, ok := res.Eq(); ok {
+		f, err = filter.Equal(k, v)
+	} else {
+		f, err = filter.Parse(res.FilterMap())
+	}
 	if err != nil {
 		return storage.Scope{}, fmt.Errorf("auth handler %q returned an invalid filter: %w", pattern, err)
 	}
@@ -161,7 +145,7 @@ func (e *Enforcer) Authorize(ctx context.Context, v auth.Value) (storage.Scope, 
 }
 
 func (e *Enforcer) call(ctx context.Context, h auth.Handler, c *auth.Context, v auth.Value, pattern string) (res auth.Result, err error) {
-	defer recoverInto(&err, "auth handler "+pattern)
+	defer recoverInto(&err, "auth handler ", pattern)
 	res, err = h(ctx, c, v)
 	if err != nil {
 		var he *auth.HTTPError
@@ -173,9 +157,10 @@ func (e *Enforcer) call(ctx context.Context, h auth.Handler, c *auth.Context, v 
 	return res, nil
 }
 
-// recoverInto turns a panic in user code into an internal error.
-func recoverInto(err *error, where string) {
+// recoverInto turns a panic in user code into an internal error; where is
+// where+name (joined only then, to keep the happy path allocation-free).
+func recoverInto(err *error, where, name string) {
 	if p := recover(); p != nil {
-		*err = fmt.Errorf("%s panicked: %v\n%s", where, p, debug.Stack())
+		*err = fmt.Errorf("%s%s panicked: %v\n%s", where, name, p, debug.Stack())
 	}
 }

@@ -83,7 +83,7 @@ func TestAuthenticateOutcomes(t *testing.T) {
 		{"studio", req("", "X-Auth-Scheme", "langsmith"), 200},
 	}
 	for _, c := range cases {
-		id, err := e.Identify(context.Background(), c.r, nil)
+		id, err := e.Identify(context.Background(), c.r)
 		if got := status(err); got != c.want {
 			t.Errorf("%s: status %d (err %v), want %d", c.name, got, err, c.want)
 		}
@@ -91,17 +91,17 @@ func TestAuthenticateOutcomes(t *testing.T) {
 			t.Errorf("%s: no identity", c.name)
 		}
 	}
-	id, _ := e.Identify(context.Background(), req("a"), nil)
+	id, _ := e.Identify(context.Background(), req("a"))
 	if id.User.DisplayName != "alice" || id.Permissions[0] != "read" || id.User.Extra["email"] != "alice@x" {
 		t.Errorf("normalized user: %+v", id.User)
 	}
-	_, err = e.Identify(context.Background(), req("zzz"), nil)
+	_, err = e.Identify(context.Background(), req("zzz"))
 	var he *auth.HTTPError
 	if !errors.As(err, &he) || he.Headers.Get("WWW-Authenticate") != "Bearer" || he.Message() != "Invalid token" {
 		t.Errorf("401 lost its detail or headers: %#v", err)
 	}
 	noStudio, _ := New(tokenAuth(), Options{})
-	if _, err := noStudio.Identify(context.Background(), req("", "X-Auth-Scheme", "langsmith"), nil); status(err) != 401 {
+	if _, err := noStudio.Identify(context.Background(), req("", "X-Auth-Scheme", "langsmith")); status(err) != 401 {
 		t.Errorf("studio header admitted without StudioAuth: %v", err)
 	}
 }
@@ -164,8 +164,10 @@ func TestAuthorizeResults(t *testing.T) {
 
 func TestAuthenticateRequestCarriesIdentityAndPathParams(t *testing.T) {
 	var seen map[string]string
+	var query, one string
 	a := auth.New().Authenticate(func(ctx context.Context, r *auth.Request) (*auth.User, error) {
-		seen = r.PathParams
+		seen = r.PathParams()
+		query, one = r.Query().Get("q"), r.PathParam("run_id")
 		return &auth.User{Identity: "alice"}, nil
 	})
 	e, err := New(a, Options{})
@@ -182,11 +184,11 @@ func TestAuthenticateRequestCarriesIdentityAndPathParams(t *testing.T) {
 		}
 		got, _ = IdentityFrom(ctx)
 	})
-	mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/threads/t1/runs/r2", nil))
+	mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/threads/t1/runs/r2?q=1", nil))
 	if got == nil || got.User.Identity != "alice" {
 		t.Fatalf("identity = %+v", got)
 	}
-	if seen["thread_id"] != "t1" || seen["run_id"] != "r2" {
-		t.Errorf("path params = %v", seen)
+	if seen["thread_id"] != "t1" || seen["run_id"] != "r2" || len(seen) != 2 || one != "r2" || query != "1" {
+		t.Errorf("path params = %v, PathParam = %q, query q = %q", seen, one, query)
 	}
 }

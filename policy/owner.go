@@ -127,13 +127,22 @@ func (o *owner) decide(ctx context.Context, c *auth.Context, v auth.Value) (auth
 	if stamps(resource, action) && !auth.SetMetadata(v, o.key, id) {
 		return auth.Result{}, fmt.Errorf("policy: owner preset: %s:%s value %T carries no metadata", resource, action, v)
 	}
-	return auth.Filter(o.filter(id, resource, action)), nil
+	if o.sharesSystemAssistants(resource, action) {
+		return auth.Filter(o.filter(id, resource, action)), nil
+	}
+	return auth.FilterEq(o.key, id), nil
+}
+
+// sharesSystemAssistants: assistants:read and assistants:search also see
+// the graphs' own assistants unless hidden.
+func (o *owner) sharesSystemAssistants(resource, action string) bool {
+	return resource == auth.Assistants && (action == auth.Read || action == auth.Search) && !o.opts.HideSystemAssistants
 }
 
 // filter is the filter the preset returns for a non-store event.
 func (o *owner) filter(id, resource, action string) map[string]any {
 	mine := map[string]any{o.key: id}
-	if resource == auth.Assistants && (action == auth.Read || action == auth.Search) && !o.opts.HideSystemAssistants {
+	if o.sharesSystemAssistants(resource, action) {
 		return map[string]any{"$or": []any{mine, map[string]any{"created_by": "system"}}}
 	}
 	return mine

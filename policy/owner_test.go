@@ -416,7 +416,7 @@ func TestOwnerMatchesTutorialPart2(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(gres, wres) || !reflect.DeepEqual(got, want) {
+		if gres.Denied() != wres.Denied() || !reflect.DeepEqual(gres.FilterMap(), wres.FilterMap()) || !reflect.DeepEqual(got, want) {
 			t.Errorf("%T: preset gives %+v and %+v, the tutorial %+v and %+v", got, gres, got, wres, want)
 		}
 	}

@@ -79,6 +79,19 @@ func Parse(raw map[string]any) (Filter, error) {
 	return Filter{g: g}, nil
 }
 
+// Equal is Parse(map[string]any{key: value}) in one allocation.
+func Equal(key, value string) (Filter, error) {
+	if key == "$or" || key == "$and" {
+		return Filter{}, invalid("%s must be a list of at least 2 filters", key)
+	}
+	b := &struct {
+		g group
+		c [1]cond
+	}{c: [1]cond{{key: key, op: opEq, val: value}}}
+	b.g.conds = b.c[:]
+	return Filter{g: &b.g}, nil
+}
+
 // plainEqualities is Parse's fast path for the common filter whose values
 // are all normalized scalars, e.g. {"owner": "alice"}.
 func plainEqualities(raw map[string]any) (*group, bool) {

@@ -388,3 +388,17 @@ func TestParsePlainEqualitiesMatchesGeneralPath(t *testing.T) {
 		t.Fatal("NaN accepted")
 	}
 }
+
+func TestEqualIsParse(t *testing.T) {
+	f, err := Equal("owner", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := Parse(map[string]any{"owner": "alice"})
+	if f.String() != g.String() || !f.Match(map[string]any{"owner": "alice"}) || f.Match(map[string]any{"owner": "bob"}) {
+		t.Fatalf("Equal %s, Parse %s", f, g)
+	}
+	if _, err := Equal("$or", "x"); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("Equal($or) = %v", err)
+	}
+}
