@@ -201,14 +201,10 @@ func (s *Server) deleteAssistantThreads(r *http.Request, id string) error {
 }
 
 type assistantSearchBody struct {
-	Metadata  map[string]any `json:"metadata"`
-	GraphID   string         `json:"graph_id"`
-	Name      string         `json:"name"`
-	Limit     *int           `json:"limit"`
-	Offset    *int           `json:"offset"`
-	SortBy    string         `json:"sort_by"`
-	SortOrder string         `json:"sort_order"`
-	Select    []string       `json:"select"`
+	Metadata map[string]any `json:"metadata"`
+	GraphID  string         `json:"graph_id"`
+	Name     string         `json:"name"`
+	searchPage
 }
 
 var assistantFields = []string{"assistant_id", "graph_id", "name", "description", "config", "context", "metadata", "version", "created_at", "updated_at"}
@@ -218,20 +214,9 @@ func (s *Server) searchAssistants(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeBody(r, &b); err != nil {
 		return err
 	}
-	limit, offset, err := page(b.Limit, b.Offset, 10)
+	limit, offset, err := b.check([]string{"assistant_id", "graph_id", "name", "created_at", "updated_at"}, assistantFields)
 	if err != nil {
 		return err
-	}
-	if err := oneOf("sort_by", b.SortBy, "assistant_id", "graph_id", "name", "created_at", "updated_at"); err != nil {
-		return err
-	}
-	if err := oneOf("sort_order", b.SortOrder, "asc", "desc"); err != nil {
-		return err
-	}
-	for _, f := range b.Select {
-		if err := oneOf("select", f, assistantFields...); err != nil {
-			return err
-		}
 	}
 	v := &auth.AssistantsSearch{GraphID: b.GraphID, Name: b.Name, Metadata: orEmpty(b.Metadata), Limit: limit, Offset: offset}
 	scope, err := s.authorize(r, v)
@@ -245,18 +230,7 @@ func (s *Server) searchAssistants(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	rows = setPagination(w, rows, limit, offset)
-	if len(b.Select) > 0 {
-		sel, err := selectFields(rows, b.Select)
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, sel)
-	}
-	if rows == nil {
-		rows = []storage.Assistant{}
-	}
-	return writeJSON(w, rows)
+	return writePage(w, rows, limit, offset, b.Select, nil)
 }
 
 type assistantCountBody struct {

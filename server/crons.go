@@ -208,14 +208,10 @@ func (s *Server) createCron(w http.ResponseWriter, r *http.Request) error {
 }
 
 type cronSearchBody struct {
-	AssistantID string   `json:"assistant_id"`
-	ThreadID    string   `json:"thread_id"`
-	Enabled     *bool    `json:"enabled"`
-	Limit       *int     `json:"limit"`
-	Offset      *int     `json:"offset"`
-	SortBy      string   `json:"sort_by"`
-	SortOrder   string   `json:"sort_order"`
-	Select      []string `json:"select"`
+	AssistantID string `json:"assistant_id"`
+	ThreadID    string `json:"thread_id"`
+	Enabled     *bool  `json:"enabled"`
+	searchPage
 }
 
 var cronFields = []string{"cron_id", "assistant_id", "thread_id", "on_run_completed", "end_time", "schedule",
@@ -261,20 +257,9 @@ func (s *Server) searchCrons(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &b); err != nil {
 		return err
 	}
-	limit, offset, err := page(b.Limit, b.Offset, 10)
+	limit, offset, err := b.check([]string{"cron_id", "assistant_id", "thread_id", "next_run_date", "end_time", "created_at", "updated_at"}, cronFields)
 	if err != nil {
 		return err
-	}
-	if err := oneOf("sort_by", b.SortBy, "cron_id", "assistant_id", "thread_id", "next_run_date", "end_time", "created_at", "updated_at"); err != nil {
-		return err
-	}
-	if err := oneOf("sort_order", b.SortOrder, "asc", "desc"); err != nil {
-		return err
-	}
-	for _, f := range b.Select {
-		if err := oneOf("select", f, cronFields...); err != nil {
-			return err
-		}
 	}
 	q, scope, threads, err := s.cronScopes(r, &b, limit, offset)
 	if err != nil {
@@ -285,24 +270,12 @@ func (s *Server) searchCrons(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rows = setPagination(w, rows, limit, offset)
-	if len(b.Select) > 0 {
-		sel, err := selectFields(rows, b.Select)
-		if err != nil {
-			return err
-		}
-		if slices.Contains(b.Select, "now") {
-			now, _ := json.Marshal(time.Now().UTC())
-			for _, m := range sel {
-				m["now"] = now
-			}
-		}
-		return writeJSON(w, sel)
+	var extra map[string]json.RawMessage
+	if slices.Contains(b.Select, "now") {
+		now, _ := json.Marshal(time.Now().UTC())
+		extra = map[string]json.RawMessage{"now": now}
 	}
-	if rows == nil {
-		rows = []storage.Cron{}
-	}
-	return writeJSON(w, rows)
+	return writePage(w, rows, limit, offset, b.Select, extra)
 }
 
 func (s *Server) countCrons(w http.ResponseWriter, r *http.Request) error {

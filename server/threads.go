@@ -175,15 +175,11 @@ func (s *Server) deleteThread(w http.ResponseWriter, r *http.Request) error {
 }
 
 type threadSearchBody struct {
-	IDs       []string       `json:"ids"`
-	Metadata  map[string]any `json:"metadata"`
-	Values    map[string]any `json:"values"`
-	Status    string         `json:"status"`
-	Limit     *int           `json:"limit"`
-	Offset    *int           `json:"offset"`
-	SortBy    string         `json:"sort_by"`
-	SortOrder string         `json:"sort_order"`
-	Select    []string       `json:"select"`
+	IDs      []string       `json:"ids"`
+	Metadata map[string]any `json:"metadata"`
+	Values   map[string]any `json:"values"`
+	Status   string         `json:"status"`
+	searchPage
 }
 
 var threadFields = []string{"thread_id", "created_at", "updated_at", "state_updated_at", "metadata", "status", "config", "values", "interrupts", "error", "ttl"}
@@ -195,23 +191,12 @@ func (s *Server) searchThreads(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &b); err != nil {
 		return err
 	}
-	limit, offset, err := page(b.Limit, b.Offset, 10)
+	limit, offset, err := b.check([]string{"thread_id", "status", "created_at", "updated_at", "state_updated_at"}, threadFields)
 	if err != nil {
 		return err
 	}
 	if err := oneOf("status", b.Status, threadStatuses...); err != nil {
 		return err
-	}
-	if err := oneOf("sort_by", b.SortBy, "thread_id", "status", "created_at", "updated_at", "state_updated_at"); err != nil {
-		return err
-	}
-	if err := oneOf("sort_order", b.SortOrder, "asc", "desc"); err != nil {
-		return err
-	}
-	for _, f := range b.Select {
-		if err := oneOf("select", f, threadFields...); err != nil {
-			return err
-		}
 	}
 	for i, v := range b.IDs {
 		id, ok := canonicalUUID(v)
@@ -233,18 +218,7 @@ func (s *Server) searchThreads(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rows = setPagination(w, rows, limit, offset)
-	if len(b.Select) > 0 {
-		sel, err := selectFields(rows, b.Select)
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, sel)
-	}
-	if rows == nil {
-		rows = []storage.Thread{}
-	}
-	return writeJSON(w, rows)
+	return writePage(w, rows, limit, offset, b.Select, nil)
 }
 
 type threadCountBody struct {
