@@ -54,17 +54,7 @@ func (s *Store) liveItem(k string, now time.Time, drop bool) *itemRec {
 }
 
 func (r items) Put(ctx context.Context, sc storage.Scope, p storage.ItemPut) error {
-	if err := query.Namespace(p.Namespace, false); err != nil {
-		return err
-	}
-	if err := query.ItemKey(p.Key); err != nil {
-		return err
-	}
-	ttl, err := query.ItemTTL(p.TTL)
-	if err != nil {
-		return err
-	}
-	value, err := query.NormalizeMap(p.Value)
+	ttl, value, err := query.ItemPutInput(p)
 	if err != nil {
 		return err
 	}

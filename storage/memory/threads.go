@@ -35,14 +35,7 @@ func (s *Store) visibleThread(sc storage.Scope, id string) (*storage.Thread, err
 }
 
 func (r threads) Create(ctx context.Context, sc storage.Scope, c storage.ThreadCreate) (storage.Thread, error) {
-	if err := query.IfExists(c.IfExists); err != nil {
-		return storage.Thread{}, err
-	}
-	ttl, err := query.TTL(c.TTL)
-	if err != nil {
-		return storage.Thread{}, err
-	}
-	md, err := query.NormalizeMap(c.Metadata)
+	ttl, md, err := query.ThreadCreateInput(c)
 	if err != nil {
 		return storage.Thread{}, err
 	}

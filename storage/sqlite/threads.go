@@ -132,14 +132,7 @@ func (r threads) Create(ctx context.Context, sc storage.Scope, c storage.ThreadC
 	if err := begin(ctx, sc); err != nil {
 		return storage.Thread{}, err
 	}
-	if err := query.IfExists(c.IfExists); err != nil {
-		return storage.Thread{}, err
-	}
-	ttl, err := query.TTL(c.TTL)
-	if err != nil {
-		return storage.Thread{}, err
-	}
-	md, err := query.NormalizeMap(c.Metadata)
+	ttl, md, err := query.ThreadCreateInput(c)
 	if err != nil {
 		return storage.Thread{}, err
 	}

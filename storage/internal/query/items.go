@@ -225,3 +225,23 @@ func ItemTTL(ttl *time.Duration) (time.Duration, error) {
 	}
 	return min(*ttl, MaxItemTTL), nil
 }
+
+// ItemPutInput validates p and returns its TTL (0: none) and normalized
+// value, the checks every backend's Put starts with.
+func ItemPutInput(p storage.ItemPut) (time.Duration, map[string]any, error) {
+	if err := Namespace(p.Namespace, false); err != nil {
+		return 0, nil, err
+	}
+	if err := ItemKey(p.Key); err != nil {
+		return 0, nil, err
+	}
+	ttl, err := ItemTTL(p.TTL)
+	if err != nil {
+		return 0, nil, err
+	}
+	value, err := NormalizeMap(p.Value)
+	if err != nil {
+		return 0, nil, err
+	}
+	return ttl, value, nil
+}

@@ -327,3 +327,20 @@ func TTLDuration(t *storage.ThreadTTL) time.Duration {
 	}
 	return time.Duration(t.Minutes * float64(time.Minute))
 }
+
+// ThreadCreateInput validates c and returns its TTL and normalized
+// metadata, the checks every backend's thread Create starts with.
+func ThreadCreateInput(c storage.ThreadCreate) (*storage.ThreadTTL, map[string]any, error) {
+	if err := IfExists(c.IfExists); err != nil {
+		return nil, nil, err
+	}
+	ttl, err := TTL(c.TTL)
+	if err != nil {
+		return nil, nil, err
+	}
+	md, err := NormalizeMap(c.Metadata)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ttl, md, nil
+}
