@@ -117,30 +117,11 @@ func (r crons) Update(ctx context.Context, sc storage.Scope, id string, p storag
 	if err != nil {
 		return storage.Cron{}, err
 	}
-	if p.Schedule != nil {
-		c.Schedule = *p.Schedule
-	}
-	if p.Timezone != nil {
-		c.Timezone = *p.Timezone
-	}
-	if p.ClearEndTime {
-		c.EndTime = nil
-	} else if p.EndTime != nil {
-		c.EndTime = p.EndTime
-	}
-	if p.Enabled != nil {
-		c.Enabled = *p.Enabled
-	}
-	if p.OnRunCompleted != nil {
-		c.OnRunCompleted = *p.OnRunCompleted
-	}
+	query.ApplyCronPatch(c, p)
 	if payload != nil {
 		c.Payload = payload
 	}
 	c.Metadata = query.Merge(c.Metadata, md)
-	if p.NextRunDate != nil {
-		c.NextRunDate = p.NextRunDate
-	}
 	c.UpdatedAt = r.s.now()
 	return copyCron(c), nil
 }

@@ -172,26 +172,7 @@ func (r crons) Update(ctx context.Context, sc storage.Scope, id string, p storag
 		if err != nil {
 			return err
 		}
-		if p.Schedule != nil {
-			c.Schedule = *p.Schedule
-		}
-		if p.Timezone != nil {
-			c.Timezone = *p.Timezone
-		}
-		if p.ClearEndTime {
-			c.EndTime = nil
-		} else if p.EndTime != nil {
-			c.EndTime = p.EndTime
-		}
-		if p.Enabled != nil {
-			c.Enabled = *p.Enabled
-		}
-		if p.OnRunCompleted != nil {
-			c.OnRunCompleted = *p.OnRunCompleted
-		}
-		if p.NextRunDate != nil {
-			c.NextRunDate = p.NextRunDate
-		}
+		query.ApplyCronPatch(&c, p)
 		if _, err := tx.ExecContext(ctx, `UPDATE crons SET schedule = ?, timezone = ?, end_time = ?, enabled = ?,
 			on_run_completed = ?, payload = coalesce(?, payload), metadata = ?, next_run_date = ?, updated_at = ?
 			WHERE cron_id = ?`,

@@ -92,3 +92,29 @@ func CronDue(c *storage.Cron, now time.Time) bool {
 	return c.Enabled && c.NextRunDate != nil && !c.NextRunDate.After(now) &&
 		(c.EndTime == nil || c.EndTime.After(now))
 }
+
+// ApplyCronPatch sets on c the plain fields p changes: schedule, timezone,
+// end time, enabled, on_run_completed and next run date (payload and
+// metadata are the backend's to merge).
+func ApplyCronPatch(c *storage.Cron, p storage.CronPatch) {
+	if p.Schedule != nil {
+		c.Schedule = *p.Schedule
+	}
+	if p.Timezone != nil {
+		c.Timezone = *p.Timezone
+	}
+	if p.ClearEndTime {
+		c.EndTime = nil
+	} else if p.EndTime != nil {
+		c.EndTime = p.EndTime
+	}
+	if p.Enabled != nil {
+		c.Enabled = *p.Enabled
+	}
+	if p.OnRunCompleted != nil {
+		c.OnRunCompleted = *p.OnRunCompleted
+	}
+	if p.NextRunDate != nil {
+		c.NextRunDate = p.NextRunDate
+	}
+}
