@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -158,6 +159,25 @@ const (
 	ResumeChannel    = "__resume__"
 	ScheduledChannel = "__scheduled__"
 )
+
+// WriteValues returns the JSON of each write's value, compacted (an empty
+// value is null), for savers that store writes as bytes; a value that is
+// not JSON is an error naming the channel.
+func WriteValues(writes []Write) ([][]byte, error) {
+	out := make([][]byte, len(writes))
+	for i, w := range writes {
+		v := w.Value
+		if len(v) == 0 {
+			v = json.RawMessage("null")
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("encode write %q: %w", w.Channel, err)
+		}
+		out[i] = b
+	}
+	return out, nil
+}
 
 // WriteIndex is the index under which a write is keyed: negative and fixed
 // for the special channels, the write's position in its PutWrites call

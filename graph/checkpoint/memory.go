@@ -98,17 +98,13 @@ func (m *Memory) PutWrites(ctx context.Context, config Config, writes []Write, t
 	if config.ThreadID == "" || config.CheckpointID == "" {
 		return errors.New("checkpoint: put writes: thread id and checkpoint id are required")
 	}
+	vals, err := WriteValues(writes)
+	if err != nil {
+		return fmt.Errorf("checkpoint: put writes: %w", err)
+	}
 	enc := make([]memWrite, len(writes))
 	for i, w := range writes {
-		v := w.Value
-		if len(v) == 0 {
-			v = json.RawMessage("null")
-		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			return fmt.Errorf("checkpoint: put writes: encode %q: %w", w.Channel, err)
-		}
-		enc[i] = memWrite{channel: w.Channel, value: b}
+		enc[i] = memWrite{channel: w.Channel, value: vals[i]}
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -177,17 +177,13 @@ func (v *saver) PutWrites(ctx context.Context, cfg checkpoint.Config, writes []c
 	if cfg.ThreadID == "" || cfg.CheckpointID == "" {
 		return errors.New("memory store: put writes: thread id and checkpoint id are required")
 	}
+	vals, err := checkpoint.WriteValues(writes)
+	if err != nil {
+		return fmt.Errorf("memory store: %w", err)
+	}
 	enc := make([]cpWrite, len(writes))
 	for i, w := range writes {
-		val := w.Value
-		if len(val) == 0 {
-			val = json.RawMessage("null")
-		}
-		b, err := json.Marshal(val)
-		if err != nil {
-			return fmt.Errorf("memory store: encode write %q: %w", w.Channel, err)
-		}
-		enc[i] = cpWrite{channel: w.Channel, value: b}
+		enc[i] = cpWrite{channel: w.Channel, value: vals[i]}
 	}
 	if err := v.writable(cfg.ThreadID); err != nil {
 		return err
