@@ -229,7 +229,7 @@ func (r crons) Count(ctx context.Context, sc, threads storage.Scope, q storage.C
 }
 
 func (r crons) Due(ctx context.Context, sc storage.Scope, now time.Time, limit int) ([]storage.Cron, error) {
-	if err := system(sc, "Crons.Due"); err != nil {
+	if err := query.System(sc, "Crons.Due"); err != nil {
 		return nil, err
 	}
 	if err := query.Page(limit, 0); err != nil {
@@ -262,7 +262,7 @@ func (r crons) Due(ctx context.Context, sc storage.Scope, now time.Time, limit i
 }
 
 func (r crons) Advance(ctx context.Context, sc storage.Scope, id string, from, next time.Time) (bool, error) {
-	if err := system(sc, "Crons.Advance"); err != nil {
+	if err := query.System(sc, "Crons.Advance"); err != nil {
 		return false, err
 	}
 	if err := r.s.lock(ctx, sc); err != nil {

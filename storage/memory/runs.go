@@ -285,19 +285,8 @@ func (r runs) Cancel(ctx context.Context, sc storage.Scope, c storage.RunCancel)
 	return out, nil
 }
 
-// system checks that a worker method got the System scope.
-func system(sc storage.Scope, method string) error {
-	if err := sc.Check(); err != nil {
-		return err
-	}
-	if !sc.IsSystem() {
-		return query.SystemOnly(method)
-	}
-	return nil
-}
-
 func (r runs) Claim(ctx context.Context, sc storage.Scope, lease time.Duration) (storage.Run, bool, error) {
-	if err := system(sc, "Runs.Claim"); err != nil {
+	if err := query.System(sc, "Runs.Claim"); err != nil {
 		return storage.Run{}, false, err
 	}
 	if err := r.s.lock(ctx, sc); err != nil {
@@ -334,7 +323,7 @@ func (r runs) Claim(ctx context.Context, sc storage.Scope, lease time.Duration) 
 }
 
 func (r runs) Heartbeat(ctx context.Context, sc storage.Scope, runID string, lease time.Duration) (string, error) {
-	if err := system(sc, "Runs.Heartbeat"); err != nil {
+	if err := query.System(sc, "Runs.Heartbeat"); err != nil {
 		return "", err
 	}
 	if err := r.s.lock(ctx, sc); err != nil {
@@ -350,7 +339,7 @@ func (r runs) Heartbeat(ctx context.Context, sc storage.Scope, runID string, lea
 }
 
 func (r runs) Finish(ctx context.Context, sc storage.Scope, f storage.RunFinish) (storage.Run, error) {
-	if err := system(sc, "Runs.Finish"); err != nil {
+	if err := query.System(sc, "Runs.Finish"); err != nil {
 		return storage.Run{}, err
 	}
 	if err := query.FinalStatus(f.Status); err != nil {
@@ -382,7 +371,7 @@ func (r runs) Finish(ctx context.Context, sc storage.Scope, f storage.RunFinish)
 }
 
 func (r runs) Discard(ctx context.Context, sc storage.Scope, threadID, runID string) error {
-	if err := system(sc, "Runs.Discard"); err != nil {
+	if err := query.System(sc, "Runs.Discard"); err != nil {
 		return err
 	}
 	if err := r.s.lock(ctx, sc); err != nil {
@@ -402,7 +391,7 @@ func (r runs) Discard(ctx context.Context, sc storage.Scope, threadID, runID str
 }
 
 func (r runs) RequeueExpired(ctx context.Context, sc storage.Scope) ([]storage.Run, error) {
-	if err := system(sc, "Runs.RequeueExpired"); err != nil {
+	if err := query.System(sc, "Runs.RequeueExpired"); err != nil {
 		return nil, err
 	}
 	if err := r.s.lock(ctx, sc); err != nil {

@@ -59,7 +59,7 @@ func (s *Store) Runs() storage.Runs { return runs{s} }
 
 // Checkpointer implements storage.Store.
 func (s *Store) Checkpointer(ctx context.Context, sc storage.Scope, threadID string) (checkpoint.Saver, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return nil, err
 	}
 	s.mu.RLock()
@@ -110,17 +110,9 @@ func (s *Store) now() time.Time {
 	return t
 }
 
-// begin checks the context and the scope, as every method does first.
-func begin(ctx context.Context, sc storage.Scope) error {
-	if err := sc.Check(); err != nil {
-		return err
-	}
-	return ctx.Err()
-}
-
 // lock takes the write lock after the common checks.
 func (s *Store) lock(ctx context.Context, sc storage.Scope) error {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -133,7 +125,7 @@ func (s *Store) lock(ctx context.Context, sc storage.Scope) error {
 
 // rlock takes the read lock after the common checks.
 func (s *Store) rlock(ctx context.Context, sc storage.Scope) error {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return err
 	}
 	s.mu.RLock()

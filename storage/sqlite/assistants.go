@@ -104,7 +104,7 @@ func insertVersion(ctx context.Context, tx querier, a storage.Assistant) error {
 }
 
 func (r assistants) Create(ctx context.Context, sc storage.Scope, c storage.AssistantCreate) (storage.Assistant, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return storage.Assistant{}, err
 	}
 	a, err := query.NewAssistant(c)
@@ -147,7 +147,7 @@ func (r assistants) Create(ctx context.Context, sc storage.Scope, c storage.Assi
 }
 
 func (r assistants) Get(ctx context.Context, sc storage.Scope, id string) (storage.Assistant, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return storage.Assistant{}, err
 	}
 	return getAssistant(ctx, r.s.reader(), sc, id)
@@ -166,7 +166,7 @@ func saveAssistant(ctx context.Context, tx querier, a storage.Assistant) error {
 }
 
 func (r assistants) Update(ctx context.Context, sc storage.Scope, id string, p storage.AssistantPatch) (storage.Assistant, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return storage.Assistant{}, err
 	}
 	p, err := query.NormalizePatch(p)
@@ -196,7 +196,7 @@ func (r assistants) Update(ctx context.Context, sc storage.Scope, id string, p s
 }
 
 func (r assistants) Delete(ctx context.Context, sc storage.Scope, id string) error {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return err
 	}
 	return r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
@@ -230,7 +230,7 @@ func assistantWhere(sc storage.Scope, q storage.AssistantSearch) (*where, error)
 }
 
 func (r assistants) Search(ctx context.Context, sc storage.Scope, q storage.AssistantSearch) ([]storage.Assistant, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return nil, err
 	}
 	order, err := query.AssistantOrder(q.SortBy, q.SortOrder)
@@ -268,7 +268,7 @@ func (r assistants) Search(ctx context.Context, sc storage.Scope, q storage.Assi
 }
 
 func (r assistants) Count(ctx context.Context, sc storage.Scope, q storage.AssistantSearch) (int, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return 0, err
 	}
 	q.Limit, q.Offset = 0, 0
@@ -282,7 +282,7 @@ func (r assistants) Count(ctx context.Context, sc storage.Scope, q storage.Assis
 }
 
 func (r assistants) Versions(ctx context.Context, sc storage.Scope, id string, q storage.VersionSearch) ([]storage.AssistantVersion, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return nil, err
 	}
 	if err := query.Page(q.Limit, q.Offset); err != nil {
@@ -323,7 +323,7 @@ func (r assistants) Versions(ctx context.Context, sc storage.Scope, id string, q
 }
 
 func (r assistants) SetLatest(ctx context.Context, sc storage.Scope, id string, version int) (storage.Assistant, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return storage.Assistant{}, err
 	}
 	var out storage.Assistant

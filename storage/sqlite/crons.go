@@ -76,7 +76,7 @@ func getCron(ctx context.Context, q querier, sc storage.Scope, id string) (stora
 }
 
 func (r crons) Create(ctx context.Context, sc storage.Scope, c storage.CronCreate) (storage.Cron, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return storage.Cron{}, err
 	}
 	c, err := query.CronCreate(c)
@@ -137,14 +137,14 @@ func (r crons) Create(ctx context.Context, sc storage.Scope, c storage.CronCreat
 }
 
 func (r crons) Get(ctx context.Context, sc storage.Scope, id string) (storage.Cron, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return storage.Cron{}, err
 	}
 	return getCron(ctx, r.s.r, sc, id)
 }
 
 func (r crons) Update(ctx context.Context, sc storage.Scope, id string, p storage.CronPatch) (storage.Cron, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return storage.Cron{}, err
 	}
 	p, err := query.CronPatch(p)
@@ -187,7 +187,7 @@ func (r crons) Update(ctx context.Context, sc storage.Scope, id string, p storag
 }
 
 func (r crons) Delete(ctx context.Context, sc storage.Scope, id string) error {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return err
 	}
 	return r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
@@ -228,7 +228,7 @@ func cronWhere(sc, threads storage.Scope, q storage.CronSearch) (*where, error) 
 }
 
 func (r crons) Search(ctx context.Context, sc, threads storage.Scope, q storage.CronSearch) ([]storage.Cron, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return nil, err
 	}
 	order, err := query.CronOrder(q.SortBy, q.SortOrder)
@@ -265,7 +265,7 @@ func queryCrons(ctx context.Context, q querier, stmt string, args ...any) ([]sto
 }
 
 func (r crons) Count(ctx context.Context, sc, threads storage.Scope, q storage.CronSearch) (int, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return 0, err
 	}
 	q.Limit, q.Offset = 0, 0
@@ -293,7 +293,7 @@ func (r crons) Due(ctx context.Context, sc storage.Scope, now time.Time, limit i
 	if err := systemOnly(sc, "Crons.Due"); err != nil {
 		return nil, err
 	}
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return nil, err
 	}
 	if err := query.Page(limit, 0); err != nil {
@@ -313,7 +313,7 @@ func (r crons) Advance(ctx context.Context, sc storage.Scope, id string, from, n
 	if err := systemOnly(sc, "Crons.Advance"); err != nil {
 		return false, err
 	}
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return false, err
 	}
 	f, nx := query.MicroUTC(&from), query.MicroUTC(&next)

@@ -72,7 +72,7 @@ func itemState(ctx context.Context, q querier, sc storage.Scope, ns []string, ke
 }
 
 func (r items) Put(ctx context.Context, sc storage.Scope, p storage.ItemPut) error {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return err
 	}
 	ttl, value, err := query.ItemPutInput(p)
@@ -118,7 +118,7 @@ func (r items) Put(ctx context.Context, sc storage.Scope, p storage.ItemPut) err
 }
 
 func (r items) Get(ctx context.Context, sc storage.Scope, namespace []string, key string, refresh bool) (storage.Item, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return storage.Item{}, err
 	}
 	if err := query.Namespace(namespace, false); err != nil {
@@ -162,7 +162,7 @@ func refreshTTL(ctx context.Context, tx querier, keys [][2]string, now time.Time
 }
 
 func (r items) Delete(ctx context.Context, sc storage.Scope, namespace []string, key string) error {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return err
 	}
 	if err := query.Namespace(namespace, false); err != nil {
@@ -185,7 +185,7 @@ func (r items) Delete(ctx context.Context, sc storage.Scope, namespace []string,
 }
 
 func (r items) Search(ctx context.Context, sc storage.Scope, q storage.ItemSearch) ([]storage.Item, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return nil, err
 	}
 	if err := query.Namespace(q.Prefix, true); err != nil {
@@ -243,7 +243,7 @@ func (r items) Search(ctx context.Context, sc storage.Scope, q storage.ItemSearc
 }
 
 func (r items) ListNamespaces(ctx context.Context, sc storage.Scope, q storage.NamespaceList) ([][]string, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return nil, err
 	}
 	if err := query.Pattern(q.Prefix); err != nil {

@@ -83,7 +83,7 @@ func (s *Store) settle(ctx context.Context, tx querier, thread, except string) e
 }
 
 func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate) (storage.RunCreated, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return storage.RunCreated{}, err
 	}
 	c, err := query.RunCreate(c)
@@ -212,7 +212,7 @@ func (r runs) multitask(ctx context.Context, tx querier, c storage.RunCreate, no
 }
 
 func (r runs) Get(ctx context.Context, sc storage.Scope, threadID, runID string) (storage.Run, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return storage.Run{}, err
 	}
 	var out storage.Run
@@ -243,7 +243,7 @@ func (r runs) Get(ctx context.Context, sc storage.Scope, threadID, runID string)
 }
 
 func (r runs) List(ctx context.Context, sc storage.Scope, threadID string, q storage.RunList) ([]storage.Run, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return nil, err
 	}
 	if err := query.RunStatus(q.Status, true); err != nil {
@@ -271,7 +271,7 @@ func (r runs) List(ctx context.Context, sc storage.Scope, threadID string, q sto
 }
 
 func (r runs) Delete(ctx context.Context, sc storage.Scope, threadID, runID string) error {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return err
 	}
 	return r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
@@ -296,7 +296,7 @@ func (r runs) Delete(ctx context.Context, sc storage.Scope, threadID, runID stri
 }
 
 func (r runs) Cancel(ctx context.Context, sc storage.Scope, c storage.RunCancel) ([]storage.Run, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return nil, err
 	}
 	c, err := query.RunCancel(c)
@@ -356,19 +356,8 @@ func (r runs) Cancel(ctx context.Context, sc storage.Scope, c storage.RunCancel)
 	return out, err
 }
 
-// system checks that a worker method got the System scope.
-func system(sc storage.Scope, method string) error {
-	if err := sc.Check(); err != nil {
-		return err
-	}
-	if !sc.IsSystem() {
-		return query.SystemOnly(method)
-	}
-	return nil
-}
-
 func (r runs) Claim(ctx context.Context, sc storage.Scope, lease time.Duration) (storage.Run, bool, error) {
-	if err := system(sc, "Runs.Claim"); err != nil {
+	if err := query.System(sc, "Runs.Claim"); err != nil {
 		return storage.Run{}, false, err
 	}
 	const next = `SELECT r.run_id FROM runs r WHERE r.status = 'pending' AND r.created_at <= ?
@@ -404,7 +393,7 @@ func (r runs) Claim(ctx context.Context, sc storage.Scope, lease time.Duration) 
 }
 
 func (r runs) Heartbeat(ctx context.Context, sc storage.Scope, runID string, lease time.Duration) (string, error) {
-	if err := system(sc, "Runs.Heartbeat"); err != nil {
+	if err := query.System(sc, "Runs.Heartbeat"); err != nil {
 		return "", err
 	}
 	var cancel string
@@ -420,7 +409,7 @@ func (r runs) Heartbeat(ctx context.Context, sc storage.Scope, runID string, lea
 }
 
 func (r runs) Finish(ctx context.Context, sc storage.Scope, f storage.RunFinish) (storage.Run, error) {
-	if err := system(sc, "Runs.Finish"); err != nil {
+	if err := query.System(sc, "Runs.Finish"); err != nil {
 		return storage.Run{}, err
 	}
 	if err := query.FinalStatus(f.Status); err != nil {
@@ -472,7 +461,7 @@ func (r runs) Finish(ctx context.Context, sc storage.Scope, f storage.RunFinish)
 }
 
 func (r runs) Discard(ctx context.Context, sc storage.Scope, threadID, runID string) error {
-	if err := system(sc, "Runs.Discard"); err != nil {
+	if err := query.System(sc, "Runs.Discard"); err != nil {
 		return err
 	}
 	return r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
@@ -503,7 +492,7 @@ func (s *Store) discard(ctx context.Context, tx querier, threadID, runID string)
 }
 
 func (r runs) RequeueExpired(ctx context.Context, sc storage.Scope) ([]storage.Run, error) {
-	if err := system(sc, "Runs.RequeueExpired"); err != nil {
+	if err := query.System(sc, "Runs.RequeueExpired"); err != nil {
 		return nil, err
 	}
 	var out []storage.Run

@@ -126,7 +126,7 @@ func (s *Store) Items() storage.Items { return items{s} }
 
 // Checkpointer implements storage.Store.
 func (s *Store) Checkpointer(ctx context.Context, sc storage.Scope, threadID string) (checkpoint.Saver, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return nil, err
 	}
 	if err := visibleThread(ctx, s.reader(), sc, threadID); err != nil {
@@ -176,13 +176,6 @@ func (s *Store) now() time.Time {
 	}
 	s.last = t
 	return t
-}
-
-func begin(ctx context.Context, sc storage.Scope) error {
-	if err := sc.Check(); err != nil {
-		return err
-	}
-	return ctx.Err()
 }
 
 // querier is what *sql.DB and *sql.Tx have in common.

@@ -129,7 +129,7 @@ func insertThread(ctx context.Context, q querier, t storage.Thread) error {
 }
 
 func (r threads) Create(ctx context.Context, sc storage.Scope, c storage.ThreadCreate) (storage.Thread, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return storage.Thread{}, err
 	}
 	ttl, md, err := query.ThreadCreateInput(c)
@@ -169,14 +169,14 @@ func (r threads) Create(ctx context.Context, sc storage.Scope, c storage.ThreadC
 }
 
 func (r threads) Get(ctx context.Context, sc storage.Scope, id string) (storage.Thread, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return storage.Thread{}, err
 	}
 	return getThread(ctx, r.s.reader(), sc, id)
 }
 
 func (r threads) Update(ctx context.Context, sc storage.Scope, id string, p storage.ThreadPatch) (storage.Thread, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return storage.Thread{}, err
 	}
 	ttl, err := query.TTL(p.TTL)
@@ -233,7 +233,7 @@ func deleteThread(ctx context.Context, tx querier, id string) error {
 }
 
 func (r threads) Delete(ctx context.Context, sc storage.Scope, id string) error {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return err
 	}
 	return r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
@@ -279,7 +279,7 @@ func threadWhere(sc storage.Scope, q storage.ThreadSearch) (*where, error) {
 }
 
 func (r threads) Search(ctx context.Context, sc storage.Scope, q storage.ThreadSearch) ([]storage.Thread, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return nil, err
 	}
 	order, err := query.ThreadOrder(q.SortBy, q.SortOrder)
@@ -313,7 +313,7 @@ func (r threads) Search(ctx context.Context, sc storage.Scope, q storage.ThreadS
 }
 
 func (r threads) Count(ctx context.Context, sc storage.Scope, q storage.ThreadSearch) (int, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return 0, err
 	}
 	q.Limit, q.Offset = 0, 0
@@ -327,7 +327,7 @@ func (r threads) Count(ctx context.Context, sc storage.Scope, q storage.ThreadSe
 }
 
 func (r threads) Copy(ctx context.Context, sc storage.Scope, id string, dst storage.ThreadCreate) (storage.Thread, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return storage.Thread{}, err
 	}
 	ttl, err := query.TTL(dst.TTL)
@@ -377,7 +377,7 @@ func (r threads) Copy(ctx context.Context, sc storage.Scope, id string, dst stor
 }
 
 func (r threads) Prune(ctx context.Context, sc storage.Scope, ids []string, strategy string) (int, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return 0, err
 	}
 	strategy, err := query.PruneStrategy(strategy)
@@ -415,7 +415,7 @@ func (r threads) Prune(ctx context.Context, sc storage.Scope, ids []string, stra
 }
 
 func (r threads) SetState(ctx context.Context, sc storage.Scope, id string, st storage.ThreadState) (storage.Thread, error) {
-	if err := begin(ctx, sc); err != nil {
+	if err := query.Begin(ctx, sc); err != nil {
 		return storage.Thread{}, err
 	}
 	if st.Status != nil {

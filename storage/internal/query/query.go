@@ -4,6 +4,7 @@
 package query
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -343,4 +344,23 @@ func ThreadCreateInput(c storage.ThreadCreate) (*storage.ThreadTTL, map[string]a
 		return nil, nil, err
 	}
 	return ttl, md, nil
+}
+
+// Begin checks the context and the scope, as every backend method does first.
+func Begin(ctx context.Context, sc storage.Scope) error {
+	if err := sc.Check(); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// System checks that a worker method got the System scope.
+func System(sc storage.Scope, method string) error {
+	if err := sc.Check(); err != nil {
+		return err
+	}
+	if !sc.IsSystem() {
+		return SystemOnly(method)
+	}
+	return nil
 }
