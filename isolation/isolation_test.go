@@ -274,7 +274,7 @@ func sse404(body []byte) bool {
 
 // metaRoutes are the only routes that need no token (auth-spec §15.4). The
 // attacks skip them, so any other unprotected route fails TestUnauthenticated.
-var metaRoutes = []string{"GET /ok", "GET /info", "GET /openapi.json", "GET /docs"}
+var metaRoutes = []string{"GET /ok", "GET /info", "GET /openapi.json", "GET /docs", "GET /metrics"}
 
 // TestUnauthenticated: every protected route answers 401 with a JSON
 // {"detail": ...} body and the authenticator's WWW-Authenticate header

@@ -302,3 +302,11 @@ func (s *Scheduler) CancelRuns(ctx context.Context, sc storage.Scope, c storage.
 	s.Wake()
 	return found, nil
 }
+
+// Workers reports how many runs this process may execute at once and how
+// many it is executing.
+func (s *Scheduler) Workers() (max, active int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opts.Workers, len(s.running)
+}

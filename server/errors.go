@@ -90,6 +90,7 @@ func bareNotFound(err error) bool {
 // writeError writes err as {"detail": ...} and logs internal causes.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, detail, hdr, internal := errorResponse(err)
+	s.count.error(status)
 	if internal {
 		s.log.ErrorContext(r.Context(), "request failed",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),

@@ -13,6 +13,7 @@ import (
 // path: the access log wraps the writer only when debug logging is on.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.count.requests.Add(1)
 		h := w.Header()
 		rid := r.Header.Get("X-Request-Id")
 		if rid == "" || len(rid) > 200 {

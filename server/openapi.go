@@ -57,6 +57,11 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 		case rt.Pattern == "/docs":
 			responses["200"] = map[string]any{"description": "HTML page",
 				"content": map[string]any{"text/html": map[string]any{"schema": map[string]any{"type": "string"}}}}
+		case rt.Pattern == "/metrics":
+			responses["200"] = map[string]any{"description": "Prometheus text (format=prometheus) or JSON (format=json)",
+				"content": map[string]any{
+					"text/plain":       map[string]any{"schema": map[string]any{"type": "string"}},
+					"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}}
 		case rt.Pattern == "/openapi.json":
 			responses["200"] = map[string]any{"description": "This document",
 				"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}}

@@ -140,6 +140,7 @@ type Server struct {
 	mux     *http.ServeMux
 	handler http.Handler
 	reqSeq  atomic.Uint64
+	count   counters
 	reqPfx  string
 	openapi []byte
 	runs    *runs.Scheduler

@@ -67,3 +67,8 @@ func (s *Server) runAssistant(r *http.Request, id string) (storage.Assistant, er
 func (s *Server) sweepExpired(ctx context.Context) (storage.SweepResult, error) {
 	return s.store.Sweep(ctx, storage.System(), time.Now())
 }
+
+// runStats counts pending and running runs of every thread (for /metrics).
+func (s *Server) runStats(ctx context.Context) (storage.RunStats, error) {
+	return s.store.Runs().Stats(ctx, storage.System())
+}

@@ -135,6 +135,14 @@ type Runs interface {
 	// returns the runs it changed, with their new status (interrupted for
 	// deleted ones).
 	RequeueExpired(ctx context.Context, s Scope) ([]Run, error)
+	// Stats counts pending and running runs of every thread (System scope
+	// only), for /metrics.
+	Stats(ctx context.Context, s Scope) (RunStats, error)
+}
+
+// RunStats counts runs by status.
+type RunStats struct {
+	Pending, Running int
 }
 
 // Items is the long-term memory store. The scope's filters are tested on

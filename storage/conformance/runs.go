@@ -17,6 +17,7 @@ func runTests() []test {
 		{"RunIfNotExists", testRunIfNotExists},
 		{"RunMultitask", testRunMultitask},
 		{"RunClaim", testRunClaim},
+		{"RunStats", testRunStats},
 		{"RunFinish", testRunFinish},
 		{"RunCancel", testRunCancel},
 		{"RunDeleteAndCascade", testRunDeleteAndCascade},
@@ -550,5 +551,27 @@ func testRunWorkerNeedsSystem(t *testing.T, s storage.Store) {
 	}
 	if runStatus(t, s, th, r.RunID) != storage.RunPending {
 		t.Error("refused calls changed the run")
+	}
+}
+
+func testRunStats(t *testing.T, s storage.Store) {
+	_, err := s.Runs().Stats(ctx(), all())
+	isErr(t, err, storage.ErrForbidden, "Stats with a request scope")
+	if st := val(s.Runs().Stats(ctx(), sys())).get(t); st != (storage.RunStats{}) {
+		t.Fatalf("empty store: %+v", st)
+	}
+	t1 := val(s.Threads().Create(ctx(), sys(), storage.ThreadCreate{})).get(t).ThreadID
+	t2 := val(s.Threads().Create(ctx(), sys(), storage.ThreadCreate{})).get(t).ThreadID
+	val(s.Runs().Create(ctx(), all(), newRun(t1))).get(t)
+	val(s.Runs().Create(ctx(), all(), newRun(t1))).get(t)
+	done := val(s.Runs().Create(ctx(), all(), newRun(t2))).get(t).Run
+	claim(t, s)
+	if st := val(s.Runs().Stats(ctx(), sys())).get(t); st != (storage.RunStats{Pending: 2, Running: 1}) {
+		t.Fatalf("after one claim: %+v, want 2 pending, 1 running", st)
+	}
+	claim(t, s)
+	val(s.Runs().Finish(ctx(), sys(), storage.RunFinish{ThreadID: t2, RunID: done.RunID, Status: storage.RunSuccess})).get(t)
+	if st := val(s.Runs().Stats(ctx(), sys())).get(t); st != (storage.RunStats{Pending: 1, Running: 1}) {
+		t.Fatalf("after a second claim and a finish: %+v, want 1 pending, 1 running", st)
 	}
 }

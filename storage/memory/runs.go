@@ -448,3 +448,23 @@ func (s *Store) discardCheckpoints(threadID, runID string) {
 		}
 	}
 }
+
+func (r runs) Stats(ctx context.Context, sc storage.Scope) (storage.RunStats, error) {
+	var st storage.RunStats
+	if err := query.System(sc, "Runs.Stats"); err != nil {
+		return st, err
+	}
+	if err := r.s.rlock(ctx, sc); err != nil {
+		return st, err
+	}
+	defer r.s.mu.RUnlock()
+	for _, rr := range r.s.runs {
+		switch rr.run.Status {
+		case storage.RunPending:
+			st.Pending++
+		case storage.RunRunning:
+			st.Running++
+		}
+	}
+	return st, nil
+}

@@ -543,3 +543,14 @@ func (r runs) RequeueExpired(ctx context.Context, sc storage.Scope) ([]storage.R
 	})
 	return out, err
 }
+
+func (r runs) Stats(ctx context.Context, sc storage.Scope) (storage.RunStats, error) {
+	var st storage.RunStats
+	if err := query.System(sc, "Runs.Stats"); err != nil {
+		return st, err
+	}
+	err := r.s.reader().QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM runs WHERE status = 'pending'),
+		(SELECT count(*) FROM runs WHERE status = 'running')`).Scan(&st.Pending, &st.Running)
+	return st, dbErr("run stats", err)
+}
