@@ -15,7 +15,7 @@ func TestAPIKeyCarriesGitHubToken(t *testing.T) {
 	}
 	r := httptest.NewRequest("GET", "/threads", nil)
 	r.Header.Set("x-api-key", "key-alice")
-	id, err := e.Identify(context.Background(), r, nil)
+	id, err := e.Identify(context.Background(), r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +23,7 @@ func TestAPIKeyCarriesGitHubToken(t *testing.T) {
 		t.Errorf("user = %+v", id.User)
 	}
 	r.Header.Set("x-api-key", "nope")
-	if _, err := e.Identify(context.Background(), r, nil); err == nil {
+	if _, err := e.Identify(context.Background(), r); err == nil {
 		t.Error("unknown key accepted")
 	}
 }

@@ -20,7 +20,7 @@ func TestTokens(t *testing.T) {
 		if token != "" {
 			r.Header.Set("Authorization", "Bearer "+token)
 		}
-		id, err := e.Identify(context.Background(), r, nil)
+		id, err := e.Identify(context.Background(), r)
 		var he *auth.HTTPError
 		switch {
 		case want == 200 && err != nil:

@@ -42,7 +42,7 @@ func TestUserInfo(t *testing.T) {
 		}
 		return r
 	}
-	id, err := e.Identify(context.Background(), req("alice-jwt"), nil)
+	id, err := e.Identify(context.Background(), req("alice-jwt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,12 +51,12 @@ func TestUserInfo(t *testing.T) {
 	}
 	var he *auth.HTTPError
 	for _, tok := range []string{"", "mallory-jwt"} {
-		if _, err := e.Identify(context.Background(), req(tok), nil); !errors.As(err, &he) || he.Status != 401 {
+		if _, err := e.Identify(context.Background(), req(tok)); !errors.As(err, &he) || he.Status != 401 {
 			t.Errorf("%q: want 401, got %v", tok, err)
 		}
 	}
 	srv.Close()
-	if _, err := e.Identify(context.Background(), req("alice-jwt"), nil); !errors.As(err, &he) || he.Status != 503 {
+	if _, err := e.Identify(context.Background(), req("alice-jwt")); !errors.As(err, &he) || he.Status != 503 {
 		t.Errorf("provider down: want 503, got %v", err)
 	}
 }
