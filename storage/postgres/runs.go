@@ -1,0 +1,556 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/agentgate/agentgate/storage"
+	"github.com/agentgate/agentgate/storage/internal/query"
+)
+
+type runs struct{ s *Store }
+
+// Runs implements storage.Store.
+func (s *Store) Runs() storage.Runs { return runs{s} }
+
+const runCols = `r.run_id, r.thread_id, r.assistant_id, r.created_at, r.updated_at, r.status, r.metadata,
+	r.multitask_strategy, r.kwargs, r.attempt, r.cancel`
+
+func scanRun(row interface{ Scan(...any) error }) (storage.Run, error) {
+	var (
+		r            storage.Run
+		created, upd int64
+		md, kw       string
+	)
+	if err := row.Scan(&r.RunID, &r.ThreadID, &r.AssistantID, &created, &upd, &r.Status, &md,
+		&r.MultitaskStrategy, &kw, &r.Attempt, &r.Cancel); err != nil {
+		return r, err
+	}
+	r.CreatedAt, r.UpdatedAt = fromTS(created), fromTS(upd)
+	var err error
+	if r.Metadata, err = decodeMap(md); err != nil {
+		return r, err
+	}
+	r.Kwargs, err = decodeMap(kw)
+	return r, err
+}
+
+func queryRuns(ctx context.Context, q querier, stmt string, args ...any) ([]storage.Run, error) {
+	rows, err := q.QueryContext(ctx, stmt, args...)
+	if err != nil {
+		return nil, dbErr("read runs", err)
+	}
+	defer rows.Close()
+	out := []storage.Run{}
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, dbErr("read runs", err)
+		}
+		out = append(out, r)
+	}
+	return out, dbErr("read runs", rows.Err())
+}
+
+// active reports whether a thread has a pending or running run other than
+// except.
+func active(ctx context.Context, q querier, thread, except string) (bool, error) {
+	var one int
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM runs WHERE thread_id = ? AND run_id != ?
+		AND status IN ('pending', 'running') LIMIT 1`, thread, except).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, dbErr("read runs", err)
+}
+
+// settle sets a thread's status once a run stopped without finishing
+// (cancelled while pending, rolled back): busy while others are active,
+// else what its stored state says.
+func (s *Store) settle(ctx context.Context, tx querier, thread, except string) error {
+	busy, err := active(ctx, tx, thread, except)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE threads SET updated_at = ?, status = CASE
+		WHEN ? THEN 'busy'
+		WHEN error IS NOT NULL AND error != 'null' THEN 'error'
+		WHEN interrupts != '{}' THEN 'interrupted'
+		ELSE 'idle' END WHERE thread_id = ?`, ts(s.now()), busy, thread)
+	return dbErr("update thread", err)
+}
+
+func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate) (storage.RunCreated, error) {
+	if err := query.Begin(ctx, sc); err != nil {
+		return storage.RunCreated{}, err
+	}
+	c, err := query.RunCreate(c)
+	if err != nil {
+		return storage.RunCreated{}, err
+	}
+	md, err := encodeMap(c.Metadata)
+	if err != nil {
+		return storage.RunCreated{}, err
+	}
+	kw, err := encodeMap(c.Kwargs)
+	if err != nil {
+		return storage.RunCreated{}, err
+	}
+	tmd, err := query.NormalizeMap(c.ThreadMetadata)
+	if err != nil {
+		return storage.RunCreated{}, err
+	}
+	var tcfg sql.NullString
+	if c.ThreadConfig != nil {
+		if tcfg.String, err = encodeMap(c.ThreadConfig); err != nil {
+			return storage.RunCreated{}, err
+		}
+		tcfg.Valid = true
+	}
+	var out storage.RunCreated
+	err = r.s.write(ctx, func(ctx context.Context, tx querier) error {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM runs WHERE run_id = ?`, c.RunID).Scan(&one)
+		if err == nil {
+			return storage.Errorf(storage.ErrConflict, "Run with ID %s already exists", c.RunID)
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return dbErr("create run", err)
+		}
+		now := r.s.now()
+		exists, err := threadExists(ctx, tx, c.ThreadID)
+		if err != nil {
+			return err
+		}
+		patch := map[string]any{"assistant_id": c.AssistantID}
+		if c.GraphID != "" {
+			patch["graph_id"] = c.GraphID
+		}
+		var t storage.Thread
+		switch {
+		case !exists && c.IfNotExists == "create":
+			// Born busy with the run's metadata and config: no update below.
+			cfg := c.ThreadConfig
+			if cfg == nil {
+				cfg = map[string]any{}
+			}
+			t = storage.Thread{ThreadID: c.ThreadID, CreatedAt: now, UpdatedAt: now, StateUpdatedAt: now,
+				Metadata: query.Merge(tmd, patch), Status: storage.StatusBusy, Config: cfg, Interrupts: map[string]any{}}
+			if err := insertThread(ctx, tx, t); err != nil {
+				return err
+			}
+			out.ThreadCreated = true
+		case !exists:
+			return query.ThreadNotFound(c.ThreadID)
+		default:
+			if t, err = getThread(ctx, tx, sc, c.ThreadID); err != nil {
+				return err
+			}
+			busy, err := active(ctx, tx, c.ThreadID, "")
+			if err != nil {
+				return err
+			}
+			if busy {
+				if out.Stopping, err = r.multitask(ctx, tx, c, now); err != nil {
+					return err
+				}
+			}
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO runs (run_id, thread_id, assistant_id, created_at, updated_at, status,
+			metadata, multitask_strategy, kwargs) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+			c.RunID, c.ThreadID, c.AssistantID, ts(now.Add(c.Delay).Truncate(time.Microsecond)), ts(now), md, c.MultitaskStrategy, kw)
+		if err != nil {
+			return dbErr("create run", err)
+		}
+		if !out.ThreadCreated {
+			tm, err := encodeMap(query.Merge(t.Metadata, patch))
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE threads SET status = 'busy', metadata = ?, config = coalesce(?, config),
+				updated_at = ? WHERE thread_id = ?`, tm, tcfg, ts(now), c.ThreadID)
+			if err != nil {
+				return dbErr("create run", err)
+			}
+		}
+		out.Run, err = scanRun(tx.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs r WHERE run_id = ?`, c.RunID))
+		return dbErr("create run", err)
+	})
+	return out, err
+}
+
+// multitask applies c's strategy to a busy thread and returns the running
+// runs asked to stop.
+func (r runs) multitask(ctx context.Context, tx querier, c storage.RunCreate, now time.Time) ([]storage.Run, error) {
+	switch c.MultitaskStrategy {
+	case storage.MultitaskReject:
+		return nil, query.ThreadBusy()
+	case storage.MultitaskEnqueue:
+		return nil, nil
+	}
+	var err error
+	if c.MultitaskStrategy == storage.MultitaskRollback {
+		_, err = tx.ExecContext(ctx, `DELETE FROM runs WHERE thread_id = ? AND status = 'pending'`, c.ThreadID)
+	} else {
+		_, err = tx.ExecContext(ctx, `UPDATE runs SET status = 'interrupted', updated_at = ? WHERE thread_id = ? AND status = 'pending'`,
+			ts(now), c.ThreadID)
+	}
+	if err != nil {
+		return nil, dbErr("cancel runs", err)
+	}
+	stopping, err := queryRuns(ctx, tx, `SELECT `+runCols+` FROM runs r WHERE thread_id = ? AND status = 'running'
+		ORDER BY created_at, run_id`, c.ThreadID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE runs SET cancel = ? WHERE thread_id = ? AND status = 'running'`,
+		c.MultitaskStrategy, c.ThreadID); err != nil {
+		return nil, dbErr("cancel runs", err)
+	}
+	return stopping, nil
+}
+
+func (r runs) Get(ctx context.Context, sc storage.Scope, threadID, runID string) (storage.Run, error) {
+	if err := query.Begin(ctx, sc); err != nil {
+		return storage.Run{}, err
+	}
+	var out storage.Run
+	err := r.s.read(ctx, func(tx querier) error {
+		if threadID == "" { // by run id alone: the run's thread must be visible
+			err := tx.QueryRowContext(ctx, `SELECT thread_id FROM runs WHERE run_id = ?`, runID).Scan(&threadID)
+			if errors.Is(err, sql.ErrNoRows) {
+				return query.RunNotFound(runID)
+			} else if err != nil {
+				return dbErr("get run", err)
+			}
+			if err := visibleThread(ctx, tx, sc, threadID); errors.Is(err, storage.ErrNotFound) {
+				return query.RunNotFound(runID)
+			} else if err != nil {
+				return err
+			}
+		} else if err := visibleThread(ctx, tx, sc, threadID); err != nil {
+			return err
+		}
+		var err error
+		out, err = scanRun(tx.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs r WHERE run_id = ? AND thread_id = ?`, runID, threadID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return query.RunNotFound(runID)
+		}
+		return dbErr("get run", err)
+	})
+	return out, err
+}
+
+func (r runs) List(ctx context.Context, sc storage.Scope, threadID string, q storage.RunList) ([]storage.Run, error) {
+	if err := query.Begin(ctx, sc); err != nil {
+		return nil, err
+	}
+	if err := query.RunStatus(q.Status, true); err != nil {
+		return nil, err
+	}
+	if err := query.Page(q.Limit, q.Offset); err != nil {
+		return nil, err
+	}
+	var out []storage.Run
+	err := r.s.read(ctx, func(tx querier) error {
+		if err := visibleThread(ctx, tx, sc, threadID); err != nil {
+			return err
+		}
+		w := newWhere()
+		w.add("r.thread_id = ?", threadID)
+		if q.Status != "" {
+			w.add("r.status = ?", q.Status)
+		}
+		var err error
+		out, err = queryRuns(ctx, tx, `SELECT `+runCols+` FROM runs r WHERE `+w.sql()+
+			` ORDER BY r.created_at DESC, r.run_id DESC`+w.limit(q.Limit, q.Offset), w.args.Values()...)
+		return err
+	})
+	return out, err
+}
+
+func (r runs) Delete(ctx context.Context, sc storage.Scope, threadID, runID string) error {
+	if err := query.Begin(ctx, sc); err != nil {
+		return err
+	}
+	return r.s.write(ctx, func(ctx context.Context, tx querier) error {
+		if err := visibleThread(ctx, tx, sc, threadID); err != nil {
+			return err
+		}
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT status FROM runs WHERE run_id = ? AND thread_id = ?`, runID, threadID).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return query.RunNotFound(runID)
+		} else if err != nil {
+			return dbErr("delete run", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE run_id = ?`, runID); err != nil {
+			return dbErr("delete run", err)
+		}
+		if status == storage.RunPending || status == storage.RunRunning {
+			return r.s.settle(ctx, tx, threadID, runID)
+		}
+		return nil
+	})
+}
+
+func (r runs) Cancel(ctx context.Context, sc storage.Scope, c storage.RunCancel) ([]storage.Run, error) {
+	if err := query.Begin(ctx, sc); err != nil {
+		return nil, err
+	}
+	c, err := query.RunCancel(c)
+	if err != nil {
+		return nil, err
+	}
+	var out []storage.Run
+	err = r.s.write(ctx, func(ctx context.Context, tx querier) error {
+		w := newWhere()
+		if c.ThreadID != "" {
+			if err := visibleThread(ctx, tx, sc, c.ThreadID); err != nil {
+				return err
+			}
+			w.add("r.thread_id = ?", c.ThreadID)
+		}
+		w.add("r.status IN ('pending', 'running')")
+		if len(c.RunIDs) > 0 {
+			w.in("r.run_id", c.RunIDs)
+		}
+		w.scopeThreads(sc)
+		found, err := queryRuns(ctx, tx, `SELECT `+runCols+` FROM runs r JOIN threads t ON t.thread_id = r.thread_id
+			WHERE `+w.sql()+` ORDER BY r.thread_id, r.created_at, r.run_id`, w.args.Values()...)
+		if err != nil {
+			return err
+		}
+		touched := map[string]bool{}
+		now := r.s.now()
+		for _, run := range found {
+			if !query.CancelMatches(c, run) {
+				continue
+			}
+			out = append(out, run)
+			switch {
+			case run.Status == storage.RunRunning:
+				_, err = tx.ExecContext(ctx, `UPDATE runs SET cancel = ? WHERE run_id = ?`, c.Action, run.RunID)
+			case c.Action == storage.CancelRollback:
+				_, err = tx.ExecContext(ctx, `DELETE FROM runs WHERE run_id = ?`, run.RunID)
+				touched[run.ThreadID] = true
+			default:
+				_, err = tx.ExecContext(ctx, `UPDATE runs SET status = 'interrupted', updated_at = ? WHERE run_id = ?`, ts(now), run.RunID)
+				touched[run.ThreadID] = true
+			}
+			if err != nil {
+				return dbErr("cancel run", err)
+			}
+		}
+		for tid := range touched {
+			if err := r.s.settle(ctx, tx, tid, ""); err != nil {
+				return err
+			}
+		}
+		if len(out) == 0 {
+			return query.NoRunsToCancel()
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (r runs) Claim(ctx context.Context, sc storage.Scope, lease time.Duration) (storage.Run, bool, error) {
+	if err := query.System(sc, "Runs.Claim"); err != nil {
+		return storage.Run{}, false, err
+	}
+	const next = `SELECT r.run_id FROM runs r WHERE r.status = 'pending' AND r.created_at <= ?
+			AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.thread_id = r.thread_id AND o.status = 'running')
+			ORDER BY r.created_at, r.run_id LIMIT 1`
+	// Look on a reader first: idle polls must not take the write lock.
+	var id string
+	err := r.s.reader().QueryRowContext(ctx, next, ts(time.Now())).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return storage.Run{}, false, nil
+	} else if err != nil {
+		return storage.Run{}, false, dbErr("claim run", err)
+	}
+	var out storage.Run
+	var ok bool
+	err = r.s.write(ctx, func(ctx context.Context, tx querier) error {
+		wall := time.Now()
+		err := tx.QueryRowContext(ctx, next, ts(wall)).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		} else if err != nil {
+			return dbErr("claim run", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = 'running', attempt = attempt + 1, cancel = '',
+			updated_at = ?, lease_until = ? WHERE run_id = ?`, ts(r.s.now()), ts(wall.Add(lease)), id); err != nil {
+			return dbErr("claim run", err)
+		}
+		out, err = scanRun(tx.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs r WHERE run_id = ?`, id))
+		ok = err == nil
+		return dbErr("claim run", err)
+	})
+	return out, ok, err
+}
+
+func (r runs) Heartbeat(ctx context.Context, sc storage.Scope, runID string, lease time.Duration) (string, error) {
+	if err := query.System(sc, "Runs.Heartbeat"); err != nil {
+		return "", err
+	}
+	var cancel string
+	err := r.s.write(ctx, func(ctx context.Context, tx querier) error {
+		err := tx.QueryRowContext(ctx, `UPDATE runs SET lease_until = ? WHERE run_id = ? AND status = 'running' RETURNING cancel`,
+			ts(time.Now().Add(lease)), runID).Scan(&cancel)
+		if errors.Is(err, sql.ErrNoRows) {
+			return query.RunNotFound(runID)
+		}
+		return dbErr("renew lease", err)
+	})
+	return cancel, err
+}
+
+func (r runs) Finish(ctx context.Context, sc storage.Scope, f storage.RunFinish) (storage.Run, error) {
+	if err := query.System(sc, "Runs.Finish"); err != nil {
+		return storage.Run{}, err
+	}
+	if err := query.FinalStatus(f.Status); err != nil {
+		return storage.Run{}, err
+	}
+	var values, errv sql.NullString
+	var err error
+	if f.Values != nil {
+		if values.String, err = encode(f.Values); err != nil {
+			return storage.Run{}, err
+		}
+		values.Valid = true
+	}
+	if f.Error != nil {
+		if errv.String, err = encode(f.Error); err != nil {
+			return storage.Run{}, err
+		}
+		errv.Valid = true
+	}
+	intr, err := encodeMap(f.Interrupts)
+	if err != nil {
+		return storage.Run{}, err
+	}
+	var out storage.Run
+	err = r.s.write(ctx, func(ctx context.Context, tx querier) error {
+		now := r.s.now()
+		res, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, updated_at = ?, cancel = '', lease_until = NULL
+			WHERE run_id = ? AND thread_id = ? AND status = 'running'`, f.Status, ts(now), f.RunID, f.ThreadID)
+		if err != nil {
+			return dbErr("finish run", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return query.RunNotFound(f.RunID)
+		}
+		busy, err := active(ctx, tx, f.ThreadID, f.RunID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE threads SET status = ?, state_values = coalesce(?, state_values), interrupts = ?,
+			error = ?, updated_at = ?, state_updated_at = ? WHERE thread_id = ?`,
+			query.ThreadStatusAfter(busy, f.Status, f.Next), values, intr, errv, ts(now), ts(now), f.ThreadID)
+		if err != nil {
+			return dbErr("finish run", err)
+		}
+		out, err = scanRun(tx.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs r WHERE run_id = ?`, f.RunID))
+		return dbErr("finish run", err)
+	})
+	return out, err
+}
+
+func (r runs) Discard(ctx context.Context, sc storage.Scope, threadID, runID string) error {
+	if err := query.System(sc, "Runs.Discard"); err != nil {
+		return err
+	}
+	return r.s.write(ctx, func(ctx context.Context, tx querier) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE run_id = ? AND thread_id = ?`, runID, threadID)
+		if err != nil {
+			return dbErr("discard run", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return query.RunNotFound(runID)
+		}
+		return r.s.discard(ctx, tx, threadID, runID)
+	})
+}
+
+// discard deletes the checkpoints (with their writes) whose metadata names
+// a deleted run, and settles its thread.
+func (s *Store) discard(ctx context.Context, tx querier, threadID, runID string) error {
+	for _, q := range []string{
+		`DELETE FROM checkpoint_writes WHERE thread_id = ?1 AND checkpoint_id IN (SELECT checkpoint_id FROM checkpoints
+				WHERE thread_id = ?1 AND (metadata::jsonb ->> 'run_id') = ?2)`,
+		`DELETE FROM checkpoints WHERE thread_id = ?1 AND (metadata::jsonb ->> 'run_id') = ?2`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, threadID, runID); err != nil {
+			return dbErr("discard run", err)
+		}
+	}
+	return s.settle(ctx, tx, threadID, runID)
+}
+
+func (r runs) RequeueExpired(ctx context.Context, sc storage.Scope) ([]storage.Run, error) {
+	if err := query.System(sc, "Runs.RequeueExpired"); err != nil {
+		return nil, err
+	}
+	var out []storage.Run
+	err := r.s.write(ctx, func(ctx context.Context, tx querier) error {
+		expired, err := queryRuns(ctx, tx, `SELECT `+runCols+` FROM runs r WHERE status = 'running' AND lease_until <= ?
+			ORDER BY run_id`, ts(time.Now()))
+		if err != nil {
+			return err
+		}
+		lost, err := encode(query.WorkerLost())
+		if err != nil {
+			return err
+		}
+		for _, run := range expired {
+			now := r.s.now()
+			run.UpdatedAt = now
+			switch {
+			case run.Cancel == storage.CancelRollback:
+				// Its canceller wanted it gone: finish the rollback.
+				run.Status = storage.RunInterrupted
+				if _, err = tx.ExecContext(ctx, `DELETE FROM runs WHERE run_id = ?`, run.RunID); err == nil {
+					err = r.s.discard(ctx, tx, run.ThreadID, run.RunID)
+				}
+			case run.Cancel == storage.CancelInterrupt:
+				run.Status = storage.RunInterrupted
+				if _, err = tx.ExecContext(ctx, `UPDATE runs SET status = 'interrupted', lease_until = NULL, updated_at = ? WHERE run_id = ?`, ts(now), run.RunID); err == nil {
+					err = r.s.settle(ctx, tx, run.ThreadID, run.RunID)
+				}
+			case run.Attempt < storage.MaxRunAttempts:
+				run.Status = storage.RunPending
+				_, err = tx.ExecContext(ctx, `UPDATE runs SET status = 'pending', lease_until = NULL, updated_at = ? WHERE run_id = ?`, ts(now), run.RunID)
+			default:
+				run.Status = storage.RunError
+				if _, err = tx.ExecContext(ctx, `UPDATE runs SET status = 'error', lease_until = NULL, updated_at = ? WHERE run_id = ?`, ts(now), run.RunID); err == nil {
+					var busy bool
+					if busy, err = active(ctx, tx, run.ThreadID, run.RunID); err == nil {
+						_, err = tx.ExecContext(ctx, `UPDATE threads SET status = ?, error = ?, updated_at = ?, state_updated_at = ? WHERE thread_id = ?`,
+							query.ThreadStatusAfter(busy, storage.RunError, false), lost, ts(now), ts(now), run.ThreadID)
+					}
+				}
+			}
+			if err != nil {
+				return dbErr("requeue runs", err)
+			}
+			out = append(out, run)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (r runs) Stats(ctx context.Context, sc storage.Scope) (storage.RunStats, error) {
+	var st storage.RunStats
+	if err := query.System(sc, "Runs.Stats"); err != nil {
+		return st, err
+	}
+	err := r.s.reader().QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM runs WHERE status = 'pending'),
+		(SELECT count(*) FROM runs WHERE status = 'running')`).Scan(&st.Pending, &st.Running)
+	return st, dbErr("run stats", err)
+}
