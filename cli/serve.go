@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -23,6 +24,7 @@ import (
 	"github.com/agentgate/agentgate/server"
 	"github.com/agentgate/agentgate/storage"
 	"github.com/agentgate/agentgate/storage/memory"
+	"github.com/agentgate/agentgate/storage/postgres"
 	"github.com/agentgate/agentgate/storage/sqlite"
 )
 
@@ -313,11 +315,27 @@ func openStore(ctx context.Context, f serverFlags, cfg *config.Config) (storage.
 	case db == "":
 		return nil, "", errors.New("no database: set --database or AGENTGATE_DATABASE to a SQLite file path")
 	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
-		return nil, "", errors.New("--database: Postgres support is not built yet; use a SQLite file path")
+		return openPostgres(ctx, db)
 	case strings.Contains(db, "://"):
-		return nil, "", fmt.Errorf("--database %q: want a SQLite file path", db)
+		return nil, "", fmt.Errorf("--database %q: want a SQLite file path or a postgres:// URL", db)
 	}
 	return openSQLite(ctx, db)
+}
+
+// openPostgres connects to a Postgres URL (within 10 s) and migrates it;
+// an unreachable database refuses the start.
+func openPostgres(ctx context.Context, u string) (storage.Store, string, error) {
+	shown := u
+	if pu, err := url.Parse(u); err == nil {
+		shown = pu.Redacted()
+	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	st, err := postgres.Open(cctx, u)
+	if err != nil {
+		return nil, "", fmt.Errorf("--database %s: %w", shown, err)
+	}
+	return st, "postgres " + shown, nil
 }
 
 // openBroker connects to --redis-url, or returns nil (the server's
