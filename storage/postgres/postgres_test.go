@@ -62,7 +62,7 @@ func TestConformance(t *testing.T) {
 // TestSaver runs the checkpoint suite on the unbound saver.
 func TestSaver(t *testing.T) {
 	checkpointtest.Run(t, func(t *testing.T) checkpoint.Saver {
-		return &saver{s: openFresh(t)}
+		return openFresh(t).UnboundSaver()
 	})
 }
 

@@ -1,42 +1,68 @@
 // Package postgres is the storage backend for a Postgres database shared by
-// one or more agentgate processes (pgx through database/sql). Its SQL is the
-// SQLite backend's, ported: the same tables with the JSON columns kept as
-// text (filters read them as jsonb, served by expression GIN indexes), and
-// the same semantics: every write transaction first takes one transaction-
-// level advisory lock, so writes are serialized as SQLite's single writer
-// serializes them, across every process sharing the database. Reads run in
-// parallel.
+// one or more agentgate processes (pgx through database/sql). The storage
+// methods are storage/internal/sqlcore's, as for SQLite: the same tables,
+// with the JSON columns kept as text (filters read them as jsonb, served by
+// expression GIN indexes), and the same semantics: every write transaction
+// first takes one transaction-level advisory lock, so writes are serialized
+// as SQLite's single writer serializes them, across every process sharing
+// the database. Reads run in parallel.
 package postgres
 
 import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 
 	"github.com/agentgate/agentgate/auth/filter"
-	"github.com/agentgate/agentgate/graph/checkpoint"
-	"github.com/agentgate/agentgate/internal/jsontext"
 	"github.com/agentgate/agentgate/storage"
 	"github.com/agentgate/agentgate/storage/internal/query"
+	"github.com/agentgate/agentgate/storage/internal/sqlcore"
 )
 
 // Store is the Postgres backend.
 type Store struct {
-	db *sql.DB
-
-	mu   sync.Mutex
-	last time.Time
+	*sqlcore.Store
+	e *engine
 }
 
 var _ storage.Store = (*Store)(nil)
+
+// engine runs the statements (sqlcore.Engine).
+type engine struct{ db *sql.DB }
+
+// writeLock is the advisory lock key every write transaction takes first:
+// writes are serialized, across processes too, as in the SQLite backend.
+const writeLock = 0x6167656e74 // "agent"
+
+// dialect is Postgres' SQL for sqlcore.
+func dialect() sqlcore.Dialect {
+	return sqlcore.Dialect{
+		Name: "postgres",
+		Args: filter.Postgres,
+		JSON: func(col string) string { return "(" + col + "::jsonb)" },
+		// ASCII case folding only, as the other backends.
+		NameContains: "strpos(translate(a.name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), ?) > 0",
+		RunIDOf:      "(metadata::jsonb ->> 'run_id')",
+		CopyCheckpoints: `INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_id, checkpoint, metadata)
+			SELECT ?2, checkpoint_ns, checkpoint_id, parent_id, checkpoint,
+				CASE WHEN (metadata::jsonb -> 'thread_id') IS NULL THEN metadata
+				ELSE jsonb_set(metadata::jsonb, '{thread_id}', to_jsonb(?2::text))::text END
+			FROM checkpoints WHERE thread_id = ?1
+			ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
+				parent_id = excluded.parent_id, checkpoint = excluded.checkpoint, metadata = excluded.metadata`,
+		SweepThreads: `SELECT thread_id FROM threads
+			WHERE ttl_minutes IS NOT NULL AND updated_at + CAST(LEAST(ttl_minutes, ?1) * 60000000000 AS BIGINT) <= ?2`,
+		NoLimit:  "ALL",
+		ItemDoc:  `(i.value::jsonb || jsonb_build_object('namespace', i.namespace_json::jsonb, 'key', i.key))`,
+		ItemCond: itemCond,
+	}
+}
 
 // Open connects to the database at url (postgres://...), checks that it
 // answers and applies pending migrations.
@@ -48,7 +74,8 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(16)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{db: db}
+	e := &engine{db: db}
+	s := &Store{Store: sqlcore.New(e, dialect()), e: e}
 	if err := s.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -60,69 +87,50 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	return s, nil
 }
 
-// reader is the querier for reads outside a transaction.
-func (s *Store) reader() querier { return pq{s.db} }
+// Reader implements sqlcore.Engine.
+func (e *engine) Reader() sqlcore.Querier { return pq{e.db} }
 
-// Assistants implements storage.Store.
-func (s *Store) Assistants() storage.Assistants { return assistants{s} }
-
-// Threads implements storage.Store.
-func (s *Store) Threads() storage.Threads { return threads{s} }
-
-// Items implements storage.Store.
-func (s *Store) Items() storage.Items { return items{s} }
-
-// Checkpointer implements storage.Store.
-func (s *Store) Checkpointer(ctx context.Context, sc storage.Scope, threadID string) (checkpoint.Saver, error) {
-	if err := query.Begin(ctx, sc); err != nil {
-		return nil, err
+// Read implements sqlcore.Engine: a repeatable-read, read-only transaction.
+func (e *engine) Read(ctx context.Context, fn func(tx sqlcore.Querier) error) error {
+	tx, err := e.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("postgres: begin: %w", err)
 	}
-	if err := visibleThread(ctx, s.reader(), sc, threadID); err != nil {
-		return nil, err
-	}
-	return &saver{s: s, thread: threadID, scope: sc}, nil
+	defer tx.Rollback()
+	return fn(pq{tx})
 }
 
-// Ping implements storage.Store.
-func (s *Store) Ping(ctx context.Context) error {
-	if err := s.db.PingContext(ctx); err != nil {
-		return fmt.Errorf("postgres: %w", err)
+// Write implements sqlcore.Engine: a transaction holding the write lock.
+func (e *engine) Write(ctx context.Context, fn sqlcore.WriteFunc) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	tx, err := e.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("postgres: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(writeLock)); err != nil {
+		return fmt.Errorf("postgres: write lock: %w", err)
+	}
+	if err := fn(ctx, pq{tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
 	}
 	return nil
 }
 
-// Close implements storage.Store.
-func (s *Store) Close() error { return s.db.Close() }
+// Ping implements sqlcore.Engine.
+func (e *engine) Ping(ctx context.Context) error { return e.db.PingContext(ctx) }
 
-// now returns the current UTC time in microseconds (what every backend,
-// Postgres included, can store), strictly later than the previous call in
-// this process.
-func (s *Store) now() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := time.Now().UTC().Truncate(time.Microsecond)
-	if !t.After(s.last) {
-		t = s.last.Add(time.Microsecond)
-	}
-	s.last = t
-	return t
-}
+// Close implements sqlcore.Engine.
+func (e *engine) Close() error { return e.db.Close() }
 
-// querier is what *sql.DB and *sql.Tx have in common, with "?"
-// placeholders (see pq).
-type querier interface {
-	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
-}
-
-// rawQuerier is a *sql.DB or *sql.Tx.
-type rawQuerier = querier
-
-// pq rebinds queries written with "?" placeholders (the SQLite backend's
-// style) to Postgres' $1, $2, ...; queries built with filter.Args in the
-// Postgres dialect already number theirs and pass unchanged.
-type pq struct{ q rawQuerier }
+// pq rebinds sqlcore's "?" and "?N" placeholders to Postgres' $n; queries
+// built with filter.Args in the Postgres dialect number theirs already.
+type pq struct{ q sqlcore.Querier }
 
 func (p pq) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return p.q.ExecContext(ctx, rebind(q), args...)
@@ -136,8 +144,8 @@ func (p pq) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 	return p.q.QueryRowContext(ctx, rebind(q), args...)
 }
 
-// rebind numbers the "?" placeholders of q outside string literals. A query
-// that mixes them with numbered ones is a bug and panics.
+// rebind numbers the "?" placeholders of q outside string literals ("?N"
+// becomes "$N"). A query that mixes them with $n ones is a bug and panics.
 func rebind(q string) string {
 	if strings.IndexByte(q, '?') < 0 {
 		return q
@@ -166,193 +174,30 @@ func rebind(q string) string {
 	return b.String()
 }
 
-// read runs fn in a read-only transaction, so that its queries see one
-// snapshot.
-func (s *Store) read(ctx context.Context, fn func(tx querier) error) error {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-	if err != nil {
-		return fmt.Errorf("postgres: begin: %w", err)
-	}
-	defer tx.Rollback()
-	return fn(pq{tx})
-}
-
-func dbErr(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var se *storage.Error
-	if errors.As(err, &se) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	return fmt.Errorf("postgres: %s: %w", op, err)
-}
-
-// Time columns hold Unix nanoseconds.
-func ts(t time.Time) int64 { return t.UnixNano() }
-
-func fromTS(n int64) time.Time { return time.Unix(0, n).UTC() }
-
-// encode writes v as canonical JSON text (normalized, keys sorted).
-func encode(v any) (string, error) {
-	n, err := query.Normalize(v)
-	if err != nil {
-		return "", err
-	}
-	b, err := json.Marshal(n)
-	if err != nil {
-		return "", storage.Errorf(storage.ErrInvalid, "value is not JSON: %v", err)
-	}
-	return string(b), nil
-}
-
-// encodeMap is encode for objects, with nil as {}.
-func encodeMap(m map[string]any) (string, error) {
-	if m == nil {
-		return "{}", nil
-	}
-	return encode(m)
-}
-
-// decodeMap decodes an object column (internal/jsontext); null is {}.
-func decodeMap(s string) (map[string]any, error) {
-	if s == "{}" || s == "null" {
-		return map[string]any{}, nil
-	}
-	v, err := jsontext.Decode(s)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: decode JSON column: %w", err)
-	}
-	switch m := v.(type) {
-	case map[string]any:
-		return m, nil
-	case nil:
-		return map[string]any{}, nil
-	}
-	return nil, fmt.Errorf("postgres: decode JSON column: not an object: %.40s", s)
-}
-
-func decodeAny(s sql.NullString) (any, error) {
-	if !s.Valid {
-		return nil, nil
-	}
-	v, err := jsontext.Decode(s.String)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: decode JSON column: %w", err)
-	}
-	return v, nil
-}
-
-// where collects the conditions of a WHERE clause and their arguments, in
-// placeholder order.
-type where struct {
-	args  *filter.Args
-	conds []string
-}
-
-func newWhere() *where { return &where{args: filter.NewArgs(filter.Postgres, 1)} }
-
-// add appends a condition written with "?" placeholders, numbering them.
-func (w *where) add(cond string, args ...any) {
-	var b strings.Builder
-	i := 0
-	for _, c := range cond {
-		if c == '?' && i < len(args) {
-			b.WriteString(w.args.Add(args[i]))
-			i++
-			continue
+// itemCond ANDs one store-search condition on a top-level field of i.value.
+// A missing field is NULL, which never matches (not even $ne).
+func itemCond(w *sqlcore.Where, c query.ItemCond) {
+	field := "(i.value::jsonb -> " + w.Arg(c.Key) + "::text)"
+	switch c.Op {
+	case query.OpEq:
+		w.Cond(jsonEq(w, field, c.Value))
+	case query.OpNe:
+		w.Cond("(" + field + " IS NOT NULL AND NOT " + jsonEq(w, field, c.Value) + ")")
+	default:
+		ops := map[string]string{query.OpGt: ">", query.OpGte: ">=", query.OpLt: "<", query.OpLte: "<="}
+		if x, ok := c.Value.(float64); ok {
+			w.Cond("(jsonb_typeof(" + field + ") = 'number' AND (" + field + " #>> '{}')::float8 " +
+				ops[c.Op] + " " + w.Arg(x) + "::float8)")
+			return
 		}
-		b.WriteRune(c)
-	}
-	if i != len(args) {
-		panic(fmt.Sprintf("postgres: condition %q has %d placeholders for %d arguments", cond, i, len(args)))
-	}
-	w.conds = append(w.conds, b.String())
-}
-
-// scope ANDs the scope's filters, tested on docExpr.
-func (w *where) scope(sc storage.Scope, docExpr string) {
-	for _, f := range sc.Filters() {
-		w.conds = append(w.conds, f.SQL(w.args, "("+docExpr+"::jsonb)"))
+		// Strings compare byte by byte, as SQLite's BINARY collation.
+		w.Cond("(jsonb_typeof(" + field + ") = 'string' AND (" + field + " #>> '{}') COLLATE \"C\" " +
+			ops[c.Op] + " " + w.Arg(fmt.Sprint(c.Value)) + "::text COLLATE \"C\")")
 	}
 }
 
-// contains ANDs docExpr @> sub.
-func (w *where) contains(docExpr string, sub map[string]any) error {
-	c, err := filter.ContainsSQL(w.args, "("+docExpr+"::jsonb)", sub)
-	if err != nil {
-		return storage.Errorf(storage.ErrInvalid, "%v", err)
-	}
-	w.conds = append(w.conds, c)
-	return nil
-}
-
-func (w *where) sql() string {
-	if len(w.conds) == 0 {
-		return "TRUE"
-	}
-	return strings.Join(w.conds, " AND ")
-}
-
-// limit is the LIMIT/OFFSET clause; a limit of 0 means none.
-func (w *where) limit(limit, offset int) string {
-	if limit <= 0 {
-		return " OFFSET " + w.args.Add(offset)
-	}
-	return " LIMIT " + w.args.Add(limit) + " OFFSET " + w.args.Add(offset)
-}
-
-// in ANDs col IN (vals...).
-func (w *where) in(col string, vals []string) {
-	ps := make([]string, len(vals))
-	for i, v := range vals {
-		ps[i] = w.args.Add(v)
-	}
-	w.conds = append(w.conds, col+" IN ("+strings.Join(ps, ", ")+")")
-}
-
-// Sweep implements storage.Store.
-func (s *Store) Sweep(ctx context.Context, sc storage.Scope, now time.Time) (storage.SweepResult, error) {
-	var res storage.SweepResult
-	if err := query.Sweeper(sc); err != nil {
-		return res, err
-	}
-	err := s.write(ctx, func(ctx context.Context, tx querier) error {
-		rows, err := tx.QueryContext(ctx, `SELECT thread_id FROM threads
-			WHERE ttl_minutes IS NOT NULL AND updated_at + CAST(LEAST(ttl_minutes, ?) * 60000000000 AS BIGINT) <= ?`,
-			query.MaxItemTTL.Minutes(), ts(now))
-		if err != nil {
-			return dbErr("sweep threads", err)
-		}
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return dbErr("sweep threads", err)
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return dbErr("sweep threads", err)
-		}
-		for _, id := range ids {
-			if err := deleteThread(ctx, tx, id); err != nil {
-				return err
-			}
-		}
-		res.Threads = len(ids)
-		r, err := tx.ExecContext(ctx, `DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?`, ts(now))
-		if err != nil {
-			return dbErr("sweep items", err)
-		}
-		n, err := r.RowsAffected()
-		res.Items = int(n)
-		return dbErr("sweep items", err)
-	})
-	if err != nil {
-		return storage.SweepResult{}, err
-	}
-	return res, nil
+// jsonEq is "the field equals v" as JSON values (NULL when it is missing).
+func jsonEq(w *sqlcore.Where, field string, v any) string {
+	b, _ := json.Marshal(v)
+	return "(" + field + " = " + w.Arg(string(b)) + "::jsonb)"
 }

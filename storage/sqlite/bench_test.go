@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"github.com/agentgate/agentgate/storage/internal/sqlcore"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -19,28 +21,24 @@ func seedThreads(b *testing.B, s *Store, n int) {
 	b.Helper()
 	ctx := context.Background()
 	base := time.Now().Add(-time.Duration(n) * time.Second).UTC()
-	err := s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at,
-			metadata, status, config, state_values, interrupts) VALUES (?, ?, ?, ?, ?, 'idle', '{}', ?, '{}')`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
+	err := s.e.Write(ctx, func(ctx context.Context, tx sqlcore.Querier) error {
+		const ins = `INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at,
+			metadata, status, config, state_values, interrupts) VALUES (?, ?, ?, ?, ?, 'idle', '{}', ?, '{}')`
 		for i := range n {
 			graph := "agent"
 			if i%3 == 0 {
 				graph = "rag"
 			}
-			md, err := encode(map[string]any{"owner": fmt.Sprintf("user-%d", i%100), "team": fmt.Sprintf("t-%d", i%97), "graph_id": graph, "n": i, "tag": fmt.Sprintf("g-%d", i%1000), "bucket": i % 1000})
+			md, err := testEncode(map[string]any{"owner": fmt.Sprintf("user-%d", i%100), "team": fmt.Sprintf("t-%d", i%97), "graph_id": graph, "n": i, "tag": fmt.Sprintf("g-%d", i%1000), "bucket": i % 1000})
 			if err != nil {
 				return err
 			}
-			values, err := encode(map[string]any{"messages": []any{map[string]any{"type": "human", "content": fmt.Sprintf("hello %d", i)}}})
+			values, err := testEncode(map[string]any{"messages": []any{map[string]any{"type": "human", "content": fmt.Sprintf("hello %d", i)}}})
 			if err != nil {
 				return err
 			}
-			at := ts(base.Add(time.Duration(i) * time.Second))
-			if _, err := stmt.ExecContext(ctx, fmt.Sprintf("%08d-0000-4000-8000-000000000000", i), at, at, at, md, values); err != nil {
+			at := base.Add(time.Duration(i) * time.Second).UnixNano()
+			if _, err := tx.ExecContext(ctx, ins, fmt.Sprintf("%08d-0000-4000-8000-000000000000", i), at, at, at, md, values); err != nil {
 				return err
 			}
 		}
@@ -49,7 +47,7 @@ func seedThreads(b *testing.B, s *Store, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := s.w.ExecContext(ctx, `ANALYZE`); err != nil {
+	if _, err := s.e.w.ExecContext(ctx, `ANALYZE`); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -204,11 +202,11 @@ func BenchmarkThreadGetParallel(b *testing.B) {
 	}
 	b.Run("read-pool", run)
 	b.Run("read-pool-with-writer", mixed)
-	pool := s.r
-	s.r = s.w
+	pool := s.e.r
+	s.e.r = s.e.w
 	b.Run("writer-conn", run)
 	b.Run("writer-conn-with-writer", mixed)
-	s.r = pool
+	s.e.r = pool
 }
 
 // BenchmarkThreadCreate is POST /threads: one write transaction each.
@@ -255,4 +253,10 @@ func BenchmarkTemporaryRunCycle(b *testing.B) {
 	b.ReportMetric(float64(create.Microseconds())/n, "create-µs")
 	b.ReportMetric(float64(claim.Microseconds())/n, "claim-µs")
 	b.ReportMetric(float64(drop.Microseconds())/n, "delete-µs")
+}
+
+// testEncode is canonical JSON, as the store writes it.
+func testEncode(v map[string]any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
 }

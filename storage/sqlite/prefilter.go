@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"encoding/json"
+	"github.com/agentgate/agentgate/storage/internal/sqlcore"
 	"sort"
 	"unicode/utf8"
 
@@ -87,7 +88,7 @@ func containedStrings(hints map[string]bool, sub any, skipOwner bool) {
 }
 
 // addHints ANDs instr(docExpr, h) > 0 for up to maxTextHints hints.
-func (w *where) addHints(hints map[string]bool, docExpr string) {
+func addHints(w *sqlcore.Where, hints map[string]bool, docExpr string) {
 	list := make([]string, 0, len(hints))
 	for h := range hints {
 		list = append(list, h)
@@ -98,14 +99,14 @@ func (w *where) addHints(hints map[string]bool, docExpr string) {
 		list = list[:maxTextHints]
 	}
 	for _, h := range list {
-		w.add("instr("+docExpr+", ?) > 0", h)
+		w.Add("instr("+docExpr+", ?) > 0", h)
 	}
 }
 
 // metadataHints ANDs instr terms on docExpr for the top-level string
 // equalities that the scope and the search metadata require. owner is left
 // out: it has its own indexed column (scopeThreads).
-func (w *where) metadataHints(sc storage.Scope, md map[string]any, docExpr string) {
+func metadataHints(w *sqlcore.Where, sc storage.Scope, md map[string]any, docExpr string) {
 	hints := map[string]bool{}
 	for _, f := range sc.Filters() {
 		f.Equalities(func(k string, v any) {
@@ -115,13 +116,13 @@ func (w *where) metadataHints(sc storage.Scope, md map[string]any, docExpr strin
 		})
 	}
 	containedStrings(hints, md, true)
-	w.addHints(hints, docExpr)
+	addHints(w, hints, docExpr)
 }
 
 // valuesHints ANDs instr terms on docExpr for the key-string pairs that
 // containment of sub requires.
-func (w *where) valuesHints(sub map[string]any, docExpr string) {
+func valuesHints(w *sqlcore.Where, sub map[string]any, docExpr string) {
 	hints := map[string]bool{}
 	containedStrings(hints, sub, false)
-	w.addHints(hints, docExpr)
+	addHints(w, hints, docExpr)
 }

@@ -40,7 +40,7 @@ func TestConformanceInMemory(t *testing.T) {
 // TestSaver runs the checkpoint suite on the unbound saver.
 func TestSaver(t *testing.T) {
 	checkpointtest.Run(t, func(t *testing.T) checkpoint.Saver {
-		return &saver{s: openFile(t)}
+		return openFile(t).UnboundSaver()
 	})
 }
 
@@ -72,14 +72,14 @@ func TestReopenKeepsDataAndMigratesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(ms) {
+	if err := s.e.r.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(ms) {
 		t.Fatalf("schema_migrations has %d rows (%v), want %d", n, err, len(ms))
 	}
 	var mode string
-	if err := s.r.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+	if err := s.e.r.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
 		t.Errorf("journal_mode = %q, %v", mode, err)
 	}
-	if _, err := s.r.ExecContext(ctx, `DELETE FROM threads`); err == nil {
+	if _, err := s.e.r.ExecContext(ctx, `DELETE FROM threads`); err == nil {
 		t.Error("the read pool accepted a write")
 	}
 }
@@ -91,7 +91,7 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.w.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (9999, '9999_future.sql', 0)`); err != nil {
+	if _, err := s.e.w.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (9999, '9999_future.sql', 0)`); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

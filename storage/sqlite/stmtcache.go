@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"github.com/agentgate/agentgate/storage/internal/sqlcore"
 	"sync"
 )
 
@@ -68,12 +69,13 @@ func (c *stmtCache) close() error {
 	return first
 }
 
-// cachedReader is a querier over the read pool whose queries go through the
+// cachedReader is a sqlcore.Querier over the read pool whose queries go through the
 // statement cache. Use it for single statements outside transactions.
-type cachedReader struct{ s *Store }
+type cachedReader struct{ s *engine }
 
-// reader returns the querier for one-statement reads.
-func (s *Store) reader() querier {
+// reader returns the sqlcore.Querier for one-statement reads.
+// Reader implements sqlcore.Engine.
+func (s *engine) Reader() sqlcore.Querier {
 	if s.stmts == nil {
 		return s.r
 	}

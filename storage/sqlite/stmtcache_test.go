@@ -15,14 +15,14 @@ func TestStmtCacheBounded(t *testing.T) {
 	ctx := t.Context()
 	for i := range maxCachedStmts + 10 {
 		var n int
-		if err := s.reader().QueryRowContext(ctx, fmt.Sprintf("SELECT %d + ?", i), 1).Scan(&n); err != nil || n != i+1 {
+		if err := s.e.Reader().QueryRowContext(ctx, fmt.Sprintf("SELECT %d + ?", i), 1).Scan(&n); err != nil || n != i+1 {
 			t.Fatalf("query %d: n = %d, err = %v", i, n, err)
 		}
 	}
-	if got := len(s.stmts.m); got != maxCachedStmts {
+	if got := len(s.e.stmts.m); got != maxCachedStmts {
 		t.Fatalf("cached %d statements, want %d", got, maxCachedStmts)
 	}
-	if _, err := s.reader().QueryContext(ctx, "SELEKT 1"); err == nil {
+	if _, err := s.e.Reader().QueryContext(ctx, "SELEKT 1"); err == nil {
 		t.Fatal("bad SQL: no error")
 	}
 
@@ -46,7 +46,7 @@ func TestStmtCacheBounded(t *testing.T) {
 	if err := s2.Close(); err != nil {
 		t.Fatalf("close: %v", err)
 	}
-	if st := s2.stmts.get(ctx, "SELECT 1"); st != nil {
+	if st := s2.e.stmts.get(ctx, "SELECT 1"); st != nil {
 		t.Fatal("closed cache prepared a statement")
 	}
 }

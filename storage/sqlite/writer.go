@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/agentgate/agentgate/storage/internal/sqlcore"
 	"sync"
 )
 
@@ -25,7 +26,7 @@ import (
 const maxGroup = 32
 
 // writeFunc is a write: ctx is the one to use for its statements.
-type writeFunc func(ctx context.Context, tx *wtx) error
+type writeFunc = sqlcore.WriteFunc
 
 type writeReq struct {
 	ctx      context.Context
@@ -40,7 +41,7 @@ var errPanicked = errors.New("sqlite: write panicked")
 
 // run calls r.fn, turning a panic into errPanicked (the leader may be
 // another caller's goroutine, and the group must still end).
-func (r *writeReq) run(ctx context.Context, tx *wtx) (err error) {
+func (r *writeReq) run(ctx context.Context, tx sqlcore.Querier) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			r.panicked, err = v, errPanicked
@@ -59,7 +60,8 @@ type writeQueue struct {
 
 // write runs fn in an immediate transaction on the writer, possibly
 // together with concurrent writes (see above).
-func (s *Store) write(ctx context.Context, fn writeFunc) error {
+// Write implements sqlcore.Engine.
+func (s *engine) Write(ctx context.Context, fn writeFunc) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -85,7 +87,7 @@ func (s *Store) write(ctx context.Context, fn writeFunc) error {
 }
 
 // lead commits the oldest waiting writes, then hands the lead on.
-func (s *Store) lead() {
+func (s *engine) lead() {
 	q := &s.wq
 	q.mu.Lock()
 	n := min(len(q.waiting), maxGroup)
@@ -119,7 +121,7 @@ func (s *Store) lead() {
 }
 
 // writeOne runs one write in its own transaction; cancelling ctx cancels it.
-func (s *Store) writeOne(ctx context.Context, r *writeReq) error {
+func (s *engine) writeOne(ctx context.Context, r *writeReq) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
@@ -138,7 +140,7 @@ func (s *Store) writeOne(ctx context.Context, r *writeReq) error {
 // without cancellation: SQLite rolls the whole transaction back when an
 // interrupted statement was writing, which would undo the group's other
 // writes. A caller whose context has ended before its turn is skipped.
-func (s *Store) writeGroup(group []*writeReq) {
+func (s *engine) writeGroup(group []*writeReq) {
 	fail := func(err error) {
 		for _, r := range group {
 			if r.err == nil {

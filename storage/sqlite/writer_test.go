@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/agentgate/agentgate/storage/internal/sqlcore"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +18,7 @@ func TestGroupCommit(t *testing.T) {
 	s := openFile(t)
 	ctx := t.Context()
 	errBoom := errors.New("boom")
-	insert := func(ctx context.Context, tx *wtx, id string) error {
+	insert := func(ctx context.Context, tx sqlcore.Querier, id string) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at,
 			metadata, status, config, state_values, interrupts) VALUES (?, 1, 1, 1, '{}', 'idle', '{}', 'null', '{}')`, id)
 		return err
@@ -37,7 +38,7 @@ func TestGroupCommit(t *testing.T) {
 				if i%7 == 3 {
 					wctx = cancelled
 				}
-				results[i] = s.write(wctx, func(ctx context.Context, tx *wtx) error {
+				results[i] = s.e.Write(wctx, func(ctx context.Context, tx sqlcore.Querier) error {
 					if err := insert(ctx, tx, id); err != nil {
 						return err
 					}
@@ -52,7 +53,7 @@ func TestGroupCommit(t *testing.T) {
 		for i, err := range results {
 			id := fmt.Sprintf("t-%d-%d", round, i)
 			var got int
-			if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM threads WHERE thread_id = ?`, id).Scan(&got); err != nil {
+			if err := s.e.r.QueryRowContext(ctx, `SELECT count(*) FROM threads WHERE thread_id = ?`, id).Scan(&got); err != nil {
 				t.Fatal(err)
 			}
 			switch {
@@ -74,22 +75,22 @@ func TestGroupCommit(t *testing.T) {
 	}
 	// The insert, seen in the first transaction, is prepared by now.
 	prepared := 0
-	for q, st := range s.wstmts.m {
+	for q, st := range s.e.wstmts.m {
 		if st != nil && strings.HasPrefix(q, "INSERT INTO threads") {
 			prepared++
 		}
 	}
 	if prepared != 1 {
-		t.Errorf("the writer's statement cache holds %d prepared inserts: %v", prepared, s.wstmts.m)
+		t.Errorf("the writer's statement cache holds %d prepared inserts: %v", prepared, s.e.wstmts.m)
 	}
 	// The queue is idle again: a write still commits on its own.
-	if err := s.write(ctx, func(ctx context.Context, tx *wtx) error { return insert(ctx, tx, "last") }); err != nil {
+	if err := s.e.Write(ctx, func(ctx context.Context, tx sqlcore.Querier) error { return insert(ctx, tx, "last") }); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = s.write(ctx, func(ctx context.Context, tx *wtx) error { return insert(ctx, tx, "after") })
+		_ = s.e.Write(ctx, func(ctx context.Context, tx sqlcore.Querier) error { return insert(ctx, tx, "after") })
 	}()
 	select {
 	case <-done:
@@ -99,9 +100,9 @@ func TestGroupCommit(t *testing.T) {
 }
 
 func (s *Store) groupCount() int64 {
-	s.wq.mu.Lock()
-	defer s.wq.mu.Unlock()
-	return s.wq.groups
+	s.e.wq.mu.Lock()
+	defer s.e.wq.mu.Unlock()
+	return s.e.wq.groups
 }
 
 // TestWritePanicReachesItsCaller: a write that panics is undone, the panic
@@ -124,7 +125,7 @@ func TestWritePanicReachesItsCaller(t *testing.T) {
 					mu.Unlock()
 				}
 			}()
-			_ = s.write(ctx, func(ctx context.Context, tx *wtx) error {
+			_ = s.e.Write(ctx, func(ctx context.Context, tx sqlcore.Querier) error {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at,
 					metadata, status, config, state_values, interrupts) VALUES (?, 1, 1, 1, '{}', 'idle', '{}', 'null', '{}')`, fmt.Sprint("p-", i)); err != nil {
 					return err
@@ -139,7 +140,7 @@ func TestWritePanicReachesItsCaller(t *testing.T) {
 	wg.Wait()
 	for i := range 40 {
 		var got int
-		if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM threads WHERE thread_id = ?`, fmt.Sprint("p-", i)).Scan(&got); err != nil {
+		if err := s.e.r.QueryRowContext(ctx, `SELECT count(*) FROM threads WHERE thread_id = ?`, fmt.Sprint("p-", i)).Scan(&got); err != nil {
 			t.Fatal(err)
 		}
 		want, wantPanic := 1, any(nil)

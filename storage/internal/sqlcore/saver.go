@@ -1,4 +1,4 @@
-package postgres
+package sqlcore
 
 import (
 	"context"
@@ -33,7 +33,7 @@ func (v *saver) check(ctx context.Context, thread string) error {
 }
 
 // threadGone reports ErrNotFound when the bound thread was deleted.
-func (v *saver) threadGone(ctx context.Context, tx querier) error {
+func (v *saver) threadGone(ctx context.Context, tx Querier) error {
 	if v.thread == "" {
 		return nil
 	}
@@ -52,20 +52,20 @@ func (v *saver) Put(ctx context.Context, cfg checkpoint.Config, cp checkpoint.Ch
 		return checkpoint.Config{}, err
 	}
 	if cfg.ThreadID == "" || cp.ID == "" {
-		return checkpoint.Config{}, errors.New("postgres: put checkpoint: thread id and checkpoint id are required")
+		return checkpoint.Config{}, errors.New("storage: put checkpoint: thread id and checkpoint id are required")
 	}
 	cpb, err := json.Marshal(cp)
 	if err != nil {
-		return checkpoint.Config{}, fmt.Errorf("postgres: encode checkpoint: %w", err)
+		return checkpoint.Config{}, fmt.Errorf("storage: encode checkpoint: %w", err)
 	}
 	if md == nil {
 		md = checkpoint.Metadata{}
 	}
 	mdb, err := encode(map[string]any(md))
 	if err != nil {
-		return checkpoint.Config{}, fmt.Errorf("postgres: encode checkpoint metadata: %w", err)
+		return checkpoint.Config{}, fmt.Errorf("storage: encode checkpoint metadata: %w", err)
 	}
-	err = v.s.write(ctx, func(ctx context.Context, tx querier) error {
+	err = v.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		if err := v.threadGone(ctx, tx); err != nil {
 			return err
 		}
@@ -87,9 +87,9 @@ func (v *saver) PutWrites(ctx context.Context, cfg checkpoint.Config, writes []c
 		return err
 	}
 	if cfg.ThreadID == "" || cfg.CheckpointID == "" {
-		return errors.New("postgres: put writes: thread id and checkpoint id are required")
+		return errors.New("storage: put writes: thread id and checkpoint id are required")
 	}
-	return v.s.write(ctx, func(ctx context.Context, tx querier) error {
+	return v.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		if err := v.threadGone(ctx, tx); err != nil {
 			return err
 		}
@@ -103,7 +103,7 @@ func (v *saver) PutWrites(ctx context.Context, cfg checkpoint.Config, writes []c
 				val = []byte("null")
 			}
 			if !json.Valid(val) {
-				return fmt.Errorf("postgres: put writes: value of %q is not JSON", w.Channel)
+				return fmt.Errorf("storage: put writes: value of %q is not JSON", w.Channel)
 			}
 			if _, err := tx.ExecContext(ctx, ins, cfg.ThreadID, cfg.CheckpointNS, cfg.CheckpointID, taskID,
 				checkpoint.WriteIndex(w.Channel, i), w.Channel, string(val)); err != nil {
@@ -123,7 +123,7 @@ func (v *saver) GetTuple(ctx context.Context, cfg checkpoint.Config) (checkpoint
 		return checkpoint.Tuple{}, err
 	}
 	var out checkpoint.Tuple
-	err := v.s.read(ctx, func(tx querier) error {
+	err := v.s.e.Read(ctx, func(tx Querier) error {
 		q := `SELECT checkpoint_id, parent_id, checkpoint, metadata FROM checkpoints
 			WHERE thread_id = ? AND checkpoint_ns = ?`
 		args := []any{cfg.ThreadID, cfg.CheckpointNS}
@@ -148,13 +148,13 @@ func (v *saver) GetTuple(ctx context.Context, cfg checkpoint.Config) (checkpoint
 }
 
 // tuple decodes a checkpoint row and reads its pending writes.
-func tuple(ctx context.Context, q querier, cfg checkpoint.Config, r cpRow) (checkpoint.Tuple, error) {
+func tuple(ctx context.Context, q Querier, cfg checkpoint.Config, r cpRow) (checkpoint.Tuple, error) {
 	t := checkpoint.Tuple{Config: checkpoint.Config{ThreadID: cfg.ThreadID, CheckpointNS: cfg.CheckpointNS, CheckpointID: r.id}}
 	if err := json.Unmarshal([]byte(r.cp), &t.Checkpoint); err != nil {
-		return t, fmt.Errorf("postgres: decode checkpoint: %w", err)
+		return t, fmt.Errorf("storage: decode checkpoint: %w", err)
 	}
 	if err := json.Unmarshal([]byte(r.md), &t.Metadata); err != nil {
-		return t, fmt.Errorf("postgres: decode checkpoint metadata: %w", err)
+		return t, fmt.Errorf("storage: decode checkpoint metadata: %w", err)
 	}
 	if r.parent != "" {
 		t.ParentConfig = &checkpoint.Config{ThreadID: cfg.ThreadID, CheckpointNS: cfg.CheckpointNS, CheckpointID: r.parent}
@@ -184,7 +184,7 @@ func (v *saver) List(ctx context.Context, cfg checkpoint.Config, opts checkpoint
 		return nil, err
 	}
 	var out []checkpoint.Tuple
-	err := v.s.read(ctx, func(tx querier) error {
+	err := v.s.e.Read(ctx, func(tx Querier) error {
 		q := `SELECT checkpoint_id, parent_id, checkpoint, metadata FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ?`
 		args := []any{cfg.ThreadID, cfg.CheckpointNS}
 		if cfg.CheckpointID != "" {
@@ -213,7 +213,7 @@ func (v *saver) List(ctx context.Context, cfg checkpoint.Config, opts checkpoint
 				var md checkpoint.Metadata
 				if err := json.Unmarshal([]byte(r.md), &md); err != nil {
 					rows.Close()
-					return fmt.Errorf("postgres: decode checkpoint metadata: %w", err)
+					return fmt.Errorf("storage: decode checkpoint metadata: %w", err)
 				}
 				if !checkpoint.MatchFilter(md, opts.Filter) {
 					continue
@@ -244,7 +244,7 @@ func (v *saver) DeleteThread(ctx context.Context, thread string) error {
 	if err := v.check(ctx, thread); err != nil {
 		return err
 	}
-	return v.s.write(ctx, func(ctx context.Context, tx querier) error {
+	return v.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		for _, q := range []string{`DELETE FROM checkpoint_writes WHERE thread_id = ?`, `DELETE FROM checkpoints WHERE thread_id = ?`} {
 			if _, err := tx.ExecContext(ctx, q, thread); err != nil {
 				return dbErr("delete checkpoints", err)
@@ -261,22 +261,22 @@ func (v *saver) CopyThread(ctx context.Context, src, dst string) error {
 		return err
 	}
 	if dst == "" {
-		return errors.New("postgres: copy checkpoints: empty destination")
+		return errors.New("storage: copy checkpoints: empty destination")
 	}
-	return v.s.write(ctx, func(ctx context.Context, tx querier) error {
+	return v.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		if v.thread != "" {
-			if err := visibleThread(ctx, tx, v.scope, dst); err != nil {
+			if err := visibleThread(&v.s.d, ctx, tx, v.scope, dst); err != nil {
 				return err
 			}
 		}
-		return copyCheckpoints(ctx, tx, src, dst)
+		return copyCheckpoints(&v.s.d, ctx, tx, src, dst)
 	})
 }
 
 // copyCheckpoints copies every checkpoint and write of src to dst, keeping
 // ids and setting an existing "thread_id" metadata key to dst. Copied
 // checkpoints replace those of dst with the same ids, writes included.
-func copyCheckpoints(ctx context.Context, tx querier, src, dst string) error {
+func copyCheckpoints(d *Dialect, ctx context.Context, tx Querier, src, dst string) error {
 	if src == dst {
 		return nil
 	}
@@ -284,13 +284,7 @@ func copyCheckpoints(ctx context.Context, tx querier, src, dst string) error {
 		`DELETE FROM checkpoint_writes WHERE thread_id = ?2 AND (checkpoint_ns, checkpoint_id) IN (
 			SELECT checkpoint_ns, checkpoint_id FROM checkpoint_writes WHERE thread_id = ?1
 			UNION SELECT checkpoint_ns, checkpoint_id FROM checkpoints WHERE thread_id = ?1)`,
-		`INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_id, checkpoint, metadata)
-			SELECT ?2, checkpoint_ns, checkpoint_id, parent_id, checkpoint,
-				CASE WHEN (metadata::jsonb -> 'thread_id') IS NULL THEN metadata
-				ELSE jsonb_set(metadata::jsonb, '{thread_id}', to_jsonb(?2::text))::text END
-			FROM checkpoints WHERE thread_id = ?1
-			ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
-				parent_id = excluded.parent_id, checkpoint = excluded.checkpoint, metadata = excluded.metadata`,
+		d.CopyCheckpoints,
 		`INSERT INTO checkpoint_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, value)
 			SELECT ?2, checkpoint_ns, checkpoint_id, task_id, idx, channel, value
 			FROM checkpoint_writes WHERE thread_id = ?1`,
@@ -304,7 +298,7 @@ func copyCheckpoints(ctx context.Context, tx querier, src, dst string) error {
 
 // keepLatest deletes all but the latest checkpoint of each namespace of a
 // thread, with their writes.
-func keepLatest(ctx context.Context, tx querier, thread string) error {
+func keepLatest(ctx context.Context, tx Querier, thread string) error {
 	for _, q := range []string{
 		`DELETE FROM checkpoints WHERE thread_id = ?1 AND checkpoint_id < (
 			SELECT max(c.checkpoint_id) FROM checkpoints c

@@ -1,4 +1,4 @@
-package sqlite
+package sqlcore
 
 import (
 	"context"
@@ -52,7 +52,7 @@ func scanThread(row interface{ Scan(...any) error }) (storage.Thread, error) {
 // equality on "owner" becomes a test of the owner column, which is exactly
 // that string (see the migration), so that its index serves the query and
 // the metadata JSON is not read twice for it.
-func (w *where) scopeThreads(sc storage.Scope) {
+func (w *Where) scopeThreads(sc storage.Scope) {
 	for _, f := range sc.Filters() {
 		o, rest, ok := f.CutString("owner")
 		if ok {
@@ -60,7 +60,7 @@ func (w *where) scopeThreads(sc storage.Scope) {
 			f = rest
 		}
 		if !f.IsEmpty() {
-			w.conds = append(w.conds, f.SQL(w.args, "t.metadata"))
+			w.conds = append(w.conds, f.SQL(w.args, w.d.JSON("t.metadata")))
 		}
 	}
 }
@@ -69,7 +69,7 @@ func (w *where) scopeThreads(sc storage.Scope) {
 // on the decoded metadata (filter.Match, which the filter package's property
 // tests hold equal to its SQL), so that one statement serves every scope and
 // the row's JSON is not parsed again by SQL functions.
-func getThread(ctx context.Context, q querier, sc storage.Scope, id string) (storage.Thread, error) {
+func getThread(ctx context.Context, q Querier, sc storage.Scope, id string) (storage.Thread, error) {
 	t, err := scanThread(q.QueryRowContext(ctx, `SELECT `+threadCols+` FROM threads t WHERE t.thread_id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) || err == nil && !sc.Match(t.Metadata) {
 		return storage.Thread{}, query.ThreadNotFound(id)
@@ -78,8 +78,8 @@ func getThread(ctx context.Context, q querier, sc storage.Scope, id string) (sto
 }
 
 // visibleThread returns nil when the thread exists and the scope can see it.
-func visibleThread(ctx context.Context, q querier, sc storage.Scope, id string) error {
-	w := newWhere()
+func visibleThread(d *Dialect, ctx context.Context, q Querier, sc storage.Scope, id string) error {
+	w := d.newWhere()
 	w.add("t.thread_id = ?", id)
 	w.scopeThreads(sc)
 	var one int
@@ -90,7 +90,7 @@ func visibleThread(ctx context.Context, q querier, sc storage.Scope, id string) 
 	return dbErr("get thread", err)
 }
 
-func threadExists(ctx context.Context, q querier, id string) (bool, error) {
+func threadExists(ctx context.Context, q Querier, id string) (bool, error) {
 	var one int
 	err := q.QueryRowContext(ctx, `SELECT 1 FROM threads WHERE thread_id = ?`, id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -99,7 +99,7 @@ func threadExists(ctx context.Context, q querier, id string) (bool, error) {
 	return err == nil, dbErr("get thread", err)
 }
 
-func insertThread(ctx context.Context, q querier, t storage.Thread) error {
+func insertThread(ctx context.Context, q Querier, t storage.Thread) error {
 	md, err := encodeMap(t.Metadata)
 	if err != nil {
 		return err
@@ -141,7 +141,7 @@ func (r threads) Create(ctx context.Context, sc storage.Scope, c storage.ThreadC
 		id = query.NewID()
 	}
 	var out storage.Thread
-	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
+	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		exists, err := threadExists(ctx, tx, id)
 		if err != nil {
 			return err
@@ -172,7 +172,7 @@ func (r threads) Get(ctx context.Context, sc storage.Scope, id string) (storage.
 	if err := query.Begin(ctx, sc); err != nil {
 		return storage.Thread{}, err
 	}
-	return getThread(ctx, r.s.reader(), sc, id)
+	return getThread(ctx, r.s.e.Reader(), sc, id)
 }
 
 func (r threads) Update(ctx context.Context, sc storage.Scope, id string, p storage.ThreadPatch) (storage.Thread, error) {
@@ -188,7 +188,7 @@ func (r threads) Update(ctx context.Context, sc storage.Scope, id string, p stor
 		return storage.Thread{}, err
 	}
 	var out storage.Thread
-	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
+	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		t, err := getThread(ctx, tx, sc, id)
 		if err != nil {
 			return err
@@ -219,7 +219,7 @@ func (r threads) Update(ctx context.Context, sc storage.Scope, id string, p stor
 }
 
 // deleteThread removes a thread and everything stored under it.
-func deleteThread(ctx context.Context, tx querier, id string) error {
+func deleteThread(ctx context.Context, tx Querier, id string) error {
 	for _, q := range []string{
 		`DELETE FROM checkpoint_writes WHERE thread_id = ?`,
 		`DELETE FROM checkpoints WHERE thread_id = ?`,
@@ -236,23 +236,25 @@ func (r threads) Delete(ctx context.Context, sc storage.Scope, id string) error 
 	if err := query.Begin(ctx, sc); err != nil {
 		return err
 	}
-	return r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		if err := visibleThread(ctx, tx, sc, id); err != nil {
+	return r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+		if err := visibleThread(&r.s.d, ctx, tx, sc, id); err != nil {
 			return err
 		}
 		return deleteThread(ctx, tx, id)
 	})
 }
 
-func threadWhere(sc storage.Scope, q storage.ThreadSearch) (*where, error) {
+func threadWhere(d *Dialect, sc storage.Scope, q storage.ThreadSearch) (*Where, error) {
 	if err := query.Status(q.Status, true); err != nil {
 		return nil, err
 	}
 	if err := query.Page(q.Limit, q.Offset); err != nil {
 		return nil, err
 	}
-	w := newWhere()
-	w.metadataHints(sc, q.Metadata, "t.metadata") // prefilter.go
+	w := d.newWhere()
+	if d.MetadataHints != nil {
+		d.MetadataHints(w, sc, q.Metadata, "t.metadata")
+	}
 	w.scopeThreads(sc)
 	if o, ok := q.Metadata["owner"].(string); ok {
 		// Containment of a top-level string is equality (see scopeThreads).
@@ -270,7 +272,9 @@ func threadWhere(sc storage.Scope, q storage.ThreadSearch) (*where, error) {
 		}
 	}
 	if len(q.Values) > 0 {
-		w.valuesHints(q.Values, "t.state_values") // prefilter.go
+		if d.ValuesHints != nil {
+			d.ValuesHints(w, q.Values, "t.state_values")
+		}
 		if err := w.contains("t.state_values", q.Values); err != nil {
 			return nil, err
 		}
@@ -286,7 +290,7 @@ func (r threads) Search(ctx context.Context, sc storage.Scope, q storage.ThreadS
 	if err != nil {
 		return nil, err
 	}
-	w, err := threadWhere(sc, q)
+	w, err := threadWhere(&r.s.d, sc, q)
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +300,7 @@ func (r threads) Search(ctx context.Context, sc storage.Scope, q storage.ThreadS
 	}
 	stmt := `SELECT ` + threadCols + ` FROM threads t WHERE ` + w.sql() +
 		` ORDER BY t.` + order.By + dir + `, t.thread_id` + dir + w.limit(q.Limit, q.Offset)
-	rows, err := r.s.reader().QueryContext(ctx, stmt, w.args.Values()...)
+	rows, err := r.s.e.Reader().QueryContext(ctx, stmt, w.args.Values()...)
 	if err != nil {
 		return nil, dbErr("search threads", err)
 	}
@@ -317,12 +321,12 @@ func (r threads) Count(ctx context.Context, sc storage.Scope, q storage.ThreadSe
 		return 0, err
 	}
 	q.Limit, q.Offset = 0, 0
-	w, err := threadWhere(sc, q)
+	w, err := threadWhere(&r.s.d, sc, q)
 	if err != nil {
 		return 0, err
 	}
 	var n int
-	err = r.s.reader().QueryRowContext(ctx, `SELECT count(*) FROM threads t WHERE `+w.sql(), w.args.Values()...).Scan(&n)
+	err = r.s.e.Reader().QueryRowContext(ctx, `SELECT count(*) FROM threads t WHERE `+w.sql(), w.args.Values()...).Scan(&n)
 	return n, dbErr("count threads", err)
 }
 
@@ -345,7 +349,7 @@ func (r threads) Copy(ctx context.Context, sc storage.Scope, id string, dst stor
 		newID = query.NewID()
 	}
 	var out storage.Thread
-	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
+	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		src, err := getThread(ctx, tx, sc, id)
 		if err != nil {
 			return err
@@ -368,7 +372,7 @@ func (r threads) Copy(ctx context.Context, sc storage.Scope, id string, dst stor
 		if err := insertThread(ctx, tx, out); err != nil {
 			return err
 		}
-		return copyCheckpoints(ctx, tx, id, newID)
+		return copyCheckpoints(&r.s.d, ctx, tx, id, newID)
 	})
 	if err != nil {
 		return storage.Thread{}, err
@@ -385,12 +389,12 @@ func (r threads) Prune(ctx context.Context, sc storage.Scope, ids []string, stra
 		return 0, err
 	}
 	uniq := map[string]bool{}
-	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
+	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		for _, id := range ids {
 			if uniq[id] {
 				continue
 			}
-			if err := visibleThread(ctx, tx, sc, id); err != nil {
+			if err := visibleThread(&r.s.d, ctx, tx, sc, id); err != nil {
 				return err
 			}
 			uniq[id] = true
@@ -424,7 +428,7 @@ func (r threads) SetState(ctx context.Context, sc storage.Scope, id string, st s
 		}
 	}
 	var out storage.Thread
-	err := r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
+	err := r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		t, err := getThread(ctx, tx, sc, id)
 		if err != nil {
 			return err

@@ -1,9 +1,10 @@
-package postgres
+package sqlcore
 
 import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/agentgate/agentgate/storage"
@@ -64,8 +65,8 @@ func scanCron(row interface{ Scan(...any) error }) (storage.Cron, error) {
 	return c, err
 }
 
-func getCron(ctx context.Context, q querier, sc storage.Scope, id string) (storage.Cron, error) {
-	w := newWhere()
+func getCron(d *Dialect, ctx context.Context, q Querier, sc storage.Scope, id string) (storage.Cron, error) {
+	w := d.newWhere()
 	w.add("c.cron_id = ?", id)
 	w.scope(sc, "c.metadata")
 	c, err := scanCron(q.QueryRowContext(ctx, `SELECT `+cronCols+` FROM crons c WHERE `+w.sql(), w.args.Values()...))
@@ -99,7 +100,7 @@ func (r crons) Create(ctx context.Context, sc storage.Scope, c storage.CronCreat
 		user.Valid = true
 	}
 	var out storage.Cron
-	err = r.s.write(ctx, func(ctx context.Context, tx querier) error {
+	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM crons WHERE cron_id = ?`, c.CronID).Scan(&one)
 		if err == nil {
@@ -130,7 +131,7 @@ func (r crons) Create(ctx context.Context, sc storage.Scope, c storage.CronCreat
 			nullStr(c.Timezone), now, now, nullStr(c.UserID), user, payload, nullTS(c.NextRunDate), md, c.Enabled); err != nil {
 			return dbErr("create cron", err)
 		}
-		out, err = getCron(ctx, tx, storage.System(), c.CronID)
+		out, err = getCron(&r.s.d, ctx, tx, storage.System(), c.CronID)
 		return err
 	})
 	return out, err
@@ -140,7 +141,7 @@ func (r crons) Get(ctx context.Context, sc storage.Scope, id string) (storage.Cr
 	if err := query.Begin(ctx, sc); err != nil {
 		return storage.Cron{}, err
 	}
-	return getCron(ctx, r.s.reader(), sc, id)
+	return getCron(&r.s.d, ctx, r.s.e.Reader(), sc, id)
 }
 
 func (r crons) Update(ctx context.Context, sc storage.Scope, id string, p storage.CronPatch) (storage.Cron, error) {
@@ -163,8 +164,8 @@ func (r crons) Update(ctx context.Context, sc storage.Scope, id string, p storag
 		return storage.Cron{}, err
 	}
 	var out storage.Cron
-	err = r.s.write(ctx, func(ctx context.Context, tx querier) error {
-		c, err := getCron(ctx, tx, sc, id)
+	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+		c, err := getCron(&r.s.d, ctx, tx, sc, id)
 		if err != nil {
 			return err
 		}
@@ -180,7 +181,7 @@ func (r crons) Update(ctx context.Context, sc storage.Scope, id string, p storag
 			nullTS(c.NextRunDate), ts(r.s.now()), id); err != nil {
 			return dbErr("update cron", err)
 		}
-		out, err = getCron(ctx, tx, storage.System(), id)
+		out, err = getCron(&r.s.d, ctx, tx, storage.System(), id)
 		return err
 	})
 	return out, err
@@ -190,8 +191,8 @@ func (r crons) Delete(ctx context.Context, sc storage.Scope, id string) error {
 	if err := query.Begin(ctx, sc); err != nil {
 		return err
 	}
-	return r.s.write(ctx, func(ctx context.Context, tx querier) error {
-		if _, err := getCron(ctx, tx, sc, id); err != nil {
+	return r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+		if _, err := getCron(&r.s.d, ctx, tx, sc, id); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM crons WHERE cron_id = ?`, id)
@@ -199,14 +200,14 @@ func (r crons) Delete(ctx context.Context, sc storage.Scope, id string) error {
 	})
 }
 
-func cronWhere(sc, threads storage.Scope, q storage.CronSearch) (*where, error) {
+func cronWhere(d *Dialect, sc, threads storage.Scope, q storage.CronSearch) (*Where, error) {
 	if err := threads.Check(); err != nil {
 		return nil, err
 	}
 	if err := query.Page(q.Limit, q.Offset); err != nil {
 		return nil, err
 	}
-	w := newWhere()
+	w := d.newWhere()
 	if q.AssistantID != "" {
 		w.add("c.assistant_id = ?", q.AssistantID)
 	}
@@ -219,7 +220,7 @@ func cronWhere(sc, threads storage.Scope, q storage.CronSearch) (*where, error) 
 	w.scope(sc, "c.metadata")
 	if len(threads.Filters()) > 0 {
 		// The sub-where shares w's arguments: its placeholders come next.
-		sub := &where{args: w.args}
+		sub := &Where{d: d, args: w.args}
 		sub.add("t.thread_id = c.thread_id")
 		sub.scopeThreads(threads)
 		w.conds = append(w.conds, "(c.thread_id IS NULL OR EXISTS (SELECT 1 FROM threads t WHERE "+sub.sql()+"))")
@@ -235,7 +236,7 @@ func (r crons) Search(ctx context.Context, sc, threads storage.Scope, q storage.
 	if err != nil {
 		return nil, err
 	}
-	w, err := cronWhere(sc, threads, q)
+	w, err := cronWhere(&r.s.d, sc, threads, q)
 	if err != nil {
 		return nil, err
 	}
@@ -243,11 +244,11 @@ func (r crons) Search(ctx context.Context, sc, threads storage.Scope, q storage.
 	if order.Desc {
 		dir = " DESC"
 	}
-	return queryCrons(ctx, r.s.reader(), `SELECT `+cronCols+` FROM crons c WHERE `+w.sql()+
+	return queryCrons(ctx, r.s.e.Reader(), `SELECT `+cronCols+` FROM crons c WHERE `+w.sql()+
 		` ORDER BY c.`+order.By+dir+`, c.cron_id`+dir+w.limit(q.Limit, q.Offset), w.args.Values()...)
 }
 
-func queryCrons(ctx context.Context, q querier, stmt string, args ...any) ([]storage.Cron, error) {
+func queryCrons(ctx context.Context, q Querier, stmt string, args ...any) ([]storage.Cron, error) {
 	rows, err := q.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return nil, dbErr("read crons", err)
@@ -269,12 +270,12 @@ func (r crons) Count(ctx context.Context, sc, threads storage.Scope, q storage.C
 		return 0, err
 	}
 	q.Limit, q.Offset = 0, 0
-	w, err := cronWhere(sc, threads, q)
+	w, err := cronWhere(&r.s.d, sc, threads, q)
 	if err != nil {
 		return 0, err
 	}
 	var n int
-	err = r.s.reader().QueryRowContext(ctx, `SELECT count(*) FROM crons c WHERE `+w.sql(), w.args.Values()...).Scan(&n)
+	err = r.s.e.Reader().QueryRowContext(ctx, `SELECT count(*) FROM crons c WHERE `+w.sql(), w.args.Values()...).Scan(&n)
 	return n, dbErr("count crons", err)
 }
 
@@ -299,15 +300,15 @@ func (r crons) Due(ctx context.Context, sc storage.Scope, now time.Time, limit i
 	if err := query.Page(limit, 0); err != nil {
 		return nil, err
 	}
-	var lim any // NULL: no limit
+	lim := r.s.d.NoLimit
 	if limit > 0 {
-		lim = limit
+		lim = strconv.Itoa(limit)
 	}
 	n := ts(now)
-	return queryCrons(ctx, r.s.reader(), `SELECT `+cronCols+` FROM crons c
+	return queryCrons(ctx, r.s.e.Reader(), `SELECT `+cronCols+` FROM crons c
 		WHERE c.enabled AND c.next_run_date IS NOT NULL AND c.next_run_date <= ?
 		AND (c.end_time IS NULL OR c.end_time > ?)
-		ORDER BY c.next_run_date, c.cron_id LIMIT ?`, n, n, lim)
+		ORDER BY c.next_run_date, c.cron_id LIMIT `+lim, n, n)
 }
 
 func (r crons) Advance(ctx context.Context, sc storage.Scope, id string, from, next time.Time) (bool, error) {
@@ -319,7 +320,7 @@ func (r crons) Advance(ctx context.Context, sc storage.Scope, id string, from, n
 	}
 	f, nx := query.MicroUTC(&from), query.MicroUTC(&next)
 	var n int64
-	err := r.s.write(ctx, func(ctx context.Context, tx querier) error {
+	err := r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		res, err := tx.ExecContext(ctx, `UPDATE crons SET next_run_date = ? WHERE cron_id = ? AND next_run_date = ?`,
 			ts(*nx), id, ts(*f))
 		if err != nil {

@@ -1,4 +1,4 @@
-package sqlite
+package sqlcore
 
 import (
 	"context"
@@ -37,7 +37,7 @@ func scanRun(row interface{ Scan(...any) error }) (storage.Run, error) {
 	return r, err
 }
 
-func queryRuns(ctx context.Context, q querier, stmt string, args ...any) ([]storage.Run, error) {
+func queryRuns(ctx context.Context, q Querier, stmt string, args ...any) ([]storage.Run, error) {
 	rows, err := q.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return nil, dbErr("read runs", err)
@@ -56,7 +56,7 @@ func queryRuns(ctx context.Context, q querier, stmt string, args ...any) ([]stor
 
 // active reports whether a thread has a pending or running run other than
 // except.
-func active(ctx context.Context, q querier, thread, except string) (bool, error) {
+func active(ctx context.Context, q Querier, thread, except string) (bool, error) {
 	var one int
 	err := q.QueryRowContext(ctx, `SELECT 1 FROM runs WHERE thread_id = ? AND run_id != ?
 		AND status IN ('pending', 'running') LIMIT 1`, thread, except).Scan(&one)
@@ -69,7 +69,7 @@ func active(ctx context.Context, q querier, thread, except string) (bool, error)
 // settle sets a thread's status once a run stopped without finishing
 // (cancelled while pending, rolled back): busy while others are active,
 // else what its stored state says.
-func (s *Store) settle(ctx context.Context, tx querier, thread, except string) error {
+func (s *Store) settle(ctx context.Context, tx Querier, thread, except string) error {
 	busy, err := active(ctx, tx, thread, except)
 	if err != nil {
 		return err
@@ -110,7 +110,7 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 		tcfg.Valid = true
 	}
 	var out storage.RunCreated
-	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
+	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM runs WHERE run_id = ?`, c.RunID).Scan(&one)
 		if err == nil {
@@ -182,7 +182,7 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 
 // multitask applies c's strategy to a busy thread and returns the running
 // runs asked to stop.
-func (r runs) multitask(ctx context.Context, tx querier, c storage.RunCreate, now time.Time) ([]storage.Run, error) {
+func (r runs) multitask(ctx context.Context, tx Querier, c storage.RunCreate, now time.Time) ([]storage.Run, error) {
 	switch c.MultitaskStrategy {
 	case storage.MultitaskReject:
 		return nil, query.ThreadBusy()
@@ -216,7 +216,7 @@ func (r runs) Get(ctx context.Context, sc storage.Scope, threadID, runID string)
 		return storage.Run{}, err
 	}
 	var out storage.Run
-	err := r.s.read(ctx, func(tx *sql.Tx) error {
+	err := r.s.e.Read(ctx, func(tx Querier) error {
 		if threadID == "" { // by run id alone: the run's thread must be visible
 			err := tx.QueryRowContext(ctx, `SELECT thread_id FROM runs WHERE run_id = ?`, runID).Scan(&threadID)
 			if errors.Is(err, sql.ErrNoRows) {
@@ -224,12 +224,12 @@ func (r runs) Get(ctx context.Context, sc storage.Scope, threadID, runID string)
 			} else if err != nil {
 				return dbErr("get run", err)
 			}
-			if err := visibleThread(ctx, tx, sc, threadID); errors.Is(err, storage.ErrNotFound) {
+			if err := visibleThread(&r.s.d, ctx, tx, sc, threadID); errors.Is(err, storage.ErrNotFound) {
 				return query.RunNotFound(runID)
 			} else if err != nil {
 				return err
 			}
-		} else if err := visibleThread(ctx, tx, sc, threadID); err != nil {
+		} else if err := visibleThread(&r.s.d, ctx, tx, sc, threadID); err != nil {
 			return err
 		}
 		var err error
@@ -253,11 +253,11 @@ func (r runs) List(ctx context.Context, sc storage.Scope, threadID string, q sto
 		return nil, err
 	}
 	var out []storage.Run
-	err := r.s.read(ctx, func(tx *sql.Tx) error {
-		if err := visibleThread(ctx, tx, sc, threadID); err != nil {
+	err := r.s.e.Read(ctx, func(tx Querier) error {
+		if err := visibleThread(&r.s.d, ctx, tx, sc, threadID); err != nil {
 			return err
 		}
-		w := newWhere()
+		w := r.s.d.newWhere()
 		w.add("r.thread_id = ?", threadID)
 		if q.Status != "" {
 			w.add("r.status = ?", q.Status)
@@ -274,8 +274,8 @@ func (r runs) Delete(ctx context.Context, sc storage.Scope, threadID, runID stri
 	if err := query.Begin(ctx, sc); err != nil {
 		return err
 	}
-	return r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		if err := visibleThread(ctx, tx, sc, threadID); err != nil {
+	return r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+		if err := visibleThread(&r.s.d, ctx, tx, sc, threadID); err != nil {
 			return err
 		}
 		var status string
@@ -304,10 +304,10 @@ func (r runs) Cancel(ctx context.Context, sc storage.Scope, c storage.RunCancel)
 		return nil, err
 	}
 	var out []storage.Run
-	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		w := newWhere()
+	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+		w := r.s.d.newWhere()
 		if c.ThreadID != "" {
-			if err := visibleThread(ctx, tx, sc, c.ThreadID); err != nil {
+			if err := visibleThread(&r.s.d, ctx, tx, sc, c.ThreadID); err != nil {
 				return err
 			}
 			w.add("r.thread_id = ?", c.ThreadID)
@@ -365,7 +365,7 @@ func (r runs) Claim(ctx context.Context, sc storage.Scope, lease time.Duration) 
 			ORDER BY r.created_at, r.run_id LIMIT 1`
 	// Look on a reader first: idle polls must not take the write lock.
 	var id string
-	err := r.s.reader().QueryRowContext(ctx, next, ts(time.Now())).Scan(&id)
+	err := r.s.e.Reader().QueryRowContext(ctx, next, ts(time.Now())).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return storage.Run{}, false, nil
 	} else if err != nil {
@@ -373,7 +373,7 @@ func (r runs) Claim(ctx context.Context, sc storage.Scope, lease time.Duration) 
 	}
 	var out storage.Run
 	var ok bool
-	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
+	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		wall := time.Now()
 		err := tx.QueryRowContext(ctx, next, ts(wall)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -397,7 +397,7 @@ func (r runs) Heartbeat(ctx context.Context, sc storage.Scope, runID string, lea
 		return "", err
 	}
 	var cancel string
-	err := r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
+	err := r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		err := tx.QueryRowContext(ctx, `UPDATE runs SET lease_until = ? WHERE run_id = ? AND status = 'running' RETURNING cancel`,
 			ts(time.Now().Add(lease)), runID).Scan(&cancel)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -434,7 +434,7 @@ func (r runs) Finish(ctx context.Context, sc storage.Scope, f storage.RunFinish)
 		return storage.Run{}, err
 	}
 	var out storage.Run
-	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
+	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		now := r.s.now()
 		res, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, updated_at = ?, cancel = '', lease_until = NULL
 			WHERE run_id = ? AND thread_id = ? AND status = 'running'`, f.Status, ts(now), f.RunID, f.ThreadID)
@@ -464,7 +464,7 @@ func (r runs) Discard(ctx context.Context, sc storage.Scope, threadID, runID str
 	if err := query.System(sc, "Runs.Discard"); err != nil {
 		return err
 	}
-	return r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
+	return r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE run_id = ? AND thread_id = ?`, runID, threadID)
 		if err != nil {
 			return dbErr("discard run", err)
@@ -478,11 +478,11 @@ func (r runs) Discard(ctx context.Context, sc storage.Scope, threadID, runID str
 
 // discard deletes the checkpoints (with their writes) whose metadata names
 // a deleted run, and settles its thread.
-func (s *Store) discard(ctx context.Context, tx querier, threadID, runID string) error {
+func (s *Store) discard(ctx context.Context, tx Querier, threadID, runID string) error {
 	for _, q := range []string{
 		`DELETE FROM checkpoint_writes WHERE thread_id = ?1 AND checkpoint_id IN (SELECT checkpoint_id FROM checkpoints
-				WHERE thread_id = ?1 AND json_extract(metadata, '$.run_id') = ?2)`,
-		`DELETE FROM checkpoints WHERE thread_id = ?1 AND json_extract(metadata, '$.run_id') = ?2`,
+				WHERE thread_id = ?1 AND ` + s.d.RunIDOf + ` = ?2)`,
+		`DELETE FROM checkpoints WHERE thread_id = ?1 AND ` + s.d.RunIDOf + ` = ?2`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, threadID, runID); err != nil {
 			return dbErr("discard run", err)
@@ -496,7 +496,7 @@ func (r runs) RequeueExpired(ctx context.Context, sc storage.Scope) ([]storage.R
 		return nil, err
 	}
 	var out []storage.Run
-	err := r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
+	err := r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		expired, err := queryRuns(ctx, tx, `SELECT `+runCols+` FROM runs r WHERE status = 'running' AND lease_until <= ?
 			ORDER BY run_id`, ts(time.Now()))
 		if err != nil {
@@ -549,7 +549,7 @@ func (r runs) Stats(ctx context.Context, sc storage.Scope) (storage.RunStats, er
 	if err := query.System(sc, "Runs.Stats"); err != nil {
 		return st, err
 	}
-	err := r.s.reader().QueryRowContext(ctx, `SELECT
+	err := r.s.e.Reader().QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM runs WHERE status = 'pending'),
 		(SELECT count(*) FROM runs WHERE status = 'running')`).Scan(&st.Pending, &st.Running)
 	return st, dbErr("run stats", err)

@@ -1,11 +1,10 @@
-package postgres
+package sqlcore
 
 import (
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/agentgate/agentgate/storage"
@@ -13,10 +12,6 @@ import (
 )
 
 type items struct{ s *Store }
-
-// itemDoc is the document scope filters are tested on (storage.ItemDoc):
-// the value with "namespace" and "key" set.
-const itemDoc = `(i.value::jsonb || jsonb_build_object('namespace', i.namespace_json::jsonb, 'key', i.key))`
 
 const itemCols = `i.namespace_json, i.key, i.value, i.created_at, i.updated_at`
 
@@ -39,13 +34,13 @@ func scanItem(row interface{ Scan(...any) error }) (storage.Item, error) {
 }
 
 // live ANDs "not expired at now".
-func (w *where) live(now time.Time) {
+func (w *Where) live(now time.Time) {
 	w.add("(i.expires_at IS NULL OR i.expires_at > ?)", ts(now))
 }
 
 // prefix ANDs "namespace starts with prefix, label by label": labels hold no
 // '.', so the joined names under p are exactly those in ["p.", "p/").
-func (w *where) prefix(prefix []string) {
+func (w *Where) prefix(prefix []string) {
 	if len(prefix) == 0 {
 		return
 	}
@@ -55,8 +50,8 @@ func (w *where) prefix(prefix []string) {
 
 // itemState reads whether an item exists unexpired, and whether the scope
 // can see it, in one statement.
-func itemState(ctx context.Context, q querier, sc storage.Scope, ns []string, key string, now time.Time) (exists, visible bool, err error) {
-	w := newWhere()
+func itemState(d *Dialect, ctx context.Context, q Querier, sc storage.Scope, ns []string, key string, now time.Time) (exists, visible bool, err error) {
+	w := d.newWhere()
 	row := func() {
 		w.add("i.namespace = ? AND i.key = ?", query.JoinNS(ns), key)
 		w.live(now)
@@ -65,7 +60,7 @@ func itemState(ctx context.Context, q querier, sc storage.Scope, ns []string, ke
 	found := w.sql()
 	w.conds = nil
 	row()
-	w.scope(sc, itemDoc)
+	w.scope(sc, d.ItemDoc)
 	seen := w.sql()
 	err = q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM items i WHERE `+found+`),
 		EXISTS (SELECT 1 FROM items i WHERE `+seen+`)`, w.args.Values()...).Scan(&exists, &visible)
@@ -88,12 +83,12 @@ func (r items) Put(ctx context.Context, sc storage.Scope, p storage.ItemPut) err
 	if err != nil {
 		return err
 	}
-	return r.s.write(ctx, func(ctx context.Context, tx querier) error {
+	return r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		now := r.s.now()
 		if _, err := tx.ExecContext(ctx, `DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?`, ts(now)); err != nil {
 			return dbErr("expire items", err)
 		}
-		exists, visible, err := itemState(ctx, tx, sc, p.Namespace, p.Key, now)
+		exists, visible, err := itemState(&r.s.d, ctx, tx, sc, p.Namespace, p.Key, now)
 		if err != nil {
 			return err
 		}
@@ -125,11 +120,11 @@ func (r items) Get(ctx context.Context, sc storage.Scope, namespace []string, ke
 	if err := query.Namespace(namespace, false); err != nil {
 		return storage.Item{}, err
 	}
-	get := func(q querier, now time.Time) (storage.Item, error) {
-		w := newWhere()
+	get := func(q Querier, now time.Time) (storage.Item, error) {
+		w := r.s.d.newWhere()
 		w.add("i.namespace = ? AND i.key = ?", query.JoinNS(namespace), key)
 		w.live(now)
-		w.scope(sc, itemDoc)
+		w.scope(sc, r.s.d.ItemDoc)
 		it, err := scanItem(q.QueryRowContext(ctx, `SELECT `+itemCols+` FROM items i WHERE `+w.sql(), w.args.Values()...))
 		if errors.Is(err, sql.ErrNoRows) {
 			return it, query.ItemNotFound()
@@ -137,10 +132,10 @@ func (r items) Get(ctx context.Context, sc storage.Scope, namespace []string, ke
 		return it, dbErr("get item", err)
 	}
 	if !refresh {
-		return get(r.s.reader(), time.Now())
+		return get(r.s.e.Reader(), time.Now())
 	}
 	var out storage.Item
-	err := r.s.write(ctx, func(ctx context.Context, tx querier) error {
+	err := r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		now := time.Now()
 		it, err := get(tx, now)
 		if err != nil {
@@ -152,7 +147,7 @@ func (r items) Get(ctx context.Context, sc storage.Scope, namespace []string, ke
 	return out, err
 }
 
-func refreshTTL(ctx context.Context, tx querier, keys [][2]string, now time.Time) error {
+func refreshTTL(ctx context.Context, tx Querier, keys [][2]string, now time.Time) error {
 	for _, k := range keys {
 		if _, err := tx.ExecContext(ctx, `UPDATE items SET expires_at = ? + ttl WHERE namespace = ? AND key = ? AND ttl IS NOT NULL`,
 			ts(now), k[0], k[1]); err != nil {
@@ -169,8 +164,8 @@ func (r items) Delete(ctx context.Context, sc storage.Scope, namespace []string,
 	if err := query.Namespace(namespace, false); err != nil {
 		return err
 	}
-	return r.s.write(ctx, func(ctx context.Context, tx querier) error {
-		exists, visible, err := itemState(ctx, tx, sc, namespace, key, time.Now())
+	return r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+		exists, visible, err := itemState(&r.s.d, ctx, tx, sc, namespace, key, time.Now())
 		if err != nil {
 			return err
 		}
@@ -199,14 +194,14 @@ func (r items) Search(ctx context.Context, sc storage.Scope, q storage.ItemSearc
 	if err != nil {
 		return nil, err
 	}
-	search := func(tx querier, now time.Time) ([]storage.Item, error) {
-		w := newWhere()
+	search := func(tx Querier, now time.Time) ([]storage.Item, error) {
+		w := r.s.d.newWhere()
 		w.prefix(q.Prefix)
 		w.live(now)
 		for _, c := range conds {
-			w.itemCond(c)
+			r.s.d.ItemCond(w, c)
 		}
-		w.scope(sc, itemDoc)
+		w.scope(sc, r.s.d.ItemDoc)
 		rows, err := tx.QueryContext(ctx, `SELECT `+itemCols+` FROM items i WHERE `+w.sql()+
 			` ORDER BY i.updated_at DESC, i.namespace, i.key`+w.limit(q.Limit, q.Offset), w.args.Values()...)
 		if err != nil {
@@ -224,10 +219,10 @@ func (r items) Search(ctx context.Context, sc storage.Scope, q storage.ItemSearc
 		return out, dbErr("search items", rows.Err())
 	}
 	if !q.RefreshTTL {
-		return search(r.s.reader(), time.Now())
+		return search(r.s.e.Reader(), time.Now())
 	}
 	var out []storage.Item
-	err = r.s.write(ctx, func(ctx context.Context, tx querier) error {
+	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		now := time.Now()
 		found, err := search(tx, now)
 		if err != nil {
@@ -259,11 +254,11 @@ func (r items) ListNamespaces(ctx context.Context, sc storage.Scope, q storage.N
 	if q.MaxDepth < 0 {
 		return nil, storage.Errorf(storage.ErrInvalid, "max_depth must not be negative")
 	}
-	w := newWhere()
+	w := r.s.d.newWhere()
 	w.prefix(query.LiteralPrefix(q.Prefix))
 	w.live(time.Now())
-	w.scope(sc, itemDoc)
-	rows, err := r.s.reader().QueryContext(ctx, `SELECT DISTINCT i.namespace FROM items i WHERE `+w.sql(), w.args.Values()...)
+	w.scope(sc, r.s.d.ItemDoc)
+	rows, err := r.s.e.Reader().QueryContext(ctx, `SELECT DISTINCT i.namespace FROM items i WHERE `+w.sql(), w.args.Values()...)
 	if err != nil {
 		return nil, dbErr("list namespaces", err)
 	}
@@ -280,32 +275,4 @@ func (r items) ListNamespaces(ctx context.Context, sc storage.Scope, q storage.N
 		return nil, dbErr("list namespaces", err)
 	}
 	return query.Namespaces(all, q), nil
-}
-
-// itemCond ANDs one store-search condition on a top-level field of i.value.
-// A missing field is NULL, which never matches (not even $ne).
-func (w *where) itemCond(c query.ItemCond) {
-	field := "(i.value::jsonb -> " + w.args.Add(c.Key) + "::text)"
-	switch c.Op {
-	case query.OpEq:
-		w.conds = append(w.conds, w.jsonEq(field, c.Value))
-	case query.OpNe:
-		w.conds = append(w.conds, "("+field+" IS NOT NULL AND NOT "+w.jsonEq(field, c.Value)+")")
-	default:
-		ops := map[string]string{query.OpGt: ">", query.OpGte: ">=", query.OpLt: "<", query.OpLte: "<="}
-		if x, ok := c.Value.(float64); ok {
-			w.conds = append(w.conds, "(jsonb_typeof("+field+") = 'number' AND ("+field+" #>> '{}')::float8 "+
-				ops[c.Op]+" "+w.args.Add(x)+"::float8)")
-			return
-		}
-		// Strings compare byte by byte, as SQLite's BINARY collation.
-		w.conds = append(w.conds, "(jsonb_typeof("+field+") = 'string' AND ("+field+" #>> '{}') COLLATE \"C\" "+
-			ops[c.Op]+" "+w.args.Add(fmt.Sprint(c.Value))+"::text COLLATE \"C\")")
-	}
-}
-
-// jsonEq is "the field equals v" as JSON values (NULL when it is missing).
-func (w *where) jsonEq(field string, v any) string {
-	b, _ := json.Marshal(v)
-	return "(" + field + " = " + w.args.Add(string(b)) + "::jsonb)"
 }

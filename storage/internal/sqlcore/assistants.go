@@ -1,4 +1,4 @@
-package sqlite
+package sqlcore
 
 import (
 	"context"
@@ -66,8 +66,8 @@ func scanVersion(row interface{ Scan(...any) error }) (storage.AssistantVersion,
 	return v, err
 }
 
-func getAssistant(ctx context.Context, q querier, sc storage.Scope, id string) (storage.Assistant, error) {
-	w := newWhere()
+func getAssistant(d *Dialect, ctx context.Context, q Querier, sc storage.Scope, id string) (storage.Assistant, error) {
+	w := d.newWhere()
 	w.add("a.assistant_id = ?", id)
 	w.scope(sc, "a.metadata")
 	a, err := scanAssistant(q.QueryRowContext(ctx, `SELECT `+assistantCols+` FROM assistants a WHERE `+w.sql(), w.args.Values()...))
@@ -92,7 +92,7 @@ func assistantFields(a storage.Assistant) (desc sql.NullString, cfg, cx, md stri
 	return
 }
 
-func insertVersion(ctx context.Context, tx querier, a storage.Assistant) error {
+func insertVersion(ctx context.Context, tx Querier, a storage.Assistant) error {
 	desc, cfg, cx, md, err := assistantFields(a)
 	if err != nil {
 		return err
@@ -111,12 +111,12 @@ func (r assistants) Create(ctx context.Context, sc storage.Scope, c storage.Assi
 	if err != nil {
 		return storage.Assistant{}, err
 	}
-	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
+	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM assistants WHERE assistant_id = ?`, a.AssistantID).Scan(&one)
 		if err == nil {
 			if c.IfExists == storage.IfExistsDoNothing {
-				old, err := getAssistant(ctx, tx, sc, a.AssistantID)
+				old, err := getAssistant(&r.s.d, ctx, tx, sc, a.AssistantID)
 				if !errors.Is(err, storage.ErrNotFound) {
 					a = old
 					return err
@@ -150,11 +150,11 @@ func (r assistants) Get(ctx context.Context, sc storage.Scope, id string) (stora
 	if err := query.Begin(ctx, sc); err != nil {
 		return storage.Assistant{}, err
 	}
-	return getAssistant(ctx, r.s.reader(), sc, id)
+	return getAssistant(&r.s.d, ctx, r.s.e.Reader(), sc, id)
 }
 
 // saveAssistant writes a's fields into the assistants row.
-func saveAssistant(ctx context.Context, tx querier, a storage.Assistant) error {
+func saveAssistant(ctx context.Context, tx Querier, a storage.Assistant) error {
 	desc, cfg, cx, md, err := assistantFields(a)
 	if err != nil {
 		return err
@@ -174,8 +174,8 @@ func (r assistants) Update(ctx context.Context, sc storage.Scope, id string, p s
 		return storage.Assistant{}, err
 	}
 	var out storage.Assistant
-	err = r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		a, err := getAssistant(ctx, tx, sc, id)
+	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+		a, err := getAssistant(&r.s.d, ctx, tx, sc, id)
 		if err != nil {
 			return err
 		}
@@ -199,8 +199,8 @@ func (r assistants) Delete(ctx context.Context, sc storage.Scope, id string) err
 	if err := query.Begin(ctx, sc); err != nil {
 		return err
 	}
-	return r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		if _, err := getAssistant(ctx, tx, sc, id); err != nil {
+	return r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+		if _, err := getAssistant(&r.s.d, ctx, tx, sc, id); err != nil {
 			return err
 		}
 		// Versions go by ON DELETE CASCADE.
@@ -209,17 +209,17 @@ func (r assistants) Delete(ctx context.Context, sc storage.Scope, id string) err
 	})
 }
 
-func assistantWhere(sc storage.Scope, q storage.AssistantSearch) (*where, error) {
+func assistantWhere(d *Dialect, sc storage.Scope, q storage.AssistantSearch) (*Where, error) {
 	if err := query.Page(q.Limit, q.Offset); err != nil {
 		return nil, err
 	}
-	w := newWhere()
+	w := d.newWhere()
 	w.scope(sc, "a.metadata")
 	if q.GraphID != "" {
 		w.add("a.graph_id = ?", q.GraphID)
 	}
 	if q.Name != "" {
-		w.add("instr(lower(a.name), ?) > 0", query.FoldASCII(q.Name))
+		w.add(d.NameContains, query.FoldASCII(q.Name))
 	}
 	if len(q.Metadata) > 0 {
 		if err := w.contains("a.metadata", q.Metadata); err != nil {
@@ -237,7 +237,7 @@ func (r assistants) Search(ctx context.Context, sc storage.Scope, q storage.Assi
 	if err != nil {
 		return nil, err
 	}
-	w, err := assistantWhere(sc, q)
+	w, err := assistantWhere(&r.s.d, sc, q)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +251,7 @@ func (r assistants) Search(ctx context.Context, sc storage.Scope, q storage.Assi
 	}
 	stmt := `SELECT ` + assistantCols + ` FROM assistants a WHERE ` + w.sql() +
 		` ORDER BY ` + by + dir + `, a.assistant_id` + dir + w.limit(q.Limit, q.Offset)
-	rows, err := r.s.reader().QueryContext(ctx, stmt, w.args.Values()...)
+	rows, err := r.s.e.Reader().QueryContext(ctx, stmt, w.args.Values()...)
 	if err != nil {
 		return nil, dbErr("search assistants", err)
 	}
@@ -272,12 +272,12 @@ func (r assistants) Count(ctx context.Context, sc storage.Scope, q storage.Assis
 		return 0, err
 	}
 	q.Limit, q.Offset = 0, 0
-	w, err := assistantWhere(sc, q)
+	w, err := assistantWhere(&r.s.d, sc, q)
 	if err != nil {
 		return 0, err
 	}
 	var n int
-	err = r.s.reader().QueryRowContext(ctx, `SELECT count(*) FROM assistants a WHERE `+w.sql(), w.args.Values()...).Scan(&n)
+	err = r.s.e.Reader().QueryRowContext(ctx, `SELECT count(*) FROM assistants a WHERE `+w.sql(), w.args.Values()...).Scan(&n)
 	return n, dbErr("count assistants", err)
 }
 
@@ -289,11 +289,11 @@ func (r assistants) Versions(ctx context.Context, sc storage.Scope, id string, q
 		return nil, err
 	}
 	var out []storage.AssistantVersion
-	err := r.s.read(ctx, func(tx *sql.Tx) error {
-		if _, err := getAssistant(ctx, tx, sc, id); err != nil {
+	err := r.s.e.Read(ctx, func(tx Querier) error {
+		if _, err := getAssistant(&r.s.d, ctx, tx, sc, id); err != nil {
 			return err
 		}
-		w := newWhere()
+		w := r.s.d.newWhere()
 		w.add("v.assistant_id = ?", id)
 		w.scope(sc, "v.metadata")
 		if len(q.Metadata) > 0 {
@@ -327,12 +327,12 @@ func (r assistants) SetLatest(ctx context.Context, sc storage.Scope, id string, 
 		return storage.Assistant{}, err
 	}
 	var out storage.Assistant
-	err := r.s.write(ctx, func(ctx context.Context, tx *wtx) error {
-		a, err := getAssistant(ctx, tx, sc, id)
+	err := r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+		a, err := getAssistant(&r.s.d, ctx, tx, sc, id)
 		if err != nil {
 			return err
 		}
-		w := newWhere()
+		w := r.s.d.newWhere()
 		w.add("v.assistant_id = ? AND v.version = ?", id, version)
 		w.scope(sc, "v.metadata")
 		v, err := scanVersion(tx.QueryRowContext(ctx, `SELECT `+versionCols+` FROM assistant_versions v WHERE `+w.sql(), w.args.Values()...))

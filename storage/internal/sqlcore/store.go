@@ -1,0 +1,332 @@
+// Package sqlcore is the SQL both relational backends share: every
+// storage method of storage/sqlite and storage/postgres, written once with
+// "?" placeholders, over an Engine (how a backend reads and writes) and a
+// Dialect (the few SQL fragments that differ). Scope filters are compiled
+// into every query's WHERE clause, except the single-thread read, which
+// tests them in Go on the decoded metadata (filter.Match ≡ filter.SQL).
+package sqlcore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/agentgate/agentgate/auth/filter"
+	"github.com/agentgate/agentgate/graph/checkpoint"
+	"github.com/agentgate/agentgate/internal/jsontext"
+	"github.com/agentgate/agentgate/storage"
+	"github.com/agentgate/agentgate/storage/internal/query"
+)
+
+// Querier is what *sql.DB and *sql.Tx have in common. Queries use "?" and
+// "?N" placeholders; an engine whose database numbers them otherwise
+// rewrites them.
+type Querier interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// WriteFunc is a write: ctx is the one to use for its statements.
+type WriteFunc func(ctx context.Context, tx Querier) error
+
+// Engine is how a backend runs statements.
+type Engine interface {
+	// Reader runs reads outside a transaction.
+	Reader() Querier
+	// Read runs fn in a read transaction (one snapshot).
+	Read(ctx context.Context, fn func(tx Querier) error) error
+	// Write runs fn in a write transaction; writes are serialized.
+	Write(ctx context.Context, fn WriteFunc) error
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Dialect holds the SQL that differs between backends.
+type Dialect struct {
+	// Name prefixes error messages ("sqlite", "postgres").
+	Name string
+	// Args is the placeholder dialect of filter SQL.
+	Args filter.Dialect
+	// JSON turns a JSON text column into what filter SQL reads.
+	JSON func(col string) string
+	// NameContains tests that a.name, ASCII-lowercased, contains "?".
+	NameContains string
+	// RunIDOf is the run_id of a checkpoint's metadata column, as text.
+	RunIDOf string
+	// CopyCheckpoints copies the checkpoints of thread ?1 to thread ?2,
+	// replacing existing ones and setting metadata.thread_id where present.
+	CopyCheckpoints string
+	// SweepThreads selects the thread_id of threads whose TTL (capped at ?1
+	// minutes) ran out by ?2 (Unix ns).
+	SweepThreads string
+	// NoLimit is the LIMIT that means none.
+	NoLimit string
+	// ItemDoc is the document store-item scope filters are tested on.
+	ItemDoc string
+	// ItemCond ANDs one store-search condition on a top-level value field.
+	ItemCond func(w *Where, c query.ItemCond)
+	// MetadataHints and ValuesHints may AND cheap conditions that only
+	// narrow what a search's filters already require (nil: none).
+	MetadataHints func(w *Where, sc storage.Scope, md map[string]any, col string)
+	ValuesHints   func(w *Where, sub map[string]any, col string)
+}
+
+// Store implements storage.Store over an engine.
+type Store struct {
+	e Engine
+	d Dialect
+
+	mu   sync.Mutex
+	last time.Time
+}
+
+var _ storage.Store = (*Store)(nil)
+
+// New returns the store of e in dialect d.
+func New(e Engine, d Dialect) *Store { return &Store{e: e, d: d} }
+
+// Ping implements storage.Store.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.e.Ping(ctx); err != nil {
+		return fmt.Errorf("%s: %w", s.d.Name, err)
+	}
+	return nil
+}
+
+// Close implements storage.Store.
+func (s *Store) Close() error { return s.e.Close() }
+
+// UnboundSaver is a checkpoint saver for every thread (for saver tests).
+func (s *Store) UnboundSaver() checkpoint.Saver { return &saver{s: s} }
+
+// Assistants implements storage.Store.
+func (s *Store) Assistants() storage.Assistants { return assistants{s} }
+
+// Threads implements storage.Store.
+func (s *Store) Threads() storage.Threads { return threads{s} }
+
+// Items implements storage.Store.
+func (s *Store) Items() storage.Items { return items{s} }
+
+// Checkpointer implements storage.Store.
+func (s *Store) Checkpointer(ctx context.Context, sc storage.Scope, threadID string) (checkpoint.Saver, error) {
+	if err := query.Begin(ctx, sc); err != nil {
+		return nil, err
+	}
+	if err := visibleThread(&s.d, ctx, s.e.Reader(), sc, threadID); err != nil {
+		return nil, err
+	}
+	return &saver{s: s, thread: threadID, scope: sc}, nil
+}
+
+// now returns the current UTC time in microseconds (what every backend,
+// Postgres included, can store), strictly later than the previous call in
+// this process.
+func (s *Store) now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := time.Now().UTC().Truncate(time.Microsecond)
+	if !t.After(s.last) {
+		t = s.last.Add(time.Microsecond)
+	}
+	s.last = t
+	return t
+}
+
+func dbErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *storage.Error
+	if errors.As(err, &se) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("storage: %s: %w", op, err)
+}
+
+// Time columns hold Unix nanoseconds.
+func ts(t time.Time) int64 { return t.UnixNano() }
+
+func fromTS(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+// encode writes v as canonical JSON text (normalized, keys sorted).
+func encode(v any) (string, error) {
+	n, err := query.Normalize(v)
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(n)
+	if err != nil {
+		return "", storage.Errorf(storage.ErrInvalid, "value is not JSON: %v", err)
+	}
+	return string(b), nil
+}
+
+// encodeMap is encode for objects, with nil as {}.
+func encodeMap(m map[string]any) (string, error) {
+	if m == nil {
+		return "{}", nil
+	}
+	return encode(m)
+}
+
+// decodeMap decodes an object column (internal/jsontext); null is {}.
+func decodeMap(s string) (map[string]any, error) {
+	if s == "{}" || s == "null" {
+		return map[string]any{}, nil
+	}
+	v, err := jsontext.Decode(s)
+	if err != nil {
+		return nil, fmt.Errorf("storage: decode JSON column: %w", err)
+	}
+	switch m := v.(type) {
+	case map[string]any:
+		return m, nil
+	case nil:
+		return map[string]any{}, nil
+	}
+	return nil, fmt.Errorf("storage: decode JSON column: not an object: %.40s", s)
+}
+
+func decodeAny(s sql.NullString) (any, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	v, err := jsontext.Decode(s.String)
+	if err != nil {
+		return nil, fmt.Errorf("storage: decode JSON column: %w", err)
+	}
+	return v, nil
+}
+
+// Where collects the conditions of a WHERE clause and their arguments, in
+// placeholder order.
+type Where struct {
+	d     *Dialect
+	args  *filter.Args
+	conds []string
+}
+
+func (d *Dialect) newWhere() *Where { return &Where{d: d, args: filter.NewArgs(d.Args, 1)} }
+
+// Arg adds an argument and returns its placeholder.
+func (w *Where) Arg(v any) string { return w.args.Add(v) }
+
+// Cond ANDs a condition whose placeholders were made by Arg.
+func (w *Where) Cond(c string) { w.conds = append(w.conds, c) }
+
+// add ANDs a condition written with "?" placeholders, one per argument.
+func (w *Where) add(cond string, args ...any) {
+	if w.d.Args == filter.SQLite {
+		for _, a := range args {
+			w.args.Add(a)
+		}
+		w.conds = append(w.conds, cond)
+		return
+	}
+	var b strings.Builder
+	i := 0
+	for _, c := range cond {
+		if c == '?' && i < len(args) {
+			b.WriteString(w.args.Add(args[i]))
+			i++
+			continue
+		}
+		b.WriteRune(c)
+	}
+	w.conds = append(w.conds, b.String())
+}
+
+// Add is add for dialect hooks.
+func (w *Where) Add(cond string, args ...any) { w.add(cond, args...) }
+
+// scope ANDs the scope's filters, tested on the JSON column col.
+func (w *Where) scope(sc storage.Scope, col string) {
+	for _, f := range sc.Filters() {
+		w.conds = append(w.conds, f.SQL(w.args, w.d.JSON(col)))
+	}
+}
+
+// contains ANDs col @> sub.
+func (w *Where) contains(col string, sub map[string]any) error {
+	c, err := filter.ContainsSQL(w.args, w.d.JSON(col), sub)
+	if err != nil {
+		return storage.Errorf(storage.ErrInvalid, "%v", err)
+	}
+	w.conds = append(w.conds, c)
+	return nil
+}
+
+func (w *Where) sql() string {
+	if len(w.conds) == 0 {
+		return "TRUE"
+	}
+	return strings.Join(w.conds, " AND ")
+}
+
+// limit is the LIMIT/OFFSET clause; a limit of 0 means none.
+func (w *Where) limit(limit, offset int) string {
+	if limit <= 0 {
+		return " LIMIT " + w.d.NoLimit + " OFFSET " + w.args.Add(offset)
+	}
+	return " LIMIT " + w.args.Add(limit) + " OFFSET " + w.args.Add(offset)
+}
+
+// in ANDs col IN (vals...).
+func (w *Where) in(col string, vals []string) {
+	ps := make([]string, len(vals))
+	for i, v := range vals {
+		ps[i] = w.args.Add(v)
+	}
+	w.conds = append(w.conds, col+" IN ("+strings.Join(ps, ", ")+")")
+}
+
+// Sweep implements storage.Store.
+func (s *Store) Sweep(ctx context.Context, sc storage.Scope, now time.Time) (storage.SweepResult, error) {
+	var res storage.SweepResult
+	if err := query.Sweeper(sc); err != nil {
+		return res, err
+	}
+	err := s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+		rows, err := tx.QueryContext(ctx, s.d.SweepThreads, query.MaxItemTTL.Minutes(), ts(now))
+		if err != nil {
+			return dbErr("sweep threads", err)
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return dbErr("sweep threads", err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return dbErr("sweep threads", err)
+		}
+		for _, id := range ids {
+			if err := deleteThread(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		res.Threads = len(ids)
+		r, err := tx.ExecContext(ctx, `DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?`, ts(now))
+		if err != nil {
+			return dbErr("sweep items", err)
+		}
+		n, err := r.RowsAffected()
+		res.Items = int(n)
+		return dbErr("sweep items", err)
+	})
+	if err != nil {
+		return storage.SweepResult{}, err
+	}
+	return res, nil
+}
