@@ -18,11 +18,13 @@ import (
 	"github.com/agentgate/agentgate/authz"
 	"github.com/agentgate/agentgate/examples/auth-part2-private/security"
 	"github.com/agentgate/agentgate/graphs/chatbot"
+	"github.com/agentgate/agentgate/internal/testenv"
 	"github.com/agentgate/agentgate/llm"
 	"github.com/agentgate/agentgate/policy"
 	"github.com/agentgate/agentgate/server"
 	"github.com/agentgate/agentgate/storage"
 	"github.com/agentgate/agentgate/storage/memory"
+	"github.com/agentgate/agentgate/storage/postgres"
 	"github.com/agentgate/agentgate/storage/sqlite"
 )
 
@@ -67,6 +69,13 @@ var stores = []storeKind{
 	{"memory", func(*testing.T) storage.Store { return memory.New() }},
 	{"sqlite", func(t *testing.T) storage.Store {
 		st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "agentgate.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}},
+	{"postgres", func(t *testing.T) storage.Store {
+		st, err := postgres.Open(t.Context(), testenv.FreshPostgres(t))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,8 +13,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/agentgate/agentgate/internal/testenv"
 	"github.com/agentgate/agentgate/storage"
 	"github.com/agentgate/agentgate/storage/memory"
+	"github.com/agentgate/agentgate/storage/postgres"
 	"github.com/agentgate/agentgate/storage/sqlite"
 )
 
@@ -152,7 +154,7 @@ func (ts *testServer) createThread(md map[string]any, hdr ...string) storage.Thr
 }
 
 // storeKinds are the backends the cross-backend tests run on.
-var storeKinds = []string{"memory", "sqlite"}
+var storeKinds = []string{"memory", "sqlite", "postgres"}
 
 // openStore opens a fresh store of the given kind (SQLite in a real file
 // under t.TempDir()).
@@ -164,6 +166,12 @@ func openStore(t testing.TB, kind string) storage.Store {
 		st = memory.New()
 	case "sqlite":
 		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "agentgate.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st = s
+	case "postgres":
+		s, err := postgres.Open(context.Background(), testenv.FreshPostgres(t))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,11 +1,6 @@
 package postgres
 
 import (
-	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
 	"sync"
 	"testing"
 
@@ -16,38 +11,9 @@ import (
 	"github.com/agentgate/agentgate/storage/conformance"
 )
 
-// freshDB creates an empty database next to the one of
-// AGENTGATE_TEST_POSTGRES_URL and returns its URL; it is dropped after t.
-func freshDB(t *testing.T) string {
-	t.Helper()
-	base := testenv.PostgresURL(t)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "agentgate_t_" + hex.EncodeToString(b)
-	if _, err := admin.ExecContext(t.Context(), "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
-
 func openFresh(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(t.Context(), freshDB(t))
+	s, err := Open(t.Context(), testenv.FreshPostgres(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +36,7 @@ func TestSaver(t *testing.T) {
 // (migrations applied once) claim runs concurrently; no run is claimed
 // twice.
 func TestTwoStoresShareOneDatabase(t *testing.T) {
-	u := freshDB(t)
+	u := testenv.FreshPostgres(t)
 	var stores [2]*Store
 	var wg sync.WaitGroup
 	for i := range stores {
