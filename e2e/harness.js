@@ -34,7 +34,8 @@ export function agentgateBinary() {
 
 /**
  * Starts `agentgate dev --port 0` with the e2e config.
- * backend: "memory" (--memory) or "sqlite" (a fresh temp project dir).
+ * backend: "memory" (--memory), "sqlite" (a fresh temp project dir), or
+ * "postgres" (`agentgate serve` on a fresh database of AGENTGATE_TEST_POSTGRES_URL).
  * configDir: serve that project directory in place (e.g. an example, whose
  * langgraph.json refers to files and Go packages next to it) instead of a
  * copy of the e2e config; use it with "memory".
@@ -48,8 +49,14 @@ export async function startServer(backend, { configJSON, configDir, env, listenT
   if (configDir !== undefined) cfg = resolve(repoRoot, configDir);
   else if (configJSON !== undefined) writeFileSync(cfg, JSON.stringify(configJSON));
   else copyFileSync(configPath, cfg);
-  const args = ["dev", "--port", "0", "--config", cfg];
+  let args = ["dev", "--port", "0", "--config", cfg];
   if (backend === "memory") args.splice(1, 0, "--memory");
+  let dropDB = () => {};
+  if (backend === "postgres") {
+    const db = freshPostgres();
+    dropDB = db.drop;
+    args = ["serve", "--addr", "127.0.0.1:0", "--database", db.url, "--config", cfg];
+  }
   const child = spawn(bin, args, { cwd: work, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   let stdout = "";
   let stderr = "";
@@ -103,10 +110,25 @@ export async function startServer(backend, { configJSON, configDir, env, listenT
         stopped = await exited;
         clearTimeout(kill);
         rmSync(work, { recursive: true, force: true });
+        dropDB();
       }
       return stopped;
     },
   };
+}
+
+/** The Postgres server the e2e suite may use (AGENTGATE_TEST_POSTGRES_URL). */
+export const postgresURL = process.env.AGENTGATE_TEST_POSTGRES_URL || "";
+
+/** Creates an empty database with psql; returns its URL and a drop function. */
+function freshPostgres() {
+  if (!postgresURL) throw new Error("AGENTGATE_TEST_POSTGRES_URL is not set");
+  const name = `agentgate_e2e_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const psql = (sql) => execFileSync("psql", [postgresURL, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], { stdio: "pipe" });
+  psql(`CREATE DATABASE ${name}`);
+  const u = new URL(postgresURL);
+  u.pathname = `/${name}`;
+  return { url: u.toString(), drop: () => psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 /**
