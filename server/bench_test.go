@@ -57,4 +57,5 @@ func benchGetThread(b *testing.B, st storage.Store) {
 func BenchmarkGetThread(b *testing.B) {
 	b.Run("memory", func(b *testing.B) { benchGetThread(b, memory.New()) })
 	b.Run("sqlite", func(b *testing.B) { benchGetThread(b, openStore(b, "sqlite")) })
+	b.Run("postgres", func(b *testing.B) { benchGetThread(b, openStore(b, "postgres")) })
 }

@@ -69,6 +69,7 @@ func benchWait(b *testing.B, st storage.Store) {
 func BenchmarkRunsWait(b *testing.B) {
 	b.Run("memory", func(b *testing.B) { benchWait(b, memory.New()) })
 	b.Run("sqlite", func(b *testing.B) { benchWait(b, openStore(b, "sqlite")) })
+	b.Run("postgres", func(b *testing.B) { benchWait(b, openStore(b, "postgres")) })
 }
 
 // BenchmarkStreamFirstEvent measures the time from sending POST
