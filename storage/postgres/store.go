@@ -5,7 +5,8 @@
 // expression GIN indexes), and the same semantics: every write transaction
 // first takes one transaction-level advisory lock, so writes are serialized
 // as SQLite's single writer serializes them, across every process sharing
-// the database. Reads run in parallel.
+// the database, and the writes of one process are committed in groups
+// (sqlcore.GroupWriter). Reads run in parallel.
 package postgres
 
 import (
@@ -34,7 +35,10 @@ type Store struct {
 var _ storage.Store = (*Store)(nil)
 
 // engine runs the statements (sqlcore.Engine).
-type engine struct{ db *sql.DB }
+type engine struct {
+	db *sql.DB
+	gw *sqlcore.GroupWriter // this process's writes, committed in groups
+}
 
 // writeLock is the advisory lock key every write transaction takes first:
 // writes are serialized, across processes too, as in the SQLite backend.
@@ -75,6 +79,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	db.SetMaxIdleConns(16)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	e := &engine{db: db}
+	e.gw = sqlcore.NewGroupWriter("postgres", e.begin, nil)
 	s := &Store{Store: sqlcore.New(e, dialect()), e: e}
 	if err := s.Ping(ctx); err != nil {
 		db.Close()
@@ -100,27 +105,31 @@ func (e *engine) Read(ctx context.Context, fn func(tx sqlcore.Querier) error) er
 	return fn(pq{tx})
 }
 
-// Write implements sqlcore.Engine: a transaction holding the write lock.
-func (e *engine) Write(ctx context.Context, fn sqlcore.WriteFunc) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+// begin opens a write transaction holding the write lock.
+func (e *engine) begin(ctx context.Context) (sqlcore.Tx, error) {
 	tx, err := e.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("postgres: begin: %w", err)
+		return nil, err
 	}
-	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(writeLock)); err != nil {
-		return fmt.Errorf("postgres: write lock: %w", err)
+		tx.Rollback()
+		return nil, fmt.Errorf("write lock: %w", err)
 	}
-	if err := fn(ctx, pq{tx}); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("postgres: commit: %w", err)
-	}
-	return nil
+	return pqTx{pq{tx}, tx}, nil
 }
+
+// Write implements sqlcore.Engine: concurrent writes of this process share
+// a transaction (sqlcore.GroupWriter), which holds the write lock.
+func (e *engine) Write(ctx context.Context, fn sqlcore.WriteFunc) error { return e.gw.Write(ctx, fn) }
+
+// pqTx is a write transaction with rebound placeholders.
+type pqTx struct {
+	pq
+	tx *sql.Tx
+}
+
+func (t pqTx) Commit() error   { return t.tx.Commit() }
+func (t pqTx) Rollback() error { return t.tx.Rollback() }
 
 // Ping implements sqlcore.Engine.
 func (e *engine) Ping(ctx context.Context) error { return e.db.PingContext(ctx) }

@@ -38,9 +38,9 @@ type engine struct {
 	w *sql.DB // one connection, immediate transactions
 	r *sql.DB // query-only pool (the same as w for ":memory:")
 
-	stmts  *stmtCache  // prepared statements on r (stmtcache.go)
-	wq     writeQueue  // writes waiting for w (writer.go)
-	wstmts *wstmtCache // prepared statements on w (writer.go)
+	stmts  *stmtCache           // prepared statements on r (stmtcache.go)
+	gw     *sqlcore.GroupWriter // writes waiting for w (writer.go)
+	wstmts *wstmtCache          // prepared statements on w (writer.go)
 }
 
 // dialect is SQLite's SQL for sqlcore.
@@ -94,6 +94,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.w.SetConnMaxIdleTime(0)
 	}
 	s.wstmts = newWstmtCache(s.w)
+	s.gw = sqlcore.NewGroupWriter("sqlite", s.begin, s.wstmts.prepareWanted)
 	if err := migrate(ctx, s.w); err != nil {
 		s.w.Close()
 		return nil, err

@@ -3,183 +3,25 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
 	"github.com/agentgate/agentgate/storage/internal/sqlcore"
 	"sync"
 )
 
-// Writes go through one connection, so concurrent writers queue. Most of
-// a small transaction's cost is its commit (WAL frames for every page it
-// touched, shared-memory locks), so a queue of writes is committed as one
-// transaction ("group commit"): each write runs in its own savepoint, and
-// one that fails is rolled back alone. A write returns once the
-// transaction holding it has committed, as before; writes in one group see
-// each other's changes exactly as they would one after the other.
-//
-// There is no writer goroutine: the first caller to find the queue idle
-// leads, commits one group (its own write included) and hands the lead to
-// the oldest waiting caller.
+// Writes go through one connection in immediate transactions, committed in
+// groups by sqlcore.GroupWriter; wtx routes their statements through the
+// writer's statement cache.
 
-// maxGroup bounds the writes committed together (and so the wait of the
-// last one).
-const maxGroup = 32
-
-// writeFunc is a write: ctx is the one to use for its statements.
-type writeFunc = sqlcore.WriteFunc
-
-type writeReq struct {
-	ctx      context.Context
-	fn       writeFunc
-	err      error
-	panicked any       // a panic of fn, raised again in its caller
-	done     chan bool // true: err is set; false: lead the next group
-}
-
-// errPanicked stands for a write whose fn panicked.
-var errPanicked = errors.New("sqlite: write panicked")
-
-// run calls r.fn, turning a panic into errPanicked (the leader may be
-// another caller's goroutine, and the group must still end).
-func (r *writeReq) run(ctx context.Context, tx sqlcore.Querier) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			r.panicked, err = v, errPanicked
-		}
-	}()
-	return r.fn(ctx, tx)
-}
-
-// writeQueue is the queue of writes waiting for the writer.
-type writeQueue struct {
-	mu      sync.Mutex
-	waiting []*writeReq
-	busy    bool  // a leader is committing
-	groups  int64 // transactions that held more than one write (for tests)
-}
-
-// write runs fn in an immediate transaction on the writer, possibly
-// together with concurrent writes (see above).
-// Write implements sqlcore.Engine.
-func (s *engine) Write(ctx context.Context, fn writeFunc) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	req := &writeReq{ctx: ctx, fn: fn, done: make(chan bool, 1)}
-	q := &s.wq
-	q.mu.Lock()
-	q.waiting = append(q.waiting, req)
-	lead := !q.busy
-	q.busy = true
-	q.mu.Unlock()
-	for {
-		if lead {
-			s.lead()
-		}
-		if <-req.done {
-			if req.panicked != nil {
-				panic(req.panicked)
-			}
-			return req.err
-		}
-		lead = true
-	}
-}
-
-// lead commits the oldest waiting writes, then hands the lead on.
-func (s *engine) lead() {
-	q := &s.wq
-	q.mu.Lock()
-	n := min(len(q.waiting), maxGroup)
-	group := make([]*writeReq, n)
-	copy(group, q.waiting)
-	q.waiting = q.waiting[n:]
-	if n > 1 {
-		q.groups++
-	}
-	q.mu.Unlock()
-
-	if len(group) == 1 {
-		r := group[0]
-		r.err = s.writeOne(r.ctx, r)
-	} else {
-		s.writeGroup(group)
-	}
-	for _, r := range group {
-		r.done <- true
-	}
-	s.wstmts.prepareWanted() // the writer is free now
-
-	q.mu.Lock()
-	if len(q.waiting) > 0 {
-		q.waiting[0].done <- false
-	} else {
-		q.busy = false
-		q.waiting = nil
-	}
-	q.mu.Unlock()
-}
-
-// writeOne runs one write in its own transaction; cancelling ctx cancels it.
-func (s *engine) writeOne(ctx context.Context, r *writeReq) error {
+// begin opens a write transaction on the writer connection.
+func (s *engine) begin(ctx context.Context) (sqlcore.Tx, error) {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
+		return nil, err
 	}
-	if err := r.run(ctx, &wtx{tx, s.wstmts}); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
-	}
-	return nil
+	return &wtx{tx, s.wstmts}, nil
 }
 
-// writeGroup runs several writes in one transaction. Their statements run
-// without cancellation: SQLite rolls the whole transaction back when an
-// interrupted statement was writing, which would undo the group's other
-// writes. A caller whose context has ended before its turn is skipped.
-func (s *engine) writeGroup(group []*writeReq) {
-	fail := func(err error) {
-		for _, r := range group {
-			if r.err == nil {
-				r.err = err
-			}
-		}
-	}
-	tx, err := s.w.BeginTx(context.Background(), nil)
-	if err != nil {
-		fail(fmt.Errorf("sqlite: begin: %w", err))
-		return
-	}
-	wt := &wtx{tx, s.wstmts}
-	for _, r := range group {
-		if r.err = r.ctx.Err(); r.err != nil {
-			continue
-		}
-		ctx := context.WithoutCancel(r.ctx)
-		if _, err := wt.ExecContext(ctx, `SAVEPOINT w`); err != nil {
-			tx.Rollback()
-			fail(fmt.Errorf("sqlite: savepoint: %w", err))
-			return
-		}
-		stmt := `RELEASE w`
-		if r.err = r.run(ctx, wt); r.err != nil {
-			stmt = `ROLLBACK TO w; RELEASE w`
-		}
-		if _, err := wt.ExecContext(ctx, stmt); err != nil {
-			// The transaction is gone (an I/O error rolls it back): none
-			// of the group's writes happened.
-			tx.Rollback()
-			fail(fmt.Errorf("sqlite: write group: %w", err))
-			return
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		fail(fmt.Errorf("sqlite: commit: %w", err))
-	}
-}
+// Write implements sqlcore.Engine.
+func (s *engine) Write(ctx context.Context, fn sqlcore.WriteFunc) error { return s.gw.Write(ctx, fn) }
 
 // wtx is a write transaction whose statements go through the writer's
 // statement cache.

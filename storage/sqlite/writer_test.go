@@ -99,11 +99,7 @@ func TestGroupCommit(t *testing.T) {
 	}
 }
 
-func (s *Store) groupCount() int64 {
-	s.e.wq.mu.Lock()
-	defer s.e.wq.mu.Unlock()
-	return s.e.wq.groups
-}
+func (s *Store) groupCount() int64 { return s.e.gw.Groups() }
 
 // TestWritePanicReachesItsCaller: a write that panics is undone, the panic
 // is raised in its own caller (not in the one leading the group), and the
