@@ -131,7 +131,7 @@ func (r items) Get(ctx context.Context, sc storage.Scope, namespace []string, ke
 		}
 		return it, dbErr("get item", err)
 	}
-	if !refresh {
+	if !refresh || !r.anyTTL(ctx, `namespace = ? AND key = ?`, query.JoinNS(namespace), key) {
 		return get(r.s.e.Reader(), time.Now())
 	}
 	var out storage.Item
@@ -145,6 +145,17 @@ func (r items) Get(ctx context.Context, sc storage.Scope, namespace []string, ke
 		return refreshTTL(ctx, tx, [][2]string{{query.JoinNS(namespace), key}}, now)
 	})
 	return out, err
+}
+
+// anyTTL reports whether some item matching cond has a TTL: a read that
+// refreshes TTLs is a write only then (reads default to refreshing, and most
+// stores have no TTLs). An error counts as yes, so that the write path runs
+// and reports it.
+func (r items) anyTTL(ctx context.Context, cond string, args ...any) bool {
+	var yes bool
+	err := r.s.e.Reader().QueryRowContext(ctx,
+		`SELECT EXISTS (SELECT 1 FROM items WHERE expires_at IS NOT NULL AND `+cond+`)`, args...).Scan(&yes)
+	return yes || err != nil
 }
 
 func refreshTTL(ctx context.Context, tx Querier, keys [][2]string, now time.Time) error {
@@ -218,7 +229,7 @@ func (r items) Search(ctx context.Context, sc storage.Scope, q storage.ItemSearc
 		}
 		return out, dbErr("search items", rows.Err())
 	}
-	if !q.RefreshTTL {
+	if !q.RefreshTTL || !r.anyTTL(ctx, `TRUE`) {
 		return search(r.s.e.Reader(), time.Now())
 	}
 	var out []storage.Item
