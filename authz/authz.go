@@ -120,9 +120,10 @@ func (e *Enforcer) Authorize(ctx context.Context, v auth.Value) (storage.Scope, 
 		return storage.Scope{}, errors.New("authz: no authenticated caller in context")
 	}
 	resource, action := v.Event()
+	ev := storage.Event{Resource: resource, Action: action}
 	h, pattern := e.auth.Handler(resource, action)
 	if h == nil {
-		return storage.Authorized(), nil
+		return storage.Authorized(ev), nil
 	}
 	c := &auth.Context{User: id.User, Permissions: id.Permissions, Resource: resource, Action: action}
 	res, err := e.call(ctx, h, c, v, pattern)
@@ -141,7 +142,7 @@ func (e *Enforcer) Authorize(ctx context.Context, v auth.Value) (storage.Scope, 
 	if err != nil {
 		return storage.Scope{}, fmt.Errorf("auth handler %q returned an invalid filter: %w", pattern, err)
 	}
-	return storage.Authorized(f), nil
+	return storage.Authorized(ev, f), nil
 }
 
 func (e *Enforcer) call(ctx context.Context, h auth.Handler, c *auth.Context, v auth.Value, pattern string) (res auth.Result, err error) {

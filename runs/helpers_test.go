@@ -145,7 +145,7 @@ func (e *env) create(ctx context.Context, thread, graphID string, kw Kwargs, str
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	out, err := e.sched.Create(ctx, storage.Authorized(), storage.RunCreate{RunID: runID, ThreadID: thread,
+	out, err := e.sched.Create(ctx, storage.Authorized(storage.Event{Resource: "threads", Action: "create_run"}), storage.RunCreate{RunID: runID, ThreadID: thread,
 		AssistantID: a.AssistantID, GraphID: graphID, Kwargs: km, MultitaskStrategy: strategy})
 	if err != nil {
 		e.t.Fatal(err)

@@ -172,7 +172,7 @@ func TestCancelInterruptKeepsFinishedSteps(t *testing.T) {
 	th := e.thread()
 	r := e.create(t.Context(), th, "block", Kwargs{Input: map[string]any{"steps": []string{"in"}}}, "")
 	waitStatus(t, e, th, r.RunID, storage.RunRunning)
-	if _, err := e.sched.CancelRuns(t.Context(), storage.Authorized(), storage.RunCancel{ThreadID: th, RunIDs: []string{r.RunID}}); err != nil {
+	if _, err := e.sched.CancelRuns(t.Context(), storage.Authorized(storage.Event{Resource: "threads", Action: "update"}), storage.RunCancel{ThreadID: th, RunIDs: []string{r.RunID}}); err != nil {
 		t.Fatal(err)
 	}
 	e.events(r.RunID)
@@ -260,12 +260,12 @@ func TestRejectLeavesTheRunningRun(t *testing.T) {
 	e := newEnv(t, nil, Options{})
 	th := e.thread()
 	old := e.create(t.Context(), th, "block", Kwargs{Input: map[string]any{}}, "")
-	_, err := e.sched.Create(t.Context(), storage.Authorized(), storage.RunCreate{ThreadID: th, AssistantID: "x",
+	_, err := e.sched.Create(t.Context(), storage.Authorized(storage.Event{Resource: "threads", Action: "create_run"}), storage.RunCreate{ThreadID: th, AssistantID: "x",
 		MultitaskStrategy: storage.MultitaskReject})
 	if !errors.Is(err, storage.ErrConflict) {
 		t.Fatalf("reject: %v", err)
 	}
-	e.sched.CancelRuns(t.Context(), storage.Authorized(), storage.RunCancel{ThreadID: th, Status: "all"})
+	e.sched.CancelRuns(t.Context(), storage.Authorized(storage.Event{Resource: "threads", Action: "update"}), storage.RunCancel{ThreadID: th, Status: "all"})
 	e.events(old.RunID)
 }
 
@@ -275,7 +275,7 @@ func TestCrashedRunIsRequeuedWithTheNextAttempt(t *testing.T) {
 	// A worker of a crashed process claimed the run with a short lease.
 	kw := Kwargs{Input: human("again"), Config: map[string]any{"configurable": map[string]any{"graph_id": "chatbot"}}}
 	km, _ := kw.Map()
-	created, err := store.Runs().Create(t.Context(), storage.Authorized(), storage.RunCreate{ThreadID: th.ThreadID, AssistantID: "a", Kwargs: km})
+	created, err := store.Runs().Create(t.Context(), storage.Authorized(storage.Event{Resource: "threads", Action: "create_run"}), storage.RunCreate{ThreadID: th.ThreadID, AssistantID: "a", Kwargs: km})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +302,7 @@ func TestLongRunKeepsItsLease(t *testing.T) {
 	if got := e.run(th, r.RunID); got.Status != storage.RunRunning || got.Attempt != 1 {
 		t.Errorf("run after five leases: %s attempt %d", got.Status, got.Attempt)
 	}
-	e.sched.CancelRuns(t.Context(), storage.Authorized(), storage.RunCancel{ThreadID: th, RunIDs: []string{r.RunID}})
+	e.sched.CancelRuns(t.Context(), storage.Authorized(storage.Event{Resource: "threads", Action: "update"}), storage.RunCancel{ThreadID: th, RunIDs: []string{r.RunID}})
 	e.events(r.RunID)
 }
 
@@ -312,7 +312,7 @@ func TestCancelFromAnotherProcessReachesTheWorker(t *testing.T) {
 	r := e.create(t.Context(), th, "block", Kwargs{Input: map[string]any{}}, "")
 	waitStatus(t, e, th, r.RunID, storage.RunRunning)
 	// Straight through storage, as another replica would.
-	if _, err := e.store.Runs().Cancel(t.Context(), storage.Authorized(), storage.RunCancel{ThreadID: th, RunIDs: []string{r.RunID}}); err != nil {
+	if _, err := e.store.Runs().Cancel(t.Context(), storage.Authorized(storage.Event{Resource: "threads", Action: "update"}), storage.RunCancel{ThreadID: th, RunIDs: []string{r.RunID}}); err != nil {
 		t.Fatal(err)
 	}
 	e.events(r.RunID)
@@ -324,7 +324,7 @@ func TestDelayedRunWaits(t *testing.T) {
 	th := e.thread()
 	kw, _ := Kwargs{Input: human("later"), Config: map[string]any{"configurable": map[string]any{"graph_id": "chatbot"}}}.Map()
 	start := time.Now()
-	out, err := e.sched.Create(t.Context(), storage.Authorized(), storage.RunCreate{ThreadID: th, AssistantID: "a", Kwargs: kw, Delay: 200 * time.Millisecond})
+	out, err := e.sched.Create(t.Context(), storage.Authorized(storage.Event{Resource: "threads", Action: "create_run"}), storage.RunCreate{ThreadID: th, AssistantID: "a", Kwargs: kw, Delay: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -479,11 +479,11 @@ func TestCancelledTemporaryRunsDropTheirThread(t *testing.T) {
 		th := e.thread()
 		kw, _ := Kwargs{Input: human("later"), Temporary: true,
 			Config: map[string]any{"configurable": map[string]any{"graph_id": "chatbot"}}}.Map()
-		out, err := e.sched.Create(t.Context(), storage.Authorized(), storage.RunCreate{ThreadID: th, AssistantID: "a", Kwargs: kw, Delay: time.Hour})
+		out, err := e.sched.Create(t.Context(), storage.Authorized(storage.Event{Resource: "threads", Action: "create_run"}), storage.RunCreate{ThreadID: th, AssistantID: "a", Kwargs: kw, Delay: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.sched.CancelRuns(t.Context(), storage.Authorized(), storage.RunCancel{ThreadID: th, RunIDs: []string{out.Run.RunID}, Action: action}); err != nil {
+		if _, err := e.sched.CancelRuns(t.Context(), storage.Authorized(storage.Event{Resource: "threads", Action: "update"}), storage.RunCancel{ThreadID: th, RunIDs: []string{out.Run.RunID}, Action: action}); err != nil {
 			t.Fatal(err)
 		}
 		e.events(out.Run.RunID)
@@ -511,6 +511,6 @@ func TestStopReleasesRunningRunsForTheNextStart(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	e2.sched.CancelRuns(t.Context(), storage.Authorized(), storage.RunCancel{ThreadID: th, RunIDs: []string{r.RunID}})
+	e2.sched.CancelRuns(t.Context(), storage.Authorized(storage.Event{Resource: "threads", Action: "update"}), storage.RunCancel{ThreadID: th, RunIDs: []string{r.RunID}})
 	waitStatus(t, e2, th, r.RunID, storage.RunInterrupted)
 }

@@ -119,8 +119,7 @@ func caller(r *http.Request) (string, map[string]any) {
 
 // createCron serves POST /runs/crons (stateless) and
 // POST /threads/{thread_id}/runs/crons: crons:create, then assistants:read
-// (system assistants exempt), then threads:read for the thread; each
-// refusal is a 404.
+// (system assistants exempt), then threads:create_run for the thread.
 func (s *Server) createCron(w http.ResponseWriter, r *http.Request) error {
 	threadID := ""
 	if v := r.PathValue("thread_id"); v != "" {
@@ -187,22 +186,24 @@ func (s *Server) createCron(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
+	// Each tick will run on the thread: the caller needs threads:create_run
+	// on it, checked again by storage in the transaction that inserts the cron.
+	var onThread storage.Scope
 	if !stateless {
-		read, err := s.authorize(r, &auth.ThreadsRead{ThreadID: threadID})
-		if err != nil {
+		strategy := orDefault(p.MultitaskStrategy, storage.MultitaskEnqueue)
+		if onThread, err = s.authorize(r, &auth.RunsCreate{AssistantID: assistantID, ThreadID: threadID,
+			Status: storage.RunPending, Metadata: orEmpty(p.Metadata), MultitaskStrategy: strategy,
+			PreventInsertIfInflight: strategy == storage.MultitaskReject, IfNotExists: "reject", Kwargs: pm}); err != nil {
 			return err
-		}
-		if _, err := s.store.Threads().Get(r.Context(), read, threadID); err != nil {
-			return threadErr(err, threadID)
 		}
 	}
 	enabled := b.Enabled == nil || *b.Enabled
 	c, err := s.store.Crons().Create(r.Context(), scope, storage.CronCreate{CronID: v.CronID,
-		AssistantID: assistantID, ThreadID: threadID, OnRunCompleted: onDone, EndTime: b.EndTime,
+		AssistantID: assistantID, ThreadID: threadID, ThreadScope: onThread, OnRunCompleted: onDone, EndTime: b.EndTime,
 		Schedule: b.Schedule, Timezone: b.Timezone, UserID: userID, AuthUser: user, Payload: pm,
 		Metadata: orEmpty(v.Metadata), Enabled: enabled, NextRunDate: &next})
 	if err != nil {
-		return err
+		return threadErr(err, threadID)
 	}
 	return writeJSON(w, c)
 }
@@ -443,7 +444,7 @@ func (s *Server) startCrons(ctx context.Context) error {
 	if s.opts.HTTP.Disable.Runs {
 		return nil
 	}
-	cs, err := cron.New(cron.Options{Store: s.store, Runs: s.runs, Poll: s.opts.Runs.CronPoll, Logger: s.log})
+	cs, err := cron.New(cron.Options{Store: s.store, Runs: s.runs, Authorizer: s.authz, Poll: s.opts.Runs.CronPoll, Logger: s.log})
 	if err != nil {
 		return err
 	}

@@ -222,7 +222,7 @@ type sharedCrons struct{ ownerIdentity }
 
 func (a sharedCrons) Authorize(ctx context.Context, v auth.Value) (storage.Scope, error) {
 	if _, ok := v.(*auth.CronsSearch); ok {
-		return storage.Authorized(), nil
+		return scopeFor(v), nil
 	}
 	return a.ownerIdentity.Authorize(ctx, v)
 }

@@ -99,7 +99,7 @@ func (panicky) Authorize(ctx context.Context, v auth.Value) (storage.Scope, erro
 	case *auth.AssistantsSearch:
 		return storage.Scope{}, nil // zero scope: must fail closed
 	}
-	return storage.Authorized(), nil
+	return scopeFor(v), nil
 }
 
 func TestHandlerFailures(t *testing.T) {

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/agentgate/agentgate/auth"
+	"github.com/agentgate/agentgate/auth/filter"
 	"github.com/agentgate/agentgate/internal/testenv"
 	"github.com/agentgate/agentgate/storage"
 	"github.com/agentgate/agentgate/storage/memory"
@@ -188,4 +190,10 @@ func eachStore(t *testing.T, f func(t *testing.T, st storage.Store)) {
 	for _, k := range storeKinds {
 		t.Run(k, func(t *testing.T) { f(t, openStore(t, k)) })
 	}
+}
+
+// scopeFor is the scope a test Authorizer gives for v's event.
+func scopeFor(v auth.Value, fs ...filter.Filter) storage.Scope {
+	res, act := v.Event()
+	return storage.Authorized(storage.Event{Resource: res, Action: act}, fs...)
 }

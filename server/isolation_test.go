@@ -10,6 +10,7 @@ import (
 
 	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/auth/filter"
+	"github.com/agentgate/agentgate/authz"
 	"github.com/agentgate/agentgate/storage"
 )
 
@@ -34,6 +35,9 @@ func (ownerAuth) Authenticate(r *http.Request) (context.Context, error) {
 
 func (ownerAuth) Authorize(ctx context.Context, v auth.Value) (storage.Scope, error) {
 	user, _ := ctx.Value(userKey{}).(string)
+	if id, ok := authz.IdentityFrom(ctx); ok && user == "" {
+		user = id.User.Identity // work done later as the user: a cron's tick
+	}
 	if user == "" {
 		return storage.Scope{}, auth.Forbidden("no user")
 	}
@@ -55,14 +59,14 @@ func (ownerAuth) Authorize(ctx context.Context, v auth.Value) (storage.Scope, er
 		if err != nil {
 			return storage.Scope{}, err
 		}
-		return storage.Authorized(f), nil
+		return scopeFor(v, f), nil
 	}
 	auth.SetMetadata(v, "owner", user)
 	f, err := filter.Parse(map[string]any{"owner": user})
 	if err != nil {
 		return storage.Scope{}, err
 	}
-	return storage.Authorized(f), nil
+	return scopeFor(v, f), nil
 }
 
 func newOwnerServer(t *testing.T, st storage.Store) *testServer {
@@ -337,7 +341,7 @@ type readOnlyOthers struct{ ownerAuth }
 func (a readOnlyOthers) Authorize(ctx context.Context, v auth.Value) (storage.Scope, error) {
 	switch v.(type) {
 	case *auth.ThreadsRead:
-		return storage.Authorized(), nil
+		return scopeFor(v), nil
 	}
 	return a.ownerAuth.Authorize(ctx, v)
 }

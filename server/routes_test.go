@@ -138,7 +138,7 @@ func (r *recorder) Authorize(ctx context.Context, v auth.Value) (storage.Scope, 
 	r.mu.Lock()
 	r.events = append(r.events, res+":"+act)
 	r.mu.Unlock()
-	return storage.Authorized(), nil
+	return scopeFor(v), nil
 }
 
 func (r *recorder) take() []string {

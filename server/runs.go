@@ -295,6 +295,16 @@ func (s *Server) prepareRun(r *http.Request, threadID string, b *runCreateBody) 
 			Delay: time.Duration(b.AfterSeconds * float64(time.Second))}}, nil
 }
 
+// onDrop is the scope that cancels the run when its creator's stream or
+// wait disconnects (on_disconnect=cancel): the create_run scope, which may
+// cancel runs of the thread (its multitask strategies do).
+func (p *prepared) onDrop() *storage.Scope {
+	if !p.cancelOnDisconnect {
+		return nil
+	}
+	return &p.scope
+}
+
 // systemGraph is the graph whose system assistant id is id, or "".
 func (s *Server) systemGraph(id string) string {
 	for gid := range s.graphs {
@@ -361,7 +371,7 @@ func (s *Server) createRunHandler(kind runKind) HandlerFunc {
 			return writeJSON(w, runs.Redacted(run))
 		}
 		w.Header().Set("Location", loc+"/join")
-		return s.waitResult(w, r, p.scope, run, p.cancelOnDisconnect)
+		return s.waitResult(w, r, p.scope, run, p.onDrop())
 	}
 }
 

@@ -142,7 +142,7 @@ func (s *Server) joinRun(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", runLocation(run.ThreadID, run.RunID)+"/join")
-	return s.waitResult(w, r, scope, run, cancelOnDisconnect)
+	return s.waitResult(w, r, scope, run, s.disconnectScope(r, run, cancelOnDisconnect))
 }
 
 // queryFlag reads a boolean query parameter that the SDKs send as 0/1,
@@ -241,7 +241,7 @@ func (s *Server) joinStream(w http.ResponseWriter, r *http.Request, sc storage.S
 		s.newSSE(w, r, runLocation(run.ThreadID, run.RunID), "")
 		return nil
 	}
-	return s.streamRun(w, r, sc, run, q.after, q.keep, q.cancelOnDisconnect, location)
+	return s.streamRun(w, r, sc, run, q.after, q.keep, s.disconnectScope(r, run, q.cancelOnDisconnect), location)
 }
 
 // fallbackResult is the wait body when the run's stream is gone (§6.3).
@@ -316,7 +316,7 @@ func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if wait {
-		return s.waitResult(w, r, scope, run, false)
+		return s.waitResult(w, r, scope, run, nil)
 	}
 	w.WriteHeader(http.StatusAccepted)
 	return nil

@@ -488,7 +488,7 @@ func TestRunAnswersCarryNoIdentity(t *testing.T) {
 		}
 	}
 	// The stored run keeps it: the worker needs it.
-	sc, _ := allowAll{}.Authorize(context.Background(), nil)
+	sc := scopeFor(&auth.ThreadsRead{})
 	stored, err := ts.srv.store.Runs().Get(context.Background(), sc, th, created.RunID)
 	if err != nil {
 		t.Fatal(err)

@@ -159,7 +159,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	}
 	s := &Server{
 		opts:    opts,
-		store:   opts.Store,
+		store:   storage.Guard(opts.Store),
 		authz:   opts.Authorizer,
 		authn:   opts.Authenticator,
 		log:     opts.Logger,

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/runs"
 	"github.com/agentgate/agentgate/runs/broker"
 	"github.com/agentgate/agentgate/storage"
@@ -165,10 +166,10 @@ func modeFilter(modes []string) func(name string) bool {
 }
 
 // streamRun writes a run's events as SSE until it ends; location is the
-// URL that joins it again. On a dropped client with cancelOnDisconnect, the
-// run is cancelled.
+// URL that joins it again. On a dropped client, the run is cancelled with
+// onDrop when it is set (see disconnectScope).
 func (s *Server) streamRun(w http.ResponseWriter, r *http.Request, sc storage.Scope, run storage.Run, after string,
-	keep func(string) bool, cancelOnDisconnect bool, location string) error {
+	keep func(string) bool, onDrop *storage.Scope, location string) error {
 	sw := s.newSSE(w, r, runLocation(run.ThreadID, run.RunID), location)
 	ctx, cancel := s.streamContext(r)
 	defer cancel()
@@ -178,13 +179,31 @@ func (s *Server) streamRun(w http.ResponseWriter, r *http.Request, sc storage.Sc
 		}
 		return sw.event(ev.Name, ev.Data, ev.ID)
 	}, sw.heartbeat)
-	if err != nil && r.Context().Err() != nil && cancelOnDisconnect {
-		s.cancelOnDisconnect(sc, run)
+	if err != nil && r.Context().Err() != nil && onDrop != nil {
+		s.cancelOnDisconnect(*onDrop, run)
 	}
 	if err != nil && r.Context().Err() == nil {
 		s.log.WarnContext(r.Context(), "run stream ended early", "run_id", run.RunID, "error", err)
 	}
 	return nil // the response has started: errors cannot be reported
+}
+
+// disconnectScope is the scope that cancels run when a joining client
+// leaves (cancel_on_disconnect): threads:update on the run's thread, as a
+// cancel request needs. A caller who may not cancel the run gets nil: the
+// flag is ignored and the run goes on.
+func (s *Server) disconnectScope(r *http.Request, run storage.Run, want bool) *storage.Scope {
+	if !want {
+		return nil
+	}
+	sc, err := s.authorize(r, &auth.ThreadsUpdate{ThreadID: run.ThreadID, Action: storage.CancelInterrupt,
+		Metadata: map[string]any{"run_ids": []string{run.RunID}}})
+	if err != nil {
+		s.log.DebugContext(r.Context(), "cancel_on_disconnect ignored: the caller may not cancel the run",
+			"run_id", run.RunID, "error", err)
+		return nil
+	}
+	return &sc
 }
 
 func (s *Server) cancelOnDisconnect(sc storage.Scope, run storage.Run) {
@@ -207,12 +226,12 @@ func (s *Server) createAndStream(w http.ResponseWriter, r *http.Request, p *prep
 	if p.stateless {
 		loc = statelessStreamLocation(run.RunID)
 	}
-	return s.streamRun(w, r, p.scope, run, broker.Start, modeFilter(nil), p.cancelOnDisconnect, loc)
+	return s.streamRun(w, r, p.scope, run, broker.Start, modeFilter(nil), p.onDrop(), loc)
 }
 
 // waitResult waits for the run's result (§6) and writes it, with
 // whitespace keep-alives while waiting (the status is then committed).
-func (s *Server) waitResult(w http.ResponseWriter, r *http.Request, sc storage.Scope, run storage.Run, cancelOnDisconnect bool) error {
+func (s *Server) waitResult(w http.ResponseWriter, r *http.Request, sc storage.Scope, run storage.Run, onDrop *storage.Scope) error {
 	var result []byte
 	started := false
 	rc := http.NewResponseController(w)
@@ -240,8 +259,8 @@ func (s *Server) waitResult(w http.ResponseWriter, r *http.Request, sc storage.S
 	})
 	if err != nil {
 		if r.Context().Err() != nil {
-			if cancelOnDisconnect {
-				s.cancelOnDisconnect(sc, run)
+			if onDrop != nil {
+				s.cancelOnDisconnect(*onDrop, run)
 			}
 			return nil
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/graph"
 	"github.com/agentgate/agentgate/storage"
 )
@@ -184,7 +185,7 @@ func TestStateInterruptedAndBusy(t *testing.T) {
 }
 
 func allowAllScope(t *testing.T) storage.Scope {
-	sc, err := allowAll{}.Authorize(t.Context(), nil)
+	sc, err := allowAll{}.Authorize(t.Context(), &auth.ThreadsUpdate{})
 	if err != nil {
 		t.Fatal(err)
 	}

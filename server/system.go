@@ -18,8 +18,9 @@ import (
 // allowAll authorizes everything with an unrestricted scope.
 type allowAll struct{}
 
-func (allowAll) Authorize(context.Context, auth.Value) (storage.Scope, error) {
-	return storage.Authorized(), nil
+func (allowAll) Authorize(_ context.Context, v auth.Value) (storage.Scope, error) {
+	res, act := v.Event()
+	return storage.Authorized(storage.Event{Resource: res, Action: act}), nil
 }
 
 // registerGraphs creates each graph's system assistant (idempotent).

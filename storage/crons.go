@@ -121,9 +121,13 @@ func (c *Cron) UnmarshalJSON(b []byte) error {
 
 // CronCreate inserts a cron. Empty CronID means generate one.
 type CronCreate struct {
-	CronID         string
-	AssistantID    string
-	ThreadID       string // "" for a stateless cron
+	CronID      string
+	AssistantID string
+	ThreadID    string // "" for a stateless cron
+	// ThreadScope is the caller's threads:create_run scope on ThreadID
+	// (required with ThreadID): the thread must be visible to it in the
+	// transaction that inserts the cron, else ErrNotFound.
+	ThreadScope    Scope
 	OnRunCompleted string // "", delete or keep
 	EndTime        *time.Time
 	Schedule       string

@@ -8,8 +8,18 @@ import "github.com/agentgate/agentgate/auth/filter"
 // step fails closed instead of reading everything.
 type Scope struct {
 	kind    scopeKind
+	event   Event
 	filters []filter.Filter
 }
+
+// Event is the authorization event (resource, action) a scope was issued
+// for, such as threads:read. Storage methods accept only the events that fit
+// them (see Guard), so a read scope can never cancel, delete or run.
+type Event struct {
+	Resource, Action string
+}
+
+func (e Event) String() string { return e.Resource + ":" + e.Action }
 
 type scopeKind uint8
 
@@ -23,11 +33,11 @@ const (
 // startup registration. Request handlers must never use it.
 func System() Scope { return Scope{kind: scopeSystem} }
 
-// Authorized is the scope of a request whose authorization allowed the
-// operation. The filters (empty ones are dropped) are ANDed and tested on the
-// resource's metadata; with none, everything is visible.
-func Authorized(filters ...filter.Filter) Scope {
-	s := Scope{kind: scopeAuthorized}
+// Authorized is the scope of a request whose authorization allowed ev. The
+// filters (empty ones are dropped) are ANDed and tested on the resource's
+// metadata; with none, everything is visible.
+func Authorized(ev Event, filters ...filter.Filter) Scope {
+	s := Scope{kind: scopeAuthorized, event: ev}
 	for _, f := range filters {
 		if !f.IsEmpty() {
 			s.filters = append(s.filters, f)
@@ -46,6 +56,9 @@ func (s Scope) Check() error {
 
 // IsSystem reports whether s is the System scope.
 func (s Scope) IsSystem() bool { return s.kind == scopeSystem }
+
+// Event is the event s was authorized for (zero for System and the zero Scope).
+func (s Scope) Event() Event { return s.event }
 
 // Filters returns the filters to AND into a query. Nil means no restriction.
 func (s Scope) Filters() []filter.Filter { return s.filters }

@@ -28,10 +28,18 @@ type RunCreator interface {
 	Create(ctx context.Context, sc storage.Scope, c storage.RunCreate) (storage.RunCreated, error)
 }
 
+// Authorizer decides an authorization event for the caller in ctx; the
+// server's Authorizer (an *authz.Enforcer, or allow-all without auth) is one.
+type Authorizer interface {
+	Authorize(ctx context.Context, v auth.Value) (storage.Scope, error)
+}
+
 // Options configure a Scheduler.
 type Options struct {
 	Store storage.Store
 	Runs  RunCreator
+	// Authorizer re-authorizes every tick as the cron's creator (required).
+	Authorizer Authorizer
 	// Poll is how often due crons are looked for (default 5 s).
 	Poll time.Duration
 	// Batch is how many due crons one pass fires at most (default 100).
@@ -51,8 +59,8 @@ type Scheduler struct {
 
 // New returns a stopped scheduler; call Start.
 func New(opts Options) (*Scheduler, error) {
-	if opts.Store == nil || opts.Runs == nil {
-		return nil, errors.New("cron: Options.Store and Options.Runs are required")
+	if opts.Store == nil || opts.Runs == nil || opts.Authorizer == nil {
+		return nil, errors.New("cron: Options.Store, Options.Runs and Options.Authorizer are required")
 	}
 	if opts.Poll <= 0 {
 		opts.Poll = 5 * time.Second
@@ -140,6 +148,11 @@ func (s *Scheduler) RunDue(ctx context.Context, now time.Time) (int, error) {
 			continue // another replica fired this tick
 		}
 		run, err := s.Fire(ctx, c)
+		if errors.Is(err, errRefused) {
+			log.WarnContext(ctx, "cron tick refused: its creator may no longer run it", slog.Any("error", err))
+			s.refused(ctx, c, now, err)
+			continue
+		}
 		if err != nil {
 			log.ErrorContext(ctx, "creating a cron's run", slog.Any("error", err))
 			continue
@@ -174,12 +187,20 @@ func Identity(c storage.Cron) (*authz.Identity, error) {
 	return &authz.Identity{User: &u, Permissions: u.Permissions}, nil
 }
 
-// Fire creates one run of c now: on its thread (multitask strategy from the
-// payload, enqueue by default), or on a new thread that is deleted after
-// the run unless on_run_completed is keep. The run's config is merged as
-// for an API request (runs.MergeConfig) with the cron's user as the caller.
-// A new thread gets the run metadata and the cron's metadata (which the
-// crons:create handler authorized), so owner-style filters see it.
+// FireErrorKey is the cron metadata key where a refused tick is recorded
+// (time and reason), so that the cron's owner sees it.
+const FireErrorKey = "last_fire_error"
+
+// errRefused wraps the authorization error of a tick that was not run.
+var errRefused = errors.New("cron: the creator may no longer run it")
+
+// Fire creates one run of c now, authorized again as the cron's creator
+// through the same Authorizer as an API request (threads:create_run, and
+// assistants:read unless the assistant is a graph's system assistant): a
+// creator who lost access gets no run. The run goes on c's thread
+// (multitask strategy from the payload, enqueue by default), or on a new
+// thread that is deleted after the run unless on_run_completed is keep.
+// The config is merged as for an API request (runs.MergeConfig).
 func (s *Scheduler) Fire(ctx context.Context, c storage.Cron) (storage.Run, error) {
 	p, err := ParsePayload(c.Payload)
 	if err != nil {
@@ -193,26 +214,51 @@ func (s *Scheduler) Fire(ctx context.Context, c storage.Cron) (storage.Run, erro
 		ctx = authz.WithIdentity(ctx, id)
 	}
 	st := s.opts.Store
-	a, err := st.Assistants().Get(ctx, storage.System(), c.AssistantID)
+	a, err := s.assistant(ctx, c.AssistantID)
 	if err != nil {
 		return storage.Run{}, err
 	}
 	threadID, ifNotExists, temporary := c.ThreadID, "", false
-	var thread *storage.Thread
 	if threadID == "" {
 		threadID, ifNotExists = uuid.NewString(), "create"
 		temporary = c.OnRunCompleted != storage.CronKeepThread
-	} else {
-		t, err := st.Threads().Get(ctx, storage.System(), threadID)
-		if err != nil {
-			return storage.Run{}, err
-		}
-		thread = &t
 	}
 	runID := uuid.Must(uuid.NewV7()).String()
+	strategy := p.MultitaskStrategy
+	if strategy == "" {
+		strategy = storage.MultitaskEnqueue
+	}
 	md := maps.Clone(p.Metadata)
 	if md == nil {
 		md = map[string]any{}
+	}
+	if ifNotExists == "create" {
+		maps.Copy(md, c.Metadata) // a new thread carries the cron's (authorized) metadata
+	}
+	v := &auth.RunsCreate{AssistantID: a.AssistantID, RunID: runID, Status: storage.RunPending, Metadata: md,
+		PreventInsertIfInflight: strategy == storage.MultitaskReject, MultitaskStrategy: strategy,
+		IfNotExists: orDefault(ifNotExists, "reject"), Kwargs: map[string]any{}}
+	if c.ThreadID != "" {
+		v.ThreadID = threadID
+	}
+	scope, err := s.opts.Authorizer.Authorize(ctx, v)
+	if err != nil {
+		return storage.Run{}, fmt.Errorf("%w: threads:create_run: %w", errRefused, err)
+	}
+	if v.Metadata != nil {
+		md = v.Metadata
+	}
+	var thread *storage.Thread
+	if c.ThreadID != "" {
+		t, err := st.Threads().Get(ctx, scope, threadID)
+		if err != nil {
+			return storage.Run{}, fmt.Errorf("%w: thread %s: %w", errRefused, threadID, err)
+		}
+		thread = &t
+	}
+	runMD := maps.Clone(md)
+	if _, ok := runMD["assistant_id"]; !ok {
+		runMD["assistant_id"] = a.AssistantID
 	}
 	merged := runs.MergeConfig(ctx, runs.ConfigInput{Assistant: a, Thread: thread, Config: p.Config,
 		Context: p.Context, Metadata: md, RunID: runID, ThreadID: threadID})
@@ -227,21 +273,47 @@ func (s *Scheduler) Fire(ctx context.Context, c storage.Cron) (storage.Run, erro
 	if err != nil {
 		return storage.Run{}, err
 	}
-	runMD := maps.Clone(md)
-	if _, ok := runMD["assistant_id"]; !ok {
-		runMD["assistant_id"] = a.AssistantID
-	}
-	threadMD := maps.Clone(md)
-	maps.Copy(threadMD, c.Metadata)
-	strategy := p.MultitaskStrategy
-	if strategy == "" {
-		strategy = storage.MultitaskEnqueue
-	}
-	out, err := s.opts.Runs.Create(ctx, storage.System(), storage.RunCreate{RunID: runID, ThreadID: threadID,
+	out, err := s.opts.Runs.Create(ctx, scope, storage.RunCreate{RunID: runID, ThreadID: threadID,
 		AssistantID: a.AssistantID, GraphID: a.GraphID, Metadata: runMD, Kwargs: kwMap, MultitaskStrategy: strategy,
-		IfNotExists: ifNotExists, ThreadMetadata: threadMD, ThreadConfig: runs.ThreadConfig(merged)})
+		IfNotExists: ifNotExists, ThreadMetadata: md, ThreadConfig: runs.ThreadConfig(merged)})
 	if err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return storage.Run{}, fmt.Errorf("%w: %w", errRefused, err)
+		}
 		return storage.Run{}, err
 	}
 	return out.Run, nil
+}
+
+// assistant reads the cron's assistant as the creator in ctx: a graph's
+// system assistant needs no assistants:read (as for API runs).
+func (s *Scheduler) assistant(ctx context.Context, id string) (storage.Assistant, error) {
+	a, err := s.opts.Store.Assistants().Get(ctx, storage.System(), id)
+	if err != nil || a.Metadata["created_by"] == "system" {
+		return a, err
+	}
+	sc, err := s.opts.Authorizer.Authorize(ctx, &auth.AssistantsRead{AssistantID: id})
+	if err != nil {
+		return storage.Assistant{}, fmt.Errorf("%w: assistants:read: %w", errRefused, err)
+	}
+	if a, err = s.opts.Store.Assistants().Get(ctx, sc, id); err != nil {
+		return storage.Assistant{}, fmt.Errorf("%w: assistant %s: %w", errRefused, id, err)
+	}
+	return a, nil
+}
+
+// refused records a tick that authorization refused on the cron (metadata
+// FireErrorKey), so that its owner can see why nothing ran.
+func (s *Scheduler) refused(ctx context.Context, c storage.Cron, now time.Time, cause error) {
+	md := map[string]any{FireErrorKey: map[string]any{"at": now.UTC().Format(time.RFC3339), "detail": cause.Error()}}
+	if _, err := s.opts.Store.Crons().Update(ctx, storage.System(), c.CronID, storage.CronPatch{Metadata: md}); err != nil {
+		s.log.ErrorContext(ctx, "recording a refused cron tick", slog.String("cron_id", c.CronID), slog.Any("error", err))
+	}
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }

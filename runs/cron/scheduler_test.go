@@ -10,6 +10,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/agentgate/agentgate/auth"
+	"github.com/agentgate/agentgate/authz"
 	"github.com/agentgate/agentgate/graph"
 	"github.com/agentgate/agentgate/runs"
 	"github.com/agentgate/agentgate/runs/broker"
@@ -90,6 +92,7 @@ func newEnv(t *testing.T, store storage.Store, start bool) *env {
 		store = memory.New()
 		t.Cleanup(func() { store.Close() })
 	}
+	store = storage.Guard(store)
 	bk := broker.NewMemory(broker.MemoryOptions{})
 	rs, err := runs.New(runs.Options{Store: store, Broker: bk, Graphs: map[string]*graph.Graph{"who": whoGraph(t)},
 		Workers: 2, Poll: 10 * time.Millisecond})
@@ -102,18 +105,38 @@ func newEnv(t *testing.T, store storage.Store, start bool) *env {
 		}
 	}
 	t.Cleanup(func() { rs.Stop(); bk.Close() })
-	cs, err := New(Options{Store: store, Runs: rs})
+	cs, err := New(Options{Store: store, Runs: rs, Authorizer: ownerPolicy(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	a, err := store.Assistants().Create(t.Context(), storage.System(), storage.AssistantCreate{
 		AssistantID: "a0000000-0000-0000-0000-000000000001", GraphID: "who", IfExists: storage.IfExistsDoNothing,
+		Metadata: map[string]any{"created_by": "system"},
 		Config: map[string]any{"configurable": map[string]any{"tag": "from-assistant"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &env{t: t, store: store, runs: rs, cron: cs, assistant: a.AssistantID}
 }
+
+// ownerPolicy is the owner pattern through the real enforcer: every
+// resource is stamped with and filtered by its owner.
+func ownerPolicy(t *testing.T) Authorizer {
+	t.Helper()
+	a := auth.New()
+	a.Authenticate(func(context.Context, *auth.Request) (*auth.User, error) { return nil, auth.Unauthorized("") })
+	a.On("*", func(ctx context.Context, c *auth.Context, v auth.Value) (auth.Result, error) {
+		auth.SetMetadata(v, "owner", c.User.Identity)
+		return auth.Filter(map[string]any{"owner": c.User.Identity}), nil
+	})
+	e, err := authz.New(a, authz.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+var alice = map[string]any{"owner": "alice"}
 
 var t0 = time.Date(2030, 1, 1, 10, 0, 0, 0, time.UTC)
 
@@ -126,6 +149,9 @@ func (e *env) cronAt(thread string, next time.Time, mod func(*storage.CronCreate
 		Payload: map[string]any{"input": map[string]any{}, "metadata": map[string]any{"via": "cron"}}}
 	if mod != nil {
 		mod(&c)
+	}
+	if c.ThreadID != "" {
+		c.ThreadScope = storage.System()
 	}
 	cr, err := e.store.Crons().Create(e.t.Context(), storage.System(), c)
 	if err != nil {
@@ -177,7 +203,7 @@ func (e *env) thread(md map[string]any) string {
 // second pass at the same time fires nothing.
 func TestThreadCronFiresOnceAsItsUser(t *testing.T) {
 	e := newEnv(t, nil, true)
-	th := e.thread(map[string]any{"owner": "alice"})
+	th := e.thread(alice)
 	c := e.cronAt(th, t0, nil)
 	now := t0.Add(90 * time.Second)
 	n, err := e.cron.RunDue(t.Context(), now)
@@ -222,7 +248,7 @@ func TestStatelessCronThreads(t *testing.T) {
 	}
 	th := e.waitRun(run1.ThreadID, run1.RunID)
 	who, _ := th.Values.(map[string]any)["who"].(map[string]any)
-	if th.Metadata["owner"] != "alice" || th.Metadata["via"] != "cron" || who["id"] != "bob" || who["thread_id"] != run1.ThreadID {
+	if th.Metadata["owner"] != "bob" || th.Metadata["via"] != "cron" || who["id"] != "bob" || who["thread_id"] != run1.ThreadID {
 		t.Fatalf("kept thread %+v", th)
 	}
 	run2, err := e.cron.Fire(t.Context(), keep)
@@ -255,7 +281,7 @@ func TestStatelessCronThreads(t *testing.T) {
 // disables its cron.
 func TestDisabledAndEndedCronsDoNotFire(t *testing.T) {
 	e := newEnv(t, nil, false)
-	th := e.thread(nil)
+	th := e.thread(alice)
 	e.cronAt(th, t0, func(c *storage.CronCreate) { c.Enabled = false })
 	e.cronAt(th, t0, func(c *storage.CronCreate) { end := t0.Add(time.Minute); c.EndTime = &end })
 	bad := e.cronAt(th, t0, func(c *storage.CronCreate) { c.Schedule = "every day" })
@@ -290,7 +316,7 @@ func TestReplicasFireEachTickOnce(t *testing.T) {
 		return st
 	}
 	a, b := newEnv(t, open(), false), newEnv(t, open(), false)
-	th := a.thread(nil)
+	th := a.thread(alice)
 	a.cronAt(th, t0, func(c *storage.CronCreate) { c.Schedule = "* * * * *" })
 	total := 0
 	for tick := range 5 {
@@ -323,11 +349,11 @@ func TestReplicasFireEachTickOnce(t *testing.T) {
 // TestStartFiresDueCrons runs the real loop on the wall clock.
 func TestStartFiresDueCrons(t *testing.T) {
 	e := newEnv(t, nil, false)
-	cs, err := New(Options{Store: e.store, Runs: e.runs, Poll: 10 * time.Millisecond})
+	cs, err := New(Options{Store: e.store, Runs: e.runs, Authorizer: ownerPolicy(t), Poll: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	th := e.thread(nil)
+	th := e.thread(alice)
 	e.cronAt(th, time.Now().Add(-time.Second), nil)
 	if err := cs.Start(t.Context()); err != nil {
 		t.Fatal(err)
@@ -345,4 +371,53 @@ func TestStartFiresDueCrons(t *testing.T) {
 	}
 	cs.Stop()
 	cs.Stop()
+}
+
+// TestCronOfACreatorWhoLostAccessIsRefused: a tick is authorized again as
+// the cron's creator. When the thread is no longer theirs (or the assistant
+// not readable), no run is made, nothing runs as System, and the refusal is
+// recorded on the cron.
+func TestCronOfACreatorWhoLostAccessIsRefused(t *testing.T) {
+	e := newEnv(t, nil, false)
+	th := e.thread(alice)
+	c := e.cronAt(th, t0, nil)
+	// The thread changes hands.
+	bob := map[string]any{"owner": "bob"}
+	if _, err := e.store.Threads().Update(t.Context(), storage.System(), th, storage.ThreadPatch{Metadata: bob}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.cron.RunDue(t.Context(), t0.Add(time.Second)); err != nil || n != 0 {
+		t.Fatalf("RunDue = %d, %v", n, err)
+	}
+	if rs := e.runsOf(th); len(rs) != 0 {
+		t.Fatalf("a refused tick made runs: %+v", rs)
+	}
+	got, err := e.store.Crons().Get(t.Context(), storage.System(), c.CronID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := got.Metadata[FireErrorKey].(map[string]any)
+	if rec == nil || rec["detail"] == "" || got.Metadata["owner"] != "alice" {
+		t.Fatalf("the refusal is not on the cron: %v", got.Metadata)
+	}
+
+	// A user assistant the creator cannot read refuses the tick too.
+	a, err := e.store.Assistants().Create(t.Context(), storage.System(), storage.AssistantCreate{GraphID: "who",
+		Metadata: bob})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th2 := e.thread(alice)
+	c2 := e.cronAt(th2, t0, func(c *storage.CronCreate) { c.AssistantID = a.AssistantID })
+	if _, err := e.cron.Fire(t.Context(), c2); !errors.Is(err, errRefused) {
+		t.Fatalf("Fire with another's assistant: %v", err)
+	}
+	// A cron without a stored user under an enforcing policy is refused.
+	c3 := e.cronAt(th2, t0, func(c *storage.CronCreate) { c.AuthUser, c.UserID = nil, "" })
+	if _, err := e.cron.Fire(t.Context(), c3); !errors.Is(err, errRefused) {
+		t.Fatalf("Fire without a user: %v", err)
+	}
+	if rs := e.runsOf(th2); len(rs) != 0 {
+		t.Fatalf("refused ticks made runs: %+v", rs)
+	}
 }

@@ -49,8 +49,12 @@ func scopeTests() []test {
 func ctx() context.Context { return context.Background() }
 
 // sys is the system scope; all is an authorized scope without filters.
+// Backends do not check a scope's event (storage.Guard does, tested in
+// package storage), so the suite's scopes name a placeholder one.
 func sys() storage.Scope { return storage.System() }
-func all() storage.Scope { return storage.Authorized() }
+func all() storage.Scope { return storage.Authorized(anyEvent()) }
+
+func anyEvent() storage.Event { return storage.Event{Resource: "conformance", Action: "any"} }
 
 // scope builds an authorized scope from raw filters.
 func scope(t *testing.T, raws ...map[string]any) storage.Scope {
@@ -63,7 +67,7 @@ func scope(t *testing.T, raws ...map[string]any) storage.Scope {
 		}
 		fs = append(fs, f)
 	}
-	return storage.Authorized(fs...)
+	return storage.Authorized(anyEvent(), fs...)
 }
 
 // owner is the scope of the owner-isolation pattern.

@@ -38,7 +38,7 @@ func at(min int) *time.Time {
 }
 
 func newCron(assistant, thread, who string) storage.CronCreate {
-	return storage.CronCreate{AssistantID: assistant, ThreadID: thread, Schedule: "*/5 * * * *",
+	return storage.CronCreate{AssistantID: assistant, ThreadID: thread, ThreadScope: all(), Schedule: "*/5 * * * *",
 		Payload: map[string]any{"input": map[string]any{"x": 1}}, Metadata: map[string]any{"owner": who},
 		Enabled: true, NextRunDate: at(5), UserID: who, AuthUser: map[string]any{"identity": who}}
 }
@@ -92,6 +92,15 @@ func testCronCreateGet(t *testing.T, s storage.Store) {
 	isErr(t, err, storage.ErrNotFound, "Create with a missing assistant")
 	_, err = cs.Create(ctx(), all(), newCron(aid, "missing-thread", "alice"))
 	isErr(t, err, storage.ErrNotFound, "Create with a missing thread")
+	// The thread must be visible to the thread scope (the caller's
+	// threads:create_run), checked where the cron is inserted.
+	hidden := newCron(aid, tid, "bob")
+	hidden.ThreadScope = owner(t, "bob")
+	_, err = cs.Create(ctx(), all(), hidden)
+	isErr(t, err, storage.ErrNotFound, "Create on a thread hidden from the thread scope")
+	hidden.ThreadScope = storage.Scope{}
+	_, err = cs.Create(ctx(), all(), hidden)
+	isErr(t, err, storage.ErrNoScope, "Create on a thread without a thread scope")
 	dup := newCron(aid, "", "alice")
 	dup.CronID = tc.CronID
 	_, err = cs.Create(ctx(), all(), dup)

@@ -70,8 +70,13 @@ func (r crons) Create(ctx context.Context, sc storage.Scope, c storage.CronCreat
 	if r.s.assistants[c.AssistantID] == nil {
 		return storage.Cron{}, query.AssistantNotFound(c.AssistantID)
 	}
-	if c.ThreadID != "" && r.s.threads[c.ThreadID] == nil {
-		return storage.Cron{}, query.ThreadNotFound(c.ThreadID)
+	if c.ThreadID != "" {
+		if err := c.ThreadScope.Check(); err != nil {
+			return storage.Cron{}, err
+		}
+		if _, err := r.s.visibleThread(c.ThreadScope, c.ThreadID); err != nil {
+			return storage.Cron{}, err
+		}
 	}
 	now := r.s.now()
 	rec := &storage.Cron{CronID: c.CronID, AssistantID: c.AssistantID, ThreadID: c.ThreadID,

@@ -62,7 +62,7 @@ func TestTwoStoresShareOneDatabase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := stores[1].Runs().Create(ctx, storage.Authorized(), storage.RunCreate{ThreadID: th.ThreadID,
+		if _, err := stores[1].Runs().Create(ctx, storage.Authorized(storage.Event{Resource: "threads", Action: "create_run"}), storage.RunCreate{ThreadID: th.ThreadID,
 			AssistantID: "a", Kwargs: map[string]any{}, MultitaskStrategy: storage.MultitaskEnqueue}); err != nil {
 			t.Fatal(err)
 		}

@@ -68,7 +68,7 @@ func mustScope(b *testing.B, raw map[string]any) storage.Scope {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return storage.Authorized(f)
+	return storage.Authorized(storage.Event{Resource: "threads", Action: "search"}, f)
 }
 
 // timed runs op in a b.Loop and reports the median latency as p50-ms.
@@ -107,15 +107,15 @@ func BenchmarkThreadSearch100k(b *testing.B) {
 		// Worst case: no thread matches, every row is read.
 		{"scope-team-none", mustScope(b, map[string]any{"team": "nobody"}), storage.ThreadSearch{Limit: 10}},
 		// No scope filter, a search metadata filter.
-		{"metadata", storage.Authorized(), storage.ThreadSearch{Limit: 10, Metadata: map[string]any{"team": "t-7"}}},
+		{"metadata", storage.Authorized(storage.Event{Resource: "threads", Action: "search"}), storage.ThreadSearch{Limit: 10, Metadata: map[string]any{"team": "t-7"}}},
 		// 0.1% selective filters on a key without an index: 100 matches,
 		// about 10,000 rows read for a page of 10.
-		{"metadata-0.1%", storage.Authorized(), storage.ThreadSearch{Limit: 10, Metadata: map[string]any{"tag": "g-7"}}},
-		{"metadata-0.1%-number", storage.Authorized(), storage.ThreadSearch{Limit: 10, Metadata: map[string]any{"bucket": 42.0}}},
+		{"metadata-0.1%", storage.Authorized(storage.Event{Resource: "threads", Action: "search"}), storage.ThreadSearch{Limit: 10, Metadata: map[string]any{"tag": "g-7"}}},
+		{"metadata-0.1%-number", storage.Authorized(storage.Event{Resource: "threads", Action: "search"}), storage.ThreadSearch{Limit: 10, Metadata: map[string]any{"bucket": 42.0}}},
 		{"scope-0.1%", mustScope(b, map[string]any{"tag": "g-7"}), storage.ThreadSearch{Limit: 10}},
 		{"scope-owner+metadata-0.1%", mustScope(b, map[string]any{"owner": "user-7"}), storage.ThreadSearch{Limit: 10, Metadata: map[string]any{"tag": "g-7"}}},
-		{"metadata-0.1%+graph_id", storage.Authorized(), storage.ThreadSearch{Limit: 10, Metadata: map[string]any{"tag": "g-7", "graph_id": "agent"}}},
-		{"values", storage.Authorized(), storage.ThreadSearch{Limit: 10, Values: map[string]any{"messages": []any{map[string]any{"content": "hello 99999"}}}}},
+		{"metadata-0.1%+graph_id", storage.Authorized(storage.Event{Resource: "threads", Action: "search"}), storage.ThreadSearch{Limit: 10, Metadata: map[string]any{"tag": "g-7", "graph_id": "agent"}}},
+		{"values", storage.Authorized(storage.Event{Resource: "threads", Action: "search"}), storage.ThreadSearch{Limit: 10, Values: map[string]any{"messages": []any{map[string]any{"content": "hello 99999"}}}}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -213,7 +213,7 @@ func BenchmarkThreadGetParallel(b *testing.B) {
 func BenchmarkThreadCreate(b *testing.B) {
 	s := openBench(b)
 	ctx := context.Background()
-	sc := storage.Authorized()
+	sc := storage.Authorized(storage.Event{Resource: "threads", Action: "search"})
 	md := map[string]any{"owner": "user-1", "graph_id": "agent"}
 	timed(b, func() error {
 		_, err := s.Threads().Create(ctx, sc, storage.ThreadCreate{Metadata: md})

@@ -76,7 +76,7 @@ func genScope(t *rapid.T) storage.Scope {
 		}
 		fs = append(fs, f)
 	}
-	return storage.Authorized(fs...)
+	return storage.Authorized(storage.Event{Resource: "threads", Action: "search"}, fs...)
 }
 
 func TestThreadsMatchMemory(t *testing.T) {
@@ -178,13 +178,13 @@ func TestItemsMatchMemory(t *testing.T) {
 			}
 		}
 		for range rapid.IntRange(1, 5).Draw(t, "queries") {
-			var sc storage.Scope = storage.Authorized()
+			var sc storage.Scope = storage.Authorized(storage.Event{Resource: "threads", Action: "search"})
 			if rapid.Bool().Draw(t, "scoped") {
 				f, err := filter.Parse(map[string]any{"namespace": map[string]any{"$contains": rapid.SampledFrom(labels).Draw(t, "label")}})
 				if err != nil {
 					t.Fatal(err)
 				}
-				sc = storage.Authorized(f)
+				sc = storage.Authorized(storage.Event{Resource: "threads", Action: "search"}, f)
 			}
 			q := storage.ItemSearch{
 				Prefix: rapid.SliceOfN(rapid.SampledFrom(labels), 0, 2).Draw(t, "prefix"),

@@ -68,7 +68,7 @@ func TestTextHintsMatchMemory(t *testing.T) {
 			if err != nil {
 				rt.Fatal(err)
 			}
-			sc = storage.Authorized(f)
+			sc = storage.Authorized(storage.Event{Resource: "threads", Action: "search"}, f)
 		case 1:
 			q.Metadata = want
 		case 2:
@@ -145,14 +145,14 @@ func TestTextHintsEqualValues(t *testing.T) {
 			sc storage.Scope
 			ts storage.ThreadSearch
 		}{
-			{storage.Authorized(f), storage.ThreadSearch{IDs: []string{th.ThreadID}}},
+			{storage.Authorized(storage.Event{Resource: "threads", Action: "search"}, f), storage.ThreadSearch{IDs: []string{th.ThreadID}}},
 			{storage.System(), storage.ThreadSearch{IDs: []string{th.ThreadID}, Metadata: map[string]any{"k": c.want}}},
 		} {
 			got, err := s.Threads().Search(ctx, q.sc, q.ts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(got) != 1 || !storage.System().Match(md) || !(storage.Authorized(f).Match(md)) {
+			if len(got) != 1 || !storage.System().Match(md) || !(storage.Authorized(storage.Event{Resource: "threads", Action: "search"}, f).Match(md)) {
 				t.Errorf("case %d: stored %v, want %v: found %d threads", i, c.stored, c.want, len(got))
 			}
 		}

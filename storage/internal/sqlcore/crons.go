@@ -80,6 +80,11 @@ func (r crons) Create(ctx context.Context, sc storage.Scope, c storage.CronCreat
 	if err := query.Begin(ctx, sc); err != nil {
 		return storage.Cron{}, err
 	}
+	if c.ThreadID != "" {
+		if err := c.ThreadScope.Check(); err != nil {
+			return storage.Cron{}, err
+		}
+	}
 	c, err := query.CronCreate(c)
 	if err != nil {
 		return storage.Cron{}, err
@@ -115,12 +120,8 @@ func (r crons) Create(ctx context.Context, sc storage.Scope, c storage.CronCreat
 			return dbErr("create cron", err)
 		}
 		if c.ThreadID != "" {
-			ok, err := threadExists(ctx, tx, c.ThreadID)
-			if err != nil {
+			if _, err := getThread(ctx, tx, c.ThreadScope, c.ThreadID); err != nil {
 				return err
-			}
-			if !ok {
-				return query.ThreadNotFound(c.ThreadID)
 			}
 		}
 		now := ts(r.s.now())

@@ -1,0 +1,198 @@
+package storage
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/agentgate/agentgate/graph/checkpoint"
+)
+
+// Guard wraps a backend so that every method accepts only scopes issued for
+// an event that fits it (Accepts): a threads:read scope can read a thread
+// but not cancel its runs, delete it or schedule on it. The System scope
+// passes; the zero Scope and a wrong event are refused with ErrForbidden
+// before the backend sees the call, so a programming error fails closed.
+// The server wraps the store it is given; Guard(Guard(x)) is Guard(x).
+func Guard(st Store) Store {
+	if g, ok := st.(guarded); ok {
+		return g
+	}
+	return guarded{st}
+}
+
+// IsGuarded reports whether st was returned by Guard.
+func IsGuarded(st Store) bool {
+	_, ok := st.(guarded)
+	return ok
+}
+
+// Accepts lists the events whose scopes a storage method (named
+// "Threads.Get", "Checkpointer.Put", ...) accepts besides the System scope.
+// Nil means the method takes only the System scope.
+func Accepts(method string) []Event {
+	const (
+		A, T, C, S = "assistants", "threads", "crons", "store"
+	)
+	ev := func(res string, actions ...string) []Event {
+		out := make([]Event, len(actions))
+		for i, a := range actions {
+			out[i] = Event{res, a}
+		}
+		return out
+	}
+	switch method {
+	case "Assistants.Create":
+		return ev(A, "create")
+	case "Assistants.Get":
+		return ev(A, "read", "update", "delete")
+	case "Assistants.Update", "Assistants.SetLatest":
+		return ev(A, "update")
+	case "Assistants.Delete":
+		return ev(A, "delete")
+	case "Assistants.Search", "Assistants.Count":
+		return ev(A, "search")
+	case "Assistants.Versions":
+		return ev(A, "read")
+
+	case "Threads.Create":
+		return ev(T, "create")
+	case "Threads.Get":
+		// A scope that may change or run on a thread may also see it.
+		return ev(T, "read", "update", "delete", "create_run")
+	case "Threads.Update", "Threads.SetState":
+		return ev(T, "update")
+	case "Threads.Delete", "Threads.Prune":
+		return ev(T, "delete")
+	case "Threads.Search", "Threads.Count":
+		return ev(T, "search")
+	case "Threads.Copy":
+		// The source is read; the copy's metadata comes from threads:create.
+		return ev(T, "read")
+
+	case "Runs.Create":
+		return ev(T, "create_run")
+	case "Runs.Get":
+		return ev(T, "read", "update", "delete", "create_run")
+	case "Runs.List":
+		return ev(T, "search", "read")
+	case "Runs.Delete":
+		return ev(T, "delete")
+	case "Runs.Cancel":
+		// create_run may cancel too: its multitask strategies interrupt and
+		// roll back the thread's runs, and a run's creator may cancel it
+		// when its stream disconnects.
+		return ev(T, "update", "delete", "create_run")
+
+	case "Crons.Create":
+		return ev(C, "create")
+	case "Crons.CreateThread":
+		// The thread a cron will run on: its runs are threads:create_run.
+		return ev(T, "create_run")
+	case "Crons.Get":
+		return ev(C, "read", "update", "delete")
+	case "Crons.Update":
+		return ev(C, "update")
+	case "Crons.Delete":
+		return ev(C, "delete")
+	case "Crons.Search", "Crons.Count":
+		return ev(C, "search")
+	case "Crons.SearchThreads":
+		return ev(T, "search", "read")
+
+	case "Items.Put":
+		return ev(S, "put")
+	case "Items.Get":
+		return ev(S, "get")
+	case "Items.Delete":
+		return ev(S, "delete")
+	case "Items.Search":
+		return ev(S, "search")
+	case "Items.ListNamespaces":
+		return ev(S, "list_namespaces")
+
+	case "Checkpointer":
+		return ev(T, "read", "update")
+	case "Checkpointer.Put", "Checkpointer.PutWrites":
+		return ev(T, "update")
+	}
+	return nil
+}
+
+// allow checks sc against method's accepted events.
+func allow(sc Scope, method string) error {
+	switch sc.kind {
+	case scopeSystem:
+		return nil
+	case scopeUnset:
+		return ErrNoScope
+	}
+	if slices.Contains(Accepts(method), sc.event) {
+		return nil
+	}
+	return Errorf(ErrForbidden, "%s does not accept a scope issued for %s", method, sc.event)
+}
+
+type guarded struct{ st Store }
+
+func (g guarded) Assistants() Assistants { return gAssistants{g.st.Assistants()} }
+func (g guarded) Threads() Threads       { return gThreads{g.st.Threads()} }
+func (g guarded) Items() Items           { return gItems{g.st.Items()} }
+func (g guarded) Runs() Runs             { return gRuns{g.st.Runs()} }
+func (g guarded) Crons() Crons           { return gCrons{g.st.Crons()} }
+func (g guarded) Ping(ctx context.Context) error {
+	return g.st.Ping(ctx)
+}
+func (g guarded) Close() error { return g.st.Close() }
+
+func (g guarded) Checkpointer(ctx context.Context, s Scope, threadID string) (checkpoint.Saver, error) {
+	if err := allow(s, "Checkpointer"); err != nil {
+		return nil, err
+	}
+	sv, err := g.st.Checkpointer(ctx, s, threadID)
+	if err != nil {
+		return nil, err
+	}
+	return gSaver{sv, s}, nil
+}
+
+func (g guarded) Sweep(ctx context.Context, s Scope, now time.Time) (SweepResult, error) {
+	if err := allow(s, "Sweep"); err != nil {
+		return SweepResult{}, err
+	}
+	return g.st.Sweep(ctx, s, now)
+}
+
+// gSaver refuses writes through a checkpointer opened for reading.
+type gSaver struct {
+	checkpoint.Saver
+	s Scope
+}
+
+func (g gSaver) Put(ctx context.Context, c checkpoint.Config, cp checkpoint.Checkpoint, md checkpoint.Metadata, nv map[string]string) (checkpoint.Config, error) {
+	if err := allow(g.s, "Checkpointer.Put"); err != nil {
+		return checkpoint.Config{}, err
+	}
+	return g.Saver.Put(ctx, c, cp, md, nv)
+}
+
+func (g gSaver) PutWrites(ctx context.Context, c checkpoint.Config, w []checkpoint.Write, taskID string) error {
+	if err := allow(g.s, "Checkpointer.PutWrites"); err != nil {
+		return err
+	}
+	return g.Saver.PutWrites(ctx, c, w, taskID)
+}
+
+func (g gSaver) DeleteThread(ctx context.Context, threadID string) error {
+	if err := allow(g.s, "Checkpointer.DeleteThread"); err != nil {
+		return err
+	}
+	return g.Saver.DeleteThread(ctx, threadID)
+}
+
+func (g gSaver) CopyThread(ctx context.Context, src, dst string) error {
+	if err := allow(g.s, "Checkpointer.CopyThread"); err != nil {
+		return err
+	}
+	return g.Saver.CopyThread(ctx, src, dst)
+}
