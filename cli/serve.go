@@ -127,9 +127,11 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(e.stdout, "agentgate listening on %s\n", url)
+	// The log line first: whoever waits for the stdout line (a supervisor, a
+	// test) then finds the startup summary already written.
 	log.Info("agentgate started", "mode", f.mode, "url", url, "store", where, "broker", brokerDesc, "jobs", f.jobs,
 		"graphs", graphIDs(graphs), "config", cfg.File, "auth", authSummary(cfg, a, studio), "version", version())
+	fmt.Fprintf(e.stdout, "agentgate listening on %s\n", url)
 	if f.mode == "dev" {
 		log.Info("API docs at " + url + "/docs")
 	}
