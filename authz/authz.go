@@ -21,7 +21,14 @@ import (
 type Identity struct {
 	User        *auth.User
 	Permissions []string
+	// studio is set only by Identify's Studio admission branch.
+	studio bool
 }
+
+// Studio reports whether the caller was admitted as LangGraph Studio
+// (Options.StudioAuth and `x-auth-scheme: langsmith`). Nothing an
+// authenticator returns makes it true.
+func (id *Identity) Studio() bool { return id != nil && id.studio }
 
 type identityKey struct{}
 
@@ -79,11 +86,12 @@ func (e *Enforcer) Authenticate(r *http.Request) (context.Context, error) {
 }
 
 // Identify turns r into an Identity. Errors are *auth.HTTPError for the
-// client, or internal errors (a 500 whose cause is logged).
+// client, or internal errors (a 500 whose cause is logged). Only here is
+// an Identity marked Studio; a user posing as Studio is refused with 401.
 func (e *Enforcer) Identify(ctx context.Context, r *http.Request) (id *Identity, err error) {
 	if e.opts.StudioAuth && r.Header.Get("X-Auth-Scheme") == "langsmith" {
 		u := auth.StudioUser()
-		return &Identity{User: u, Permissions: []string{}}, nil
+		return &Identity{User: u, Permissions: []string{}, studio: true}, nil
 	}
 	defer recoverInto(&err, "authenticate", "")
 	req := &auth.Request{Method: r.Method, Path: r.URL.Path, Headers: r.Header, HTTP: r}
@@ -97,6 +105,12 @@ func (e *Enforcer) Identify(ctx context.Context, r *http.Request) (id *Identity,
 	}
 	if u == nil {
 		return nil, errors.New("authenticate returned no user and no error")
+	}
+	if auth.ClaimsStudio(u) {
+		// Studio status comes from the admission path only.
+		e.log.WarnContext(ctx, "authz: authenticate returned the reserved Studio identity or kind; refused",
+			"identity", u.Identity)
+		return nil, auth.Unauthorized("Invalid credentials")
 	}
 	// One allocation for the copy of the user and the Identity.
 	box := &struct {
@@ -124,7 +138,7 @@ func (e *Enforcer) Authorize(ctx context.Context, v auth.Value) (storage.Scope, 
 	if h == nil {
 		return storage.Authorized(), nil
 	}
-	c := &auth.Context{User: id.User, Permissions: id.Permissions, Resource: resource, Action: action}
+	c := &auth.Context{User: id.User, Permissions: id.Permissions, Resource: resource, Action: action, Studio: id.studio}
 	res, err := e.call(ctx, h, c, v, pattern)
 	if err != nil {
 		return storage.Scope{}, err
