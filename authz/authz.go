@@ -97,11 +97,7 @@ func (e *Enforcer) Identify(ctx context.Context, r *http.Request) (id *Identity,
 	req := &auth.Request{Method: r.Method, Path: r.URL.Path, Headers: r.Header, HTTP: r}
 	u, err := e.auth.AuthenticateFunc()(ctx, req)
 	if err != nil {
-		var he *auth.HTTPError
-		if errors.As(err, &he) {
-			return nil, he
-		}
-		return nil, fmt.Errorf("authenticate: %w", err)
+		return nil, userError(err, "authenticate")
 	}
 	if u == nil {
 		return nil, errors.New("authenticate returned no user and no error")
@@ -162,13 +158,25 @@ func (e *Enforcer) call(ctx context.Context, h auth.Handler, c *auth.Context, v 
 	defer recoverInto(&err, "auth handler ", pattern)
 	res, err = h(ctx, c, v)
 	if err != nil {
-		var he *auth.HTTPError
-		if errors.As(err, &he) {
-			return res, he
-		}
-		return res, fmt.Errorf("auth handler %q: %w", pattern, err)
+		return res, userError(err, fmt.Sprintf("auth handler %q", pattern))
 	}
 	return res, nil
+}
+
+// userError maps an error of user code: an *auth.HTTPError with an error
+// status (400-599) goes to the client as is; any other error, including an
+// HTTPError with another status (which would read as a success or a
+// redirect), becomes an internal error: a logged 500.
+func userError(err error, where string) error {
+	var he *auth.HTTPError
+	if !errors.As(err, &he) {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	if he.Status >= 400 && he.Status <= 599 {
+		return he
+	}
+	// %v, not %w: the HTTPError must not be found again downstream.
+	return fmt.Errorf("%s returned an HTTPError with status %d (only 400-599 reach the client): %v", where, he.Status, he)
 }
 
 // recoverInto turns a panic in user code into an internal error; where is
