@@ -19,6 +19,11 @@ type Context struct {
 	Permissions []string // the permissions Authenticate returned
 	Resource    string
 	Action      string
+	// Studio is set by the enforcer only for a request admitted as
+	// LangGraph Studio (`x-auth-scheme: langsmith` with Studio admission
+	// on). No user an authenticator returns can set it; test it, never the
+	// user's identity or "kind", to recognise Studio.
+	Studio bool
 }
 
 // Handler decides an event. Return Allow(), Deny(), Filter(...), or an

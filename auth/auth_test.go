@@ -196,8 +196,23 @@ func TestErrorsAndStudio(t *testing.T) {
 	if e := Error(599, ""); e.Message() != "Unknown error" {
 		t.Errorf("599: %q", e.Message())
 	}
-	if !IsStudioUser(StudioUser()) || IsStudioUser(&User{Identity: "bob"}) || IsStudioUser(nil) {
-		t.Error("IsStudioUser")
+}
+
+func TestClaimsStudio(t *testing.T) {
+	poses := []*User{StudioUser(), {Identity: StudioIdentity},
+		{Identity: "bob", Extra: map[string]any{"kind": "StudioUser"}},
+		{Identity: "bob", Extra: map[string]any{"kind": "studiouser"}}}
+	for _, u := range poses {
+		if !ClaimsStudio(u) {
+			t.Errorf("ClaimsStudio(%+v) = false", u)
+		}
+	}
+	plain := []*User{nil, {Identity: "bob"}, {Identity: "bob", Extra: map[string]any{"kind": "admin"}},
+		{Identity: "bob", Extra: map[string]any{"kind": 1}}, {Identity: "Langgraph-Studio-User"}}
+	for _, u := range plain {
+		if ClaimsStudio(u) {
+			t.Errorf("ClaimsStudio(%+v) = true", u)
+		}
 	}
 }
 

@@ -7,7 +7,9 @@ import (
 
 // HTTPError is an error with the status, detail and headers the client
 // gets. Return one from Authenticate or a handler to control the response;
-// any other error becomes a 500 whose cause is logged, not shown.
+// any other error becomes a 500 whose cause is logged, not shown. Status
+// must be an error status, 400-599: an HTTPError with any other status
+// (0, 200, 302, 600...) is also a logged 500, never a success or redirect.
 type HTTPError struct {
 	Status  int
 	Detail  string // defaults to the status text

@@ -103,22 +103,34 @@ func (u *User) UnmarshalJSON(b []byte) error {
 }
 
 // StudioIdentity is the identity of LangGraph Studio requests in dev mode.
+// It is reserved: a user an authenticator returns with it is refused.
 const StudioIdentity = "langgraph-studio-user"
 
+// StudioKind is the reserved "kind" extra field of the Studio user.
+const StudioKind = "StudioUser"
+
 // StudioUser is the user admitted for `x-auth-scheme: langsmith` requests in
-// dev mode. Authorization handlers still run for it.
+// dev mode. Authorization handlers still run for it. Returning it from
+// Authenticate does not make a request Studio's: it is refused (see
+// ClaimsStudio); only the enforcer's admission path sets Context.Studio.
 func StudioUser() *User {
 	return &User{Identity: StudioIdentity, DisplayName: StudioIdentity,
-		Permissions: []string{}, Extra: map[string]any{"kind": "StudioUser"}}
+		Permissions: []string{}, Extra: map[string]any{"kind": StudioKind}}
 }
 
-// IsStudioUser reports whether u is the Studio user.
-func IsStudioUser(u *User) bool {
+// ClaimsStudio reports whether u poses as the Studio user: the reserved
+// identity, or a "kind" extra field equal to StudioKind (in any case).
+// Such users are refused when an authenticator or a token list produces
+// them. It never grants Studio status: test Context.Studio for that.
+func ClaimsStudio(u *User) bool {
 	if u == nil {
 		return false
 	}
+	if u.Identity == StudioIdentity {
+		return true
+	}
 	kind, _ := u.Extra["kind"].(string)
-	return kind == "StudioUser" || u.Identity == StudioIdentity
+	return strings.EqualFold(kind, StudioKind)
 }
 
 // Request is what Authenticate sees of an HTTP request. The query and path

@@ -132,6 +132,9 @@ func (m claimMapper) user(claims map[string]any) (*auth.User, error) {
 			}
 		}
 	}
+	if auth.ClaimsStudio(u) {
+		return nil, fmt.Errorf("the identity %q or kind %q is reserved for the Studio user", auth.StudioIdentity, auth.StudioKind)
+	}
 	return u, nil
 }
 

@@ -88,6 +88,13 @@ func parseTokenList(source string, data []byte, log *slog.Logger) (map[[sha256.S
 		if e.Identity == "" {
 			return nil, fmt.Errorf("%s: identity is required", where)
 		}
+		if auth.ClaimsStudio(&auth.User{Identity: e.Identity, Extra: e.Extra}) {
+			field := fmt.Sprintf("extra.kind %q", e.Extra["kind"])
+			if e.Identity == auth.StudioIdentity {
+				field = fmt.Sprintf("identity %q", e.Identity)
+			}
+			return nil, fmt.Errorf("%s: %s is reserved for the Studio user (only Studio admission, x-auth-scheme: langsmith, makes it)", where, field)
+		}
 		if _, dup := out[sum]; dup {
 			return nil, fmt.Errorf("%s: the same token appears twice", where)
 		}

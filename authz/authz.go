@@ -21,7 +21,14 @@ import (
 type Identity struct {
 	User        *auth.User
 	Permissions []string
+	// studio is set only by Identify's Studio admission branch.
+	studio bool
 }
+
+// Studio reports whether the caller was admitted as LangGraph Studio
+// (Options.StudioAuth and `x-auth-scheme: langsmith`). Nothing an
+// authenticator returns makes it true.
+func (id *Identity) Studio() bool { return id != nil && id.studio }
 
 type identityKey struct{}
 
@@ -79,24 +86,27 @@ func (e *Enforcer) Authenticate(r *http.Request) (context.Context, error) {
 }
 
 // Identify turns r into an Identity. Errors are *auth.HTTPError for the
-// client, or internal errors (a 500 whose cause is logged).
+// client, or internal errors (a 500 whose cause is logged). Only here is
+// an Identity marked Studio; a user posing as Studio is refused with 401.
 func (e *Enforcer) Identify(ctx context.Context, r *http.Request) (id *Identity, err error) {
 	if e.opts.StudioAuth && r.Header.Get("X-Auth-Scheme") == "langsmith" {
 		u := auth.StudioUser()
-		return &Identity{User: u, Permissions: []string{}}, nil
+		return &Identity{User: u, Permissions: []string{}, studio: true}, nil
 	}
 	defer recoverInto(&err, "authenticate", "")
 	req := &auth.Request{Method: r.Method, Path: r.URL.Path, Headers: r.Header, HTTP: r}
 	u, err := e.auth.AuthenticateFunc()(ctx, req)
 	if err != nil {
-		var he *auth.HTTPError
-		if errors.As(err, &he) {
-			return nil, he
-		}
-		return nil, fmt.Errorf("authenticate: %w", err)
+		return nil, userError(err, "authenticate")
 	}
 	if u == nil {
 		return nil, errors.New("authenticate returned no user and no error")
+	}
+	if auth.ClaimsStudio(u) {
+		// Studio status comes from the admission path only.
+		e.log.WarnContext(ctx, "authz: authenticate returned the reserved Studio identity or kind; refused",
+			"identity", u.Identity)
+		return nil, auth.Unauthorized("Invalid credentials")
 	}
 	// One allocation for the copy of the user and the Identity.
 	box := &struct {
@@ -125,7 +135,7 @@ func (e *Enforcer) Authorize(ctx context.Context, v auth.Value) (storage.Scope, 
 	if h == nil {
 		return storage.Authorized(ev), nil
 	}
-	c := &auth.Context{User: id.User, Permissions: id.Permissions, Resource: resource, Action: action}
+	c := &auth.Context{User: id.User, Permissions: id.Permissions, Resource: resource, Action: action, Studio: id.studio}
 	res, err := e.call(ctx, h, c, v, pattern)
 	if err != nil {
 		return storage.Scope{}, err
@@ -149,13 +159,25 @@ func (e *Enforcer) call(ctx context.Context, h auth.Handler, c *auth.Context, v 
 	defer recoverInto(&err, "auth handler ", pattern)
 	res, err = h(ctx, c, v)
 	if err != nil {
-		var he *auth.HTTPError
-		if errors.As(err, &he) {
-			return res, he
-		}
-		return res, fmt.Errorf("auth handler %q: %w", pattern, err)
+		return res, userError(err, fmt.Sprintf("auth handler %q", pattern))
 	}
 	return res, nil
+}
+
+// userError maps an error of user code: an *auth.HTTPError with an error
+// status (400-599) goes to the client as is; any other error, including an
+// HTTPError with another status (which would read as a success or a
+// redirect), becomes an internal error: a logged 500.
+func userError(err error, where string) error {
+	var he *auth.HTTPError
+	if !errors.As(err, &he) {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	if he.Status >= 400 && he.Status <= 599 {
+		return he
+	}
+	// %v, not %w: the HTTPError must not be found again downstream.
+	return fmt.Errorf("%s returned an HTTPError with status %d (only 400-599 reach the client): %v", where, he.Status, he)
 }
 
 // recoverInto turns a panic in user code into an internal error; where is

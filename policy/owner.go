@@ -21,8 +21,10 @@ type OwnerOptions struct {
 	// Off by default: SDK clients look assistants up by graph id, so hiding
 	// them breaks runs.create(thread, "agent").
 	HideSystemAssistants bool `json:"hide_system_assistants,omitempty"`
-	// StudioSeesAll lets the Studio user (auth.IsStudioUser) see and change
-	// everything: no owner stamped, no filter, no namespace rewrite.
+	// StudioSeesAll lets a request admitted as Studio (auth.Context.Studio,
+	// set only by the enforcer's admission path, never by a user's identity
+	// or claims) see and change everything: no owner stamped, no filter, no
+	// namespace rewrite.
 	StudioSeesAll bool `json:"studio_sees_all,omitempty"`
 }
 
@@ -109,7 +111,7 @@ func (o *owner) decide(ctx context.Context, c *auth.Context, v auth.Value) (auth
 	if c == nil || c.User == nil || c.User.Identity == "" {
 		return auth.Result{}, errors.New("policy: owner preset: no authenticated identity")
 	}
-	if o.opts.StudioSeesAll && auth.IsStudioUser(c.User) {
+	if o.opts.StudioSeesAll && c.Studio {
 		return auth.Allow(), nil
 	}
 	id := c.User.Identity

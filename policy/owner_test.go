@@ -283,21 +283,88 @@ func TestOwnerLabel(t *testing.T) {
 func TestOwnerStudio(t *testing.T) {
 	studio := auth.StudioUser()
 	v := &auth.ThreadsCreate{ThreadID: "t"}
-	res, err := decide(t, ownerAuth(t, OwnerOptions{StudioSeesAll: true}), studio, v)
+	res, err := decideStudio(t, ownerAuth(t, OwnerOptions{StudioSeesAll: true}), studio, v)
 	if err != nil || res.Denied() || res.FilterMap() != nil || v.Metadata != nil {
 		t.Errorf("studio with StudioSeesAll: %+v, %v, metadata %v; want a plain allow, untouched", res, err, v.Metadata)
 	}
 	s := &auth.StoreGet{Namespace: []string{"x"}, Key: "k"}
-	decide(t, ownerAuth(t, OwnerOptions{StudioSeesAll: true}), studio, s)
+	decideStudio(t, ownerAuth(t, OwnerOptions{StudioSeesAll: true}), studio, s)
 	if !reflect.DeepEqual(s.Namespace, []string{"x"}) {
 		t.Errorf("studio namespace rewritten to %q", s.Namespace)
 	}
 
 	// By default the Studio user is a user like the others.
 	v = &auth.ThreadsCreate{ThreadID: "t"}
-	res, _ = decide(t, ownerAuth(t, OwnerOptions{}), studio, v)
+	res, _ = decideStudio(t, ownerAuth(t, OwnerOptions{}), studio, v)
 	if v.Metadata["owner"] != auth.StudioIdentity || sees(t, res, map[string]any{"owner": "alice"}) {
 		t.Errorf("studio without StudioSeesAll: metadata %v filter %v", v.Metadata, res.FilterMap())
+	}
+
+	// Only Context.Studio counts: the Studio user's identity and kind
+	// without it are an ordinary, filtered user.
+	v = &auth.ThreadsCreate{ThreadID: "t"}
+	res, _ = decide(t, ownerAuth(t, OwnerOptions{StudioSeesAll: true}), studio, v)
+	if v.Metadata["owner"] != auth.StudioIdentity || sees(t, res, map[string]any{"owner": "alice"}) {
+		t.Errorf("identity and kind without Context.Studio: metadata %v filter %v", v.Metadata, res.FilterMap())
+	}
+}
+
+// decideStudio is decide for a request admitted as Studio.
+func decideStudio(t *testing.T, a *auth.Auth, u *auth.User, v auth.Value) (auth.Result, error) {
+	t.Helper()
+	r, act := v.Event()
+	h, _ := a.Handler(r, act)
+	return h(context.Background(), &auth.Context{User: u, Permissions: u.Permissions, Resource: r, Action: act, Studio: true}, v)
+}
+
+// studio_sees_all through the real enforcer: the Studio header sees
+// alice's thread; users posing as Studio get 401 and see nothing.
+func TestOwnerStudioSeesAllOnlyByAdmission(t *testing.T) {
+	a := auth.New().Authenticate(func(ctx context.Context, r *auth.Request) (*auth.User, error) {
+		switch r.BearerToken() {
+		case "ta":
+			return &auth.User{Identity: "alice"}, nil
+		case "forged-identity":
+			return auth.StudioUser(), nil
+		case "forged-kind":
+			return &auth.User{Identity: "mallory", Extra: map[string]any{"kind": "StudioUser"}}, nil
+		}
+		return nil, auth.Unauthorized("Invalid token")
+	})
+	if err := InstallOwner(a, OwnerOptions{StudioSeesAll: true}); err != nil {
+		t.Fatal(err)
+	}
+	e, err := authz.New(a, authz.Options{StudioAuth: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := func(hdr ...string) (context.Context, error) {
+		r := httptest.NewRequest("GET", "/threads", nil)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			r.Header.Set(hdr[i], hdr[i+1])
+		}
+		return e.Authenticate(r)
+	}
+	alice, err := login("Authorization", "Bearer ta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	create := &auth.ThreadsCreate{ThreadID: "t1", Metadata: map[string]any{}}
+	if _, err := e.Authorize(alice, create); err != nil {
+		t.Fatal(err)
+	}
+	studio, err := login("X-Auth-Scheme", "langsmith")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scope, err := e.Authorize(studio, &auth.ThreadsRead{ThreadID: "t1"}); err != nil || !scope.Match(create.Metadata) {
+		t.Errorf("studio header does not see alice's thread: %v", err)
+	}
+	for _, tok := range []string{"forged-identity", "forged-kind"} {
+		var he *auth.HTTPError
+		if _, err := login("Authorization", "Bearer "+tok); !errors.As(err, &he) || he.Status != 401 {
+			t.Errorf("%s: %v, want 401", tok, err)
+		}
 	}
 }
 

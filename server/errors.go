@@ -12,7 +12,8 @@ import (
 
 // HTTPError is an error with the status, client-facing detail and extra
 // headers of the response it should produce. Authorizers may return it or
-// an *auth.HTTPError to deny a request.
+// an *auth.HTTPError to deny a request. Status must be 400-599; any other
+// is answered as a 500 and logged.
 type HTTPError struct {
 	Status  int
 	Detail  string
@@ -44,10 +45,22 @@ func httpErr(status int, detail string) *HTTPError {
 func invalid(detail string) *HTTPError  { return httpErr(http.StatusUnprocessableEntity, detail) }
 func notFound(detail string) *HTTPError { return httpErr(http.StatusNotFound, detail) }
 
-// errorResponse decides status, detail and headers for err.
+// internalDetail is the detail of every 500 whose cause is not shown.
+const internalDetail = "Internal Server Error"
+
+// errorStatus reports whether an HTTPError's status may reach the client:
+// only 4xx and 5xx. Anything else (0, 200, a 302 with a Location header,
+// 600) would turn a failure into a success or a redirect.
+func errorStatus(status int) bool { return status >= 400 && status <= 599 }
+
+// errorResponse decides status, detail and headers for err. An HTTPError
+// whose status is not 4xx or 5xx is an internal error (a logged 500).
 func errorResponse(err error) (status int, detail string, hdr http.Header, internal bool) {
 	var he *HTTPError
 	if errors.As(err, &he) {
+		if !errorStatus(he.Status) {
+			return http.StatusInternalServerError, internalDetail, nil, true
+		}
 		d := he.Detail
 		if d == "" {
 			d = http.StatusText(he.Status)
@@ -56,6 +69,9 @@ func errorResponse(err error) (status int, detail string, hdr http.Header, inter
 	}
 	var ae *auth.HTTPError
 	if errors.As(err, &ae) {
+		if !errorStatus(ae.Status) {
+			return http.StatusInternalServerError, internalDetail, nil, true
+		}
 		return ae.Status, ae.Message(), ae.Headers, ae.Status >= 500
 	}
 	kinds := [...]struct {
@@ -77,7 +93,7 @@ func errorResponse(err error) (status int, detail string, hdr http.Header, inter
 			return k.status, d, nil, false
 		}
 	}
-	return http.StatusInternalServerError, "Internal Server Error", nil, true
+	return http.StatusInternalServerError, internalDetail, nil, true
 }
 
 // bareNotFound reports a storage.ErrNotFound without a client-facing

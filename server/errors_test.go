@@ -149,11 +149,26 @@ func TestErrorResponseMapping(t *testing.T) {
 		{errors.New("boom"), 500, "Internal Server Error"},
 		{&HTTPError{Status: 418}, 418, "I'm a teapot"},
 		{auth.Error(429, ""), 429, "Too Many Requests"},
+		// Only 4xx and 5xx reach the client; other statuses are internal.
+		{&HTTPError{Status: 200, Detail: "fine"}, 500, "Internal Server Error"},
+		{&HTTPError{Status: 302}, 500, "Internal Server Error"},
+		{&HTTPError{}, 500, "Internal Server Error"},
+		{&HTTPError{Status: 600}, 500, "Internal Server Error"},
+		{auth.Error(200, "fine"), 500, "Internal Server Error"},
+		{auth.Error(302, ""), 500, "Internal Server Error"},
+		{auth.Error(0, ""), 500, "Internal Server Error"},
+		{auth.Error(600, ""), 500, "Internal Server Error"},
+		{auth.Error(399, ""), 500, "Internal Server Error"},
+		{auth.Error(400, "bad"), 400, "bad"},
+		{auth.Error(599, ""), 599, "Unknown error"},
 	}
 	for _, c := range cases {
-		st, d, _, _ := errorResponse(c.err)
+		st, d, hdr, internal := errorResponse(c.err)
 		if st != c.status || d != c.detail {
 			t.Errorf("%v: got %d %q, want %d %q", c.err, st, d, c.status, c.detail)
+		}
+		if st == 500 && (!internal || hdr != nil) {
+			t.Errorf("%v: a 500 must be logged and carry no headers (internal %v, headers %v)", c.err, internal, hdr)
 		}
 	}
 }

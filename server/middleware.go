@@ -60,7 +60,7 @@ func (s *Server) recoverPanic(w http.ResponseWriter, r *http.Request, rid string
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),
 		slog.String("request_id", rid), slog.Any("panic", v),
 		slog.String("stack", string(debug.Stack())))
-	writeDetail(w, http.StatusInternalServerError, "Internal Server Error")
+	writeDetail(w, http.StatusInternalServerError, internalDetail)
 }
 
 // statusWriter records the status for the access log. It keeps Flush and
