@@ -48,6 +48,13 @@ type Subscription interface {
 	Close() error
 }
 
+// Skipper is implemented by subscriptions that can tell whether the broker
+// trimmed events they had not read yet (Memory's). Next never waits for
+// trimmed events: it goes on with the oldest one kept, as Redis does.
+type Skipper interface {
+	Skipped() bool
+}
+
 // eventID is a parsed Event.ID.
 type eventID struct{ ms, seq uint64 }
 
