@@ -11,12 +11,12 @@ import (
 // bounded in events per stream, in bytes per stream and in bytes overall;
 // see MemoryOptions for which events go first.
 type Memory struct {
-	retention      time.Duration
-	idle           time.Duration
-	maxEvents      int
-	maxStreamBytes int64
-	maxTotalBytes  int64
-	now            func() time.Time
+	finishedRetention time.Duration
+	idle              time.Duration
+	maxEvents         int
+	maxStreamBytes    int64
+	maxTotalBytes     int64
+	now               func() time.Time
 
 	mu      sync.Mutex
 	streams map[string]*memStream
@@ -30,8 +30,9 @@ type Memory struct {
 	// ended lists finished streams in the order they finished, so that
 	// sweeping only looks at the ones whose retention is over.
 	ended     []endedStream
-	endedHead int       // ended[:endedHead] were swept
-	idleScan  time.Time // when open streams were last checked for idleness
+	endedHead int         // ended[:endedHead] were swept
+	idleScan  time.Time   // when open streams were last checked for idleness
+	timer     *time.Timer // sweeps when the oldest finished stream expires
 }
 
 type endedStream struct {
@@ -74,8 +75,9 @@ func (s *memStream) kept() int { return len(s.events) - s.off }
 // trimmed events goes on with the oldest one kept (Skipped then reports
 // true); it neither waits nor fails.
 type MemoryOptions struct {
-	// Retention keeps a finished stream readable this long (default 2 min).
-	Retention time.Duration
+	// FinishedRetention keeps a finished stream readable this long, for
+	// replays with Last-Event-ID (default 60 s).
+	FinishedRetention time.Duration
 	// Idle forgets a stream that was never finished (a kept thread's)
 	// when it has had no event and no subscriber this long (default 24 h).
 	Idle time.Duration
@@ -97,8 +99,8 @@ func eventSize(ev Event) int64 {
 
 // NewMemory returns an empty in-process broker.
 func NewMemory(opts MemoryOptions) *Memory {
-	if opts.Retention <= 0 {
-		opts.Retention = 2 * time.Minute
+	if opts.FinishedRetention <= 0 {
+		opts.FinishedRetention = time.Minute
 	}
 	if opts.MaxEvents <= 0 {
 		opts.MaxEvents = 100_000
@@ -112,7 +114,7 @@ func NewMemory(opts MemoryOptions) *Memory {
 	if opts.MaxTotalBytes <= 0 {
 		opts.MaxTotalBytes = 64 << 20
 	}
-	return &Memory{retention: opts.Retention, idle: opts.Idle, maxEvents: opts.MaxEvents,
+	return &Memory{finishedRetention: opts.FinishedRetention, idle: opts.Idle, maxEvents: opts.MaxEvents,
 		maxStreamBytes: opts.MaxStreamBytes, maxTotalBytes: opts.MaxTotalBytes, now: time.Now,
 		streams: map[string]*memStream{}}
 }
@@ -169,6 +171,7 @@ func (m *Memory) Finish(ctx context.Context, stream string) error {
 	s.finished = true
 	s.endedAt = m.now()
 	m.ended = append(m.ended, endedStream{stream, s.endedAt})
+	m.armLocked()
 	s.notifyLocked()
 	return nil
 }
@@ -210,6 +213,10 @@ func (m *Memory) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.closed = true
+	if m.timer != nil {
+		m.timer.Stop()
+		m.timer = nil
+	}
 	for _, s := range m.streams {
 		s.finished = true
 		s.notifyLocked()

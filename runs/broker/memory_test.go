@@ -239,6 +239,33 @@ func TestMemoryTrimmedFinishedStreamEnds(t *testing.T) {
 	}
 }
 
+// TestMemoryFinishedStreamsExpireWithoutPublish: a finished stream is
+// replayable during FinishedRetention, then released by the sweep timer
+// even when nothing else is published.
+func TestMemoryFinishedStreamsExpireWithoutPublish(t *testing.T) {
+	ctx := context.Background()
+	b := NewMemory(MemoryOptions{FinishedRetention: 50 * time.Millisecond})
+	t.Cleanup(func() { b.Close() })
+	b.Publish(ctx, "thread", "e", []byte("t"))
+	ev, _ := b.Publish(ctx, "run", "e", []byte("1"))
+	b.Publish(ctx, "run", "e", []byte("2"))
+	b.Finish(ctx, "run")
+	sub, _ := b.Subscribe(ctx, "run", ev.ID) // Last-Event-ID within the grace
+	if got := drain(t, sub); got != "2" {
+		t.Errorf("replay after %s: %q", ev.ID, got)
+	}
+	sub.Close()
+	left := eventSize(Event{ID: ev.ID, Name: "e", Data: []byte("t")})
+	for deadline := time.Now().Add(5 * time.Second); b.Bytes() != left; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("Bytes = %d long after the grace, want %d (the open stream)", b.Bytes(), left)
+		}
+	}
+	if kept(b, "run") != "-" || kept(b, "thread") != "t" {
+		t.Errorf("after the grace: run [%s], thread [%s]", kept(b, "run"), kept(b, "thread"))
+	}
+}
+
 // TestMemoryBigMessagesStayUnderTotal is the reported case: 30 runs with a
 // 4 MB message each, published on the run's stream and its thread's; then
 // 30 more on ten streams that stay open.
@@ -306,7 +333,7 @@ func BenchmarkMemoryPublishAtCaps(b *testing.B) {
 
 func TestMemoryRetentionAndCap(t *testing.T) {
 	ctx := context.Background()
-	b, clock := newFakeMemory(t, MemoryOptions{Retention: time.Minute, MaxEvents: 3})
+	b, clock := newFakeMemory(t, MemoryOptions{FinishedRetention: time.Minute, MaxEvents: 3})
 	for i := range 5 {
 		b.Publish(ctx, "r", "e", fmt.Appendf(nil, "%d", i))
 	}
@@ -335,7 +362,7 @@ func TestMemoryRetentionAndCap(t *testing.T) {
 
 func TestMemorySweepForgetsOnlyExpiredFinishedStreams(t *testing.T) {
 	ctx := context.Background()
-	b, clock := newFakeMemory(t, MemoryOptions{Retention: time.Minute})
+	b, clock := newFakeMemory(t, MemoryOptions{FinishedRetention: time.Minute})
 	for i := range 200 {
 		name := fmt.Sprint("s", i)
 		b.Publish(ctx, name, "e", []byte("1"))

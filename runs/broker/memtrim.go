@@ -1,5 +1,7 @@
 package broker
 
+import "time"
+
 // This file holds what Memory keeps: accounting, trimming and sweeping.
 // Every method expects m.mu held.
 
@@ -97,7 +99,7 @@ func (m *Memory) forgetLocked(name string, s *memStream) {
 // sweepLocked forgets finished streams past their retention. It looks at
 // the oldest finishes only, so a publish costs O(1) amortized.
 func (m *Memory) sweepLocked() {
-	cutoff := m.now().Add(-m.retention)
+	cutoff := m.now().Add(-m.finishedRetention)
 	for m.endedHead < len(m.ended) && m.ended[m.endedHead].at.Before(cutoff) {
 		e := m.ended[m.endedHead]
 		m.ended[m.endedHead] = endedStream{}
@@ -121,4 +123,25 @@ func (m *Memory) sweepLocked() {
 			}
 		}
 	}
+}
+
+// armLocked schedules a sweep for when the oldest finished stream expires,
+// so that its memory goes back without waiting for another publish.
+func (m *Memory) armLocked() {
+	if m.timer != nil || m.closed || m.endedHead == len(m.ended) {
+		return
+	}
+	due := m.ended[m.endedHead].at.Add(m.finishedRetention).Sub(m.now())
+	m.timer = time.AfterFunc(max(due, 0)+time.Millisecond, m.onTimer)
+}
+
+func (m *Memory) onTimer() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.timer = nil
+	if m.closed {
+		return
+	}
+	m.sweepLocked()
+	m.armLocked()
 }
