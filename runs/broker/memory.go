@@ -55,6 +55,7 @@ type memStream struct {
 	bytes    int64   // counted bytes of the kept events
 	last     eventID
 	finished bool
+	dropped  bool // by Drop: subscribers get ErrDropped
 	endedAt  time.Time
 	lastPub  time.Time     // of the last event (or creation)
 	subs     int           // open subscriptions
@@ -176,6 +177,18 @@ func (m *Memory) Finish(ctx context.Context, stream string) error {
 	return nil
 }
 
+// Drop implements Broker: the stream's events are released at once.
+func (m *Memory) Drop(ctx context.Context, stream string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if s := m.streams[stream]; s != nil {
+		m.forgetLocked(stream, s)
+		s.dropped = true
+		s.notifyLocked()
+	}
+	return nil
+}
+
 // Subscribe implements Broker.
 func (m *Memory) Subscribe(ctx context.Context, stream, after string) (Subscription, error) {
 	m.mu.Lock()
@@ -237,6 +250,10 @@ func (u *memSub) Next(ctx context.Context) (Event, bool, error) {
 	for {
 		u.m.mu.Lock()
 		s := u.s
+		if s.dropped {
+			u.m.mu.Unlock()
+			return Event{}, false, ErrDropped
+		}
 		if u.next < s.trimmed { // fell behind a cap: go on with the oldest kept
 			u.next = s.trimmed
 			u.skipped = true

@@ -3,6 +3,7 @@ package broker
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -237,6 +238,22 @@ func TestMemoryTrimmedFinishedStreamEnds(t *testing.T) {
 	if got := drain(t, sub); got != "" || !skipped(sub) {
 		t.Errorf("read %q, skipped %v; want nothing, true", got, skipped(sub))
 	}
+}
+
+func TestMemoryDropReleasesEvents(t *testing.T) {
+	ctx := context.Background()
+	b, _ := newFakeMemory(t, MemoryOptions{})
+	b.Publish(ctx, "thread", "e", make([]byte, 1000))
+	b.Publish(ctx, "run", "e", []byte("1"))
+	sub, _ := b.Subscribe(ctx, "thread", Start)
+	b.Drop(ctx, "thread")
+	if got, want := b.Bytes(), eventSize(Event{ID: "1000000-0", Name: "e", Data: []byte("1")}); got != want {
+		t.Errorf("Bytes after Drop = %d, want %d (the other stream)", got, want)
+	}
+	if _, _, err := sub.Next(ctx); !errors.Is(err, ErrDropped) {
+		t.Errorf("Next = %v, want ErrDropped before the unread event", err)
+	}
+	checkAccounts(t, b)
 }
 
 // TestMemoryFinishedStreamsExpireWithoutPublish: a finished stream is

@@ -140,6 +140,56 @@ func runSuite(t *testing.T, newBroker func(t *testing.T) Broker) {
 		}
 	})
 
+	t.Run("DropEndsSubscribersAndForgetsEvents", func(t *testing.T) {
+		b := newBroker(t)
+		var last Event
+		for i := range 3 {
+			last, _ = b.Publish(ctx, "drop-1", "values", fmt.Appendf(nil, "%d", i))
+		}
+		reader, _ := b.Subscribe(ctx, "drop-1", Start)
+		for range 3 { // read everything: a Redis subscription has no batch left
+			if _, ok, err := reader.Next(ctx); !ok || err != nil {
+				t.Fatalf("Next before Drop: %v %v", ok, err)
+			}
+		}
+		live, _ := b.Subscribe(ctx, "drop-1", "")
+		blocked := make(chan error, 1)
+		go func() {
+			nctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			_, _, err := live.Next(nctx)
+			blocked <- err
+		}()
+		time.Sleep(20 * time.Millisecond)
+		if err := b.Drop(ctx, "drop-1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-blocked; !errors.Is(err, ErrDropped) {
+			t.Errorf("blocked Next after Drop: %v, want ErrDropped", err)
+		}
+		nctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		for range 2 { // and it stays so
+			if _, ok, err := reader.Next(nctx); ok || !errors.Is(err, ErrDropped) {
+				t.Errorf("Next after Drop: ok %v, %v; want ErrDropped", ok, err)
+			}
+		}
+		// The name starts afresh: no event from before, by Start or by id.
+		fromStart, _ := b.Subscribe(ctx, "drop-1", Start)
+		fromID, _ := b.Subscribe(ctx, "drop-1", last.ID)
+		b.Publish(ctx, "drop-1", "values", []byte("new"))
+		b.Finish(ctx, "drop-1")
+		if got := names(collect(t, fromStart)); got != "values:new " {
+			t.Errorf("from start after Drop: %q", got)
+		}
+		if got := names(collect(t, fromID)); got != "values:new " {
+			t.Errorf("after the old last id, after Drop: %q", got)
+		}
+		if err := b.Drop(ctx, "never-published"); err != nil {
+			t.Errorf("Drop of an unknown stream: %v", err)
+		}
+	})
+
 	t.Run("BadCursor", func(t *testing.T) {
 		b := newBroker(t)
 		if _, err := b.Subscribe(ctx, "run-5", "not-an-id"); !errors.Is(err, ErrBadEventID) {
