@@ -174,7 +174,7 @@ func TestCreateRunHandlerSeesTheIdentityAndItsMetadataIsKept(t *testing.T) {
 }
 
 func TestJoinOfAnOldRunFallsBackToTheThread(t *testing.T) {
-	ts := newRunServer(t, nil, Options{Runs: RunsOptions{Broker: broker.NewMemory(broker.MemoryOptions{Retention: time.Millisecond})}})
+	ts := newRunServer(t, nil, Options{Runs: RunsOptions{Broker: broker.NewMemory(broker.MemoryOptions{FinishedRetention: time.Millisecond})}})
 	th := ts.createThread(nil).ThreadID
 	var run storage.Run
 	ts.ok(200, "POST", "/threads/"+th+"/runs", map[string]any{"assistant_id": "chatbot", "input": hello("old")}).json(t, &run)

@@ -415,7 +415,7 @@ func (s *Server) threadStream(w http.ResponseWriter, r *http.Request) error {
 		ev, ok, err := sub.Next(nctx)
 		cancel()
 		switch {
-		case ctx.Err() != nil:
+		case ctx.Err() != nil, errors.Is(err, broker.ErrDropped):
 			return nil
 		case err != nil:
 			if err := sw.heartbeat(); err != nil {

@@ -28,6 +28,10 @@ const Start = "0"
 // ErrBadEventID is returned for a cursor that is not an event id.
 var ErrBadEventID = errors.New("broker: Last-Event-ID must look like <ms>-<seq>")
 
+// ErrDropped is returned by Next when the stream was dropped (its thread
+// was deleted), as opposed to ok=false for a stream that finished.
+var ErrDropped = errors.New("broker: stream dropped")
+
 // Broker is implemented in process (Memory) and on Redis streams.
 type Broker interface {
 	// Publish appends an event to a stream.
@@ -35,6 +39,11 @@ type Broker interface {
 	// Finish marks the end of a stream: subscribers drain it and stop. The
 	// stream stays readable for the broker's retention time.
 	Finish(ctx context.Context, stream string) error
+	// Drop forgets a stream now: current subscriptions end with ErrDropped
+	// (on Redis, after the events they already fetched), and a later
+	// Subscribe sees none of its events. Dropping an unknown stream is no
+	// error.
+	Drop(ctx context.Context, stream string) error
 	// Subscribe reads a stream after the cursor (an event id, Start, or "").
 	Subscribe(ctx context.Context, stream, after string) (Subscription, error)
 	Close() error
@@ -46,6 +55,13 @@ type Subscription interface {
 	// finished and every event has been read.
 	Next(ctx context.Context) (ev Event, ok bool, err error)
 	Close() error
+}
+
+// Skipper is implemented by subscriptions that can tell whether the broker
+// trimmed events they had not read yet (Memory's). Next never waits for
+// trimmed events: it goes on with the oldest one kept, as Redis does.
+type Skipper interface {
+	Skipped() bool
 }
 
 // eventID is a parsed Event.ID.

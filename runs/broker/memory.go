@@ -2,25 +2,37 @@ package broker
 
 import (
 	"context"
+	"sort"
 	"sync"
 	"time"
 )
 
-// Memory is the in-process Broker of a single server.
+// Memory is the in-process Broker of a single server. What it keeps is
+// bounded in events per stream, in bytes per stream and in bytes overall;
+// see MemoryOptions for which events go first.
 type Memory struct {
-	retention time.Duration
-	idle      time.Duration
-	maxEvents int
-	now       func() time.Time
+	finishedRetention time.Duration
+	idle              time.Duration
+	maxEvents         int
+	maxStreamBytes    int64
+	maxTotalBytes     int64
+	now               func() time.Time
 
 	mu      sync.Mutex
 	streams map[string]*memStream
 	closed  bool
+	total   int64 // counted bytes of the kept events of all streams
+	count   int   // kept events of all streams
+	// order[orderHead:] lists the kept events in publish order, for
+	// trimming across streams; entries of events already gone are skipped.
+	order     []eventRef
+	orderHead int
 	// ended lists finished streams in the order they finished, so that
 	// sweeping only looks at the ones whose retention is over.
 	ended     []endedStream
-	endedHead int       // ended[:endedHead] were swept
-	idleScan  time.Time // when open streams were last checked for idleness
+	endedHead int         // ended[:endedHead] were swept
+	idleScan  time.Time   // when open streams were last checked for idleness
+	timer     *time.Timer // sweeps when the oldest finished stream expires
 }
 
 type endedStream struct {
@@ -28,34 +40,68 @@ type endedStream struct {
 	at   time.Time
 }
 
+// eventRef is an event by stream and absolute index.
+type eventRef struct {
+	s   *memStream
+	abs int
+}
+
 type memStream struct {
-	events   []Event
+	events   []Event // events[off:] are kept
 	ids      []eventID
-	dropped  int // events removed from the front to honour maxEvents
+	off      int
+	trimmed  int     // absolute index of events[off]: how many were trimmed
+	lastTrim eventID // id of the newest trimmed event
+	bytes    int64   // counted bytes of the kept events
 	last     eventID
 	finished bool
+	dropped  bool // by Drop: subscribers get ErrDropped
 	endedAt  time.Time
 	lastPub  time.Time     // of the last event (or creation)
 	subs     int           // open subscriptions
 	changed  chan struct{} // closed and replaced on every change
 }
 
+func (s *memStream) kept() int { return len(s.events) - s.off }
+
 // MemoryOptions bound what a Memory broker keeps.
+//
+// Events are trimmed oldest first: on Publish, the stream's own oldest
+// events while it is over MaxEvents or MaxStreamBytes, never its newest
+// one, even when that alone is over the cap; then the oldest events of all
+// streams (in publish order, whatever their stream) while the total is
+// over MaxTotalBytes, sparing only the newest event of each open stream
+// with subscribers, so that live subscribers still get it. Finished or
+// unwatched streams may thus lose all their events. A subscriber behind
+// trimmed events goes on with the oldest one kept (Skipped then reports
+// true); it neither waits nor fails.
 type MemoryOptions struct {
-	// Retention keeps a finished stream readable this long (default 2 min).
-	Retention time.Duration
+	// FinishedRetention keeps a finished stream readable this long, for
+	// replays with Last-Event-ID (default 60 s).
+	FinishedRetention time.Duration
 	// Idle forgets a stream that was never finished (a kept thread's)
 	// when it has had no event and no subscriber this long (default 24 h).
 	Idle time.Duration
-	// MaxEvents caps the events kept per stream (default 100,000); the
-	// oldest go first.
+	// MaxEvents caps the events kept per stream (default 100,000).
 	MaxEvents int
+	// MaxStreamBytes caps the bytes kept per stream (default 8 MiB).
+	MaxStreamBytes int64
+	// MaxTotalBytes caps the bytes kept by all streams (default 64 MiB).
+	MaxTotalBytes int64
+}
+
+// An event counts len(ID)+len(Name)+len(Data) plus eventOverhead bytes
+// for its Event, eventID and eventRef values.
+const eventOverhead = 96
+
+func eventSize(ev Event) int64 {
+	return int64(len(ev.ID)+len(ev.Name)+len(ev.Data)) + eventOverhead
 }
 
 // NewMemory returns an empty in-process broker.
 func NewMemory(opts MemoryOptions) *Memory {
-	if opts.Retention <= 0 {
-		opts.Retention = 2 * time.Minute
+	if opts.FinishedRetention <= 0 {
+		opts.FinishedRetention = time.Minute
 	}
 	if opts.MaxEvents <= 0 {
 		opts.MaxEvents = 100_000
@@ -63,8 +109,22 @@ func NewMemory(opts MemoryOptions) *Memory {
 	if opts.Idle <= 0 {
 		opts.Idle = 24 * time.Hour
 	}
-	return &Memory{retention: opts.Retention, idle: opts.Idle, maxEvents: opts.MaxEvents, now: time.Now,
+	if opts.MaxStreamBytes <= 0 {
+		opts.MaxStreamBytes = 8 << 20
+	}
+	if opts.MaxTotalBytes <= 0 {
+		opts.MaxTotalBytes = 64 << 20
+	}
+	return &Memory{finishedRetention: opts.FinishedRetention, idle: opts.Idle, maxEvents: opts.MaxEvents,
+		maxStreamBytes: opts.MaxStreamBytes, maxTotalBytes: opts.MaxTotalBytes, now: time.Now,
 		streams: map[string]*memStream{}}
+}
+
+// Bytes returns the counted bytes of the events kept by all streams.
+func (m *Memory) Bytes() int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.total
 }
 
 func (m *Memory) stream(name string) *memStream {
@@ -85,9 +145,7 @@ func (m *Memory) Publish(ctx context.Context, stream, name string, data []byte) 
 	}
 	m.sweepLocked()
 	s := m.stream(stream)
-	if s.finished { // a new run on a thread stream reopens it
-		s.finished = false
-	}
+	s.finished = false // a new run on a thread stream reopens it
 	id := eventID{ms: uint64(m.now().UnixMilli())}
 	if !s.last.less(id) {
 		id = eventID{ms: s.last.ms, seq: s.last.seq + 1}
@@ -95,13 +153,8 @@ func (m *Memory) Publish(ctx context.Context, stream, name string, data []byte) 
 	s.last = id
 	s.lastPub = m.now()
 	ev := Event{ID: id.String(), Name: name, Data: data}
-	s.events = append(s.events, ev)
-	s.ids = append(s.ids, id)
-	if over := len(s.events) - m.maxEvents; over > 0 {
-		s.events = append(s.events[:0:0], s.events[over:]...)
-		s.ids = append(s.ids[:0:0], s.ids[over:]...)
-		s.dropped += over
-	}
+	m.appendLocked(s, ev, id)
+	m.trimLocked(s)
 	s.notifyLocked()
 	return ev, nil
 }
@@ -119,37 +172,21 @@ func (m *Memory) Finish(ctx context.Context, stream string) error {
 	s.finished = true
 	s.endedAt = m.now()
 	m.ended = append(m.ended, endedStream{stream, s.endedAt})
+	m.armLocked()
 	s.notifyLocked()
 	return nil
 }
 
-// sweepLocked forgets finished streams past their retention. It looks at
-// the oldest finishes only, so a publish costs O(1) amortized.
-func (m *Memory) sweepLocked() {
-	cutoff := m.now().Add(-m.retention)
-	for m.endedHead < len(m.ended) && m.ended[m.endedHead].at.Before(cutoff) {
-		e := m.ended[m.endedHead]
-		m.ended[m.endedHead] = endedStream{}
-		m.endedHead++
-		// A stream reopened (or finished again) since is not expired.
-		if s := m.streams[e.name]; s != nil && s.finished && s.endedAt.Equal(e.at) {
-			delete(m.streams, e.name)
-		}
+// Drop implements Broker: the stream's events are released at once.
+func (m *Memory) Drop(ctx context.Context, stream string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if s := m.streams[stream]; s != nil {
+		m.forgetLocked(stream, s)
+		s.dropped = true
+		s.notifyLocked()
 	}
-	if m.endedHead > 64 && m.endedHead*2 > len(m.ended) {
-		m.ended = append(m.ended[:0:0], m.ended[m.endedHead:]...)
-		m.endedHead = 0
-	}
-	// Streams never finished: one scan per tenth of the idle time, so
-	// that a publish stays O(1) amortized.
-	if now := m.now(); now.Sub(m.idleScan) >= m.idle/10 {
-		m.idleScan = now
-		for name, s := range m.streams {
-			if !s.finished && s.subs == 0 && now.Sub(s.lastPub) >= m.idle {
-				delete(m.streams, name)
-			}
-		}
-	}
+	return nil
 }
 
 // Subscribe implements Broker.
@@ -159,25 +196,26 @@ func (m *Memory) Subscribe(ctx context.Context, stream, after string) (Subscript
 	if m.closed {
 		return nil, errClosed
 	}
+	var cur eventID
+	if after != "" && after != Start && after != "-" {
+		var err error
+		if cur, err = parseID(after); err != nil {
+			return nil, err
+		}
+	}
 	s := m.stream(stream)
 	s.subs++
 	sub := &memSub{m: m, s: s}
 	switch after {
 	case "":
-		sub.next = s.dropped + len(s.events)
+		sub.next = s.trimmed + s.kept()
 	case Start, "-":
 		sub.next = 0
 	default:
-		cur, err := parseID(after)
-		if err != nil {
-			return nil, err
-		}
-		sub.next = s.dropped
-		for i, id := range s.ids {
-			if cur.less(id) {
-				break
-			}
-			sub.next = s.dropped + i + 1
+		ids := s.ids[s.off:]
+		sub.next = s.trimmed + sort.Search(len(ids), func(i int) bool { return cur.less(ids[i]) })
+		if s.trimmed > 0 && cur.less(s.lastTrim) {
+			sub.next = s.trimmed - 1 // events after the cursor were trimmed
 		}
 	}
 	return sub, nil
@@ -188,6 +226,10 @@ func (m *Memory) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.closed = true
+	if m.timer != nil {
+		m.timer.Stop()
+		m.timer = nil
+	}
 	for _, s := range m.streams {
 		s.finished = true
 		s.notifyLocked()
@@ -196,10 +238,11 @@ func (m *Memory) Close() error {
 }
 
 type memSub struct {
-	m      *Memory
-	s      *memStream
-	next   int // absolute index of the next event to read
-	closed bool
+	m       *Memory
+	s       *memStream
+	next    int // absolute index of the next event to read
+	skipped bool
+	closed  bool
 }
 
 // Next implements Subscription.
@@ -207,11 +250,16 @@ func (u *memSub) Next(ctx context.Context) (Event, bool, error) {
 	for {
 		u.m.mu.Lock()
 		s := u.s
-		if u.next < s.dropped {
-			u.next = s.dropped // fell behind the cap: skip what was dropped
+		if s.dropped {
+			u.m.mu.Unlock()
+			return Event{}, false, ErrDropped
 		}
-		if i := u.next - s.dropped; i < len(s.events) {
-			ev := s.events[i]
+		if u.next < s.trimmed { // fell behind a cap: go on with the oldest kept
+			u.next = s.trimmed
+			u.skipped = true
+		}
+		if i := u.next - s.trimmed; i < s.kept() {
+			ev := s.events[s.off+i]
 			u.next++
 			u.m.mu.Unlock()
 			return ev, true, nil
@@ -228,6 +276,13 @@ func (u *memSub) Next(ctx context.Context) (Event, bool, error) {
 			return Event{}, false, ctx.Err()
 		}
 	}
+}
+
+// Skipped implements Skipper: whether Next went past trimmed events.
+func (u *memSub) Skipped() bool {
+	u.m.mu.Lock()
+	defer u.m.mu.Unlock()
+	return u.skipped
 }
 
 // Close implements Subscription.

@@ -11,6 +11,10 @@ import (
 // Redis is a Broker on Redis streams, shared by every replica: a stream is
 // one Redis stream key, its entries' ids are the event ids, and Finish
 // appends an end marker and lets the key expire after the retention time.
+// Drop deletes the key and leaves in its place a key holding only a drop
+// marker, expiring after the retention time: subscribers on any replica
+// read the marker and end with ErrDropped, while subscriptions made after
+// the drop skip it.
 type Redis struct {
 	rdb       *redis.Client
 	prefix    string
@@ -52,6 +56,7 @@ const (
 	fieldName = "n"
 	fieldData = "d"
 	fieldEnd  = "end"
+	fieldDrop = "drop"
 )
 
 // Publish implements Broker.
@@ -79,33 +84,52 @@ func (b *Redis) Finish(ctx context.Context, stream string) error {
 	return err
 }
 
+// Drop implements Broker.
+func (b *Redis) Drop(ctx context.Context, stream string) error {
+	key := b.prefix + stream
+	pipe := b.rdb.TxPipeline()
+	pipe.Del(ctx, key)
+	pipe.XAdd(ctx, &redis.XAddArgs{Stream: key, Values: []any{fieldDrop, "1"}})
+	pipe.Expire(ctx, key, b.retention)
+	_, err := pipe.Exec(ctx)
+	return err
+}
+
 // Subscribe implements Broker.
 func (b *Redis) Subscribe(ctx context.Context, stream, after string) (Subscription, error) {
 	key := b.prefix + stream
-	cursor := after
-	switch after {
-	case Start, "-":
-		cursor = "0-0"
-	case "":
-		last, err := b.rdb.XRevRangeN(ctx, key, "+", "-", 1).Result()
-		if err != nil {
+	var cur eventID
+	if after != "" && after != Start && after != "-" {
+		var err error
+		if cur, err = parseID(after); err != nil {
 			return nil, err
 		}
-		cursor = "0-0"
+	}
+	// The newest entry tells drop markers from before this subscription
+	// (skipped) from later ones (ErrDropped).
+	last, err := b.rdb.XRevRangeN(ctx, key, "+", "-", 1).Result()
+	if err != nil {
+		return nil, err
+	}
+	sub := &redisSub{b: b, key: key, cursor: "0-0"}
+	if len(last) == 1 {
+		if sub.since, err = parseID(last[0].ID); err != nil {
+			return nil, err
+		}
+	}
+	switch after {
+	case Start, "-":
+	case "":
 		if len(last) == 1 {
-			cursor = last[0].ID
+			sub.cursor = last[0].ID
 			if _, end := last[0].Values[fieldEnd]; end {
-				return &redisSub{done: true}, nil
+				sub.done = true
 			}
 		}
 	default:
-		id, err := parseID(after)
-		if err != nil {
-			return nil, err
-		}
-		cursor = id.String()
+		sub.cursor = cur.String()
 	}
-	return &redisSub{b: b, key: key, cursor: cursor}, nil
+	return sub, nil
 }
 
 // Close implements Broker; the client belongs to the caller.
@@ -116,12 +140,17 @@ type redisSub struct {
 	key     string
 	cursor  string
 	pending []redis.XMessage
+	since   eventID // the stream's newest entry when subscribing
 	done    bool
+	dropped bool
 }
 
 // Next implements Subscription.
 func (s *redisSub) Next(ctx context.Context) (Event, bool, error) {
 	for {
+		if s.dropped {
+			return Event{}, false, ErrDropped
+		}
 		if s.done {
 			return Event{}, false, nil
 		}
@@ -132,6 +161,13 @@ func (s *redisSub) Next(ctx context.Context) (Event, bool, error) {
 			if _, end := msg.Values[fieldEnd]; end {
 				s.done = true
 				return Event{}, false, nil
+			}
+			if _, drop := msg.Values[fieldDrop]; drop {
+				if id, err := parseID(msg.ID); err == nil && !s.since.less(id) {
+					continue // dropped before this subscription
+				}
+				s.dropped, s.pending = true, nil
+				continue
 			}
 			name, _ := msg.Values[fieldName].(string)
 			data, _ := msg.Values[fieldData].(string)

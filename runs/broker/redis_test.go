@@ -62,3 +62,33 @@ func TestRedisStreamsExpire(t *testing.T) {
 		t.Errorf("TTL of a finished stream = %v, want at most a minute", ttl)
 	}
 }
+
+// TestRedisDropDeletesEvents: after Drop the key holds only the drop
+// marker, expiring after the retention time.
+func TestRedisDropDeletesEvents(t *testing.T) {
+	opt, err := redis.ParseURL(testenv.RedisURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	t.Cleanup(func() { rdb.Close() })
+	ctx := t.Context()
+	prefix := "agentgate-test:" + uuid.NewString() + ":"
+	b := NewRedis(rdb, RedisOptions{Prefix: prefix, Retention: time.Minute})
+	t.Cleanup(func() { rdb.Del(context.Background(), prefix+"thread") })
+	for range 3 {
+		if _, err := b.Publish(ctx, "thread", "e", []byte("{}")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Drop(ctx, "thread"); err != nil {
+		t.Fatal(err)
+	}
+	entries := rdb.XRange(ctx, prefix+"thread", "-", "+").Val()
+	if len(entries) != 1 || entries[0].Values[fieldDrop] == nil {
+		t.Errorf("after Drop the stream holds %v, want the drop marker only", entries)
+	}
+	if ttl := rdb.TTL(ctx, prefix+"thread").Val(); ttl <= 0 || ttl > time.Minute {
+		t.Errorf("TTL after Drop = %v, want at most a minute", ttl)
+	}
+}

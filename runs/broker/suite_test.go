@@ -140,6 +140,56 @@ func runSuite(t *testing.T, newBroker func(t *testing.T) Broker) {
 		}
 	})
 
+	t.Run("DropEndsSubscribersAndForgetsEvents", func(t *testing.T) {
+		b := newBroker(t)
+		var last Event
+		for i := range 3 {
+			last, _ = b.Publish(ctx, "drop-1", "values", fmt.Appendf(nil, "%d", i))
+		}
+		reader, _ := b.Subscribe(ctx, "drop-1", Start)
+		for range 3 { // read everything: a Redis subscription has no batch left
+			if _, ok, err := reader.Next(ctx); !ok || err != nil {
+				t.Fatalf("Next before Drop: %v %v", ok, err)
+			}
+		}
+		live, _ := b.Subscribe(ctx, "drop-1", "")
+		blocked := make(chan error, 1)
+		go func() {
+			nctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			_, _, err := live.Next(nctx)
+			blocked <- err
+		}()
+		time.Sleep(20 * time.Millisecond)
+		if err := b.Drop(ctx, "drop-1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-blocked; !errors.Is(err, ErrDropped) {
+			t.Errorf("blocked Next after Drop: %v, want ErrDropped", err)
+		}
+		nctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		for range 2 { // and it stays so
+			if _, ok, err := reader.Next(nctx); ok || !errors.Is(err, ErrDropped) {
+				t.Errorf("Next after Drop: ok %v, %v; want ErrDropped", ok, err)
+			}
+		}
+		// The name starts afresh: no event from before, by Start or by id.
+		fromStart, _ := b.Subscribe(ctx, "drop-1", Start)
+		fromID, _ := b.Subscribe(ctx, "drop-1", last.ID)
+		b.Publish(ctx, "drop-1", "values", []byte("new"))
+		b.Finish(ctx, "drop-1")
+		if got := names(collect(t, fromStart)); got != "values:new " {
+			t.Errorf("from start after Drop: %q", got)
+		}
+		if got := names(collect(t, fromID)); got != "values:new " {
+			t.Errorf("after the old last id, after Drop: %q", got)
+		}
+		if err := b.Drop(ctx, "never-published"); err != nil {
+			t.Errorf("Drop of an unknown stream: %v", err)
+		}
+	})
+
 	t.Run("BadCursor", func(t *testing.T) {
 		b := newBroker(t)
 		if _, err := b.Subscribe(ctx, "run-5", "not-an-id"); !errors.Is(err, ErrBadEventID) {
@@ -154,94 +204,4 @@ func TestMemory(t *testing.T) {
 		t.Cleanup(func() { b.Close() })
 		return b
 	})
-}
-
-func TestMemoryRetentionAndCap(t *testing.T) {
-	ctx := context.Background()
-	now := time.Unix(1000, 0)
-	b := NewMemory(MemoryOptions{Retention: time.Minute, MaxEvents: 3})
-	b.now = func() time.Time { return now }
-	for i := range 5 {
-		b.Publish(ctx, "r", "e", fmt.Appendf(nil, "%d", i))
-	}
-	sub, _ := b.Subscribe(ctx, "r", Start)
-	b.Finish(ctx, "r")
-	var got string
-	for {
-		ev, ok, _ := sub.Next(ctx)
-		if !ok {
-			break
-		}
-		got += string(ev.Data)
-	}
-	if got != "234" {
-		t.Errorf("capped stream replayed %q, want the newest 3", got)
-	}
-	now = now.Add(2 * time.Minute)
-	b.Publish(ctx, "other", "e", nil)
-	b.mu.Lock()
-	_, kept := b.streams["r"]
-	b.mu.Unlock()
-	if kept {
-		t.Error("finished stream outlived its retention")
-	}
-}
-
-func TestMemorySweepForgetsOnlyExpiredFinishedStreams(t *testing.T) {
-	ctx := context.Background()
-	now := time.Unix(1000, 0)
-	b := NewMemory(MemoryOptions{Retention: time.Minute})
-	b.now = func() time.Time { return now }
-	for i := range 200 {
-		name := fmt.Sprint("s", i)
-		b.Publish(ctx, name, "e", []byte("1"))
-		b.Finish(ctx, name)
-		now = now.Add(time.Second)
-	}
-	b.Publish(ctx, "s0", "again", []byte("2")) // reopened: no longer expires
-	now = now.Add(30 * time.Second)            // s0..s169 are past their retention
-	b.Publish(ctx, "live", "e", []byte("1"))
-	b.mu.Lock()
-	_, s0 := b.streams["s0"]
-	_, s50 := b.streams["s50"]
-	_, s180 := b.streams["s180"]
-	n := len(b.streams)
-	b.mu.Unlock()
-	if !s0 || s50 || !s180 {
-		t.Errorf("after the sweep: s0 %v, s50 %v, s180 %v (want true, false, true)", s0, s50, s180)
-	}
-	if n != 1+30+1 {
-		t.Errorf("%d streams left, want 32 (s0, s170..s199, live)", n)
-	}
-}
-
-// TestMemoryForgetsIdleStreams: a stream that is never finished (a kept
-// thread's) is forgotten after Idle without events and subscribers.
-func TestMemoryForgetsIdleStreams(t *testing.T) {
-	ctx := context.Background()
-	now := time.Unix(1000, 0)
-	b := NewMemory(MemoryOptions{Idle: time.Hour})
-	b.now = func() time.Time { return now }
-	b.Publish(ctx, "quiet", "e", nil)
-	b.Publish(ctx, "watched", "e", nil)
-	sub, _ := b.Subscribe(ctx, "watched", "")
-	now = now.Add(50 * time.Minute)
-	b.Publish(ctx, "busy", "e", nil)
-	now = now.Add(20 * time.Minute)
-	b.Publish(ctx, "busy", "e", nil) // quiet: 70 min idle; busy: 20 min
-	has := func(name string) bool {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		_, ok := b.streams[name]
-		return ok
-	}
-	if has("quiet") || !has("watched") || !has("busy") {
-		t.Fatalf("after 70 min: quiet %v watched %v busy %v (want false, true, true)", has("quiet"), has("watched"), has("busy"))
-	}
-	sub.Close()
-	now = now.Add(61 * time.Minute)
-	b.Publish(ctx, "other", "e", nil)
-	if has("watched") || has("busy") || !has("other") {
-		t.Errorf("an hour later: watched %v, busy %v, other %v (want false, false, true)", has("watched"), has("busy"), has("other"))
-	}
 }

@@ -1,0 +1,147 @@
+package broker
+
+import "time"
+
+// This file holds what Memory keeps: accounting, trimming and sweeping.
+// Every method expects m.mu held.
+
+// appendLocked adds ev as the newest event of s.
+func (m *Memory) appendLocked(s *memStream, ev Event, id eventID) {
+	s.events = append(s.events, ev)
+	s.ids = append(s.ids, id)
+	n := eventSize(ev)
+	s.bytes += n
+	m.total += n
+	m.count++
+	m.order = append(m.order, eventRef{s, s.trimmed + s.kept() - 1})
+}
+
+// trimFrontLocked removes the oldest kept event of s.
+func (m *Memory) trimFrontLocked(s *memStream) {
+	n := eventSize(s.events[s.off])
+	s.lastTrim = s.ids[s.off]
+	s.events[s.off] = Event{} // release its data
+	s.off++
+	s.trimmed++
+	s.bytes -= n
+	m.total -= n
+	m.count--
+	// Shift the kept events down once half the slice is trimmed; copying
+	// to a new slice also gives back the capacity of a shrunk stream.
+	if s.off*2 >= len(s.events) && s.off >= 16 || s.kept() == 0 {
+		s.events = append([]Event(nil), s.events[s.off:]...)
+		s.ids = append([]eventID(nil), s.ids[s.off:]...)
+		s.off = 0
+	}
+}
+
+// trimLocked enforces the caps after an event was added to s: the
+// stream's own caps first, then the total across streams.
+func (m *Memory) trimLocked(s *memStream) {
+	for s.kept() > 1 && (s.kept() > m.maxEvents || s.bytes > m.maxStreamBytes) {
+		m.trimFrontLocked(s)
+	}
+	// Oldest first across streams, except the newest event of an open
+	// stream with subscribers: its entry moves to the back of order, and
+	// budget stops the loop when only such events are left.
+	for budget := m.count; m.total > m.maxTotalBytes && budget > 0 && m.orderHead < len(m.order); {
+		r := m.order[m.orderHead]
+		m.order[m.orderHead] = eventRef{}
+		m.orderHead++
+		switch {
+		case r.abs < r.s.trimmed: // already trimmed, or its stream forgotten
+		case r.abs == r.s.trimmed+r.s.kept()-1 && !r.s.finished && r.s.subs > 0:
+			m.order = append(m.order, r)
+			budget--
+		default:
+			for r.s.trimmed <= r.abs {
+				m.trimFrontLocked(r.s)
+			}
+			budget--
+		}
+	}
+	m.compactOrderLocked()
+}
+
+// compactOrderLocked drops the consumed and stale entries of order when
+// they outnumber the live ones, so that order stays O(kept events).
+func (m *Memory) compactOrderLocked() {
+	head := m.orderHead > 1024 && m.orderHead*2 > len(m.order)
+	stale := len(m.order)-m.orderHead > 2*m.count+1024
+	if !head && !stale {
+		return
+	}
+	live := make([]eventRef, 0, m.count+m.count/4)
+	for _, r := range m.order[m.orderHead:] {
+		if r.abs >= r.s.trimmed {
+			live = append(live, r)
+		}
+	}
+	m.order, m.orderHead = live, 0
+}
+
+// forgetLocked removes a stream and releases its events; subscribers still
+// holding it see every event trimmed.
+func (m *Memory) forgetLocked(name string, s *memStream) {
+	if m.streams[name] == s {
+		delete(m.streams, name)
+	}
+	if n := s.kept(); n > 0 {
+		s.lastTrim = s.ids[len(s.ids)-1]
+		s.trimmed += n
+		m.count -= n
+	}
+	m.total -= s.bytes
+	s.bytes = 0
+	s.events, s.ids, s.off = nil, nil, 0
+}
+
+// sweepLocked forgets finished streams past their retention. It looks at
+// the oldest finishes only, so a publish costs O(1) amortized.
+func (m *Memory) sweepLocked() {
+	cutoff := m.now().Add(-m.finishedRetention)
+	for m.endedHead < len(m.ended) && m.ended[m.endedHead].at.Before(cutoff) {
+		e := m.ended[m.endedHead]
+		m.ended[m.endedHead] = endedStream{}
+		m.endedHead++
+		// A stream reopened (or finished again) since is not expired.
+		if s := m.streams[e.name]; s != nil && s.finished && s.endedAt.Equal(e.at) {
+			m.forgetLocked(e.name, s)
+		}
+	}
+	if m.endedHead > 64 && m.endedHead*2 > len(m.ended) {
+		m.ended = append(m.ended[:0:0], m.ended[m.endedHead:]...)
+		m.endedHead = 0
+	}
+	// Streams never finished: one scan per tenth of the idle time, so
+	// that a publish stays O(1) amortized.
+	if now := m.now(); now.Sub(m.idleScan) >= m.idle/10 {
+		m.idleScan = now
+		for name, s := range m.streams {
+			if !s.finished && s.subs == 0 && now.Sub(s.lastPub) >= m.idle {
+				m.forgetLocked(name, s)
+			}
+		}
+	}
+}
+
+// armLocked schedules a sweep for when the oldest finished stream expires,
+// so that its memory goes back without waiting for another publish.
+func (m *Memory) armLocked() {
+	if m.timer != nil || m.closed || m.endedHead == len(m.ended) {
+		return
+	}
+	due := m.ended[m.endedHead].at.Add(m.finishedRetention).Sub(m.now())
+	m.timer = time.AfterFunc(max(due, 0)+time.Millisecond, m.onTimer)
+}
+
+func (m *Memory) onTimer() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.timer = nil
+	if m.closed {
+		return
+	}
+	m.sweepLocked()
+	m.armLocked()
+}
