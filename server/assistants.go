@@ -188,7 +188,7 @@ func (s *Server) deleteAssistantThreads(r *http.Request, id string) error {
 			if err != nil {
 				continue
 			}
-			if err := threads.Delete(r.Context(), del, t.ThreadID); err == nil {
+			if err := s.deleteThreadAndStreams(r.Context(), del, t.ThreadID); err == nil {
 				deleted++
 			} else if !errors.Is(err, storage.ErrNotFound) {
 				return err

@@ -415,7 +415,10 @@ func (s *Server) threadStream(w http.ResponseWriter, r *http.Request) error {
 		ev, ok, err := sub.Next(nctx)
 		cancel()
 		switch {
-		case ctx.Err() != nil, errors.Is(err, broker.ErrDropped):
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, broker.ErrDropped):
+			_ = sw.threadDeleted()
 			return nil
 		case err != nil:
 			if err := sw.heartbeat(); err != nil {

@@ -75,6 +75,12 @@ func (sw *sseWriter) event(name string, data []byte, id string) error {
 	return sw.write(b)
 }
 
+// threadDeleted ends a stream whose thread was deleted with an error event
+// that says so (the stream will never resume).
+func (sw *sseWriter) threadDeleted() error {
+	return sw.event("error", []byte(`{"error":"ThreadDeleted","message":"The thread was deleted; its stream has ended."}`), "")
+}
+
 func (sw *sseWriter) heartbeat() error { return sw.write([]byte(": heartbeat\n\n")) }
 
 // streamContext is the context of a long-lived response: it ends with the
@@ -179,6 +185,10 @@ func (s *Server) streamRun(w http.ResponseWriter, r *http.Request, sc storage.Sc
 		}
 		return sw.event(ev.Name, ev.Data, ev.ID)
 	}, sw.heartbeat)
+	if errors.Is(err, broker.ErrDropped) {
+		_ = sw.threadDeleted()
+		return nil
+	}
 	if err != nil && r.Context().Err() != nil && onDrop != nil {
 		s.cancelOnDisconnect(*onDrop, run)
 	}

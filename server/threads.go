@@ -1,12 +1,14 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/agentgate/agentgate/auth"
+	"github.com/agentgate/agentgate/runs"
 	"github.com/agentgate/agentgate/storage"
 )
 
@@ -168,10 +170,34 @@ func (s *Server) deleteThread(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.Threads().Delete(r.Context(), scope, id); err != nil {
+	if err := s.deleteThreadAndStreams(r.Context(), scope, id); err != nil {
 		return threadErr(err, id)
 	}
 	return noContent(w)
+}
+
+// deleteThreadAndStreams deletes a thread (sc: its threads:delete scope)
+// and then drops the event streams of the thread and its runs: open streams
+// end with an error event, and a thread re-created with the same id never
+// replays what came before.
+func (s *Server) deleteThreadAndStreams(ctx context.Context, sc storage.Scope, id string) error {
+	rs, err := s.store.Runs().List(ctx, sc, id, storage.RunList{})
+	if err != nil {
+		return err
+	}
+	if err := s.store.Threads().Delete(ctx, sc, id); err != nil {
+		return err
+	}
+	streams := []string{runs.ThreadStream(id)}
+	for _, r := range rs {
+		streams = append(streams, runs.RunStream(r.RunID))
+	}
+	for _, st := range streams {
+		if err := s.runs.Broker().Drop(ctx, st); err != nil {
+			s.log.WarnContext(ctx, "dropping a deleted thread's event stream", "stream", st, "error", err)
+		}
+	}
+	return nil
 }
 
 type threadSearchBody struct {
@@ -341,6 +367,15 @@ func (s *Server) pruneThreads(w http.ResponseWriter, r *http.Request) error {
 	}
 	n := 0
 	for i, id := range b.ThreadIDs {
+		if b.Strategy == "delete" {
+			err := s.deleteThreadAndStreams(r.Context(), scopes[i], id)
+			if err == nil {
+				n++
+			} else if !errors.Is(err, storage.ErrNotFound) {
+				return err
+			}
+			continue
+		}
 		k, err := s.store.Threads().Prune(r.Context(), scopes[i], []string{id}, b.Strategy)
 		if err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return err

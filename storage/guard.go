@@ -75,7 +75,8 @@ func Accepts(method string) []Event {
 	case "Runs.Get":
 		return ev(T, "read", "update", "delete", "create_run")
 	case "Runs.List":
-		return ev(T, "search", "read")
+		// delete: the thread's runs are listed to drop their event streams.
+		return ev(T, "search", "read", "delete")
 	case "Runs.Delete":
 		return ev(T, "delete")
 	case "Runs.Cancel":
