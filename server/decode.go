@@ -11,25 +11,36 @@ import (
 )
 
 // decodeBody decodes the JSON request body into v. An empty body leaves v
-// unchanged. Unknown fields are ignored.
+// unchanged. Unknown fields are ignored. Bodies nested deeper than
+// MaxJSONDepth are refused before decoding.
 func decodeBody(r *http.Request, v any) error {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil
 	}
-	dec := json.NewDecoder(r.Body)
-	if err := dec.Decode(v); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
 		return bodyError(err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err != nil {
-			return bodyError(err)
-		}
-		return invalid("Invalid JSON in request body")
+	if blankJSON(b) {
+		return nil
+	}
+	if err := checkJSONDepth(b); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return bodyError(err)
 	}
 	return nil
+}
+
+// blankJSON reports whether b is only JSON whitespace.
+func blankJSON(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
 }
 
 func bodyError(err error) error {

@@ -98,7 +98,7 @@ type RunsOptions struct {
 type HTTPOptions struct {
 	CORS                CORSOptions
 	Disable             DisableOptions
-	MaxBodyBytes        int64 // default 10 MiB
+	MaxBodyBytes        int64 // default 10 MiB; nesting is capped by MaxJSONDepth
 	ConfigurableHeaders HeaderFilter
 }
 
