@@ -429,10 +429,10 @@ func (s *Server) deleteCron(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) cronRoutes() []Route {
 	const C = "crons"
 	return []Route{
-		{Method: "POST", Pattern: "/runs/crons", Resource: C, Action: "create", Protected: true, Handler: s.createCron, Summary: "Create a stateless cron (a new thread for each run; crons:create, then assistants:read, 404 when refused)", Body: "CronCreate", Response: "Cron"},
-		{Method: "POST", Pattern: "/threads/{thread_id}/runs/crons", Resource: C, Action: "create", Protected: true, Handler: s.createCron, Summary: "Create a cron on a thread (crons:create, then assistants:read and threads:read, 404 when refused)", Body: "ThreadCronCreate", Response: "Cron"},
-		{Method: "POST", Pattern: "/runs/crons/search", Resource: C, Action: "search", Protected: true, Handler: s.searchCrons, Summary: "Search crons (crons on threads the caller cannot read are left out)", Body: "CronSearchRequest", Response: "CronList"},
-		{Method: "POST", Pattern: "/runs/crons/count", Resource: C, Action: "search", Protected: true, Handler: s.countCrons, Summary: "Count crons", Body: "CronCountRequest", Response: "Count"},
+		{Method: "POST", Pattern: "/runs/crons", Resource: C, Action: "create", Then: []RouteEvent{readAssistant()}, Protected: true, Handler: s.createCron, Summary: "Create a stateless cron (a new thread for each run; crons:create, then assistants:read, 404 when refused)", Body: "CronCreate", Response: "Cron"},
+		{Method: "POST", Pattern: "/threads/{thread_id}/runs/crons", Resource: C, Action: "create", Then: []RouteEvent{readAssistant(), {"threads", "create_run", ""}}, Protected: true, Handler: s.createCron, Summary: "Create a cron on a thread (crons:create, then assistants:read and threads:create_run, 404 when refused)", Body: "ThreadCronCreate", Response: "Cron"},
+		{Method: "POST", Pattern: "/runs/crons/search", Resource: C, Action: "search", Then: cronThreadEvents(), Protected: true, Handler: s.searchCrons, Summary: "Search crons (crons on threads the caller cannot read are left out)", Body: "CronSearchRequest", Response: "CronList"},
+		{Method: "POST", Pattern: "/runs/crons/count", Resource: C, Action: "search", Then: cronThreadEvents(), Protected: true, Handler: s.countCrons, Summary: "Count crons", Body: "CronCountRequest", Response: "Count"},
 		{Method: "PATCH", Pattern: "/runs/crons/{cron_id}", Resource: C, Action: "update", Protected: true, Handler: s.patchCron, Summary: "Update a cron", Body: "CronPatch", Response: "Cron"},
 		{Method: "DELETE", Pattern: "/runs/crons/{cron_id}", Resource: C, Action: "delete", Protected: true, Handler: s.deleteCron, Summary: "Delete a cron"},
 	}
@@ -453,4 +453,9 @@ func (s *Server) startCrons(ctx context.Context) error {
 	}
 	s.crons = cs
 	return nil
+}
+
+// cronThreadEvents are the events of the threads a cron search may see.
+func cronThreadEvents() []RouteEvent {
+	return []RouteEvent{{"threads", "read", "thread_id is given"}, {"threads", "search", "no thread_id is given"}}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"sort"
 	"strings"
 	"testing"
 
@@ -300,39 +299,6 @@ func TestIsolationStatuses(t *testing.T) {
 			t.Fatalf("alice's item after bob's delete: %+v", it)
 		}
 	})
-}
-
-// TestRoutesAuthorizeTheirTableEvent: every protected route asks the
-// Authorizer first for exactly the (resource, action) its table entry
-// declares, so the table documents what really happens.
-func TestRoutesAuthorizeTheirTableEvent(t *testing.T) {
-	rec := &recorder{}
-	ts := newTestServer(t, Options{Authorizer: rec})
-	th := ts.createThread(map[string]any{"graph_id": "agent"})
-	var a storage.Assistant
-	ts.ok(200, "POST", "/assistants", map[string]any{"graph_id": "agent"}).json(t, &a)
-	rec.take()
-	routes := ts.srv.Routes()
-	// Deletes last, so that the other routes find their objects.
-	sort.SliceStable(routes, func(i, j int) bool { return routes[i].Method != "DELETE" && routes[j].Method == "DELETE" })
-	for _, rt := range routes {
-		path, body := fixture(rt, th.ThreadID, a.AssistantID)
-		r := ts.do(rt.Method, path, body)
-		ev := rec.take()
-		if !rt.Protected {
-			if len(ev) != 0 {
-				t.Errorf("%s %s: meta route authorized %v", rt.Method, rt.Pattern, ev)
-			}
-			continue
-		}
-		want := rt.Resource + ":" + rt.Action
-		if len(ev) == 0 || ev[0] != want {
-			t.Errorf("%s %s: events %v, want first %s (status %d %s)", rt.Method, rt.Pattern, ev, want, r.status, r.body)
-		}
-		if r.status >= 500 {
-			t.Errorf("%s %s: status %d %s", rt.Method, rt.Pattern, r.status, r.body)
-		}
-	}
 }
 
 // readOnlyOthers lets everyone read every thread but only the owner update.

@@ -28,6 +28,17 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 		}
 		if rt.Resource != "" {
 			op["x-authorization"] = rt.Resource + ":" + rt.Action
+			if len(rt.Then) > 0 { // every event the route raises, in order
+				var all []any
+				for _, ev := range rt.Events() {
+					e := map[string]any{"event": ev.String()}
+					if ev.When != "" {
+						e["when"] = ev.When
+					}
+					all = append(all, e)
+				}
+				op["x-authorization-events"] = all
+			}
 		}
 		var params []any
 		for _, m := range pathParam.FindAllStringSubmatch(rt.Pattern, -1) {

@@ -11,12 +11,14 @@ type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // Route is one entry of the route table. The mux is built only from the
 // table. Resource and Action name the authorization event the route asks
-// for first (meta routes have none and are not Protected).
+// for first (meta routes have none and are not Protected); Then lists the
+// events it may raise after that, in order (TestRoutesAuthorizeTheirEvents).
 type Route struct {
 	Method    string
 	Pattern   string
 	Resource  string
 	Action    string
+	Then      []RouteEvent
 	Protected bool
 	Handler   HandlerFunc
 	// OpenAPI documentation.
@@ -24,6 +26,31 @@ type Route struct {
 	Body     string // component schema of the request body, "" for none
 	Response string // component schema of the 200 response, "" for 204/none
 	Query    []string
+}
+
+// RouteEvent is an authorization event a route raises; When, if set, says
+// when it is raised (otherwise always, once the earlier events allowed).
+type RouteEvent struct {
+	Resource, Action, When string
+}
+
+func (e RouteEvent) String() string { return e.Resource + ":" + e.Action }
+
+// Events lists every event the route raises, the first one included.
+func (rt *Route) Events() []RouteEvent {
+	if rt.Resource == "" {
+		return nil
+	}
+	return append([]RouteEvent{{Resource: rt.Resource, Action: rt.Action}}, rt.Then...)
+}
+
+// Events a route may raise after its first one.
+func readAssistant() RouteEvent {
+	return RouteEvent{"assistants", "read", "the assistant is not a graph's system assistant"}
+}
+
+func cancelOnDisconnect() RouteEvent {
+	return RouteEvent{"threads", "update", "cancel_on_disconnect is set"}
 }
 
 type routeGroup int
@@ -73,7 +100,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Pattern: "/assistants/count", Resource: A, Action: "search", Protected: true, Handler: s.countAssistants, Summary: "Count assistants", Body: "AssistantCountRequest", Response: "Count"},
 		{Method: "GET", Pattern: "/assistants/{assistant_id}", Resource: A, Action: "read", Protected: true, Handler: s.getAssistant, Summary: "Get an assistant", Response: "Assistant"},
 		{Method: "PATCH", Pattern: "/assistants/{assistant_id}", Resource: A, Action: "update", Protected: true, Handler: s.patchAssistant, Summary: "Update an assistant (new version)", Body: "AssistantPatch", Response: "Assistant"},
-		{Method: "DELETE", Pattern: "/assistants/{assistant_id}", Resource: A, Action: "delete", Protected: true, Handler: s.deleteAssistant, Summary: "Delete an assistant", Query: []string{"delete_threads"}},
+		{Method: "DELETE", Pattern: "/assistants/{assistant_id}", Resource: A, Action: "delete", Then: []RouteEvent{{T, "search", "delete_threads is set"}, {T, "delete", "delete_threads is set: each thread found"}}, Protected: true, Handler: s.deleteAssistant, Summary: "Delete an assistant", Query: []string{"delete_threads"}},
 		{Method: "GET", Pattern: "/assistants/{assistant_id}/graph", Resource: A, Action: "read", Protected: true, Handler: s.assistantGraph, Summary: "Get an assistant's graph", Response: "GraphJSON", Query: []string{"xray"}},
 		{Method: "GET", Pattern: "/assistants/{assistant_id}/schemas", Resource: A, Action: "read", Protected: true, Handler: s.assistantSchemas, Summary: "Get an assistant's schemas", Response: "GraphSchema"},
 		{Method: "GET", Pattern: "/assistants/{assistant_id}/subgraphs", Resource: A, Action: "read", Protected: true, Handler: s.assistantSubgraphs, Summary: "Get an assistant's subgraphs", Response: "Subgraphs", Query: []string{"recurse"}},
@@ -85,36 +112,36 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Pattern: "/threads", Resource: T, Action: "create", Protected: true, Handler: s.createThread, Summary: "Create a thread", Body: "ThreadCreate", Response: "Thread"},
 		{Method: "POST", Pattern: "/threads/search", Resource: T, Action: "search", Protected: true, Handler: s.searchThreads, Summary: "Search threads", Body: "ThreadSearchRequest", Response: "ThreadList"},
 		{Method: "POST", Pattern: "/threads/count", Resource: T, Action: "search", Protected: true, Handler: s.countThreads, Summary: "Count threads", Body: "ThreadCountRequest", Response: "Count"},
-		{Method: "POST", Pattern: "/threads/prune", Resource: T, Action: "delete", Protected: true, Handler: s.pruneThreads, Summary: "Prune threads", Body: "ThreadPruneRequest", Response: "PruneResult"},
+		{Method: "POST", Pattern: "/threads/prune", Resource: T, Action: "delete", Then: []RouteEvent{{T, "delete", "each further thread"}}, Protected: true, Handler: s.pruneThreads, Summary: "Prune threads", Body: "ThreadPruneRequest", Response: "PruneResult"},
 		{Method: "GET", Pattern: "/threads/{thread_id}", Resource: T, Action: "read", Protected: true, Handler: s.getThread, Summary: "Get a thread", Response: "Thread", Query: []string{"include"}},
 		{Method: "PATCH", Pattern: "/threads/{thread_id}", Resource: T, Action: "update", Protected: true, Handler: s.patchThread, Summary: "Update a thread's metadata", Body: "ThreadPatch", Response: "Thread"},
 		{Method: "DELETE", Pattern: "/threads/{thread_id}", Resource: T, Action: "delete", Protected: true, Handler: s.deleteThread, Summary: "Delete a thread"},
-		{Method: "POST", Pattern: "/threads/{thread_id}/copy", Resource: T, Action: "read", Protected: true, Handler: s.copyThread, Summary: "Copy a thread (threads:read, then threads:create)", Response: "Thread"},
+		{Method: "POST", Pattern: "/threads/{thread_id}/copy", Resource: T, Action: "read", Then: []RouteEvent{{T, "create", ""}}, Protected: true, Handler: s.copyThread, Summary: "Copy a thread (threads:read, then threads:create)", Response: "Thread"},
 
 		// Thread state.
 		{Method: "GET", Pattern: "/threads/{thread_id}/state", Resource: T, Action: "read", Protected: true, Handler: s.getState, Summary: "Get a thread's state", Response: "ThreadState", Query: []string{"subgraphs"}},
 		{Method: "GET", Pattern: "/threads/{thread_id}/state/{checkpoint_id}", Resource: T, Action: "read", Protected: true, Handler: s.getStateAt, Summary: "Get a thread's state at a checkpoint", Response: "ThreadState", Query: []string{"subgraphs"}},
 		{Method: "POST", Pattern: "/threads/{thread_id}/state/checkpoint", Resource: T, Action: "read", Protected: true, Handler: s.postStateCheckpoint, Summary: "Get a thread's state at a checkpoint config", Body: "ThreadStateCheckpointRequest", Response: "ThreadState"},
-		{Method: "POST", Pattern: "/threads/{thread_id}/state", Resource: T, Action: "update", Protected: true, Handler: s.updateState, Summary: "Update a thread's state", Body: "ThreadStateUpdate", Response: "ThreadStateUpdateResponse"},
+		{Method: "POST", Pattern: "/threads/{thread_id}/state", Resource: T, Action: "update", Then: []RouteEvent{{T, "read", ""}}, Protected: true, Handler: s.updateState, Summary: "Update a thread's state", Body: "ThreadStateUpdate", Response: "ThreadStateUpdateResponse"},
 		{Method: "GET", Pattern: "/threads/{thread_id}/history", Resource: T, Action: "read", Protected: true, Handler: s.getHistory, Summary: "Get a thread's history", Response: "ThreadStateList", Query: []string{"limit", "before"}},
 		{Method: "POST", Pattern: "/threads/{thread_id}/history", Resource: T, Action: "read", Protected: true, Handler: s.postHistory, Summary: "Search a thread's history", Body: "ThreadHistoryRequest", Response: "ThreadStateList"},
 
 		// Runs: every route is authorized on the parent thread.
-		{Method: "POST", Pattern: "/threads/{thread_id}/runs", Resource: T, Action: "create_run", Protected: true, Handler: s.createRunHandler(runCreate), Summary: "Create a run on a thread", Body: "RunCreateStateful", Response: "Run"},
-		{Method: "POST", Pattern: "/threads/{thread_id}/runs/stream", Resource: T, Action: "create_run", Protected: true, Handler: s.createRunHandler(runStream), Summary: "Create a run on a thread and stream it (SSE)", Body: "RunCreateStateful"},
-		{Method: "POST", Pattern: "/threads/{thread_id}/runs/wait", Resource: T, Action: "create_run", Protected: true, Handler: s.createRunHandler(runWait), Summary: "Create a run on a thread and wait for its result", Body: "RunCreateStateful", Response: "RunResult"},
+		{Method: "POST", Pattern: "/threads/{thread_id}/runs", Resource: T, Action: "create_run", Then: []RouteEvent{readAssistant()}, Protected: true, Handler: s.createRunHandler(runCreate), Summary: "Create a run on a thread", Body: "RunCreateStateful", Response: "Run"},
+		{Method: "POST", Pattern: "/threads/{thread_id}/runs/stream", Resource: T, Action: "create_run", Then: []RouteEvent{readAssistant()}, Protected: true, Handler: s.createRunHandler(runStream), Summary: "Create a run on a thread and stream it (SSE)", Body: "RunCreateStateful"},
+		{Method: "POST", Pattern: "/threads/{thread_id}/runs/wait", Resource: T, Action: "create_run", Then: []RouteEvent{readAssistant()}, Protected: true, Handler: s.createRunHandler(runWait), Summary: "Create a run on a thread and wait for its result", Body: "RunCreateStateful", Response: "RunResult"},
 		{Method: "GET", Pattern: "/threads/{thread_id}/runs", Resource: T, Action: "search", Protected: true, Handler: s.listRuns, Summary: "List a thread's runs", Response: "RunList", Query: []string{"limit", "offset", "status", "select"}},
 		{Method: "GET", Pattern: "/threads/{thread_id}/runs/{run_id}", Resource: T, Action: "read", Protected: true, Handler: s.getRun, Summary: "Get a run", Response: "Run"},
 		{Method: "DELETE", Pattern: "/threads/{thread_id}/runs/{run_id}", Resource: T, Action: "delete", Protected: true, Handler: s.deleteRun, Summary: "Delete a run"},
-		{Method: "GET", Pattern: "/threads/{thread_id}/runs/{run_id}/join", Resource: T, Action: "read", Protected: true, Handler: s.joinRun, Summary: "Wait for a run's result", Response: "RunResult", Query: []string{"cancel_on_disconnect"}},
-		{Method: "GET", Pattern: "/threads/{thread_id}/runs/{run_id}/stream", Resource: T, Action: "read", Protected: true, Handler: s.joinRunStream, Summary: "Join a run's stream (SSE; Last-Event-ID replays)", Query: []string{"stream_mode", "cancel_on_disconnect"}},
+		{Method: "GET", Pattern: "/threads/{thread_id}/runs/{run_id}/join", Resource: T, Action: "read", Then: []RouteEvent{cancelOnDisconnect()}, Protected: true, Handler: s.joinRun, Summary: "Wait for a run's result", Response: "RunResult", Query: []string{"cancel_on_disconnect"}},
+		{Method: "GET", Pattern: "/threads/{thread_id}/runs/{run_id}/stream", Resource: T, Action: "read", Then: []RouteEvent{cancelOnDisconnect()}, Protected: true, Handler: s.joinRunStream, Summary: "Join a run's stream (SSE; Last-Event-ID replays)", Query: []string{"stream_mode", "cancel_on_disconnect"}},
 		{Method: "POST", Pattern: "/threads/{thread_id}/runs/{run_id}/cancel", Resource: T, Action: "update", Protected: true, Handler: s.cancelRun, Summary: "Cancel a run (202; with wait, its result)", Query: []string{"wait", "action"}},
 		{Method: "GET", Pattern: "/threads/{thread_id}/stream", Resource: T, Action: "read", Protected: true, Handler: s.threadStream, Summary: "Join every run of a thread (SSE)", Query: []string{"stream_mode"}},
-		{Method: "POST", Pattern: "/runs", Resource: T, Action: "create_run", Protected: true, Handler: s.createRunHandler(runCreate), Summary: "Create a stateless run", Body: "RunCreateStateless", Response: "Run"},
-		{Method: "POST", Pattern: "/runs/stream", Resource: T, Action: "create_run", Protected: true, Handler: s.createRunHandler(runStream), Summary: "Create a stateless run and stream it (SSE)", Body: "RunCreateStateless"},
-		{Method: "POST", Pattern: "/runs/wait", Resource: T, Action: "create_run", Protected: true, Handler: s.createRunHandler(runWait), Summary: "Create a stateless run and wait for its result", Body: "RunCreateStateless", Response: "RunResult"},
-		{Method: "POST", Pattern: "/runs/batch", Resource: T, Action: "create_run", Protected: true, Handler: s.batchRuns, Summary: "Create stateless runs", Body: "RunBatch", Response: "RunList"},
-		{Method: "GET", Pattern: "/runs/{run_id}/stream", Resource: T, Action: "read", Protected: true, Handler: s.joinStatelessRunStream, Summary: "Join a run's stream by its id, e.g. a stateless run (SSE; Last-Event-ID replays)", Query: []string{"stream_mode", "cancel_on_disconnect"}},
+		{Method: "POST", Pattern: "/runs", Resource: T, Action: "create_run", Then: []RouteEvent{readAssistant()}, Protected: true, Handler: s.createRunHandler(runCreate), Summary: "Create a stateless run", Body: "RunCreateStateless", Response: "Run"},
+		{Method: "POST", Pattern: "/runs/stream", Resource: T, Action: "create_run", Then: []RouteEvent{readAssistant()}, Protected: true, Handler: s.createRunHandler(runStream), Summary: "Create a stateless run and stream it (SSE)", Body: "RunCreateStateless"},
+		{Method: "POST", Pattern: "/runs/wait", Resource: T, Action: "create_run", Then: []RouteEvent{readAssistant()}, Protected: true, Handler: s.createRunHandler(runWait), Summary: "Create a stateless run and wait for its result", Body: "RunCreateStateless", Response: "RunResult"},
+		{Method: "POST", Pattern: "/runs/batch", Resource: T, Action: "create_run", Then: []RouteEvent{readAssistant(), {T, "create_run", "each further run"}}, Protected: true, Handler: s.batchRuns, Summary: "Create stateless runs", Body: "RunBatch", Response: "RunList"},
+		{Method: "GET", Pattern: "/runs/{run_id}/stream", Resource: T, Action: "read", Then: []RouteEvent{cancelOnDisconnect()}, Protected: true, Handler: s.joinStatelessRunStream, Summary: "Join a run's stream by its id, e.g. a stateless run (SSE; Last-Event-ID replays)", Query: []string{"stream_mode", "cancel_on_disconnect"}},
 		{Method: "POST", Pattern: "/runs/cancel", Resource: T, Action: "update", Protected: true, Handler: s.cancelRuns, Summary: "Cancel runs by id or status", Body: "RunCancelRequest", Query: []string{"action"}},
 
 		// Store.
