@@ -36,12 +36,42 @@ type setup struct {
 	name string
 	auth func(t *testing.T) *auth.Auth
 	a, b user
+	// reads are the events B is granted on A's data (the viewer shape):
+	// routes raising only these may answer with A's data; every other
+	// route must still refuse, and A's view must stay unchanged.
+	reads []string
 }
 
 var setups = []setup{
 	{name: "owner-preset", auth: ownerPreset, a: user{"alice-token", "alice"}, b: user{"bob-token", "bob"}},
 	{name: "part2-example", auth: func(*testing.T) *auth.Auth { return security.Auth },
 		a: user{"user1-token", "user1"}, b: user{"user2-token", "user2"}},
+	// threads:create is B's own (stamped bob): with the reads it makes
+	// copying A's thread into one of B's allowed.
+	{name: "viewer", auth: viewerPolicy, a: user{"alice-token", "alice"}, b: user{"bob-token", "bob"},
+		reads: []string{"threads:read", "threads:search", "threads:create"}},
+}
+
+// viewerPolicy is the "viewer" grant: the owner preset, except that
+// everyone may read and search every thread (and so its state, history and
+// runs). Writing stays the owner's.
+func viewerPolicy(t *testing.T) *auth.Auth {
+	a := ownerPreset(t)
+	allow := func(context.Context, *auth.Context, auth.Value) (auth.Result, error) { return auth.Allow(), nil }
+	return a.On("threads:read", allow).On("threads:search", allow)
+}
+
+// readOnly reports whether every event rt always raises is one of reads.
+func readOnly(rt server.Route, reads []string) bool {
+	if len(reads) == 0 {
+		return false
+	}
+	for _, ev := range rt.Events() {
+		if ev.When == "" && !slices.Contains(reads, ev.String()) {
+			return false
+		}
+	}
+	return true
 }
 
 // ownerPreset is policy.InstallOwner behind a bearer-token Authenticate.
@@ -185,15 +215,29 @@ func attackAll(t *testing.T, srv *server.Server, base string, s setup, routes []
 			}
 			r := b.do(rt.Method, path, w.fill(at.body), at.header...)
 			t.Logf("B: %s %s -> %d", rt.Method, path, r.status)
+			if readOnly(rt, s.reads) {
+				// Granted: A's data may show; B must be authenticated and
+				// served, and A's view is checked below.
+				if r.status == 401 || r.status >= 500 {
+					problems = append(problems, fmt.Sprintf("B (granted %v): %s %s -> %d %s", s.reads, rt.Method, path, r.status, clip(r.body)))
+				}
+				continue
+			}
 			if problem := judge(tmpl, at, r, w); problem != "" {
 				problems = append(problems, fmt.Sprintf("B: %s %s %s\n  -> %d %s\n  %s",
 					rt.Method, path, w.fill(at.body), r.status, clip(r.body), problem))
 			}
 		}
 	}
-	problems = append(problems, ownView(b, w, have)...)
+	if len(s.reads) == 0 {
+		// With a read grant B's own views may hold A's data (a copy).
+		problems = append(problems, ownView(b, w, have)...)
+	}
 	after := snapshot(t, a, w, have, false)
 	for _, k := range slices.Sorted(maps.Keys(before)) {
+		if len(s.reads) > 0 && strings.HasPrefix(k, "POST /threads/") && (strings.Contains(k, "/search") || strings.Contains(k, "/count")) {
+			continue // with a search grant A's thread list shows B's threads too
+		}
 		if before[k] != after[k] {
 			problems = append(problems, fmt.Sprintf("A's view changed after B's requests: %s\n  before: %s\n  after:  %s", k, before[k], after[k]))
 		}
