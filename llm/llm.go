@@ -4,6 +4,7 @@ package llm
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/agentgate/agentgate/graph"
@@ -69,3 +70,45 @@ func tokens(s string) []string {
 	}
 	return out
 }
+
+// ToolSpec describes a tool a model may call: its name, what it does, and
+// the JSON Schema of its arguments (an object schema).
+type ToolSpec struct {
+	Name        string
+	Description string
+	Parameters  map[string]any
+}
+
+// ToolBinder is a ChatModel that can be offered tools, as LangChain's
+// bind_tools: the returned model may answer with AI messages carrying
+// ToolCalls. The receiver is not changed.
+type ToolBinder interface {
+	ChatModel
+	BindTools(tools []ToolSpec) ChatModel
+}
+
+// Error is a provider's failure as a run error: Kind is what went wrong
+// ("authentication", "rate_limit", "server", "bad_request", "stream"),
+// Status the HTTP status (0 for none) and RetryAfter the provider's advice
+// (0 for none). Retryable errors were already retried within the bound.
+type Error struct {
+	Provider   string
+	Kind       string
+	Status     int
+	RetryAfter float64 // seconds
+	Message    string
+	Err        error
+}
+
+func (e *Error) Error() string {
+	s := e.Provider + " " + e.Kind + " error"
+	if e.Status != 0 {
+		s += fmt.Sprintf(" (HTTP %d)", e.Status)
+	}
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
