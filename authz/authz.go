@@ -17,32 +17,6 @@ import (
 	"github.com/agentgate/agentgate/storage"
 )
 
-// Identity is the authenticated caller of a request.
-type Identity struct {
-	User        *auth.User
-	Permissions []string
-	// studio is set only by Identify's Studio admission branch.
-	studio bool
-}
-
-// Studio reports whether the caller was admitted as LangGraph Studio
-// (Options.StudioAuth and `x-auth-scheme: langsmith`). Nothing an
-// authenticator returns makes it true.
-func (id *Identity) Studio() bool { return id != nil && id.studio }
-
-type identityKey struct{}
-
-// WithIdentity returns ctx carrying id.
-func WithIdentity(ctx context.Context, id *Identity) context.Context {
-	return context.WithValue(ctx, identityKey{}, id)
-}
-
-// IdentityFrom returns the caller stored by WithIdentity.
-func IdentityFrom(ctx context.Context) (*Identity, bool) {
-	id, ok := ctx.Value(identityKey{}).(*Identity)
-	return id, ok && id != nil
-}
-
 // Options tune an Enforcer.
 type Options struct {
 	// StudioAuth admits requests with `x-auth-scheme: langsmith` as the
@@ -82,16 +56,16 @@ func (e *Enforcer) Authenticate(r *http.Request) (context.Context, error) {
 	if err != nil {
 		return nil, err
 	}
-	return WithIdentity(r.Context(), id), nil
+	return auth.WithIdentity(r.Context(), id), nil
 }
 
 // Identify turns r into an Identity. Errors are *auth.HTTPError for the
 // client, or internal errors (a 500 whose cause is logged). Only here is
 // an Identity marked Studio; a user posing as Studio is refused with 401.
-func (e *Enforcer) Identify(ctx context.Context, r *http.Request) (id *Identity, err error) {
+func (e *Enforcer) Identify(ctx context.Context, r *http.Request) (id *auth.Identity, err error) {
 	if e.opts.StudioAuth && r.Header.Get("X-Auth-Scheme") == "langsmith" {
 		u := auth.StudioUser()
-		return &Identity{User: u, Permissions: []string{}, studio: true}, nil
+		return auth.NewStudioIdentity(u), nil
 	}
 	defer recoverInto(&err, "authenticate", "")
 	req := &auth.Request{Method: r.Method, Path: r.URL.Path, Headers: r.Header, HTTP: r}
@@ -110,13 +84,13 @@ func (e *Enforcer) Identify(ctx context.Context, r *http.Request) (id *Identity,
 	}
 	// One allocation for the copy of the user and the Identity.
 	box := &struct {
-		id   Identity
+		id   auth.Identity
 		user auth.User
 	}{user: *u}
 	if err := box.user.Normalize(); err != nil {
 		return nil, err
 	}
-	box.id = Identity{User: &box.user, Permissions: box.user.Permissions}
+	box.id = auth.Identity{User: &box.user, Permissions: box.user.Permissions}
 	return &box.id, nil
 }
 
@@ -124,7 +98,7 @@ func (e *Enforcer) Identify(ctx context.Context, r *http.Request) (id *Identity,
 // and returns the scope for the storage call. v may be changed by the
 // handler; callers read it back. Deny gives a 403 *auth.HTTPError.
 func (e *Enforcer) Authorize(ctx context.Context, v auth.Value) (storage.Scope, error) {
-	id, ok := IdentityFrom(ctx)
+	id, ok := auth.IdentityFrom(ctx)
 	if !ok {
 		// Authentication did not run for a protected route: fail closed.
 		return storage.Scope{}, errors.New("authz: no authenticated caller in context")
@@ -135,7 +109,7 @@ func (e *Enforcer) Authorize(ctx context.Context, v auth.Value) (storage.Scope, 
 	if h == nil {
 		return storage.Authorized(ev), nil
 	}
-	c := &auth.Context{User: id.User, Permissions: id.Permissions, Resource: resource, Action: action, Studio: id.studio}
+	c := &auth.Context{User: id.User, Permissions: id.Permissions, Resource: resource, Action: action, Studio: id.Studio()}
 	res, err := e.call(ctx, h, c, v, pattern)
 	if err != nil {
 		return storage.Scope{}, err

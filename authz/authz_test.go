@@ -127,7 +127,7 @@ func TestAuthorizeResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := WithIdentity(context.Background(), &Identity{User: &auth.User{Identity: "alice"}})
+	ctx := auth.WithIdentity(context.Background(), &auth.Identity{User: &auth.User{Identity: "alice"}})
 
 	v := &auth.ThreadsCreate{ThreadID: "t"}
 	s, err := e.Authorize(ctx, v)
@@ -175,14 +175,14 @@ func TestAuthenticateRequestCarriesIdentityAndPathParams(t *testing.T) {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	var got *Identity
+	var got *auth.Identity
 	mux.HandleFunc("GET /threads/{thread_id}/runs/{run_id}", func(w http.ResponseWriter, r *http.Request) {
 		ctx, err := e.Authenticate(r)
 		if err != nil {
 			t.Error(err)
 			return
 		}
-		got, _ = IdentityFrom(ctx)
+		got, _ = auth.IdentityFrom(ctx)
 	})
 	mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/threads/t1/runs/r2?q=1", nil))
 	if got == nil || got.User.Identity != "alice" {

@@ -43,7 +43,7 @@ func TestUserHTTPErrorStatus(t *testing.T) {
 		if c.want == 500 && !strings.Contains(err.Error(), "status "+s+" (only 400-599") {
 			t.Errorf("authenticate %d: cause %q does not say why", c.status, err)
 		}
-		ctx := WithIdentity(context.Background(), &Identity{User: &auth.User{Identity: s}})
+		ctx := auth.WithIdentity(context.Background(), &auth.Identity{User: &auth.User{Identity: s}})
 		_, err = e.Authorize(ctx, &auth.ThreadsSearch{})
 		if status(err) != c.want {
 			t.Errorf("handler %d: status %d (%v), want %d", c.status, status(err), err, c.want)

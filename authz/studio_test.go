@@ -56,7 +56,7 @@ func TestStudioOnlyFromAdmission(t *testing.T) {
 		if err != nil || id.Studio() {
 			t.Fatalf("alice: %+v, %v", id, err)
 		}
-		if _, err := e.Authorize(WithIdentity(context.Background(), id), &auth.ThreadsRead{}); err != nil || seen.Studio {
+		if _, err := e.Authorize(auth.WithIdentity(context.Background(), id), &auth.ThreadsRead{}); err != nil || seen.Studio {
 			t.Errorf("alice's handler context: Studio=%v, %v", seen.Studio, err)
 		}
 	}
@@ -73,18 +73,18 @@ func TestStudioHeaderMarksIdentity(t *testing.T) {
 	if err != nil || !id.Studio() || id.User.Identity != auth.StudioIdentity || id.User.Extra["kind"] != auth.StudioKind {
 		t.Fatalf("studio header: %+v, %v", id, err)
 	}
-	if _, err := e.Authorize(WithIdentity(context.Background(), id), &auth.ThreadsRead{}); err != nil || !seen.Studio {
+	if _, err := e.Authorize(auth.WithIdentity(context.Background(), id), &auth.ThreadsRead{}); err != nil || !seen.Studio {
 		t.Errorf("studio handler context: Studio=%v, %v", seen.Studio, err)
 	}
 	// An Identity built outside Identify, even with the Studio user, is not.
-	forged := &Identity{User: auth.StudioUser()}
+	forged := &auth.Identity{User: auth.StudioUser()}
 	if forged.Studio() {
 		t.Error("a hand-built Identity is Studio")
 	}
-	if _, err := e.Authorize(WithIdentity(context.Background(), forged), &auth.ThreadsRead{}); err != nil || seen.Studio {
+	if _, err := e.Authorize(auth.WithIdentity(context.Background(), forged), &auth.ThreadsRead{}); err != nil || seen.Studio {
 		t.Errorf("hand-built identity's handler context: Studio=%v, %v", seen.Studio, err)
 	}
-	var none *Identity
+	var none *auth.Identity
 	if none.Studio() {
 		t.Error("nil Identity is Studio")
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"maps"
 
-	"github.com/agentgate/agentgate/authz"
+	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/storage"
 )
 
@@ -48,7 +48,7 @@ type Merged struct {
 // langgraph_auth_permissions, and user_id unless some config set it);
 // metadata = assistant ⊕ thread ⊕ request config ⊕ run metadata; context =
 // assistant ⊕ request (also copied into configurable where absent). The
-// identity comes from authz.IdentityFrom(ctx) and overwrites client values.
+// identity comes from auth.IdentityFrom(ctx) and overwrites client values.
 func MergeConfig(ctx context.Context, in ConfigInput) Merged {
 	cfg := map[string]any{}
 	var threadCfg map[string]any
@@ -91,7 +91,7 @@ func MergeConfig(ctx context.Context, in ConfigInput) Merged {
 	if !hasUserID {
 		delete(conf, "user_id")
 	}
-	if id, ok := authz.IdentityFrom(ctx); ok && id.User != nil {
+	if id, ok := auth.IdentityFrom(ctx); ok && id.User != nil {
 		conf[KeyAuthUser] = id.User.Map()
 		conf[KeyAuthUserID] = id.User.Identity
 		perms := id.Permissions

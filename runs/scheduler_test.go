@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/agentgate/agentgate/auth"
-	"github.com/agentgate/agentgate/authz"
 	"github.com/agentgate/agentgate/graph"
 	"github.com/agentgate/agentgate/graph/checkpoint"
 	"github.com/agentgate/agentgate/runs/broker"
@@ -383,7 +382,7 @@ func TestIdentityIsStampedOverClientValues(t *testing.T) {
 	e := newEnv(t, nil, Options{})
 	th := e.thread()
 	u := &auth.User{Identity: "alice", DisplayName: "Alice", Permissions: []string{"p"}}
-	ctx := authz.WithIdentity(t.Context(), &authz.Identity{User: u, Permissions: []string{"read", "write"}})
+	ctx := auth.WithIdentity(t.Context(), &auth.Identity{User: u, Permissions: []string{"read", "write"}})
 	forged := map[string]any{"configurable": map[string]any{KeyAuthUser: map[string]any{"identity": "mallory"},
 		KeyAuthUserID: "mallory", KeyAuthPermissions: []any{"admin"}}}
 	r := e.create(ctx, th, "who", Kwargs{Input: map[string]any{}, Config: forged}, "")

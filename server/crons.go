@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/agentgate/agentgate/auth"
-	"github.com/agentgate/agentgate/authz"
 	"github.com/agentgate/agentgate/runs"
 	"github.com/agentgate/agentgate/runs/cron"
 	"github.com/agentgate/agentgate/storage"
@@ -110,7 +108,7 @@ func nextRunDate(schedule, tz string) (time.Time, error) {
 // caller returns the authenticated caller's id and user (for graphs), or
 // empty when requests are not authenticated.
 func caller(r *http.Request) (string, map[string]any) {
-	id, ok := authz.IdentityFrom(r.Context())
+	id, ok := auth.IdentityFrom(r.Context())
 	if !ok || id.User == nil {
 		return "", nil
 	}
@@ -436,23 +434,6 @@ func (s *Server) cronRoutes() []Route {
 		{Method: "PATCH", Pattern: "/runs/crons/{cron_id}", Resource: C, Action: "update", Protected: true, Handler: s.patchCron, Summary: "Update a cron", Body: "CronPatch", Response: "Cron"},
 		{Method: "DELETE", Pattern: "/runs/crons/{cron_id}", Resource: C, Action: "delete", Protected: true, Handler: s.deleteCron, Summary: "Delete a cron"},
 	}
-}
-
-// startCrons starts the cron scheduler on the run scheduler; it stops on
-// Close.
-func (s *Server) startCrons(ctx context.Context) error {
-	if s.opts.HTTP.Disable.Runs {
-		return nil
-	}
-	cs, err := cron.New(cron.Options{Store: s.store, Runs: s.runs, Authorizer: s.authz, Poll: s.opts.Runs.CronPoll, Logger: s.log})
-	if err != nil {
-		return err
-	}
-	if err := cs.Start(ctx); err != nil {
-		return fmt.Errorf("server: start the cron scheduler: %w", err)
-	}
-	s.crons = cs
-	return nil
 }
 
 // cronThreadEvents are the events of the threads a cron search may see.

@@ -11,11 +11,10 @@ import (
 	"time"
 
 	"github.com/agentgate/agentgate/auth"
-	"github.com/agentgate/agentgate/authz"
 	"github.com/agentgate/agentgate/storage"
 )
 
-// ownerIdentity is ownerAuth whose callers also carry an authz.Identity,
+// ownerIdentity is ownerAuth whose callers also carry an auth.Identity,
 // as with a real Enforcer, so that crons record who created them.
 type ownerIdentity struct{ ownerAuth }
 
@@ -25,7 +24,7 @@ func (o ownerIdentity) Authenticate(r *http.Request) (context.Context, error) {
 		return nil, err
 	}
 	u := &auth.User{Identity: r.Header.Get("X-User"), DisplayName: "The " + r.Header.Get("X-User"), Permissions: []string{"cron"}}
-	return authz.WithIdentity(ctx, &authz.Identity{User: u, Permissions: u.Permissions}), nil
+	return auth.WithIdentity(ctx, &auth.Identity{User: u, Permissions: u.Permissions}), nil
 }
 
 func newCronServer(t *testing.T, st storage.Store, opts Options) *testServer {

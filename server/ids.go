@@ -6,18 +6,14 @@ import (
 	"net/http"
 
 	"github.com/google/uuid"
-)
 
-// assistantNamespace is the uuid5 namespace the LangGraph servers call
-// NAMESPACE_URL (note: not RFC 4122's 6ba7b811-...).
-var assistantNamespace = uuid.MustParse("6ba7b821-9dad-11d1-80b4-00c04fd430c8")
+	"github.com/agentgate/agentgate/engine"
+)
 
 // SystemAssistantID is the id of a graph's system assistant:
 // uuid5(6ba7b821-9dad-11d1-80b4-00c04fd430c8, graphID), as in the LangGraph
 // servers ("agent" → fe096781-5601-53d2-b2f6-0d3403f7e9ca).
-func SystemAssistantID(graphID string) string {
-	return uuid.NewSHA1(assistantNamespace, []byte(graphID)).String()
-}
+func SystemAssistantID(graphID string) string { return engine.SystemAssistantID(graphID) }
 
 // canonicalUUID returns s in canonical lower-case form, or false when s is
 // not a UUID. The common case (already canonical) does not allocate.

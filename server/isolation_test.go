@@ -9,7 +9,6 @@ import (
 
 	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/auth/filter"
-	"github.com/agentgate/agentgate/authz"
 	"github.com/agentgate/agentgate/storage"
 )
 
@@ -34,7 +33,7 @@ func (ownerAuth) Authenticate(r *http.Request) (context.Context, error) {
 
 func (ownerAuth) Authorize(ctx context.Context, v auth.Value) (storage.Scope, error) {
 	user, _ := ctx.Value(userKey{}).(string)
-	if id, ok := authz.IdentityFrom(ctx); ok && user == "" {
+	if id, ok := auth.IdentityFrom(ctx); ok && user == "" {
 		user = id.User.Identity // work done later as the user: a cron's tick
 	}
 	if user == "" {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/agentgate/agentgate/auth"
-	"github.com/agentgate/agentgate/authz"
 	"github.com/agentgate/agentgate/storage"
 )
 
@@ -410,7 +409,7 @@ type identityAuth struct{}
 func (identityAuth) Authenticate(r *http.Request) (context.Context, error) {
 	name := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	u := &auth.User{Identity: name, DisplayName: strings.ToUpper(name), Permissions: []string{"u"}}
-	return authz.WithIdentity(r.Context(), &authz.Identity{User: u, Permissions: []string{"runs:write"}}), nil
+	return auth.WithIdentity(r.Context(), &auth.Identity{User: u, Permissions: []string{"runs:write"}}), nil
 }
 
 func TestRunConfigGetsIdentityAndAllowedHeaders(t *testing.T) {

@@ -10,7 +10,6 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -21,9 +20,9 @@ import (
 	"time"
 
 	"github.com/agentgate/agentgate/auth"
+	"github.com/agentgate/agentgate/engine"
 	"github.com/agentgate/agentgate/runs"
 	"github.com/agentgate/agentgate/runs/broker"
-	"github.com/agentgate/agentgate/runs/cron"
 	"github.com/agentgate/agentgate/storage"
 )
 
@@ -143,9 +142,8 @@ type Server struct {
 	count   counters
 	reqPfx  string
 	openapi []byte
+	eng     *engine.Engine
 	runs    *runs.Scheduler
-	crons   *cron.Scheduler
-	sweep   *sweeper
 	beat    time.Duration
 }
 
@@ -159,7 +157,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	}
 	s := &Server{
 		opts:    opts,
-		store:   storage.Guard(opts.Store),
+		store:   opts.Store,
 		authz:   opts.Authorizer,
 		authn:   opts.Authenticator,
 		log:     opts.Logger,
@@ -183,8 +181,17 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.reqPfx = newRequestIDPrefix()
-	if err := s.registerGraphs(ctx); err != nil {
+	o := opts.Runs
+	s.eng, err = engine.New(ctx, engine.Options{Store: opts.Store, Graphs: s.graphs, Authorizer: s.authz,
+		Logger: s.log, Broker: o.Broker, Workers: o.Workers, Lease: o.Lease, Poll: o.Poll, Timeout: o.Timeout,
+		CronPoll: o.CronPoll, NoCrons: opts.HTTP.Disable.Runs, SweepInterval: opts.SweepInterval,
+		DisableWebhooks: o.DisableWebhooks, AllowPrivateWebhooks: o.AllowPrivateWebhooks})
+	if err != nil {
 		return nil, err
+	}
+	s.store, s.runs = s.eng.Store(), s.eng.Runs()
+	if s.beat = o.Heartbeat; s.beat <= 0 {
+		s.beat = 5 * time.Second
 	}
 	s.routes = s.routeTable()
 	s.mux = http.NewServeMux()
@@ -200,55 +207,15 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.handler = s.middleware(s.mux)
-	if err := s.startRuns(ctx); err != nil {
+	if err := s.eng.Start(ctx); err != nil {
 		return nil, err
 	}
-	if err := s.startCrons(ctx); err != nil {
-		s.runs.Stop()
-		return nil, err
-	}
-	s.startSweeper(ctx)
 	return s, nil
-}
-
-// startRuns starts the run scheduler; it stops when ctx ends or on Close.
-func (s *Server) startRuns(ctx context.Context) error {
-	o := s.opts.Runs
-	bk := o.Broker
-	if bk == nil {
-		bk = broker.NewMemory(broker.MemoryOptions{})
-	}
-	s.beat = o.Heartbeat
-	if s.beat <= 0 {
-		s.beat = 5 * time.Second
-	}
-	sched, err := runs.New(runs.Options{Store: s.store, Broker: bk, Graphs: s.graphs, Workers: o.Workers,
-		Lease: o.Lease, Poll: o.Poll, Timeout: o.Timeout, Logger: s.log,
-		DisableWebhooks: o.DisableWebhooks, AllowPrivateWebhooks: o.AllowPrivateWebhooks})
-	if err != nil {
-		return err
-	}
-	if err := sched.Start(ctx); err != nil {
-		return fmt.Errorf("server: start the run scheduler: %w", err)
-	}
-	s.runs = sched
-	return nil
 }
 
 // Close stops the run workers (runs they were executing are requeued by
 // the next start, see runs.Scheduler.Stop).
-func (s *Server) Close() error {
-	if s.sweep != nil {
-		s.sweep.Stop()
-	}
-	if s.crons != nil {
-		s.crons.Stop()
-	}
-	if s.runs != nil {
-		s.runs.Stop()
-	}
-	return nil
-}
+func (s *Server) Close() error { return s.eng.Close() }
 
 // Handler returns the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }

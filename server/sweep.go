@@ -1,11 +1,8 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
-	"log/slog"
 	"math"
-	"sync"
 	"time"
 )
 
@@ -18,10 +15,6 @@ type ItemsOptions struct {
 	// request does not say (refresh_ttl); LangGraph refreshes by default.
 	NoRefreshOnRead bool
 }
-
-// defaultSweepInterval is how often expired threads and items are deleted
-// when Options.SweepInterval is 0.
-const defaultSweepInterval = 5 * time.Minute
 
 // itemTTL reads a put's ttl (minutes): absent gives the default, null or 0
 // none.
@@ -50,46 +43,4 @@ func Minutes(m float64) time.Duration {
 		return math.MaxInt64
 	}
 	return time.Duration(m * float64(time.Minute))
-}
-
-// sweeper deletes expired threads (thread ttl) and store items every
-// interval until stopped.
-type sweeper struct {
-	stop func()
-	wg   sync.WaitGroup
-}
-
-func (s *Server) startSweeper(ctx context.Context) {
-	every := s.opts.SweepInterval
-	if every <= 0 {
-		every = defaultSweepInterval
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	sw := &sweeper{stop: cancel}
-	sw.wg.Add(1)
-	go func() {
-		defer sw.wg.Done()
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			res, err := s.sweepExpired(ctx)
-			switch {
-			case err != nil && ctx.Err() == nil:
-				s.log.ErrorContext(ctx, "sweeping expired threads and store items", slog.Any("error", err))
-			case res.Threads > 0 || res.Items > 0:
-				s.log.InfoContext(ctx, "swept expired threads and store items", "threads", res.Threads, "items", res.Items)
-			}
-		}
-	}()
-	s.sweep = sw
-}
-
-func (sw *sweeper) Stop() {
-	sw.stop()
-	sw.wg.Wait()
 }

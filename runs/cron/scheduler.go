@@ -18,7 +18,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/agentgate/agentgate/auth"
-	"github.com/agentgate/agentgate/authz"
 	"github.com/agentgate/agentgate/runs"
 	"github.com/agentgate/agentgate/storage"
 )
@@ -165,7 +164,7 @@ func (s *Scheduler) RunDue(ctx context.Context, now time.Time) (int, error) {
 
 // Identity is the user a cron runs as: the stored creator, else a plain
 // user with the cron's user_id, else none (authentication is off).
-func Identity(c storage.Cron) (*authz.Identity, error) {
+func Identity(c storage.Cron) (*auth.Identity, error) {
 	var u auth.User
 	switch {
 	case c.AuthUser != nil:
@@ -184,7 +183,7 @@ func Identity(c storage.Cron) (*authz.Identity, error) {
 	if err := u.Normalize(); err != nil {
 		return nil, err
 	}
-	return &authz.Identity{User: &u, Permissions: u.Permissions}, nil
+	return &auth.Identity{User: &u, Permissions: u.Permissions}, nil
 }
 
 // FireErrorKey is the cron metadata key where a refused tick is recorded
@@ -211,7 +210,7 @@ func (s *Scheduler) Fire(ctx context.Context, c storage.Cron) (storage.Run, erro
 		return storage.Run{}, fmt.Errorf("cron %s: its user: %w", c.CronID, err)
 	}
 	if id != nil {
-		ctx = authz.WithIdentity(ctx, id)
+		ctx = auth.WithIdentity(ctx, id)
 	}
 	st := s.opts.Store
 	a, err := s.assistant(ctx, c.AssistantID)

@@ -10,7 +10,7 @@ import (
 )
 
 func as(identity string) context.Context {
-	return authz.WithIdentity(context.Background(), &authz.Identity{User: &auth.User{Identity: identity}})
+	return auth.WithIdentity(context.Background(), &auth.Identity{User: &auth.User{Identity: identity}})
 }
 
 func TestOwnerStampAndFilter(t *testing.T) {

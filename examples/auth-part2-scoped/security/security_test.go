@@ -14,7 +14,7 @@ func TestScopedHandlers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := authz.WithIdentity(context.Background(), &authz.Identity{User: &auth.User{Identity: "user1"}})
+	ctx := auth.WithIdentity(context.Background(), &auth.Identity{User: &auth.User{Identity: "user1"}})
 	create := &auth.ThreadsCreate{ThreadID: "t1"}
 	if _, err := e.Authorize(ctx, create); err != nil || create.Metadata["owner"] != "user1" {
 		t.Fatalf("threads:create: %v %v", err, create.Metadata)
