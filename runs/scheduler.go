@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -55,6 +56,7 @@ type Scheduler struct {
 
 	mu      sync.Mutex
 	running map[string]*active
+	streams map[string]string // run id → its thread's stream (threadStream)
 	cancel  context.CancelFunc
 	ctx     context.Context // the workers'; done when they stop
 	wg      sync.WaitGroup
@@ -70,9 +72,13 @@ type active struct {
 // errCancelled is the cause of a run's context when a cancel request stops it.
 var errCancelled = errors.New("runs: run cancelled")
 
-// RunStream and ThreadStream name the broker streams.
-func RunStream(runID string) string       { return "run:" + runID }
-func ThreadStream(threadID string) string { return "thread:" + threadID }
+// RunStream and ThreadStream name the broker streams. A thread's stream is
+// named after the thread and its creation time, so that a thread deleted
+// and created again with the same id never sees the old one's events.
+func RunStream(runID string) string { return "run:" + runID }
+func ThreadStream(threadID string, created time.Time) string {
+	return "thread:" + threadID + ":" + strconv.FormatInt(created.UnixMicro(), 10)
+}
 
 // New returns a stopped scheduler; call Start.
 func New(opts Options) (*Scheduler, error) {
@@ -98,7 +104,7 @@ func New(opts Options) (*Scheduler, error) {
 		opts.Graphs = map[string]*graph.Graph{}
 	}
 	return &Scheduler{opts: opts, store: opts.Store, bk: opts.Broker, log: opts.Logger,
-		wake: make(chan struct{}, 1), running: map[string]*active{}, ctx: context.Background(),
+		wake: make(chan struct{}, 1), running: map[string]*active{}, streams: map[string]string{}, ctx: context.Background(),
 		hooks: newWebhooks(opts, opts.Logger)}, nil
 }
 
@@ -309,4 +315,40 @@ func (s *Scheduler) Workers() (max, active int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.opts.Workers, len(s.running)
+}
+
+// threadStream is the stream of r's thread ("" when the thread is gone:
+// nothing is published there), looked up once per run.
+func (s *Scheduler) threadStream(ctx context.Context, r storage.Run) string {
+	s.mu.Lock()
+	name, ok := s.streams[r.RunID]
+	s.mu.Unlock()
+	if ok {
+		return name
+	}
+	// A claimed run knows its thread's creation time (read with the claim);
+	// otherwise a thread created after the run is another thread.
+	if !r.ThreadCreatedAt.IsZero() {
+		name = ThreadStream(r.ThreadID, r.ThreadCreatedAt)
+	} else {
+		t, err := s.store.Threads().Get(ctx, storage.System(), r.ThreadID)
+		switch {
+		case err == nil && !t.CreatedAt.After(r.CreatedAt):
+			name = ThreadStream(t.ThreadID, t.CreatedAt)
+		case err != nil && !errors.Is(err, storage.ErrNotFound):
+			s.log.ErrorContext(ctx, "reading a run's thread", slog.String("run_id", r.RunID), slog.Any("error", err))
+			return ""
+		}
+	}
+	s.mu.Lock()
+	s.streams[r.RunID] = name
+	s.mu.Unlock()
+	return name
+}
+
+// forgetStream drops the cached thread stream of a run that ended.
+func (s *Scheduler) forgetStream(runID string) {
+	s.mu.Lock()
+	delete(s.streams, runID)
+	s.mu.Unlock()
 }

@@ -66,7 +66,7 @@ func TestChatbotRunStreamsEveryModeAndFinishes(t *testing.T) {
 		t.Errorf("thread = %+v", tt)
 	}
 	// The thread stream saw the run too, ending with run_done.
-	sub, err := e.bk.Subscribe(t.Context(), ThreadStream(th), broker.Start)
+	sub, err := e.bk.Subscribe(t.Context(), ThreadStream(th, tt.CreatedAt), broker.Start)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,6 +336,7 @@ func TestDelayedRunWaits(t *testing.T) {
 func TestTemporaryRunDeletesItsThread(t *testing.T) {
 	e := newEnv(t, nil, Options{})
 	th := e.thread()
+	created := e.threadOf(th).CreatedAt
 	r := e.create(t.Context(), th, "chatbot", Kwargs{Input: human("bye"), Temporary: true}, "")
 	evs := e.events(r.RunID)
 	if res := evs[len(evs)-1].data.(map[string]any); len(res["messages"].([]any)) != 2 {
@@ -346,23 +347,23 @@ func TestTemporaryRunDeletesItsThread(t *testing.T) {
 	}
 	// Its thread stream has ended too (the broker forgets it after the
 	// retention), while a kept thread's stream stays open for more runs.
-	if !threadStreamEnds(t, e, th) {
+	if !threadStreamEnds(t, e, ThreadStream(th, created)) {
 		t.Error("the deleted thread's stream did not end")
 	}
 	kept := e.thread()
 	e.events(e.create(t.Context(), kept, "chatbot", Kwargs{Input: human("stay")}, "").RunID)
-	if threadStreamEnds(t, e, kept) {
+	if threadStreamEnds(t, e, ThreadStream(kept, e.threadOf(kept).CreatedAt)) {
 		t.Error("a kept thread's stream ended after its run")
 	}
 }
 
 // threadStreamEnds reads a thread's stream from the start and reports
 // whether it ends (within a second).
-func threadStreamEnds(t *testing.T, e *env, thread string) bool {
+func threadStreamEnds(t *testing.T, e *env, stream string) bool {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 	defer cancel()
-	sub, err := e.bk.Subscribe(ctx, ThreadStream(thread), broker.Start)
+	sub, err := e.bk.Subscribe(ctx, stream, broker.Start)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -336,8 +336,10 @@ func (s *Scheduler) publish(ctx context.Context, r storage.Run, name string, dat
 	if _, err := s.bk.Publish(ctx, RunStream(r.RunID), name, b); err != nil {
 		s.log.ErrorContext(ctx, "publishing a run event", slog.String("run_id", r.RunID), slog.Any("error", err))
 	}
-	if _, err := s.bk.Publish(ctx, ThreadStream(r.ThreadID), name, b); err != nil {
-		s.log.ErrorContext(ctx, "publishing a thread event", slog.String("thread_id", r.ThreadID), slog.Any("error", err))
+	if ts := s.threadStream(ctx, r); ts != "" {
+		if _, err := s.bk.Publish(ctx, ts, name, b); err != nil {
+			s.log.ErrorContext(ctx, "publishing a thread event", slog.String("thread_id", r.ThreadID), slog.Any("error", err))
+		}
 	}
 }
 
@@ -355,10 +357,15 @@ func (s *Scheduler) finishStreams(ctx context.Context, r storage.Run, body any, 
 	if err := s.bk.Finish(ctx, RunStream(r.RunID)); err != nil {
 		s.log.ErrorContext(ctx, "finishing a run stream", slog.String("run_id", r.RunID), slog.Any("error", err))
 	}
+	ts := s.threadStream(ctx, r)
+	s.forgetStream(r.RunID)
+	if ts == "" {
+		return
+	}
 	b, _ := json.Marshal(map[string]any{"status": "run_done", "run_id": r.RunID})
-	s.bk.Publish(ctx, ThreadStream(r.ThreadID), "metadata", b)
+	s.bk.Publish(ctx, ts, "metadata", b)
 	if threadGone {
-		if err := s.bk.Finish(ctx, ThreadStream(r.ThreadID)); err != nil {
+		if err := s.bk.Finish(ctx, ts); err != nil {
 			s.log.ErrorContext(ctx, "finishing a thread stream", slog.String("thread_id", r.ThreadID), slog.Any("error", err))
 		}
 	}

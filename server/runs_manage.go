@@ -399,12 +399,13 @@ func (s *Server) threadStream(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.Threads().Get(r.Context(), scope, threadID); err != nil {
+	t, err := s.store.Threads().Get(r.Context(), scope, threadID)
+	if err != nil {
 		return threadErr(err, threadID)
 	}
 	ctx, cancelStream := s.streamContext(r)
 	defer cancelStream()
-	sub, err := s.runs.Broker().Subscribe(ctx, runs.ThreadStream(threadID), after)
+	sub, err := s.runs.Broker().Subscribe(ctx, runs.ThreadStream(threadID, t.CreatedAt), after)
 	if err != nil {
 		return err
 	}

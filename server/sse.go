@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -92,6 +93,9 @@ func (s *Server) streamContext(r *http.Request) (context.Context, context.Cancel
 	return ctx, func() { stop(); cancel() }
 }
 
+// errRunGone ends a stream whose run was deleted while it was followed.
+var errRunGone = errors.New("server: the run was deleted")
+
 // terminal reports whether a run status is final.
 func terminal(status string) bool {
 	return status != storage.RunPending && status != storage.RunRunning
@@ -112,7 +116,7 @@ func (s *Server) follow(ctx context.Context, sc storage.Scope, run storage.Run, 
 	}
 	defer sub.Close()
 	// A run that already ended only has its retained log (if any) to read.
-	draining := terminal(run.Status)
+	draining, gone := terminal(run.Status), false
 	for {
 		wait := s.beat
 		if draining {
@@ -133,6 +137,8 @@ func (s *Server) follow(ctx context.Context, sc storage.Scope, run storage.Run, 
 			return ctx.Err()
 		case !errors.Is(err, context.DeadlineExceeded):
 			return err
+		case gone:
+			return errRunGone // deleted and its stream never finished
 		case draining:
 			return nil
 		}
@@ -142,6 +148,7 @@ func (s *Server) follow(ctx context.Context, sc storage.Scope, run storage.Run, 
 		cur, err := s.store.Runs().Get(ctx, sc, run.ThreadID, run.RunID)
 		if errors.Is(err, storage.ErrNotFound) || err == nil && terminal(cur.Status) {
 			draining = true // the run ended but its stream did not: read what is left
+			gone = err != nil
 		} else if err != nil {
 			return err
 		}
@@ -187,6 +194,10 @@ func (s *Server) streamRun(w http.ResponseWriter, r *http.Request, sc storage.Sc
 	}, sw.heartbeat)
 	if errors.Is(err, broker.ErrDropped) {
 		_ = sw.threadDeleted()
+		return nil
+	}
+	if errors.Is(err, errRunGone) {
+		_ = sw.event("error", []byte(`{"error":"RunDeleted","message":"The run was deleted (or its thread); its stream has ended."}`), "")
 		return nil
 	}
 	if err != nil && r.Context().Err() != nil && onDrop != nil {
@@ -267,6 +278,13 @@ func (s *Server) waitResult(w http.ResponseWriter, r *http.Request, sc storage.S
 		}
 		return nil
 	})
+	if errors.Is(err, errRunGone) {
+		if !started {
+			return notFound(fmt.Sprintf("Run with ID %s not found (it was deleted)", run.RunID))
+		}
+		_, _ = w.Write([]byte(`{"` + runs.ErrorKey + `":{"error":"RunDeleted","message":"The run was deleted (or its thread)."}}`))
+		return nil
+	}
 	if err != nil {
 		if r.Context().Err() != nil {
 			if onDrop != nil {

@@ -181,6 +181,10 @@ func (s *Server) deleteThread(w http.ResponseWriter, r *http.Request) error {
 // end with an error event, and a thread re-created with the same id never
 // replays what came before.
 func (s *Server) deleteThreadAndStreams(ctx context.Context, sc storage.Scope, id string) error {
+	t, err := s.store.Threads().Get(ctx, sc, id)
+	if err != nil {
+		return err
+	}
 	rs, err := s.store.Runs().List(ctx, sc, id, storage.RunList{})
 	if err != nil {
 		return err
@@ -188,7 +192,7 @@ func (s *Server) deleteThreadAndStreams(ctx context.Context, sc storage.Scope, i
 	if err := s.store.Threads().Delete(ctx, sc, id); err != nil {
 		return err
 	}
-	streams := []string{runs.ThreadStream(id)}
+	streams := []string{runs.ThreadStream(id, t.CreatedAt)}
 	for _, r := range rs {
 		streams = append(streams, runs.RunStream(r.RunID))
 	}

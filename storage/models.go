@@ -237,6 +237,10 @@ type Run struct {
 	// Cancel is the action a cancel request asked of the running run
 	// ("" when none); workers read it with Heartbeat.
 	Cancel string `json:"-"`
+	// ThreadCreatedAt is set by Claim, in the claiming transaction: the
+	// creation time of the run's thread, which names the thread's event
+	// stream (a thread deleted and created again is another stream).
+	ThreadCreatedAt time.Time `json:"-"`
 }
 
 // RunCreate inserts a pending run on a thread.

@@ -319,7 +319,11 @@ func (r runs) Claim(ctx context.Context, sc storage.Scope, lease time.Duration) 
 	best.run.Cancel = ""
 	best.run.UpdatedAt = r.s.now()
 	best.lease = wall.Add(lease)
-	return copyRun(&best.run), true, nil
+	out := copyRun(&best.run)
+	if t := r.s.threads[out.ThreadID]; t != nil {
+		out.ThreadCreatedAt = t.CreatedAt
+	}
+	return out, true, nil
 }
 
 func (r runs) Heartbeat(ctx context.Context, sc storage.Scope, runID string, lease time.Duration) (string, error) {

@@ -386,8 +386,16 @@ func (r runs) Claim(ctx context.Context, sc storage.Scope, lease time.Duration) 
 			return dbErr("claim run", err)
 		}
 		out, err = scanRun(tx.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs r WHERE run_id = ?`, id))
-		ok = err == nil
-		return dbErr("claim run", err)
+		if err != nil {
+			return dbErr("claim run", err)
+		}
+		var created int64
+		if err := tx.QueryRowContext(ctx, `SELECT created_at FROM threads WHERE thread_id = ?`, out.ThreadID).Scan(&created); err != nil {
+			return dbErr("claim run", err)
+		}
+		out.ThreadCreatedAt = fromTS(created)
+		ok = true
+		return nil
 	})
 	return out, ok, err
 }
