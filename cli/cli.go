@@ -161,6 +161,11 @@ type serverFlags struct {
 	redis *redis.Options
 	// redisShown is --redis-url without its password, for messages.
 	redisShown string
+	// metricsAddr is --metrics-addr: GET /metrics is served there alone.
+	metricsAddr string
+	// metricsTokenFile is --metrics-token-file; metricsToken is
+	// AGENTGATE_METRICS_TOKEN, used when no file is named.
+	metricsTokenFile, metricsToken string
 }
 
 func parseServerFlags(mode string, args []string, e env) (serverFlags, int, bool) {
@@ -182,6 +187,9 @@ func parseServerFlags(mode string, args []string, e env) (serverFlags, int, bool
 	fs.IntVar(&f.jobs, "n-jobs-per-worker", jobs, "how many runs execute at once in this process (env N_JOBS_PER_WORKER)")
 	var redisURL string
 	fs.StringVar(&redisURL, "redis-url", strings.TrimSpace(e.getenv("REDIS_URI")), "Redis `URL` (redis://, rediss:// or unix://) carrying run stream events between replicas (env REDIS_URI); empty keeps them in this process")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", strings.TrimSpace(e.getenv("AGENTGATE_METRICS_ADDR")), "`address` (host:port) that serves GET /metrics alone; the main address then answers 404 there (env AGENTGATE_METRICS_ADDR)")
+	fs.StringVar(&f.metricsTokenFile, "metrics-token-file", "", "`path` of a file holding the token GET /metrics requires as \"Authorization: Bearer <token>\" (or env AGENTGATE_METRICS_TOKEN, the token itself)")
+	f.metricsToken = strings.TrimSpace(e.getenv("AGENTGATE_METRICS_TOKEN"))
 	var host string
 	var port int
 	switch mode {
@@ -201,7 +209,8 @@ one line "agentgate listening on http://HOST:PORT" is printed on stdout.
 When langgraph.json names Go packages ("./dir:Name" graphs, auth.path),
 they are built into a project binary first (cached; see "agentgate build").
 Requests with "x-auth-scheme: langsmith" are admitted as the Studio user
-unless auth.disable_studio_auth is true.
+unless auth.disable_studio_auth is true. GET /metrics (run counts of every
+tenant) is open to anyone unless --metrics-addr or a metrics token is set.
 
 Flags:
 `)
@@ -219,6 +228,9 @@ Flags:
 Run a production server. Flags override the environment variables named
 below. Logs go to stderr. Once the port is bound, one line
 "agentgate listening on http://HOST:PORT" is printed on stdout.
+GET /metrics (run counts of every tenant) answers 403 unless
+--metrics-addr (served there alone) or a metrics token
+(--metrics-token-file or AGENTGATE_METRICS_TOKEN) is set.
 
 Flags:
 `)

@@ -85,6 +85,10 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 			log.Error("close store", "err", err)
 		}
 	}()
+	metrics, err := metricsOptions(f)
+	if err != nil {
+		return err
+	}
 	bk, closeBroker, brokerDesc, err := openBroker(ctx, f)
 	if err != nil {
 		return err
@@ -98,6 +102,7 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 		HTTP:    httpOptions(cfg.HTTP),
 		Runs: server.RunsOptions{DisableWebhooks: cfg.HTTP.DisableWebhooks,
 			AllowPrivateWebhooks: f.allowPrivateWebhooks, Workers: f.jobs, Broker: bk},
+		Metrics: metrics,
 	}
 	opts.OpenAPISecurity = apiSec
 	opts.Items, opts.SweepInterval = storeTTL(cfg.Store.TTL)
@@ -115,8 +120,67 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", f.addr, err)
 	}
-	hs := &http.Server{
-		Handler: srv.Handler(),
+	servers := []*http.Server{httpServer(srv.Handler(), log)}
+	listeners := []net.Listener{ln}
+	url := "http://" + ln.Addr().String()
+	metricsURL := ""
+	if f.metricsAddr != "" {
+		mln, err := net.Listen("tcp", f.metricsAddr)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen on --metrics-addr %s: %w", f.metricsAddr, err)
+		}
+		servers = append(servers, httpServer(srv.MetricsHandler(), log))
+		listeners = append(listeners, mln)
+		metricsURL = "http://" + mln.Addr().String() + "/metrics"
+	}
+	served := make(chan error, len(servers))
+	for i, hs := range servers {
+		go func() { served <- hs.Serve(listeners[i]) }()
+	}
+	// The log line first: whoever waits for the stdout line (a supervisor, a
+	// test) then finds the startup summary already written.
+	log.Info("agentgate started", "mode", f.mode, "url", url, "store", where, "broker", brokerDesc, "jobs", f.jobs,
+		"graphs", graphIDs(graphs), "config", cfg.File, "auth", authSummary(cfg, a, studio),
+		"metrics", metricsSummary(metrics, metricsURL), "version", version())
+	fmt.Fprintf(e.stdout, "agentgate listening on %s\n", url)
+	if f.mode == "dev" {
+		log.Info("API docs at " + url + "/docs")
+	}
+
+	var serveErr error
+	select {
+	case err := <-served:
+		serveErr = fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+		log.Info("shutting down", "timeout", f.shutdownTimeout.String())
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.shutdownTimeout)
+	defer cancel()
+	for _, hs := range servers {
+		if err := hs.Shutdown(sctx); err != nil {
+			log.Warn("open requests did not finish in time; closing them", "err", err)
+			_ = hs.Close()
+		}
+	}
+	if serveErr != nil {
+		return serveErr
+	}
+	for range servers {
+		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
+	}
+	// Stop the cron and run schedulers (webhook calls in flight finish).
+	_ = srv.Close()
+	log.Info("stopped")
+	return nil
+}
+
+// httpServer serves h with the listener settings of agentgate.
+func httpServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler: h,
 		// No ReadTimeout or WriteTimeout: either would cut long SSE streams.
 		// Bodies are bounded by the server's body limit.
 		ReadHeaderTimeout: 10 * time.Second,
@@ -124,37 +188,42 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-	url := "http://" + ln.Addr().String()
-	// The log line first: whoever waits for the stdout line (a supervisor, a
-	// test) then finds the startup summary already written.
-	log.Info("agentgate started", "mode", f.mode, "url", url, "store", where, "broker", brokerDesc, "jobs", f.jobs,
-		"graphs", graphIDs(graphs), "config", cfg.File, "auth", authSummary(cfg, a, studio), "version", version())
-	fmt.Fprintf(e.stdout, "agentgate listening on %s\n", url)
-	if f.mode == "dev" {
-		log.Info("API docs at " + url + "/docs")
-	}
+}
 
-	select {
-	case err := <-served:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
+// metricsOptions decides who reads GET /metrics: a token (file, else env)
+// and/or a separate address; with neither, dev leaves it open and serve
+// refuses it (403), as its run counts span every tenant.
+func metricsOptions(f serverFlags) (server.MetricsOptions, error) {
+	o := server.MetricsOptions{Token: f.metricsToken, Separate: f.metricsAddr != ""}
+	if f.metricsTokenFile != "" {
+		b, err := os.ReadFile(f.metricsTokenFile)
+		if err != nil {
+			return o, fmt.Errorf("--metrics-token-file: %w", err)
+		}
+		o.Token = strings.TrimSpace(string(b))
+		if o.Token == "" {
+			return o, fmt.Errorf("--metrics-token-file %s is empty", f.metricsTokenFile)
+		}
 	}
-	log.Info("shutting down", "timeout", f.shutdownTimeout.String())
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.shutdownTimeout)
-	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		log.Warn("open requests did not finish in time; closing them", "err", err)
-		_ = hs.Close()
+	o.Open = f.mode == "dev" && o.Token == "" && !o.Separate
+	return o, nil
+}
+
+// metricsSummary describes GET /metrics access for the startup log.
+func metricsSummary(o server.MetricsOptions, separateURL string) string {
+	where := "on the main address"
+	if o.Separate {
+		where = "only at " + separateURL
 	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
+	switch {
+	case o.Token != "":
+		return where + ", bearer token required"
+	case o.Separate:
+		return where + ", open to anyone who reaches it"
+	case o.Open:
+		return "open to anyone on the main address (dev); set --metrics-addr or a metrics token to restrict it"
 	}
-	// Stop the cron and run schedulers (webhook calls in flight finish).
-	_ = srv.Close()
-	log.Info("stopped")
-	return nil
+	return "off (403); set --metrics-addr or --metrics-token-file / AGENTGATE_METRICS_TOKEN to enable it"
 }
 
 // loadConfig loads --config. A missing default langgraph.json is fine (no

@@ -130,7 +130,8 @@ func start(t *testing.T, s setup, sk storeKind) (*server.Server, string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	srv, err := server.New(ctx, server.Options{Store: st, Graphs: map[string]server.Graph{"agent": g},
-		Authenticator: enf, Authorizer: enf, Logger: slog.New(slog.DiscardHandler), Version: "0.0.0-isolation"})
+		Authenticator: enf, Authorizer: enf, Logger: slog.New(slog.DiscardHandler), Version: "0.0.0-isolation",
+		Metrics: server.MetricsOptions{Token: metricsToken}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,8 +326,11 @@ func sse404(body []byte) bool {
 	return events > 0 && (strings.Contains(s, "404") || strings.Contains(s, "not found"))
 }
 
-// metaRoutes are the only routes that need no token (auth-spec §15.4). The
-// attacks skip them, so any other unprotected route fails TestUnauthenticated.
+// metaRoutes are the only routes that need no tenant token (auth-spec
+// §15.4). The attacks skip them, so any other unprotected route fails
+// TestUnauthenticated. GET /metrics needs the operator's metrics token.
+const metricsToken = "metrics-operator-token"
+
 var metaRoutes = []string{"GET /ok", "GET /info", "GET /openapi.json", "GET /docs", "GET /metrics"}
 
 // TestUnauthenticated: every protected route answers 401 with a JSON
@@ -348,6 +352,15 @@ func TestUnauthenticated(t *testing.T) {
 				path := w.fill(rt.Pattern)
 				if !rt.Protected {
 					meta[key(rt)] = true
+					if key(rt) == "GET /metrics" {
+						if r := anon.do(rt.Method, path, ""); r.status != 401 || detail(r.body) == "" {
+							t.Errorf("metrics without the metrics token: %d %s; want 401", r.status, clip(r.body))
+						}
+						if r := anon.do(rt.Method, path, "", "Authorization", "Bearer "+metricsToken); r.status != 200 {
+							t.Errorf("metrics with the metrics token: %d %s", r.status, clip(r.body))
+						}
+						continue
+					}
 					if r := anon.do(rt.Method, path, ""); r.status/100 != 2 {
 						t.Errorf("meta %s without a token: %d %s", key(rt), r.status, clip(r.body))
 					}

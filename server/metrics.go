@@ -1,6 +1,8 @@
 package server
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"fmt"
 	"net/http"
 	"sort"
@@ -8,6 +10,50 @@ import (
 	"strings"
 	"sync/atomic"
 )
+
+// metricsPattern is the path of the metrics route.
+const metricsPattern = "/metrics"
+
+// MetricsOptions decide who may read GET /metrics, whose run queue counts
+// span every tenant. The zero value refuses everyone with 403 (agentgate
+// serve without --metrics-addr or a metrics token).
+type MetricsOptions struct {
+	// Token, if set, must arrive as "Authorization: Bearer <token>";
+	// missing or wrong is a 401. It applies wherever /metrics is served.
+	Token string
+	// Separate serves /metrics only from MetricsHandler (its own listen
+	// address, open there unless Token is set); Handler answers 404.
+	Separate bool
+	// Open serves /metrics to anyone on Handler (agentgate dev).
+	Open bool
+}
+
+// metricsAccess admits or refuses a /metrics request (see MetricsOptions).
+func (s *Server) metricsAccess(r *http.Request) error {
+	m := s.opts.Metrics
+	switch {
+	case m.Token != "":
+		scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		tok = strings.TrimSpace(tok)
+		if !strings.EqualFold(scheme, "Bearer") || tok == "" {
+			return metricsUnauthorized("Missing metrics token: send Authorization: Bearer <token>")
+		}
+		// Hashing first makes the comparison constant-time in the length too.
+		got, want := sha256.Sum256([]byte(tok)), sha256.Sum256([]byte(m.Token))
+		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			return metricsUnauthorized("Invalid metrics token")
+		}
+		return nil
+	case m.Open, m.Separate:
+		return nil
+	}
+	return httpErr(http.StatusForbidden, "GET /metrics is off: the server operator can enable it with a metrics token or a separate metrics address")
+}
+
+func metricsUnauthorized(detail string) *HTTPError {
+	return &HTTPError{Status: http.StatusUnauthorized, Detail: detail,
+		Headers: http.Header{"Www-Authenticate": {"Bearer"}}}
+}
 
 // counters are the server's request counters for /metrics.
 type counters struct {
@@ -23,8 +69,12 @@ func (c *counters) error(status int) {
 
 // handleMetrics serves GET /metrics: the run queue and workers, as the
 // LangGraph server reports them (format=prometheus, the default, or json),
-// and request counts. Aggregates only: nobody's data.
+// and request counts. The counts span every tenant, so metricsAccess
+// decides who may read them.
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
+	if err := s.metricsAccess(r); err != nil {
+		return err
+	}
 	format := r.URL.Query().Get("format")
 	if format == "" {
 		format = "prometheus"

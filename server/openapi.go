@@ -79,8 +79,12 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 		default:
 			responses["204"] = map[string]any{"description": "Success"}
 		}
-		if rt.Resource != "" {
-			for _, c := range []int{403, 404, 409, 422} {
+		codes := []int{403, 404, 409, 422}
+		if rt.Pattern == metricsPattern { // see MetricsOptions
+			codes = []int{401, 403}
+		}
+		if rt.Resource != "" || rt.Pattern == metricsPattern {
+			for _, c := range codes {
 				responses[strconv.Itoa(c)] = map[string]any{"description": http.StatusText(c),
 					"content": map[string]any{"application/json": map[string]any{"schema": ref("ErrorResponse")}}}
 			}

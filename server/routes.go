@@ -92,7 +92,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/info", Handler: s.handleInfo, Summary: "Server information", Response: "Info"},
 		{Method: "GET", Pattern: "/openapi.json", Handler: s.handleOpenAPI, Summary: "OpenAPI document"},
 		{Method: "GET", Pattern: "/docs", Handler: s.handleDocs, Summary: "API reference (HTML)"},
-		{Method: "GET", Pattern: "/metrics", Handler: s.handleMetrics, Summary: "Run queue, workers and request counts (format=prometheus or json)", Query: []string{"format"}},
+		{Method: "GET", Pattern: metricsPattern, Handler: s.handleMetrics, Summary: "Run queue, workers and request counts (format=prometheus or json)", Query: []string{"format"}},
 
 		// Assistants.
 		{Method: "POST", Pattern: "/assistants", Resource: A, Action: "create", Protected: true, Handler: s.createAssistant, Summary: "Create an assistant", Body: "AssistantCreate", Response: "Assistant"},

@@ -72,6 +72,9 @@ type Options struct {
 	SweepInterval time.Duration
 	// OpenAPISecurity documents authentication in /openapi.json.
 	OpenAPISecurity *OpenAPISecurity
+	// Metrics decide who may read GET /metrics; the zero value refuses
+	// everyone.
+	Metrics MetricsOptions
 }
 
 // RunsOptions configure run execution.
@@ -138,6 +141,7 @@ type Server struct {
 	routes  []Route
 	mux     *http.ServeMux
 	handler http.Handler
+	metrics http.Handler // MetricsHandler
 	reqSeq  atomic.Uint64
 	count   counters
 	reqPfx  string
@@ -194,15 +198,9 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		s.beat = 5 * time.Second
 	}
 	s.routes = s.routeTable()
-	s.mux = http.NewServeMux()
-	for i := range s.routes {
-		rt := &s.routes[i]
-		if s.disabled(rt) {
-			continue
-		}
-		s.mux.Handle(rt.Method+" "+rt.Pattern, s.endpoint(rt))
-	}
-	s.mux.HandleFunc("/", s.notFound)
+	sep := opts.Metrics.Separate
+	s.mux = s.routeMux(func(rt *Route) bool { return !sep || rt.Pattern != metricsPattern })
+	s.metrics = s.middleware(s.routeMux(func(rt *Route) bool { return rt.Pattern == metricsPattern }))
 	if s.openapi, err = s.buildOpenAPI(); err != nil {
 		return nil, err
 	}
@@ -219,6 +217,24 @@ func (s *Server) Close() error { return s.eng.Close() }
 
 // Handler returns the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// MetricsHandler serves only GET /metrics (its route table entry), for a
+// listener of its own (MetricsOptions.Separate); other paths answer 404.
+func (s *Server) MetricsHandler() http.Handler { return s.metrics }
+
+// routeMux builds a mux from the table entries keep selects (disabled
+// ones left out); unmatched requests get notFound.
+func (s *Server) routeMux(keep func(*Route) bool) *http.ServeMux {
+	mux := http.NewServeMux()
+	for i := range s.routes {
+		rt := &s.routes[i]
+		if keep(rt) && !s.disabled(rt) {
+			mux.Handle(rt.Method+" "+rt.Pattern, s.endpoint(rt))
+		}
+	}
+	mux.HandleFunc("/", s.notFound(mux))
+	return mux
+}
 
 // Routes returns a copy of the route table (for documentation and checks).
 func (s *Server) Routes() []Route {
@@ -266,29 +282,31 @@ func (s *Server) endpoint(rt *Route) http.Handler {
 	})
 }
 
-// notFound answers every request no route matched: 405 with Allow when the
-// path exists under other methods, 404 otherwise.
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	var allow []string
-	for _, m := range [...]string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
-		if m == r.Method || (m == "GET" && r.Method == "HEAD") {
-			continue
+// notFound answers every request no route of mux matched: 405 with Allow
+// when the path exists under other methods, 404 otherwise.
+func (s *Server) notFound(mux *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, m := range [...]string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+			if m == r.Method || (m == "GET" && r.Method == "HEAD") {
+				continue
+			}
+			r2 := *r
+			r2.Method = m
+			if _, p := mux.Handler(&r2); p != "" && p != "/" {
+				allow = append(allow, m)
+			}
 		}
-		r2 := *r
-		r2.Method = m
-		if _, p := s.mux.Handler(&r2); p != "" && p != "/" {
-			allow = append(allow, m)
+		if len(allow) > 0 {
+			if slices.Contains(allow, "GET") {
+				allow = append(allow, "HEAD")
+			}
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeDetail(w, http.StatusMethodNotAllowed, "Method Not Allowed")
+			return
 		}
+		writeDetail(w, http.StatusNotFound, "Not Found")
 	}
-	if len(allow) > 0 {
-		if slices.Contains(allow, "GET") {
-			allow = append(allow, "HEAD")
-		}
-		w.Header().Set("Allow", strings.Join(allow, ", "))
-		writeDetail(w, http.StatusMethodNotAllowed, "Method Not Allowed")
-		return
-	}
-	writeDetail(w, http.StatusNotFound, "Not Found")
 }
 
 // authorize asks the Authorizer for the scope of v's event. A zero scope
