@@ -31,7 +31,7 @@ type Rules struct {
 type rule struct {
 	key  string // the pattern as written
 	name string // `rule "key"` or `grant "key"`, for messages
-	prg cel.Program
+	prg  cel.Program
 	// constant is set when the expression reads no variable: its result,
 	// computed and validated once at compile time.
 	constant *auth.Result
