@@ -71,7 +71,7 @@ func TestLoadErrors(t *testing.T) {
 		{"env bad name", `{"env": {"A=B": "c"}}`, `env: invalid variable name "A=B"`},
 
 		{"auth not object", `{"auth": "./auth:Auth"}`, `auth: expected an object, got the string "./auth:Auth"`},
-		{"auth unknown key", `{"auth": {"paths": "./a:A"}}`, `auth: unknown key "paths" (known keys: path, disable_studio_auth, openapi, cache, authenticators, policy, owner, rules, cost_limit)`},
+		{"auth unknown key", `{"auth": {"paths": "./a:A"}}`, `auth: unknown key "paths" (known keys: path, disable_studio_auth, openapi, cache, authenticators, policy, owner, tenant, grants, rules, cost_limit)`},
 		{"auth path not relative", `{"auth": {"path": "security:Auth"}}`, `auth.path: "security:Auth": the package must be a directory relative to langgraph.json starting with "./" (for example "./security:Auth")`},
 		{"auth path unexported", `{"auth": {"path": "./security:auth"}}`, `auth.path: "./security:auth": "auth" is not an exported Go identifier (it must start with an upper-case letter)`},
 		{"authenticators type", `{"auth": {"authenticators": {}}}`, `auth.authenticators: expected an array of objects`},
@@ -81,7 +81,7 @@ func TestLoadErrors(t *testing.T) {
 		{"policy unknown", `{"auth": {"policy": "mine"}}`, `auth.policy: unknown policy "mine" (the only preset is "owner")`},
 		{"policy type", `{"auth": {"policy": true}}`, `auth.policy: expected a string, got a JSON bool`},
 		{"owner without policy", `{"auth": {"owner": {"key": "o"}}}`, `auth.owner: "owner" options need "policy": "owner"`},
-		{"owner unknown key", `{"auth": {"policy": "owner", "owner": {"keys": "o"}}}`, `auth: unknown field "keys" (known keys: policy, owner, rules, cost_limit; owner keys: key, hide_system_assistants, studio_sees_all)`},
+		{"owner unknown key", `{"auth": {"policy": "owner", "owner": {"keys": "o"}}}`, `auth: unknown field "keys" (known keys: policy, owner, tenant, grants, rules, cost_limit; owner keys: key, hide_system_assistants, studio_sees_all; tenant keys: claim, key)`},
 		{"rules type", `{"auth": {"rules": ["x"]}}`, `auth.rules: expected an object, got a JSON array`},
 		{"cost limit type", `{"auth": {"rules": {"*": "true"}, "cost_limit": -1}}`, `auth.cost_limit: expected a non-negative integer, got a JSON number -1`},
 		{"auth path no colon", `{"auth": {"path": "./auth"}}`, `auth.path: "./auth" must be "<package dir>:<Name>", for example "./security:Auth"`},
