@@ -110,6 +110,9 @@ func authSource(ca *config.Auth) string {
 
 func policyKey(ca *config.Auth) string {
 	if ca.Policy != nil && ca.Policy.Policy == "" {
+		if ca.Policy.Tenant != nil {
+			return "auth.tenant"
+		}
 		return "auth.rules"
 	}
 	return "auth.policy"

@@ -355,6 +355,12 @@ func authSummary(cfg *config.Config, a *auth.Auth, studio bool) string {
 			if ca.Policy.Policy != "" {
 				parts = append(parts, "policy "+ca.Policy.Policy)
 			}
+			if ca.Policy.Tenant != nil {
+				parts = append(parts, "tenant "+ca.Policy.Tenant.Claim)
+			}
+			if len(ca.Policy.Grants) > 0 {
+				parts = append(parts, fmt.Sprintf("%d grants", len(ca.Policy.Grants)))
+			}
 			if len(ca.Policy.Rules) > 0 {
 				parts = append(parts, fmt.Sprintf("%d rules", len(ca.Policy.Rules)))
 			}

@@ -90,8 +90,9 @@ type Auth struct {
 	// Authn holds "authenticators" (and "cache"), decoded strictly by
 	// authn.ParseConfig; nil when "authenticators" is absent.
 	Authn *authn.Config
-	// Policy holds "policy", "owner", "rules" and "cost_limit", decoded
-	// and compiled by policy.ParseConfig; nil when none is present.
+	// Policy holds "policy", "owner", "tenant", "grants", "rules" and
+	// "cost_limit", decoded and compiled by policy.ParseConfig; nil when
+	// none is present.
 	Policy *policy.Config
 }
 

@@ -36,7 +36,7 @@ func (d *decoder) auth(dir string, raw json.RawMessage) (*Auth, error) {
 		return nil, err
 	}
 	if err := d.checkKeys("auth", obj, "path", "disable_studio_auth", "openapi", "cache",
-		"authenticators", "policy", "owner", "rules", "cost_limit"); err != nil {
+		"authenticators", "policy", "owner", "tenant", "grants", "rules", "cost_limit"); err != nil {
 		return nil, err
 	}
 	a := &Auth{}
@@ -108,7 +108,7 @@ func (d *decoder) authn(raw json.RawMessage, cache *AuthCache) (*authn.Config, e
 func clampInt(v int64) int { return int(min(v, math.MaxInt32)) }
 
 // policyKeys are the keys of "auth" that policy.ParseConfig decodes.
-var policyKeys = []string{"policy", "owner", "rules", "cost_limit"}
+var policyKeys = []string{"policy", "owner", "tenant", "grants", "rules", "cost_limit"}
 
 // policy decodes the policy keys of "auth" with policy.ParseConfig; nil
 // when none is present.
@@ -141,6 +141,9 @@ func policyErrorPath(msg string, present []string) (string, string, any) {
 	msg = strings.TrimPrefix(msg, "policy config: ")
 	if strings.HasPrefix(msg, "policy: rule ") {
 		return "auth.rules", "%s", strings.TrimPrefix(msg, "policy: ")
+	}
+	if strings.HasPrefix(msg, "policy: grant ") {
+		return "auth.grants", "%s", strings.TrimPrefix(msg, "policy: ")
 	}
 	for _, k := range policyKeys {
 		if rest, ok := strings.CutPrefix(msg, k); ok && (strings.HasPrefix(rest, ": ") || strings.HasPrefix(rest, ".")) {

@@ -20,23 +20,33 @@ import (
 //	{"policy": "owner", "owner": {"key": "user_id", "studio_sees_all": true}}
 //	{"rules": {"assistants:create": "\"admin\" in permissions", "*": "true"}}
 //	{"policy": "owner", "rules": {"assistants:create": "\"admin\" in permissions"}}
+//	{"policy": "owner", "grants": {"threads:read": "\"viewer\" in permissions"}}
+//	{"policy": "owner", "tenant": {"claim": "org_id"}}
 //
-// With both, the owner preset runs first for every event (stamping owners,
-// rewriting namespaces) and then the rule deciding the event, if any, sees
-// the stamped value: false denies, true keeps the owner filter, a map is
-// ANDed with it.
+// The owner preset and the tenant key run first for every event (stamping
+// owners and tenants, rewriting namespaces); a grant that holds lifts the
+// owner part for its event, never the tenant part. Then the rule deciding
+// the event, if any, sees the stamped value: false denies, true keeps the
+// filter, a map is ANDed with it.
 type Config struct {
 	// Policy is "owner" for the owner preset, or empty.
 	Policy string `json:"policy,omitempty"`
 	// Owner tunes the preset; only with Policy "owner".
 	Owner *OwnerOptions `json:"owner,omitempty"`
+	// Tenant confines every user to their tenant (see TenantOptions).
+	Tenant *TenantOptions `json:"tenant,omitempty"`
+	// Grants are CEL expressions keyed by event pattern, like Rules, that
+	// return a bool: true lifts the owner filter for the event. Only with
+	// Policy "owner".
+	Grants map[string]string `json:"grants,omitempty"`
 	// Rules are CEL expressions keyed by event pattern (see CompileRules).
 	Rules map[string]string `json:"rules,omitempty"`
-	// CostLimit bounds each rule evaluation; DefaultCostLimit when 0.
+	// CostLimit bounds each rule and grant evaluation; DefaultCostLimit
+	// when 0.
 	CostLimit uint64 `json:"cost_limit,omitempty"`
 
 	compiled *Rules
-	owner    *owner
+	scope    *scope
 }
 
 // ParseConfig decodes raw strictly (unknown keys, wrong types and trailing
@@ -68,16 +78,17 @@ func decodeMessage(err error) string {
 	}
 	msg := strings.TrimPrefix(err.Error(), "json: ")
 	if strings.HasPrefix(msg, "unknown field") {
-		return msg + " (known keys: policy, owner, rules, cost_limit; owner keys: key, hide_system_assistants, studio_sees_all)"
+		return msg + " (known keys: policy, owner, tenant, grants, rules, cost_limit; owner keys: key, hide_system_assistants, studio_sees_all; tenant keys: claim, key)"
 	}
 	return msg
 }
 
 // compile checks the config and builds its parts once.
 func (c *Config) compile() error {
-	if c.owner != nil || c.compiled != nil {
+	if c.scope != nil || c.compiled != nil {
 		return nil
 	}
+	var sc scope
 	switch c.Policy {
 	case "owner":
 		var opts OwnerOptions
@@ -88,16 +99,37 @@ func (c *Config) compile() error {
 		if err != nil {
 			return err
 		}
-		c.owner = o
+		sc.owner = o
 	case "":
 		if c.Owner != nil {
 			return errors.New(`policy config: "owner" options need "policy": "owner"`)
 		}
+		if c.Grants != nil {
+			return errors.New(`policy config: grants: grants lift the owner filter, so they need "policy": "owner"`)
+		}
 	default:
 		return fmt.Errorf(`policy config: unknown policy %q (the only preset is "owner")`, c.Policy)
 	}
+	if c.Tenant != nil {
+		ownerKey := ""
+		if sc.owner != nil {
+			ownerKey = sc.owner.key
+		}
+		t, err := newTenant(*c.Tenant, ownerKey)
+		if err != nil {
+			return err
+		}
+		sc.tenant = t
+	}
+	if len(c.Grants) > 0 {
+		gs, err := compileSet(c.Grants, rulesConfig{costLimit: c.costLimit(), what: "grant", boolOnly: true})
+		if err != nil {
+			return err
+		}
+		sc.grants = gs
+	}
 	if c.Rules != nil {
-		if len(c.Rules) == 0 && c.owner == nil {
+		if len(c.Rules) == 0 && sc.owner == nil && sc.tenant == nil {
 			return errors.New(`policy config: "rules" is empty`)
 		}
 		rs, err := CompileRules(c.Rules, WithCostLimit(c.CostLimit))
@@ -106,59 +138,80 @@ func (c *Config) compile() error {
 		}
 		c.compiled = rs
 	}
-	if c.owner == nil && c.compiled == nil {
-		return errors.New(`policy config: nothing to install (want "policy": "owner", "rules", or both)`)
+	if sc.owner != nil || sc.tenant != nil {
+		c.scope = &sc
 	}
-	if c.owner != nil && c.compiled != nil {
+	if c.scope == nil && c.compiled == nil {
+		return errors.New(`policy config: nothing to install (want "policy": "owner", "tenant", "rules", or a combination)`)
+	}
+	if c.scope != nil && c.compiled != nil {
 		return c.checkCombined()
 	}
 	return nil
 }
 
+func (c *Config) costLimit() uint64 {
+	if c.CostLimit > 0 {
+		return c.CostLimit
+	}
+	return DefaultCostLimit
+}
+
 // checkCombined checks that every constant rule filter still forms a valid
-// filter once ANDed with the owner filters.
+// filter once ANDed with the owner and tenant filters, granted or not.
 func (c *Config) checkCombined() error {
 	for _, ev := range auth.Events() {
 		r := c.compiled.lookup(ev[0], ev[1])
 		if r == nil || r.constant == nil || r.constant.FilterMap() == nil || ev[0] == auth.Store {
 			continue
 		}
-		f := and(c.owner.filter("sample-identity", ev[0], ev[1]), r.constant.FilterMap())
-		if _, err := filter.Parse(f); err != nil {
-			return fmt.Errorf("policy: rule %q: its filter cannot be combined with the owner filter on %s:%s: %w", r.key, ev[0], ev[1], err)
+		for _, granted := range []bool{false, true} {
+			f := and(c.scope.filter("sample-identity", "sample-tenant", granted, ev[0], ev[1]), r.constant.FilterMap())
+			if _, err := filter.Parse(f); err != nil {
+				return fmt.Errorf("policy: rule %q: its filter cannot be combined with the owner filter on %s:%s: %w", r.key, ev[0], ev[1], err)
+			}
 		}
 	}
 	return nil
 }
 
-// Install registers the configured policy on a: the owner preset on "*"
-// (combined with the rules when both are set), or the rules alone. It
-// fails, registering nothing, when a already has a handler for an event the
-// policy decides.
+// Install registers the configured policy on a: the owner preset and
+// tenant key on "*" (combined with the rules when both are set), or the
+// rules alone. It fails, registering nothing, when a already has a
+// handler for an event the policy decides.
 func (c *Config) Install(a *auth.Auth) error {
 	if err := c.compile(); err != nil {
 		return err
 	}
 	switch {
-	case c.owner == nil:
+	case c.scope == nil:
 		return c.compiled.Install(a)
 	case c.compiled == nil:
-		if err := checkFree(a, "owner preset", []string{"*"}); err != nil {
+		if err := checkFree(a, c.what(), []string{"*"}); err != nil {
 			return err
 		}
-		a.On("*", c.owner.decide)
+		a.On("*", c.scope.decide)
 		return nil
 	}
-	if err := checkFree(a, "owner preset with rules", []string{"*"}); err != nil {
+	if err := checkFree(a, c.what()+" with rules", []string{"*"}); err != nil {
 		return err
 	}
 	a.On("*", c.combined)
 	return nil
 }
 
-// combined is the owner preset followed by the rule deciding the event.
+// what names the scope part in messages.
+func (c *Config) what() string {
+	if c.scope.owner == nil {
+		return "tenant key"
+	}
+	return "owner preset"
+}
+
+// combined is the owner preset (and tenant key) followed by the rule
+// deciding the event.
 func (c *Config) combined(ctx context.Context, ac *auth.Context, v auth.Value) (auth.Result, error) {
-	res, err := c.owner.decide(ctx, ac, v)
+	res, err := c.scope.decide(ctx, ac, v)
 	if err != nil || res.Denied() {
 		return res, err
 	}

@@ -12,7 +12,7 @@ import (
 func TestParseConfigErrors(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{`{}`, "nothing to install"},
-		{`{"policy": "owner", "rule": {}}`, `unknown field "rule" (known keys: policy, owner, rules, cost_limit`},
+		{`{"policy": "owner", "rule": {}}`, `unknown field "rule" (known keys: policy, owner, tenant, grants, rules, cost_limit`},
 		{`{"policy": "owner", "owner": {"keys": "x"}}`, `unknown field "keys"`},
 		{`{"policy": "owners"}`, `unknown policy "owners"`},
 		{`{"owner": {}}`, `"owner" options need "policy": "owner"`},

@@ -1,8 +1,9 @@
 // Package policy is authorization configured without code: the owner
-// preset (the LangGraph custom-auth tutorial's part 2 in one line) and CEL
-// rules per event that allow, deny or return a filter. Both install as
-// ordinary handlers on an *auth.Auth, so the server enforces them like
-// handlers written in Go.
+// preset (the LangGraph custom-auth tutorial's part 2 in one line), grants
+// (CEL bools that lift the owner filter per event), a tenant key (a claim
+// every resource is stamped and filtered with) and CEL rules per event that
+// allow, deny or return a filter. All install as ordinary handlers on an
+// *auth.Auth, so the server enforces them like handlers written in Go.
 //
 //	cfg, err := policy.ParseConfig([]byte(`{"policy": "owner",
 //		"rules": {"assistants:create": "\"admin\" in permissions"}}`))

@@ -57,7 +57,7 @@ func valueFields(p pattern) map[string]bool {
 // checkValueFields reports `value.x`, `has(value.x)` and `value.?x` where
 // no event of the pattern has a field x: a typo that the map-typed `value`
 // would otherwise only reveal at run time, as a "no such key" 500.
-func checkValueFields(key string, p pattern, a *cel.Ast, src string) error {
+func checkValueFields(name, key string, p pattern, a *cel.Ast, src string) error {
 	fields := valueFields(p)
 	native := a.NativeRep()
 	var bad []string
@@ -96,7 +96,7 @@ func checkValueFields(key string, p pattern, a *cel.Ast, src string) error {
 			loc.Line(), loc.Column()+1, field, key, strings.Join(sorted(fields), ", "), caret(src, loc.Line(), loc.Column())))
 	}))
 	if len(bad) > 0 {
-		return fmt.Errorf("policy: rule %q:\n%s", key, strings.Join(bad, "\n"))
+		return fmt.Errorf("policy: %s:\n%s", name, strings.Join(bad, "\n"))
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -67,7 +66,7 @@ func OwnerHandler(opts OwnerOptions) (auth.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return o.decide, nil
+	return (&scope{owner: o}).decide, nil
 }
 
 // InstallOwner registers the owner preset on a for the pattern "*". It fails
@@ -105,84 +104,6 @@ func stamps(resource, action string) bool {
 		return true
 	}
 	return false
-}
-
-func (o *owner) decide(ctx context.Context, c *auth.Context, v auth.Value) (auth.Result, error) {
-	if c == nil || c.User == nil || c.User.Identity == "" {
-		return auth.Result{}, errors.New("policy: owner preset: no authenticated identity")
-	}
-	if o.opts.StudioSeesAll && c.Studio {
-		return auth.Allow(), nil
-	}
-	id := c.User.Identity
-	resource, action := v.Event()
-	if resource == auth.Store {
-		return auth.Allow(), o.rewrite(v, OwnerLabel(id))
-	}
-	if resource == auth.Assistants && (action == auth.Create || action == auth.Update) {
-		if md := auth.Metadata(v); md["created_by"] == "system" {
-			// Such an assistant would be visible to every user, posing as a
-			// graph's own.
-			return auth.Result{}, auth.Forbidden(`metadata "created_by": "system" is reserved for the graphs' own assistants`)
-		}
-	}
-	if stamps(resource, action) && !auth.SetMetadata(v, o.key, id) {
-		return auth.Result{}, fmt.Errorf("policy: owner preset: %s:%s value %T carries no metadata", resource, action, v)
-	}
-	if o.sharesSystemAssistants(resource, action) {
-		return auth.Filter(o.filter(id, resource, action)), nil
-	}
-	return auth.FilterEq(o.key, id), nil
-}
-
-// sharesSystemAssistants: assistants:read and assistants:search also see
-// the graphs' own assistants unless hidden.
-func (o *owner) sharesSystemAssistants(resource, action string) bool {
-	return resource == auth.Assistants && (action == auth.Read || action == auth.Search) && !o.opts.HideSystemAssistants
-}
-
-// filter is the filter the preset returns for a non-store event.
-func (o *owner) filter(id, resource, action string) map[string]any {
-	mine := map[string]any{o.key: id}
-	if o.sharesSystemAssistants(resource, action) {
-		return map[string]any{"$or": []any{mine, map[string]any{"created_by": "system"}}}
-	}
-	return mine
-}
-
-// rewrite puts label in front of the namespace of a store value unless the
-// namespace already starts with it. Clients thus see (and may send back)
-// the full namespaces, label included. When the label is added to a
-// list_namespaces prefix, max_depth grows by one so that it still counts
-// the labels the client wrote.
-func (o *owner) rewrite(v auth.Value, label string) error {
-	switch x := v.(type) {
-	case *auth.StorePut:
-		x.Namespace, _ = prefixed(x.Namespace, label)
-	case *auth.StoreGet:
-		x.Namespace, _ = prefixed(x.Namespace, label)
-	case *auth.StoreDelete:
-		x.Namespace, _ = prefixed(x.Namespace, label)
-	case *auth.StoreSearch:
-		x.Namespace, _ = prefixed(x.Namespace, label)
-	case *auth.StoreListNamespaces:
-		var added bool
-		x.Namespace, added = prefixed(x.Namespace, label)
-		if added && x.MaxDepth > 0 {
-			x.MaxDepth++
-		}
-	default:
-		return fmt.Errorf("policy: owner preset: unknown store value %T", v)
-	}
-	return nil
-}
-
-func prefixed(ns []string, label string) ([]string, bool) {
-	if len(ns) > 0 && ns[0] == label {
-		return ns, false
-	}
-	out := make([]string, 0, len(ns)+1)
-	return append(append(out, label), ns...), true
 }
 
 // checkFree fails when a already has a handler deciding any event one of

@@ -29,17 +29,23 @@ type Rules struct {
 }
 
 type rule struct {
-	key string // the pattern as written
-	prg cel.Program
+	key  string // the pattern as written
+	name string // `rule "key"` or `grant "key"`, for messages
+	prg  cel.Program
 	// constant is set when the expression reads no variable: its result,
 	// computed and validated once at compile time.
 	constant *auth.Result
+	boolOnly bool // a grant: a filter result is an error
 }
 
 // RulesOption tunes CompileRules.
 type RulesOption func(*rulesConfig)
 
-type rulesConfig struct{ costLimit uint64 }
+type rulesConfig struct {
+	costLimit uint64
+	what      string // "rule" or "grant"
+	boolOnly  bool   // grants: a bool, never a filter
+}
 
 // WithCostLimit sets the cost limit of each evaluation (DefaultCostLimit
 // when not given or 0).
@@ -72,10 +78,15 @@ func newEnv() (*cel.Env, error) {
 // variable is evaluated now, and a filter it returns is validated with
 // filter.Parse. Errors name the rule and carry CEL's caret message.
 func CompileRules(rules map[string]string, opts ...RulesOption) (*Rules, error) {
-	cfg := rulesConfig{costLimit: DefaultCostLimit}
+	cfg := rulesConfig{costLimit: DefaultCostLimit, what: "rule"}
 	for _, o := range opts {
 		o(&cfg)
 	}
+	return compileSet(rules, cfg)
+}
+
+// compileSet compiles rules or grants, as cfg.what says.
+func compileSet(rules map[string]string, cfg rulesConfig) (*Rules, error) {
 	env, err := newEnv()
 	if err != nil {
 		return nil, fmt.Errorf("policy: CEL environment: %w", err)
@@ -91,11 +102,11 @@ func CompileRules(rules map[string]string, opts ...RulesOption) (*Rules, error) 
 	for _, key := range keys {
 		p, err := parsePattern(key)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("policy: rule %q: %w", key, err))
+			errs = append(errs, fmt.Errorf("policy: %s %q: %w", cfg.what, key, err))
 			continue
 		}
 		if prev, dup := seen[p]; dup {
-			errs = append(errs, fmt.Errorf("policy: rules %q and %q name the same events", prev, key))
+			errs = append(errs, fmt.Errorf("policy: %ss %q and %q name the same events", cfg.what, prev, key))
 			continue
 		}
 		seen[p] = key
@@ -114,33 +125,35 @@ func CompileRules(rules map[string]string, opts ...RulesOption) (*Rules, error) 
 }
 
 func compileRule(env *cel.Env, key string, p pattern, src string, cfg rulesConfig) (*rule, error) {
+	r := &rule{key: key, name: fmt.Sprintf("%s %q", cfg.what, key), boolOnly: cfg.boolOnly}
 	if strings.TrimSpace(src) == "" {
-		return nil, fmt.Errorf("policy: rule %q: empty expression", key)
+		return nil, fmt.Errorf("policy: %s: empty expression", r.name)
 	}
 	ast, iss := env.Compile(src)
 	if iss.Err() != nil {
-		return nil, fmt.Errorf("policy: rule %q:\n%s", key, iss.String())
+		return nil, fmt.Errorf("policy: %s:\n%s", r.name, iss.String())
 	}
-	if err := checkValueFields(key, p, ast, src); err != nil {
+	if err := checkValueFields(r.name, key, p, ast, src); err != nil {
 		return nil, err
 	}
-	r := &rule{key: key}
 	// bool and map results are known good; dyn is checked when it runs.
-	switch t := ast.OutputType(); t.Kind() {
-	case types.BoolKind, types.DynKind, types.AnyKind, types.TypeParamKind:
-	case types.MapKind:
+	switch t := ast.OutputType(); {
+	case t.Kind() == types.BoolKind || isDyn(t):
+	case t.Kind() == types.MapKind && !cfg.boolOnly:
 		if kt := t.Parameters()[0]; kt.Kind() != types.StringKind && !isDyn(kt) {
-			return nil, fmt.Errorf("policy: rule %q: a filter map needs string keys, this one has %s keys", key, kt)
+			return nil, fmt.Errorf("policy: %s: a filter map needs string keys, this one has %s keys", r.name, kt)
 		}
+	case cfg.boolOnly:
+		return nil, fmt.Errorf("policy: %s: must return a bool (granted or not), it returns %s:\n | %s", r.name, t, src)
 	default:
-		return nil, fmt.Errorf("policy: rule %q: must return a bool (allow or deny) or a map (a filter), it returns %s:\n | %s", key, t, src)
+		return nil, fmt.Errorf("policy: %s: must return a bool (allow or deny) or a map (a filter), it returns %s:\n | %s", r.name, t, src)
 	}
 	prg, err := env.Program(ast,
 		cel.CostLimit(cfg.costLimit),
 		cel.InterruptCheckFrequency(100),
 		cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
-		return nil, fmt.Errorf("policy: rule %q: %w", key, err)
+		return nil, fmt.Errorf("policy: %s: %w", r.name, err)
 	}
 	r.prg = prg
 	if err := r.fold(); err != nil {
@@ -165,7 +178,7 @@ func (r *rule) fold() error {
 		return nil // depends on the request
 	}
 	if err != nil {
-		return fmt.Errorf("policy: rule %q always fails: %w", r.key, err)
+		return fmt.Errorf("policy: %s always fails: %w", r.name, err)
 	}
 	res, err := r.result(out)
 	if err != nil {
@@ -184,21 +197,28 @@ func (r *rule) result(out ref.Val) (auth.Result, error) {
 		}
 		return auth.Deny(), nil
 	}
-	if _, ok := out.(traits.Mapper); ok {
+	if _, ok := out.(traits.Mapper); ok && !r.boolOnly {
 		m, err := native(out.(ref.Val))
 		if err != nil {
-			return auth.Result{}, fmt.Errorf("policy: rule %q returned a filter: %w", r.key, err)
+			return auth.Result{}, fmt.Errorf("policy: %s returned a filter: %w", r.name, err)
 		}
 		f := m.(map[string]any)
 		if simpleFilter(f) {
 			return auth.Filter(f), nil
 		}
 		if _, err := filter.Parse(f); err != nil {
-			return auth.Result{}, fmt.Errorf("policy: rule %q returned an invalid filter: %w", r.key, err)
+			return auth.Result{}, fmt.Errorf("policy: %s returned an invalid filter: %w", r.name, err)
 		}
 		return auth.Filter(f), nil
 	}
-	return auth.Result{}, fmt.Errorf("policy: rule %q returned %s, want a bool or a filter map", r.key, describe(out))
+	return auth.Result{}, fmt.Errorf("policy: %s returned %s, want %s", r.name, describe(out), r.wants())
+}
+
+func (r *rule) wants() string {
+	if r.boolOnly {
+		return "a bool"
+	}
+	return "a bool or a filter map"
 }
 
 // simpleFilter reports whether f is keys and scalars only, which
@@ -223,15 +243,15 @@ func (r *rule) eval(ctx context.Context, c *auth.Context, v auth.Value) (auth.Re
 		return *r.constant, nil
 	}
 	if c == nil || c.User == nil {
-		return auth.Result{}, fmt.Errorf("policy: rule %q: no authenticated user", r.key)
+		return auth.Result{}, fmt.Errorf("policy: %s: no authenticated user", r.name)
 	}
 	act := &activation{c: c, v: v}
 	out, _, err := r.prg.ContextEval(ctx, act)
 	if act.err != nil {
-		return auth.Result{}, fmt.Errorf("policy: rule %q: %w", r.key, act.err)
+		return auth.Result{}, fmt.Errorf("policy: %s: %w", r.name, act.err)
 	}
 	if err != nil {
-		return auth.Result{}, fmt.Errorf("policy: rule %q: %w", r.key, err)
+		return auth.Result{}, fmt.Errorf("policy: %s: %w", r.name, err)
 	}
 	return r.result(out)
 }
