@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -93,8 +94,14 @@ func toError(err error, w *watch) *llm.Error {
 		}
 	case errors.As(err, &se):
 		e.Kind, e.Message = "stream", se.Message
+		var ev struct {
+			Error struct{ Message string }
+		}
+		if json.Unmarshal(se.Event.Data, &ev) == nil && ev.Error.Message != "" {
+			e.Message = "error event: " + ev.Error.Message
+		}
 	case w.opened:
-		e.Kind, e.Message = "stream", err.Error()
+		e.Kind, e.Message = "stream", "malformed or interrupted stream: "+err.Error()
 	case w.status >= 400: // an error body the SDK could not read
 		e.Status, e.Kind, e.Message = w.status, kindOf(w.status), err.Error()
 	default:
