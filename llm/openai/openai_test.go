@@ -191,8 +191,24 @@ func TestSendsMaxTokensAndTemperature(t *testing.T) {
 	if b["max_tokens"] != float64(64) || b["temperature"] != float64(0) {
 		t.Errorf("max_tokens %v temperature %v", b["max_tokens"], b["temperature"])
 	}
+	if _, ok := b["tools"]; ok {
+		t.Error("tools sent though none are bound")
+	}
 	if reply.ResponseMetadata["finish_reason"] != "length" || reply.UsageMetadata != nil {
 		t.Errorf("reply %+v", reply)
+	}
+
+	// OpenAI's own API wants max_completion_tokens (built, not sent).
+	own, err := New("gpt-test", Options{APIKey: "sk-test", MaxTokens: 64, LookupEnv: noEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := own.params([]graph.Message{graph.Human("hi")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.MaxCompletionTokens.Valid() || p.MaxTokens.Valid() {
+		t.Errorf("max_completion_tokens %v max_tokens %v", p.MaxCompletionTokens, p.MaxTokens)
 	}
 }
 
