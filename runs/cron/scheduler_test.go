@@ -112,7 +112,7 @@ func newEnv(t *testing.T, store storage.Store, start bool) *env {
 	a, err := store.Assistants().Create(t.Context(), storage.System(), storage.AssistantCreate{
 		AssistantID: "a0000000-0000-0000-0000-000000000001", GraphID: "who", IfExists: storage.IfExistsDoNothing,
 		Metadata: map[string]any{"created_by": "system"},
-		Config: map[string]any{"configurable": map[string]any{"tag": "from-assistant"}}})
+		Config:   map[string]any{"configurable": map[string]any{"tag": "from-assistant"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
