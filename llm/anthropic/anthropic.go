@@ -142,14 +142,14 @@ func (m *Model) Stream(ctx context.Context, messages []graph.Message, onChunk fu
 	acc := newAccumulator(m.model, onChunk)
 	for stream.Next() {
 		if err := acc.add(stream.Current()); err != nil {
-			return graph.Message{}, streamError(err.Error(), err)
+			return graph.Message{}, streamError("malformed stream: "+err.Error(), err)
 		}
 	}
 	if err := stream.Err(); err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return graph.Message{}, ctxErr
 		}
-		return graph.Message{}, toError(err)
+		return graph.Message{}, toError(err, acc.started)
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return graph.Message{}, ctxErr

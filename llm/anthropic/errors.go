@@ -1,6 +1,7 @@
 package anthropic
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -23,12 +24,20 @@ const (
 
 // toError maps an SDK error to an *llm.Error. An error response carries
 // its HTTP status; an "event: error" in a 200 stream has none, so its
-// error type decides; anything else (a dropped connection, bad JSON) is a
-// stream error.
-func toError(err error) error {
+// error type decides; anything else (no connection, a dropped one, bad
+// JSON) is a stream error. started says whether events had arrived.
+func toError(err error, started bool) error {
 	var ae *sdk.Error
 	if !errors.As(err, &ae) {
-		return streamError(err.Error(), err)
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syn) || errors.As(err, &typ):
+			return streamError("malformed event: "+err.Error(), err)
+		case started:
+			return streamError("stream interrupted: "+err.Error(), err)
+		}
+		return streamError("request failed: "+err.Error(), err)
 	}
 	e := &llm.Error{Provider: provider, Message: ae.Message, Err: err}
 	typ := string(ae.Type())
