@@ -145,14 +145,12 @@ func (m *Model) Stream(ctx context.Context, messages []graph.Message, onChunk fu
 			return graph.Message{}, streamError("malformed stream: "+err.Error(), err)
 		}
 	}
-	if err := stream.Err(); err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return graph.Message{}, ctxErr
-		}
-		return graph.Message{}, toError(err, acc.started)
-	}
-	if ctxErr := ctx.Err(); ctxErr != nil {
+	err = stream.Err()
+	if ctxErr := ctx.Err(); ctxErr != nil && (err != nil || !acc.stopped) {
 		return graph.Message{}, ctxErr
+	}
+	if err != nil {
+		return graph.Message{}, toError(err, acc.started)
 	}
 	return acc.message()
 }
