@@ -55,6 +55,28 @@ func ParseKwargs(m map[string]any) (Kwargs, error) {
 	return k, nil
 }
 
+// Apply returns k with what an authorization handler changed in its map
+// form m (LangGraph hands handlers the live value): everything but
+// Temporary, which stays the server's. Callers merge the config again so
+// that the caller's identity and the run's ids cannot be changed; a changed
+// webhook must pass CheckWebhookURL.
+func (k Kwargs) Apply(m map[string]any) (Kwargs, error) {
+	changed, err := ParseKwargs(m)
+	if err != nil {
+		return k, fmt.Errorf("the threads:create_run handler left invalid kwargs: %w", err)
+	}
+	if changed.Webhook != k.Webhook && changed.Webhook != "" {
+		if err := CheckWebhookURL(changed.Webhook); err != nil {
+			return k, fmt.Errorf("the threads:create_run handler set a bad webhook: %w", err)
+		}
+	}
+	if len(changed.StreamMode) == 0 {
+		changed.StreamMode = []string{"values"}
+	}
+	changed.Temporary = k.Temporary
+	return changed, nil
+}
+
 // configurable returns config.configurable (never nil).
 func (k Kwargs) configurable() map[string]any {
 	if c, ok := k.Config["configurable"].(map[string]any); ok {

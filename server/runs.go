@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -252,6 +253,9 @@ func (s *Server) prepareRun(r *http.Request, threadID string, b *runCreateBody) 
 	if err != nil {
 		return nil, err
 	}
+	if err := applyKwargs(v.Kwargs, &kw, b); err != nil {
+		return nil, err
+	}
 	a, err := s.runAssistant(r, assistantID)
 	if err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
@@ -293,6 +297,25 @@ func (s *Server) prepareRun(r *http.Request, threadID string, b *runCreateBody) 
 			Metadata: runMD, Kwargs: kwMap, MultitaskStrategy: strategy, IfNotExists: ifNotExists,
 			ThreadMetadata: md, ThreadConfig: runs.ThreadConfig(merged),
 			Delay: time.Duration(b.AfterSeconds * float64(time.Second))}}, nil
+}
+
+// applyKwargs applies what the threads:create_run handler changed in the
+// run's kwargs (runs.Kwargs.Apply); the config is merged again afterwards.
+func applyKwargs(m map[string]any, kw *runs.Kwargs, b *runCreateBody) error {
+	changed, err := kw.Apply(m)
+	if err == nil {
+		for _, mode := range changed.StreamMode {
+			if !slices.Contains(streamModes, mode) {
+				err = fmt.Errorf("the threads:create_run handler set an unknown stream mode %q", mode)
+			}
+		}
+	}
+	if err != nil {
+		return &HTTPError{Status: http.StatusInternalServerError, Cause: err}
+	}
+	*kw = changed
+	b.Input, b.Config, b.Context = changed.Input, changed.Config, changed.Context
+	return nil
 }
 
 // onDrop is the scope that cancels the run when its creator's stream or

@@ -234,9 +234,24 @@ func (s *Scheduler) Fire(ctx context.Context, c storage.Cron) (storage.Run, erro
 	if ifNotExists == "create" {
 		maps.Copy(md, c.Metadata) // a new thread carries the cron's (authorized) metadata
 	}
+	modes := p.StreamMode
+	if len(modes) == 0 {
+		modes = []string{"values"}
+	}
+	// The handler sees the run's kwargs (config merged without the thread's
+	// yet) and may change them; its changes are applied below.
+	pre := runs.MergeConfig(ctx, runs.ConfigInput{Assistant: a, Config: p.Config, Context: p.Context,
+		RunID: runID, ThreadID: threadID})
+	kw := runs.Kwargs{Input: p.Input, Config: pre.Config, Context: p.Context, StreamMode: modes,
+		InterruptBefore: p.InterruptBefore, InterruptAfter: p.InterruptAfter, Webhook: p.Webhook,
+		Temporary: temporary, Subgraphs: p.StreamSubgraphs, Resumable: p.StreamResumable, Durability: p.Durability}
+	kwMap, err := kw.Map()
+	if err != nil {
+		return storage.Run{}, err
+	}
 	v := &auth.RunsCreate{AssistantID: a.AssistantID, RunID: runID, Status: storage.RunPending, Metadata: md,
 		PreventInsertIfInflight: strategy == storage.MultitaskReject, MultitaskStrategy: strategy,
-		IfNotExists: orDefault(ifNotExists, "reject"), Kwargs: map[string]any{}}
+		IfNotExists: orDefault(ifNotExists, "reject"), Kwargs: kwMap}
 	if c.ThreadID != "" {
 		v.ThreadID = threadID
 	}
@@ -259,17 +274,13 @@ func (s *Scheduler) Fire(ctx context.Context, c storage.Cron) (storage.Run, erro
 	if _, ok := runMD["assistant_id"]; !ok {
 		runMD["assistant_id"] = a.AssistantID
 	}
-	merged := runs.MergeConfig(ctx, runs.ConfigInput{Assistant: a, Thread: thread, Config: p.Config,
-		Context: p.Context, Metadata: md, RunID: runID, ThreadID: threadID})
-	modes := p.StreamMode
-	if len(modes) == 0 {
-		modes = []string{"values"}
+	if kw, err = kw.Apply(v.Kwargs); err != nil {
+		return storage.Run{}, fmt.Errorf("cron %s: %w", c.CronID, err)
 	}
-	kw := runs.Kwargs{Input: p.Input, Config: merged.Config, Context: merged.Context, StreamMode: modes,
-		InterruptBefore: p.InterruptBefore, InterruptAfter: p.InterruptAfter, Webhook: p.Webhook,
-		Temporary: temporary, Subgraphs: p.StreamSubgraphs, Resumable: p.StreamResumable, Durability: p.Durability}
-	kwMap, err := kw.Map()
-	if err != nil {
+	merged := runs.MergeConfig(ctx, runs.ConfigInput{Assistant: a, Thread: thread, Config: kw.Config,
+		Context: kw.Context, Metadata: md, RunID: runID, ThreadID: threadID})
+	kw.Config, kw.Context = merged.Config, merged.Context
+	if kwMap, err = kw.Map(); err != nil {
 		return storage.Run{}, err
 	}
 	out, err := s.opts.Runs.Create(ctx, scope, storage.RunCreate{RunID: runID, ThreadID: threadID,

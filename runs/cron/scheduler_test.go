@@ -421,3 +421,39 @@ func TestCronOfACreatorWhoLostAccessIsRefused(t *testing.T) {
 		t.Fatalf("refused ticks made runs: %+v", rs)
 	}
 }
+
+// kwargsPolicy is the owner policy whose threads:create_run handler pins a
+// model in the run's config and forges an identity.
+type kwargsPolicy struct{ Authorizer }
+
+func (p kwargsPolicy) Authorize(ctx context.Context, v auth.Value) (storage.Scope, error) {
+	if rc, ok := v.(*auth.RunsCreate); ok {
+		conf := rc.Kwargs["config"].(map[string]any)["configurable"].(map[string]any)
+		conf["model"] = "pinned"
+		conf[runs.KeyAuthUserID] = "mallory"
+	}
+	return p.Authorizer.Authorize(ctx, v)
+}
+
+// TestCronTickAppliesHandlerKwargs: what the handler changes in a tick's
+// kwargs reaches the run; the creator's identity is stamped again.
+func TestCronTickAppliesHandlerKwargs(t *testing.T) {
+	e := newEnv(t, nil, false)
+	cs, err := New(Options{Store: e.store, Runs: e.runs, Authorizer: kwargsPolicy{ownerPolicy(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := e.thread(alice)
+	run, err := cs.Fire(t.Context(), e.cronAt(th, t0, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kw, err := runs.ParseKwargs(run.Kwargs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := kw.Config["configurable"].(map[string]any)
+	if conf["model"] != "pinned" || conf[runs.KeyAuthUserID] != "alice" || conf["tag"] != "from-assistant" {
+		t.Fatalf("configurable %v", conf)
+	}
+}
