@@ -40,6 +40,11 @@ type setup struct {
 	// routes raising only these may answer with A's data; every other
 	// route must still refuse, and A's view must stay unchanged.
 	reads []string
+	// restrict, when set, is the policy B attacks under (A seeds under
+	// auth, on the same store), and only lists the events it allows at
+	// all: every route raising any other event must refuse B (403/404).
+	restrict func(t *testing.T) *auth.Auth
+	only     []string
 }
 
 var setups = []setup{
@@ -50,6 +55,56 @@ var setups = []setup{
 	// copying A's thread into one of B's allowed.
 	{name: "viewer", auth: viewerPolicy, a: user{"alice-token", "alice"}, b: user{"bob-token", "bob"},
 		reads: []string{"threads:read", "threads:search", "threads:create"}},
+	{name: "deny-all-but-search", auth: ownerPreset, a: user{"alice-token", "alice"}, b: user{"bob-token", "bob"},
+		restrict: onlyOwner("threads:search", "assistants:search", "crons:search"),
+		only:     []string{"threads:search", "assistants:search", "crons:search"}},
+	{name: "store-only", auth: ownerPreset, a: user{"alice-token", "alice"}, b: user{"bob-token", "bob"},
+		restrict: onlyOwner("store"),
+		only:     []string{"store:put", "store:get", "store:delete", "store:search", "store:list_namespaces"}},
+}
+
+// tokenAuth authenticates alice and bob by bearer token, with no handlers.
+func tokenAuth() *auth.Auth {
+	users := map[string]string{"alice-token": "alice", "bob-token": "bob"}
+	return auth.New().Authenticate(func(ctx context.Context, r *auth.Request) (*auth.User, error) {
+		id, ok := users[r.BearerToken()]
+		if !ok {
+			return nil, auth.Unauthorized("Invalid token")
+		}
+		return &auth.User{Identity: id}, nil
+	})
+}
+
+// onlyOwner is a policy that denies every event except those the patterns
+// name ("threads:search", or a resource such as "store"), which the owner
+// preset's handler decides.
+func onlyOwner(patterns ...string) func(t *testing.T) *auth.Auth {
+	return func(t *testing.T) *auth.Auth {
+		owner := ownerPreset(t)
+		a := tokenAuth()
+		a.On("*", func(context.Context, *auth.Context, auth.Value) (auth.Result, error) {
+			return auth.Result{}, auth.Forbidden("Not allowed by this policy")
+		})
+		for _, p := range patterns {
+			res, act, _ := strings.Cut(p, ":")
+			if act == "" {
+				act = "put" // any action of the resource: the owner preset's handler covers all
+			}
+			h, _ := owner.Handler(res, act)
+			a.On(p, h)
+		}
+		return a
+	}
+}
+
+// allowedOnly reports whether every event rt always raises is in only.
+func allowedOnly(rt server.Route, only []string) bool {
+	for _, ev := range rt.Events() {
+		if ev.When == "" && !slices.Contains(only, ev.String()) {
+			return false
+		}
+	}
+	return true
 }
 
 // viewerPolicy is the "viewer" grant: the owner preset, except that
@@ -76,14 +131,7 @@ func readOnly(rt server.Route, reads []string) bool {
 
 // ownerPreset is policy.InstallOwner behind a bearer-token Authenticate.
 func ownerPreset(t *testing.T) *auth.Auth {
-	users := map[string]string{"alice-token": "alice", "bob-token": "bob"}
-	a := auth.New().Authenticate(func(ctx context.Context, r *auth.Request) (*auth.User, error) {
-		id, ok := users[r.BearerToken()]
-		if !ok {
-			return nil, auth.Unauthorized("Invalid token")
-		}
-		return &auth.User{Identity: id}, nil
-	})
+	a := tokenAuth()
 	if err := policy.InstallOwner(a, policy.OwnerOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -116,13 +164,31 @@ var stores = []storeKind{
 // start runs the real server on a loopback port with the chatbot graph
 // registered as "agent".
 func start(t *testing.T, s setup, sk storeKind) (*server.Server, string) {
+	return startWith(t, s, sk, func(e *authz.Enforcer) enforcer { return e })
+}
+
+// enforcer is what the server is given to authenticate and authorize.
+type enforcer interface {
+	server.Authenticator
+	server.Authorizer
+}
+
+// startWith is start with the enforcer wrapped (the mutation check).
+func startWith(t *testing.T, s setup, sk storeKind, wrap func(*authz.Enforcer) enforcer) (*server.Server, string) {
 	t.Helper()
 	st := sk.open(t)
 	t.Cleanup(func() { _ = st.Close() })
-	enf, err := authz.New(s.auth(t), authz.Options{Logger: slog.New(slog.DiscardHandler)})
+	return startOn(t, st, s.auth(t), wrap)
+}
+
+// startOn runs a server with policy a on an open store.
+func startOn(t *testing.T, st storage.Store, a *auth.Auth, wrap func(*authz.Enforcer) enforcer) (*server.Server, string) {
+	t.Helper()
+	e, err := authz.New(a, authz.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	enf := wrap(e)
 	g, err := chatbot.New(llm.Echo{})
 	if err != nil {
 		t.Fatal(err)
@@ -176,8 +242,15 @@ func TestIsolation(t *testing.T) {
 	for _, s := range setups {
 		for _, sk := range stores {
 			t.Run(s.name+"/"+sk.name, func(t *testing.T) {
-				srv, base := start(t, s, sk)
-				for _, p := range attackAll(t, srv, base, s, ordered(srv.Routes())) {
+				st := sk.open(t)
+				t.Cleanup(func() { _ = st.Close() })
+				plain := func(e *authz.Enforcer) enforcer { return e }
+				srv, base := startOn(t, st, s.auth(t), plain)
+				bBase := base
+				if s.restrict != nil {
+					_, bBase = startOn(t, st, s.restrict(t), plain)
+				}
+				for _, p := range attackAllOn(t, srv, base, bBase, s, ordered(srv.Routes())) {
 					t.Error(p)
 				}
 			})
@@ -188,16 +261,28 @@ func TestIsolation(t *testing.T) {
 // attackAll seeds A's world, runs the attacks on routes as B against it
 // and returns the problems found: bad outcomes and changes to A's view.
 func attackAll(t *testing.T, srv *server.Server, base string, s setup, routes []server.Route) []string {
+	return attackAllOn(t, srv, base, base, s, routes)
+}
+
+// attackAllOn is attackAll with B's requests sent to bBase (a server with
+// the restricted policy on the same store).
+func attackAllOn(t *testing.T, srv *server.Server, base, bBase string, s setup, routes []server.Route) []string {
 	t.Helper()
 	a := client{t, base, s.a.token, timeoutA}
-	b := client{t, base, s.b.token, timeoutB}
+	b := client{t, bBase, s.b.token, timeoutB}
 	have := map[string]bool{}
 	for _, rt := range srv.Routes() {
 		have[key(rt)] = true
 	}
 	w := seed(t, a, have, s.a.identity)
 	before := snapshot(t, a, w, have, true)
-	w.bThreadID = ownThread(t, b)
+	if s.restrict != nil {
+		// B may not create a thread of its own: one made as B under the
+		// owner preset stands in.
+		w.bThreadID = ownThread(t, client{t, base, s.b.token, timeoutB})
+	} else {
+		w.bThreadID = ownThread(t, b)
+	}
 	var problems []string
 	for _, rt := range routes {
 		if !rt.Protected {
@@ -216,6 +301,11 @@ func attackAll(t *testing.T, srv *server.Server, base string, s setup, routes []
 			}
 			r := b.do(rt.Method, path, w.fill(at.body), at.header...)
 			t.Logf("B: %s %s -> %d", rt.Method, path, r.status)
+			if s.restrict != nil && !allowedOnly(rt, s.only) && r.status != 403 && r.status != 404 {
+				problems = append(problems, fmt.Sprintf("B: %s %s -> %d %s\n  the policy allows only %v",
+					rt.Method, path, r.status, clip(r.body), s.only))
+				continue
+			}
 			if readOnly(rt, s.reads) {
 				// Granted: A's data may show; B must be authenticated and
 				// served, and A's view is checked below.
