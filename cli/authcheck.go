@@ -8,7 +8,6 @@ import (
 	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/authcheck"
 	"github.com/agentgate/agentgate/server"
-	"github.com/agentgate/agentgate/storage/memory"
 )
 
 // runAuth is "agentgate auth <subcommand>"; args start with "auth".
@@ -60,8 +59,9 @@ func authCheck(ctx context.Context, p Program, path string, explicit bool, args 
 	if err := execProject(ctx, cfg, p, args, e); err != nil {
 		return err
 	}
-	graphs, err := resolveGraphs(cfg, p, builtinGraphs())
-	if err != nil {
+	// The graphs and auth must load (as dev and serve would); the route
+	// table is static, so nothing is started.
+	if _, err := resolveGraphs(cfg, p, builtinGraphs()); err != nil {
 		return err
 	}
 	a, err := buildAuth(ctx, cfg, p, log)
@@ -71,17 +71,11 @@ func authCheck(ctx context.Context, p Program, path string, explicit bool, args 
 	if _, err := enforcer(a, false, log); err != nil {
 		return err
 	}
-	srv, err := server.New(ctx, server.Options{Store: memory.New(), Graphs: graphs, Logger: log,
-		Version: version(), HTTP: httpOptions(cfg.HTTP)})
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
 	if a == nil {
 		fmt.Fprintln(e.stdout, "no authentication is configured (auth.path, auth.authenticators or Program.Auth): every request is admitted.")
 		a = auth.New()
 	} else {
 		fmt.Fprintf(e.stdout, "auth: %s\n\n", authSummary(cfg, a, false))
 	}
-	return authcheck.Write(e.stdout, authcheck.Report(srv.Routes(), a))
+	return authcheck.Write(e.stdout, authcheck.Report(server.Routes(), a))
 }

@@ -424,15 +424,15 @@ func (s *Server) deleteCron(w http.ResponseWriter, r *http.Request) error {
 }
 
 // cronRoutes are the cron rows of the route table.
-func (s *Server) cronRoutes() []Route {
+func cronRoutes() []Route {
 	const C = "crons"
 	return []Route{
-		{Method: "POST", Pattern: "/runs/crons", Resource: C, Action: "create", Then: []RouteEvent{readAssistant()}, Protected: true, Handler: s.createCron, Summary: "Create a stateless cron (a new thread for each run; crons:create, then assistants:read, 404 when refused)", Body: "CronCreate", Response: "Cron"},
-		{Method: "POST", Pattern: "/threads/{thread_id}/runs/crons", Resource: C, Action: "create", Then: []RouteEvent{readAssistant(), {"threads", "create_run", ""}}, Protected: true, Handler: s.createCron, Summary: "Create a cron on a thread (crons:create, then assistants:read and threads:create_run, 404 when refused)", Body: "ThreadCronCreate", Response: "Cron"},
-		{Method: "POST", Pattern: "/runs/crons/search", Resource: C, Action: "search", Then: cronThreadEvents(), Protected: true, Handler: s.searchCrons, Summary: "Search crons (crons on threads the caller cannot read are left out)", Body: "CronSearchRequest", Response: "CronList"},
-		{Method: "POST", Pattern: "/runs/crons/count", Resource: C, Action: "search", Then: cronThreadEvents(), Protected: true, Handler: s.countCrons, Summary: "Count crons", Body: "CronCountRequest", Response: "Count"},
-		{Method: "PATCH", Pattern: "/runs/crons/{cron_id}", Resource: C, Action: "update", Protected: true, Handler: s.patchCron, Summary: "Update a cron", Body: "CronPatch", Response: "Cron"},
-		{Method: "DELETE", Pattern: "/runs/crons/{cron_id}", Resource: C, Action: "delete", Protected: true, Handler: s.deleteCron, Summary: "Delete a cron"},
+		{Method: "POST", Pattern: "/runs/crons", Resource: C, Action: "create", Then: []RouteEvent{readAssistant()}, Protected: true, Handler: (*Server).createCron, Summary: "Create a stateless cron (a new thread for each run; crons:create, then assistants:read, 404 when refused)", Body: "CronCreate", Response: "Cron"},
+		{Method: "POST", Pattern: "/threads/{thread_id}/runs/crons", Resource: C, Action: "create", Then: []RouteEvent{readAssistant(), {"threads", "create_run", ""}}, Protected: true, Handler: (*Server).createCron, Summary: "Create a cron on a thread (crons:create, then assistants:read and threads:create_run, 404 when refused)", Body: "ThreadCronCreate", Response: "Cron"},
+		{Method: "POST", Pattern: "/runs/crons/search", Resource: C, Action: "search", Then: cronThreadEvents(), Protected: true, Handler: (*Server).searchCrons, Summary: "Search crons (crons on threads the caller cannot read are left out)", Body: "CronSearchRequest", Response: "CronList"},
+		{Method: "POST", Pattern: "/runs/crons/count", Resource: C, Action: "search", Then: cronThreadEvents(), Protected: true, Handler: (*Server).countCrons, Summary: "Count crons", Body: "CronCountRequest", Response: "Count"},
+		{Method: "PATCH", Pattern: "/runs/crons/{cron_id}", Resource: C, Action: "update", Protected: true, Handler: (*Server).patchCron, Summary: "Update a cron", Body: "CronPatch", Response: "Cron"},
+		{Method: "DELETE", Pattern: "/runs/crons/{cron_id}", Resource: C, Action: "delete", Protected: true, Handler: (*Server).deleteCron, Summary: "Delete a cron"},
 	}
 }
 

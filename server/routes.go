@@ -5,9 +5,11 @@ import (
 	"strings"
 )
 
-// HandlerFunc is a route handler. A returned error becomes a {"detail": ...}
-// response with the status the error implies (see errorResponse).
-type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+// HandlerFunc is a route handler, a method of the Server (the table holds
+// method expressions, so it is static data). A returned error becomes a
+// {"detail": ...} response with the status the error implies (see
+// errorResponse).
+type HandlerFunc func(s *Server, w http.ResponseWriter, r *http.Request) error
 
 // Route is one entry of the route table. The mux is built only from the
 // table. Resource and Action name the authorization event the route asks
@@ -80,7 +82,10 @@ func (rt *Route) group() routeGroup {
 // routeTable lists every route. Runs and crons join it with the run
 // scheduler (resource "threads", action "create_run" / "read" / "delete" /
 // "update" and "crons:*").
-func (s *Server) routeTable() []Route {
+//
+// Routes is static: `agentgate auth check`, the OpenAPI document and the
+// isolation suite read it without building a server.
+func Routes() []Route {
 	const (
 		A = "assistants"
 		T = "threads"
@@ -88,67 +93,67 @@ func (s *Server) routeTable() []Route {
 	)
 	return append([]Route{
 		// Meta: not authenticated.
-		{Method: "GET", Pattern: "/ok", Handler: s.handleOK, Summary: "Health check", Response: "Ok", Query: []string{"check_db"}},
-		{Method: "GET", Pattern: "/info", Handler: s.handleInfo, Summary: "Server information", Response: "Info"},
-		{Method: "GET", Pattern: "/openapi.json", Handler: s.handleOpenAPI, Summary: "OpenAPI document"},
-		{Method: "GET", Pattern: "/docs", Handler: s.handleDocs, Summary: "API reference (HTML)"},
-		{Method: "GET", Pattern: metricsPattern, Handler: s.handleMetrics, Summary: "Run queue, workers and request counts (format=prometheus or json)", Query: []string{"format"}},
+		{Method: "GET", Pattern: "/ok", Handler: (*Server).handleOK, Summary: "Health check", Response: "Ok", Query: []string{"check_db"}},
+		{Method: "GET", Pattern: "/info", Handler: (*Server).handleInfo, Summary: "Server information", Response: "Info"},
+		{Method: "GET", Pattern: "/openapi.json", Handler: (*Server).handleOpenAPI, Summary: "OpenAPI document"},
+		{Method: "GET", Pattern: "/docs", Handler: (*Server).handleDocs, Summary: "API reference (HTML)"},
+		{Method: "GET", Pattern: metricsPattern, Handler: (*Server).handleMetrics, Summary: "Run queue, workers and request counts (format=prometheus or json)", Query: []string{"format"}},
 
 		// Assistants.
-		{Method: "POST", Pattern: "/assistants", Resource: A, Action: "create", Protected: true, Handler: s.createAssistant, Summary: "Create an assistant", Body: "AssistantCreate", Response: "Assistant"},
-		{Method: "POST", Pattern: "/assistants/search", Resource: A, Action: "search", Protected: true, Handler: s.searchAssistants, Summary: "Search assistants", Body: "AssistantSearchRequest", Response: "AssistantList"},
-		{Method: "POST", Pattern: "/assistants/count", Resource: A, Action: "search", Protected: true, Handler: s.countAssistants, Summary: "Count assistants", Body: "AssistantCountRequest", Response: "Count"},
-		{Method: "GET", Pattern: "/assistants/{assistant_id}", Resource: A, Action: "read", Protected: true, Handler: s.getAssistant, Summary: "Get an assistant", Response: "Assistant"},
-		{Method: "PATCH", Pattern: "/assistants/{assistant_id}", Resource: A, Action: "update", Protected: true, Handler: s.patchAssistant, Summary: "Update an assistant (new version)", Body: "AssistantPatch", Response: "Assistant"},
-		{Method: "DELETE", Pattern: "/assistants/{assistant_id}", Resource: A, Action: "delete", Then: []RouteEvent{{T, "search", "delete_threads is set"}, {T, "delete", "delete_threads is set: each thread found"}}, Protected: true, Handler: s.deleteAssistant, Summary: "Delete an assistant", Query: []string{"delete_threads"}},
-		{Method: "GET", Pattern: "/assistants/{assistant_id}/graph", Resource: A, Action: "read", Protected: true, Handler: s.assistantGraph, Summary: "Get an assistant's graph", Response: "GraphJSON", Query: []string{"xray"}},
-		{Method: "GET", Pattern: "/assistants/{assistant_id}/schemas", Resource: A, Action: "read", Protected: true, Handler: s.assistantSchemas, Summary: "Get an assistant's schemas", Response: "GraphSchema"},
-		{Method: "GET", Pattern: "/assistants/{assistant_id}/subgraphs", Resource: A, Action: "read", Protected: true, Handler: s.assistantSubgraphs, Summary: "Get an assistant's subgraphs", Response: "Subgraphs", Query: []string{"recurse"}},
-		{Method: "GET", Pattern: "/assistants/{assistant_id}/subgraphs/{namespace}", Resource: A, Action: "read", Protected: true, Handler: s.assistantSubgraphs, Summary: "Get one subgraph namespace", Response: "Subgraphs", Query: []string{"recurse"}},
-		{Method: "POST", Pattern: "/assistants/{assistant_id}/versions", Resource: A, Action: "read", Protected: true, Handler: s.assistantVersions, Summary: "List an assistant's versions", Body: "AssistantVersionsRequest", Response: "AssistantVersionList"},
-		{Method: "POST", Pattern: "/assistants/{assistant_id}/latest", Resource: A, Action: "update", Protected: true, Handler: s.setLatestAssistant, Summary: "Make a version the latest", Body: "AssistantLatestRequest", Response: "Assistant"},
+		{Method: "POST", Pattern: "/assistants", Resource: A, Action: "create", Protected: true, Handler: (*Server).createAssistant, Summary: "Create an assistant", Body: "AssistantCreate", Response: "Assistant"},
+		{Method: "POST", Pattern: "/assistants/search", Resource: A, Action: "search", Protected: true, Handler: (*Server).searchAssistants, Summary: "Search assistants", Body: "AssistantSearchRequest", Response: "AssistantList"},
+		{Method: "POST", Pattern: "/assistants/count", Resource: A, Action: "search", Protected: true, Handler: (*Server).countAssistants, Summary: "Count assistants", Body: "AssistantCountRequest", Response: "Count"},
+		{Method: "GET", Pattern: "/assistants/{assistant_id}", Resource: A, Action: "read", Protected: true, Handler: (*Server).getAssistant, Summary: "Get an assistant", Response: "Assistant"},
+		{Method: "PATCH", Pattern: "/assistants/{assistant_id}", Resource: A, Action: "update", Protected: true, Handler: (*Server).patchAssistant, Summary: "Update an assistant (new version)", Body: "AssistantPatch", Response: "Assistant"},
+		{Method: "DELETE", Pattern: "/assistants/{assistant_id}", Resource: A, Action: "delete", Then: []RouteEvent{{T, "search", "delete_threads is set"}, {T, "delete", "delete_threads is set: each thread found"}}, Protected: true, Handler: (*Server).deleteAssistant, Summary: "Delete an assistant", Query: []string{"delete_threads"}},
+		{Method: "GET", Pattern: "/assistants/{assistant_id}/graph", Resource: A, Action: "read", Protected: true, Handler: (*Server).assistantGraph, Summary: "Get an assistant's graph", Response: "GraphJSON", Query: []string{"xray"}},
+		{Method: "GET", Pattern: "/assistants/{assistant_id}/schemas", Resource: A, Action: "read", Protected: true, Handler: (*Server).assistantSchemas, Summary: "Get an assistant's schemas", Response: "GraphSchema"},
+		{Method: "GET", Pattern: "/assistants/{assistant_id}/subgraphs", Resource: A, Action: "read", Protected: true, Handler: (*Server).assistantSubgraphs, Summary: "Get an assistant's subgraphs", Response: "Subgraphs", Query: []string{"recurse"}},
+		{Method: "GET", Pattern: "/assistants/{assistant_id}/subgraphs/{namespace}", Resource: A, Action: "read", Protected: true, Handler: (*Server).assistantSubgraphs, Summary: "Get one subgraph namespace", Response: "Subgraphs", Query: []string{"recurse"}},
+		{Method: "POST", Pattern: "/assistants/{assistant_id}/versions", Resource: A, Action: "read", Protected: true, Handler: (*Server).assistantVersions, Summary: "List an assistant's versions", Body: "AssistantVersionsRequest", Response: "AssistantVersionList"},
+		{Method: "POST", Pattern: "/assistants/{assistant_id}/latest", Resource: A, Action: "update", Protected: true, Handler: (*Server).setLatestAssistant, Summary: "Make a version the latest", Body: "AssistantLatestRequest", Response: "Assistant"},
 
 		// Threads.
-		{Method: "POST", Pattern: "/threads", Resource: T, Action: "create", Protected: true, Handler: s.createThread, Summary: "Create a thread", Body: "ThreadCreate", Response: "Thread"},
-		{Method: "POST", Pattern: "/threads/search", Resource: T, Action: "search", Protected: true, Handler: s.searchThreads, Summary: "Search threads", Body: "ThreadSearchRequest", Response: "ThreadList"},
-		{Method: "POST", Pattern: "/threads/count", Resource: T, Action: "search", Protected: true, Handler: s.countThreads, Summary: "Count threads", Body: "ThreadCountRequest", Response: "Count"},
-		{Method: "POST", Pattern: "/threads/prune", Resource: T, Action: "delete", Then: []RouteEvent{{T, "delete", "each further thread"}}, Protected: true, Handler: s.pruneThreads, Summary: "Prune threads", Body: "ThreadPruneRequest", Response: "PruneResult"},
-		{Method: "GET", Pattern: "/threads/{thread_id}", Resource: T, Action: "read", Protected: true, Handler: s.getThread, Summary: "Get a thread", Response: "Thread", Query: []string{"include"}},
-		{Method: "PATCH", Pattern: "/threads/{thread_id}", Resource: T, Action: "update", Protected: true, Handler: s.patchThread, Summary: "Update a thread's metadata", Body: "ThreadPatch", Response: "Thread"},
-		{Method: "DELETE", Pattern: "/threads/{thread_id}", Resource: T, Action: "delete", Protected: true, Handler: s.deleteThread, Summary: "Delete a thread"},
-		{Method: "POST", Pattern: "/threads/{thread_id}/copy", Resource: T, Action: "read", Then: []RouteEvent{{T, "create", ""}}, Protected: true, Handler: s.copyThread, Summary: "Copy a thread (threads:read, then threads:create)", Response: "Thread"},
+		{Method: "POST", Pattern: "/threads", Resource: T, Action: "create", Protected: true, Handler: (*Server).createThread, Summary: "Create a thread", Body: "ThreadCreate", Response: "Thread"},
+		{Method: "POST", Pattern: "/threads/search", Resource: T, Action: "search", Protected: true, Handler: (*Server).searchThreads, Summary: "Search threads", Body: "ThreadSearchRequest", Response: "ThreadList"},
+		{Method: "POST", Pattern: "/threads/count", Resource: T, Action: "search", Protected: true, Handler: (*Server).countThreads, Summary: "Count threads", Body: "ThreadCountRequest", Response: "Count"},
+		{Method: "POST", Pattern: "/threads/prune", Resource: T, Action: "delete", Then: []RouteEvent{{T, "delete", "each further thread"}}, Protected: true, Handler: (*Server).pruneThreads, Summary: "Prune threads", Body: "ThreadPruneRequest", Response: "PruneResult"},
+		{Method: "GET", Pattern: "/threads/{thread_id}", Resource: T, Action: "read", Protected: true, Handler: (*Server).getThread, Summary: "Get a thread", Response: "Thread", Query: []string{"include"}},
+		{Method: "PATCH", Pattern: "/threads/{thread_id}", Resource: T, Action: "update", Protected: true, Handler: (*Server).patchThread, Summary: "Update a thread's metadata", Body: "ThreadPatch", Response: "Thread"},
+		{Method: "DELETE", Pattern: "/threads/{thread_id}", Resource: T, Action: "delete", Protected: true, Handler: (*Server).deleteThread, Summary: "Delete a thread"},
+		{Method: "POST", Pattern: "/threads/{thread_id}/copy", Resource: T, Action: "read", Then: []RouteEvent{{T, "create", ""}}, Protected: true, Handler: (*Server).copyThread, Summary: "Copy a thread (threads:read, then threads:create)", Response: "Thread"},
 
 		// Thread state.
-		{Method: "GET", Pattern: "/threads/{thread_id}/state", Resource: T, Action: "read", Protected: true, Handler: s.getState, Summary: "Get a thread's state", Response: "ThreadState", Query: []string{"subgraphs"}},
-		{Method: "GET", Pattern: "/threads/{thread_id}/state/{checkpoint_id}", Resource: T, Action: "read", Protected: true, Handler: s.getStateAt, Summary: "Get a thread's state at a checkpoint", Response: "ThreadState", Query: []string{"subgraphs"}},
-		{Method: "POST", Pattern: "/threads/{thread_id}/state/checkpoint", Resource: T, Action: "read", Protected: true, Handler: s.postStateCheckpoint, Summary: "Get a thread's state at a checkpoint config", Body: "ThreadStateCheckpointRequest", Response: "ThreadState"},
-		{Method: "POST", Pattern: "/threads/{thread_id}/state", Resource: T, Action: "update", Then: []RouteEvent{{T, "read", ""}}, Protected: true, Handler: s.updateState, Summary: "Update a thread's state", Body: "ThreadStateUpdate", Response: "ThreadStateUpdateResponse"},
-		{Method: "GET", Pattern: "/threads/{thread_id}/history", Resource: T, Action: "read", Protected: true, Handler: s.getHistory, Summary: "Get a thread's history", Response: "ThreadStateList", Query: []string{"limit", "before"}},
-		{Method: "POST", Pattern: "/threads/{thread_id}/history", Resource: T, Action: "read", Protected: true, Handler: s.postHistory, Summary: "Search a thread's history", Body: "ThreadHistoryRequest", Response: "ThreadStateList"},
+		{Method: "GET", Pattern: "/threads/{thread_id}/state", Resource: T, Action: "read", Protected: true, Handler: (*Server).getState, Summary: "Get a thread's state", Response: "ThreadState", Query: []string{"subgraphs"}},
+		{Method: "GET", Pattern: "/threads/{thread_id}/state/{checkpoint_id}", Resource: T, Action: "read", Protected: true, Handler: (*Server).getStateAt, Summary: "Get a thread's state at a checkpoint", Response: "ThreadState", Query: []string{"subgraphs"}},
+		{Method: "POST", Pattern: "/threads/{thread_id}/state/checkpoint", Resource: T, Action: "read", Protected: true, Handler: (*Server).postStateCheckpoint, Summary: "Get a thread's state at a checkpoint config", Body: "ThreadStateCheckpointRequest", Response: "ThreadState"},
+		{Method: "POST", Pattern: "/threads/{thread_id}/state", Resource: T, Action: "update", Then: []RouteEvent{{T, "read", ""}}, Protected: true, Handler: (*Server).updateState, Summary: "Update a thread's state", Body: "ThreadStateUpdate", Response: "ThreadStateUpdateResponse"},
+		{Method: "GET", Pattern: "/threads/{thread_id}/history", Resource: T, Action: "read", Protected: true, Handler: (*Server).getHistory, Summary: "Get a thread's history", Response: "ThreadStateList", Query: []string{"limit", "before"}},
+		{Method: "POST", Pattern: "/threads/{thread_id}/history", Resource: T, Action: "read", Protected: true, Handler: (*Server).postHistory, Summary: "Search a thread's history", Body: "ThreadHistoryRequest", Response: "ThreadStateList"},
 
 		// Runs: every route is authorized on the parent thread.
-		{Method: "POST", Pattern: "/threads/{thread_id}/runs", Resource: T, Action: "create_run", Then: []RouteEvent{readAssistant()}, Protected: true, Handler: s.createRunHandler(runCreate), Summary: "Create a run on a thread", Body: "RunCreateStateful", Response: "Run"},
-		{Method: "POST", Pattern: "/threads/{thread_id}/runs/stream", Resource: T, Action: "create_run", Then: []RouteEvent{readAssistant()}, Protected: true, Handler: s.createRunHandler(runStream), Summary: "Create a run on a thread and stream it (SSE)", Body: "RunCreateStateful"},
-		{Method: "POST", Pattern: "/threads/{thread_id}/runs/wait", Resource: T, Action: "create_run", Then: []RouteEvent{readAssistant()}, Protected: true, Handler: s.createRunHandler(runWait), Summary: "Create a run on a thread and wait for its result", Body: "RunCreateStateful", Response: "RunResult"},
-		{Method: "GET", Pattern: "/threads/{thread_id}/runs", Resource: T, Action: "search", Protected: true, Handler: s.listRuns, Summary: "List a thread's runs", Response: "RunList", Query: []string{"limit", "offset", "status", "select"}},
-		{Method: "GET", Pattern: "/threads/{thread_id}/runs/{run_id}", Resource: T, Action: "read", Protected: true, Handler: s.getRun, Summary: "Get a run", Response: "Run"},
-		{Method: "DELETE", Pattern: "/threads/{thread_id}/runs/{run_id}", Resource: T, Action: "delete", Protected: true, Handler: s.deleteRun, Summary: "Delete a run"},
-		{Method: "GET", Pattern: "/threads/{thread_id}/runs/{run_id}/join", Resource: T, Action: "read", Then: []RouteEvent{cancelOnDisconnect()}, Protected: true, Handler: s.joinRun, Summary: "Wait for a run's result", Response: "RunResult", Query: []string{"cancel_on_disconnect"}},
-		{Method: "GET", Pattern: "/threads/{thread_id}/runs/{run_id}/stream", Resource: T, Action: "read", Then: []RouteEvent{cancelOnDisconnect()}, Protected: true, Handler: s.joinRunStream, Summary: "Join a run's stream (SSE; Last-Event-ID replays)", Query: []string{"stream_mode", "cancel_on_disconnect"}},
-		{Method: "POST", Pattern: "/threads/{thread_id}/runs/{run_id}/cancel", Resource: T, Action: "update", Protected: true, Handler: s.cancelRun, Summary: "Cancel a run (202; with wait, its result)", Query: []string{"wait", "action"}},
-		{Method: "GET", Pattern: "/threads/{thread_id}/stream", Resource: T, Action: "read", Protected: true, Handler: s.threadStream, Summary: "Join every run of a thread (SSE)", Query: []string{"stream_mode"}},
-		{Method: "POST", Pattern: "/runs", Resource: T, Action: "create_run", Then: []RouteEvent{readAssistant()}, Protected: true, Handler: s.createRunHandler(runCreate), Summary: "Create a stateless run", Body: "RunCreateStateless", Response: "Run"},
-		{Method: "POST", Pattern: "/runs/stream", Resource: T, Action: "create_run", Then: []RouteEvent{readAssistant()}, Protected: true, Handler: s.createRunHandler(runStream), Summary: "Create a stateless run and stream it (SSE)", Body: "RunCreateStateless"},
-		{Method: "POST", Pattern: "/runs/wait", Resource: T, Action: "create_run", Then: []RouteEvent{readAssistant()}, Protected: true, Handler: s.createRunHandler(runWait), Summary: "Create a stateless run and wait for its result", Body: "RunCreateStateless", Response: "RunResult"},
-		{Method: "POST", Pattern: "/runs/batch", Resource: T, Action: "create_run", Then: []RouteEvent{readAssistant(), {T, "create_run", "each further run"}}, Protected: true, Handler: s.batchRuns, Summary: "Create stateless runs", Body: "RunBatch", Response: "RunList"},
-		{Method: "GET", Pattern: "/runs/{run_id}/stream", Resource: T, Action: "read", Then: []RouteEvent{cancelOnDisconnect()}, Protected: true, Handler: s.joinStatelessRunStream, Summary: "Join a run's stream by its id, e.g. a stateless run (SSE; Last-Event-ID replays)", Query: []string{"stream_mode", "cancel_on_disconnect"}},
-		{Method: "POST", Pattern: "/runs/cancel", Resource: T, Action: "update", Protected: true, Handler: s.cancelRuns, Summary: "Cancel runs by id or status", Body: "RunCancelRequest", Query: []string{"action"}},
+		{Method: "POST", Pattern: "/threads/{thread_id}/runs", Resource: T, Action: "create_run", Then: []RouteEvent{readAssistant()}, Protected: true, Handler: createRunHandler(runCreate), Summary: "Create a run on a thread", Body: "RunCreateStateful", Response: "Run"},
+		{Method: "POST", Pattern: "/threads/{thread_id}/runs/stream", Resource: T, Action: "create_run", Then: []RouteEvent{readAssistant()}, Protected: true, Handler: createRunHandler(runStream), Summary: "Create a run on a thread and stream it (SSE)", Body: "RunCreateStateful"},
+		{Method: "POST", Pattern: "/threads/{thread_id}/runs/wait", Resource: T, Action: "create_run", Then: []RouteEvent{readAssistant()}, Protected: true, Handler: createRunHandler(runWait), Summary: "Create a run on a thread and wait for its result", Body: "RunCreateStateful", Response: "RunResult"},
+		{Method: "GET", Pattern: "/threads/{thread_id}/runs", Resource: T, Action: "search", Protected: true, Handler: (*Server).listRuns, Summary: "List a thread's runs", Response: "RunList", Query: []string{"limit", "offset", "status", "select"}},
+		{Method: "GET", Pattern: "/threads/{thread_id}/runs/{run_id}", Resource: T, Action: "read", Protected: true, Handler: (*Server).getRun, Summary: "Get a run", Response: "Run"},
+		{Method: "DELETE", Pattern: "/threads/{thread_id}/runs/{run_id}", Resource: T, Action: "delete", Protected: true, Handler: (*Server).deleteRun, Summary: "Delete a run"},
+		{Method: "GET", Pattern: "/threads/{thread_id}/runs/{run_id}/join", Resource: T, Action: "read", Then: []RouteEvent{cancelOnDisconnect()}, Protected: true, Handler: (*Server).joinRun, Summary: "Wait for a run's result", Response: "RunResult", Query: []string{"cancel_on_disconnect"}},
+		{Method: "GET", Pattern: "/threads/{thread_id}/runs/{run_id}/stream", Resource: T, Action: "read", Then: []RouteEvent{cancelOnDisconnect()}, Protected: true, Handler: (*Server).joinRunStream, Summary: "Join a run's stream (SSE; Last-Event-ID replays)", Query: []string{"stream_mode", "cancel_on_disconnect"}},
+		{Method: "POST", Pattern: "/threads/{thread_id}/runs/{run_id}/cancel", Resource: T, Action: "update", Protected: true, Handler: (*Server).cancelRun, Summary: "Cancel a run (202; with wait, its result)", Query: []string{"wait", "action"}},
+		{Method: "GET", Pattern: "/threads/{thread_id}/stream", Resource: T, Action: "read", Protected: true, Handler: (*Server).threadStream, Summary: "Join every run of a thread (SSE)", Query: []string{"stream_mode"}},
+		{Method: "POST", Pattern: "/runs", Resource: T, Action: "create_run", Then: []RouteEvent{readAssistant()}, Protected: true, Handler: createRunHandler(runCreate), Summary: "Create a stateless run", Body: "RunCreateStateless", Response: "Run"},
+		{Method: "POST", Pattern: "/runs/stream", Resource: T, Action: "create_run", Then: []RouteEvent{readAssistant()}, Protected: true, Handler: createRunHandler(runStream), Summary: "Create a stateless run and stream it (SSE)", Body: "RunCreateStateless"},
+		{Method: "POST", Pattern: "/runs/wait", Resource: T, Action: "create_run", Then: []RouteEvent{readAssistant()}, Protected: true, Handler: createRunHandler(runWait), Summary: "Create a stateless run and wait for its result", Body: "RunCreateStateless", Response: "RunResult"},
+		{Method: "POST", Pattern: "/runs/batch", Resource: T, Action: "create_run", Then: []RouteEvent{readAssistant(), {T, "create_run", "each further run"}}, Protected: true, Handler: (*Server).batchRuns, Summary: "Create stateless runs", Body: "RunBatch", Response: "RunList"},
+		{Method: "GET", Pattern: "/runs/{run_id}/stream", Resource: T, Action: "read", Then: []RouteEvent{cancelOnDisconnect()}, Protected: true, Handler: (*Server).joinStatelessRunStream, Summary: "Join a run's stream by its id, e.g. a stateless run (SSE; Last-Event-ID replays)", Query: []string{"stream_mode", "cancel_on_disconnect"}},
+		{Method: "POST", Pattern: "/runs/cancel", Resource: T, Action: "update", Protected: true, Handler: (*Server).cancelRuns, Summary: "Cancel runs by id or status", Body: "RunCancelRequest", Query: []string{"action"}},
 
 		// Store.
-		{Method: "PUT", Pattern: "/store/items", Resource: S, Action: "put", Protected: true, Handler: s.putItem, Summary: "Put an item", Body: "StorePutRequest"},
-		{Method: "GET", Pattern: "/store/items", Resource: S, Action: "get", Protected: true, Handler: s.getItem, Summary: "Get an item (null when missing)", Response: "Item", Query: []string{"namespace", "key", "refresh_ttl"}},
-		{Method: "DELETE", Pattern: "/store/items", Resource: S, Action: "delete", Protected: true, Handler: s.deleteItem, Summary: "Delete an item", Body: "StoreDeleteRequest"},
-		{Method: "POST", Pattern: "/store/items/search", Resource: S, Action: "search", Protected: true, Handler: s.searchItems, Summary: "Search items", Body: "StoreSearchRequest", Response: "StoreSearchResponse"},
-		{Method: "POST", Pattern: "/store/namespaces", Resource: S, Action: "list_namespaces", Protected: true, Handler: s.listNamespaces, Summary: "List namespaces", Body: "StoreNamespacesRequest", Response: "StoreNamespacesResponse"},
-	}, s.cronRoutes()...)
+		{Method: "PUT", Pattern: "/store/items", Resource: S, Action: "put", Protected: true, Handler: (*Server).putItem, Summary: "Put an item", Body: "StorePutRequest"},
+		{Method: "GET", Pattern: "/store/items", Resource: S, Action: "get", Protected: true, Handler: (*Server).getItem, Summary: "Get an item (null when missing)", Response: "Item", Query: []string{"namespace", "key", "refresh_ttl"}},
+		{Method: "DELETE", Pattern: "/store/items", Resource: S, Action: "delete", Protected: true, Handler: (*Server).deleteItem, Summary: "Delete an item", Body: "StoreDeleteRequest"},
+		{Method: "POST", Pattern: "/store/items/search", Resource: S, Action: "search", Protected: true, Handler: (*Server).searchItems, Summary: "Search items", Body: "StoreSearchRequest", Response: "StoreSearchResponse"},
+		{Method: "POST", Pattern: "/store/namespaces", Resource: S, Action: "list_namespaces", Protected: true, Handler: (*Server).listNamespaces, Summary: "List namespaces", Body: "StoreNamespacesRequest", Response: "StoreNamespacesResponse"},
+	}, cronRoutes()...)
 }

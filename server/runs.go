@@ -363,8 +363,8 @@ func runLocation(threadID, runID string) string {
 
 // createRunHandler serves the create routes: stateful when the pattern has
 // {thread_id}, stateless otherwise.
-func (s *Server) createRunHandler(kind runKind) HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
+func createRunHandler(kind runKind) HandlerFunc {
+	return func(s *Server, w http.ResponseWriter, r *http.Request) error {
 		threadID := ""
 		if v := r.PathValue("thread_id"); v != "" {
 			id, err := threadIDParam(v)

@@ -197,7 +197,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if s.beat = o.Heartbeat; s.beat <= 0 {
 		s.beat = 5 * time.Second
 	}
-	s.routes = s.routeTable()
+	s.routes = Routes()
 	sep := opts.Metrics.Separate
 	s.mux = s.routeMux(func(rt *Route) bool { return !sep || rt.Pattern != metricsPattern })
 	s.metrics = s.middleware(s.routeMux(func(rt *Route) bool { return rt.Pattern == metricsPattern }))
@@ -237,11 +237,7 @@ func (s *Server) routeMux(keep func(*Route) bool) *http.ServeMux {
 }
 
 // Routes returns a copy of the route table (for documentation and checks).
-func (s *Server) Routes() []Route {
-	out := make([]Route, len(s.routes))
-	copy(out, s.routes)
-	return out
-}
+func (s *Server) Routes() []Route { return Routes() }
 
 func (s *Server) disabled(rt *Route) bool {
 	d := s.opts.HTTP.Disable
@@ -276,7 +272,7 @@ func (s *Server) endpoint(rt *Route) http.Handler {
 				r = r.WithContext(ctx)
 			}
 		}
-		if err := h(w, r); err != nil {
+		if err := h(s, w, r); err != nil {
 			s.writeError(w, r, err)
 		}
 	})
