@@ -14,11 +14,19 @@ type HTTPError struct {
 	Status  int
 	Detail  string // defaults to the status text
 	Headers http.Header
+	// Cause is logged, never shown to the client.
+	Cause error
 }
 
+// Error is for logs: status, detail and the cause, if any.
 func (e *HTTPError) Error() string {
+	if e.Cause != nil {
+		return fmt.Sprintf("%d: %s: %v", e.Status, e.message(), e.Cause)
+	}
 	return fmt.Sprintf("%d: %s", e.Status, e.message())
 }
+
+func (e *HTTPError) Unwrap() error { return e.Cause }
 
 func (e *HTTPError) message() string {
 	if e.Detail != "" {

@@ -10,32 +10,11 @@ import (
 	"github.com/agentgate/agentgate/storage"
 )
 
-// HTTPError is an error with the status, client-facing detail and extra
-// headers of the response it should produce. Authorizers may return it or
-// an *auth.HTTPError to deny a request. Status must be 400-599; any other
-// is answered as a 500 and logged.
-type HTTPError struct {
-	Status  int
-	Detail  string
-	Headers http.Header
-	// Cause is logged, never shown.
-	Cause error
-}
-
-// Error is for logs: it includes the cause.
-func (e *HTTPError) Error() string {
-	d := e.Detail
-	if d == "" {
-		d = http.StatusText(e.Status)
-	}
-	msg := strconv.Itoa(e.Status) + ": " + d
-	if e.Cause != nil {
-		msg += ": " + e.Cause.Error()
-	}
-	return msg
-}
-
-func (e *HTTPError) Unwrap() error { return e.Cause }
+// HTTPError is auth.HTTPError: one error type carries the status, the
+// client-facing detail, extra headers and a cause that is only logged, from
+// user code (Authenticate, handlers) and from the server alike. Status must
+// be 400-599; any other is answered as a 500 and logged.
+type HTTPError = auth.HTTPError
 
 // Errorf-like constructors for the common cases.
 func httpErr(status int, detail string) *HTTPError {
@@ -61,18 +40,7 @@ func errorResponse(err error) (status int, detail string, hdr http.Header, inter
 		if !errorStatus(he.Status) {
 			return http.StatusInternalServerError, internalDetail, nil, true
 		}
-		d := he.Detail
-		if d == "" {
-			d = http.StatusText(he.Status)
-		}
-		return he.Status, d, he.Headers, he.Status >= 500
-	}
-	var ae *auth.HTTPError
-	if errors.As(err, &ae) {
-		if !errorStatus(ae.Status) {
-			return http.StatusInternalServerError, internalDetail, nil, true
-		}
-		return ae.Status, ae.Message(), ae.Headers, ae.Status >= 500
+		return he.Status, he.Message(), he.Headers, he.Status >= 500
 	}
 	kinds := [...]struct {
 		kind   error

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"time"
 
 	"github.com/agentgate/agentgate/storage/internal/sqlcore"
 )
@@ -22,58 +21,14 @@ func migrations() ([]sqlcore.Migration, error) {
 	return ms, nil
 }
 
-// migrate applies every migration not yet recorded in schema_migrations,
-// each in its own immediate transaction (so two processes opening the same
-// file apply each one once). A database migrated by a newer binary is refused.
+// migrate applies the embedded migrations (sqlcore.Migrate), each in its
+// own immediate transaction, so two processes opening the same file apply
+// each one once.
 func migrate(ctx context.Context, db *sql.DB) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
 	}
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY,
-		name TEXT NOT NULL,
-		applied_at INTEGER NOT NULL
-	)`); err != nil {
-		return fmt.Errorf("sqlite: create schema_migrations: %w", err)
-	}
-	var newest sql.NullInt64
-	if err := db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&newest); err != nil {
-		return fmt.Errorf("sqlite: read schema_migrations: %w", err)
-	}
-	if known := ms[len(ms)-1].Version; newest.Valid && int(newest.Int64) > known {
-		return fmt.Errorf("sqlite: the database has schema version %d, newer than this binary's %d", newest.Int64, known)
-	}
-	for _, m := range ms {
-		if err := apply(ctx, db, m); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func apply(ctx context.Context, db *sql.DB, m sqlcore.Migration) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
-	}
-	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
-		return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
-	}
-	if n > 0 {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
-		return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-		m.Version, m.Name, time.Now().UnixNano()); err != nil {
-		return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
-	}
-	return nil
+	return sqlcore.Migrate(ctx, db, sqlcore.MigrateOptions{Name: "sqlite",
+		Placeholder: func(int) string { return "?" }}, ms)
 }
