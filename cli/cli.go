@@ -218,7 +218,7 @@ Flags:
 		}
 	case "serve":
 		fs.StringVar(&f.addr, "addr", envOr(e, "AGENTGATE_ADDR", ":8123"), "`address` to listen on, host:port (env AGENTGATE_ADDR)")
-		fs.StringVar(&f.database, "database", e.getenv("AGENTGATE_DATABASE"), "SQLite database file `path` (env AGENTGATE_DATABASE); required")
+		fs.StringVar(&f.database, "database", e.getenv("AGENTGATE_DATABASE"), "SQLite database file `path`, or a postgres:// URL (env AGENTGATE_DATABASE); required")
 		fs.StringVar(&f.logFormat, "log-format", envOr(e, "AGENTGATE_LOG_FORMAT", "json"), "log `format`: json or text (env AGENTGATE_LOG_FORMAT)")
 		fs.StringVar(&f.logLevel, "log-level", envOr(e, "AGENTGATE_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error (env AGENTGATE_LOG_LEVEL)")
 		fs.BoolVar(&f.studioAuth, "studio-auth", false, "admit requests with \"x-auth-scheme: langsmith\" as the Studio user without authentication (dev does unless auth.disable_studio_auth)")
