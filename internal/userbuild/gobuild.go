@@ -62,7 +62,7 @@ func (b *Builder) goBuild(ctx context.Context, m Module, base, mainDir, out stri
 	stop()
 	if err != nil {
 		text := p.errorText()
-		return fmt.Errorf("building your graphs and auth failed (%v):\n%s%s", err, text, fetchHint(text))
+		return fmt.Errorf("building your graphs and auth failed (%v):\n%s%s", err, text, FetchHint(text))
 	}
 	if copied {
 		if changed := changedModFiles(m.Root, modDir); changed != "" {
@@ -128,9 +128,10 @@ func changedModFiles(root, dir string) string {
 	return strings.Join(changed, " and ")
 }
 
-// fetchHint explains a failure to download the agentgate module: a
-// development build's version is not on the module proxy.
-func fetchHint(out string) string {
+// FetchHint explains go command output that failed to download the
+// agentgate module (a development build's version is not on the module
+// proxy): how to point go.mod at a local checkout. It is "" otherwise.
+func FetchHint(out string) string {
 	if !strings.Contains(out, agentgateModule+"@") && !strings.Contains(out, "module "+agentgateModule+":") {
 		return ""
 	}

@@ -54,10 +54,10 @@ func TestProgressHoldsThenStreamsAndBeats(t *testing.T) {
 
 func TestFetchHint(t *testing.T) {
 	out := "go: github.com/agentgate/agentgate@v0.0.0-20260101000000-abcdef123456: reading https://proxy.golang.org/...: 404 Not Found"
-	if h := fetchHint(out); !strings.Contains(h, "go mod edit -replace github.com/agentgate/agentgate=/path/to/agentgate") {
+	if h := FetchHint(out); !strings.Contains(h, "go mod edit -replace github.com/agentgate/agentgate=/path/to/agentgate") {
 		t.Errorf("no hint for %q: %q", out, h)
 	}
-	if h := fetchHint("agent.go:3:1: undefined: x"); h != "" {
+	if h := FetchHint("agent.go:3:1: undefined: x"); h != "" {
 		t.Errorf("hint for a compile error: %q", h)
 	}
 }
