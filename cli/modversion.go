@@ -37,6 +37,9 @@ func modVersionOf(bi *debug.BuildInfo) modVersion {
 	if bi != nil {
 		if bi.Main.Path == agentgateModule {
 			v = bi.Main.Version
+			if bi.Main.Replace != nil && bi.Main.Replace.Version == "" {
+				v = "" // go tool or go run from a module that replaces agentgate
+			}
 		}
 		for _, d := range bi.Deps {
 			if d.Path == agentgateModule {
@@ -53,7 +56,7 @@ func modVersionOf(bi *debug.BuildInfo) modVersion {
 	}
 	base, meta, _ := strings.Cut(v, "+")
 	switch {
-	case v == "" || v == "(devel)" || !strings.HasPrefix(v, "v") || meta != "" && meta != "incompatible":
+	case v == "" || v == "(devel)" || base == develVersion || !strings.HasPrefix(v, "v") || meta != "" && meta != "incompatible":
 		// A build with local changes (+dirty) has no version anyone serves.
 		return modVersion{version: develVersion, shown: shown, devel: true}
 	case isPseudoVersion(base):

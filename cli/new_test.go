@@ -95,6 +95,7 @@ func TestModVersionOf(t *testing.T) {
 		{bi("v1.2.4-0.20260101120000-abcdef123456+dirty", ""), modVersion{version: develVersion, shown: "v1.2.4-0.20260101120000-abcdef123456+dirty", devel: true}},
 		{bi("", "v1.3.0"), modVersion{version: "v1.3.0", shown: "v1.3.0", release: true}},
 		{replaced, modVersion{version: develVersion, shown: "(devel)", devel: true}},
+		{bi(develVersion, ""), modVersion{version: develVersion, shown: develVersion, devel: true}},
 	}
 	for _, tt := range tests {
 		if got := modVersionOf(tt.bi); got != tt.want {

@@ -139,7 +139,7 @@ var Auth = auth.New().Authenticate(func(ctx context.Context, r *auth.Request) (*
 	}
 	logs := log.String()
 	t.Logf("build log:\n%s", logs)
-	for _, want := range []string{"building your Go packages; the first build downloads modules", "go build is still running", "github.com/agentgate/agentgate/cli\n", "left yours unchanged"} {
+	for _, want := range []string{"building your Go packages; the first build downloads modules", "go build is still running", "  example.com/gosum/.agentgate/main\n", "left yours unchanged"} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("log lacks %q:\n%s", want, logs)
 		}
