@@ -42,6 +42,7 @@ Usage:
 Commands:
   dev         run a local development server (127.0.0.1:2024, SQLite under .agentgate/)
   serve       run a production server (address, database and log format from flags or env)
+  new         create a project from a template (agentgate new --list)
   build       build the server for a langgraph.json that names Go packages; print its path
   auth check  print which authorization handler covers each route
   version     print the version
@@ -64,6 +65,8 @@ func run(ctx context.Context, p Program, args []string, e env) int {
 		return runServer(ctx, p, "serve", args, e)
 	case "build":
 		return runBuild(ctx, p, args, e)
+	case "new":
+		return runNew(ctx, rest, e)
 	case "auth":
 		return runAuth(ctx, p, args, e)
 	case "version":

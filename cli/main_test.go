@@ -377,7 +377,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestHelpAndVersion(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"help"}, {"dev", "--help"}, {"serve", "-h"}, {"version", "--help"}, {"build", "--help"}, {"auth", "--help"}, {"auth", "check", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"dev", "--help"}, {"serve", "-h"}, {"version", "--help"}, {"build", "--help"}, {"new", "--help"}, {"auth", "--help"}, {"auth", "check", "--help"}} {
 		code, stdout, stderr := runSync(t, nil, args...)
 		if code != exitOK || !strings.Contains(stdout, "Usage: agentgate") && !strings.Contains(stdout, "Usage:\n  agentgate") || stderr != "" {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)

@@ -93,8 +93,10 @@ func runBuild(ctx context.Context, p Program, args []string, e env) int {
 
 Build a server binary for a langgraph.json whose graphs or auth.path name
 Go packages ("./dir:Name"): agentgate generates a main package importing
-them, builds it inside your Go module and caches the binary under
-<config dir>/.agentgate/bin by a hash of the sources. The binary's path is
+them, builds it inside your Go module (against copies of go.mod and go.sum
+under <config dir>/.agentgate/build that the go command may complete; yours
+are not changed) and caches the binary under <config dir>/.agentgate/bin by
+a hash of the sources. The binary's path is
 printed on stdout; it takes the same commands as agentgate ("dev",
 "serve", ...). "agentgate dev" and "serve" do this by themselves.
 

@@ -2,7 +2,8 @@
 // ("graphs": {"agent": "./agent:Graph"}, "auth": {"path": "./security:Auth"})
 // into a server binary: it generates a main package that imports them and
 // hands them to package cli, builds it with the Go toolchain inside the
-// user's module, and keeps the binary under .agentgate/bin keyed by a hash
+// user's module (with a copy of go.mod and go.sum that the go command may
+// complete, see goBuild), and keeps the binary under .agentgate/bin keyed by a hash
 // of the module's sources, so an unchanged project starts without a build.
 package userbuild
 
@@ -18,13 +19,13 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"text/template"
+	"time"
 )
 
 // Ref is an exported name in a Go package directory.
@@ -47,7 +48,13 @@ type Spec struct {
 // Builder builds specs.
 type Builder struct {
 	GoBin  string    // default "go"
-	Stderr io.Writer // build output; default discarded (it is in errors)
+	Stderr io.Writer // progress and build output; default discarded (it is in errors)
+	// Quiet is how long go build output is held back before it is
+	// streamed to Stderr (default 3s): quick builds print nothing.
+	Quiet time.Duration
+	// Heartbeat is how long Stderr may stay silent during a build before a
+	// "still building" line is printed (default 15s).
+	Heartbeat time.Duration
 }
 
 // Module is the Go module that contains the project.
@@ -296,26 +303,10 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (binary string, built bo
 	if err := os.WriteFile(filepath.Join(mainDir, "main.go"), src, 0o644); err != nil {
 		return "", false, err
 	}
-	rel, err := filepath.Rel(m.Root, mainDir)
-	if err != nil {
-		return "", false, err
-	}
 	tmp := binary + ".tmp"
-	goBin := b.GoBin
-	if goBin == "" {
-		goBin = "go"
-	}
-	cmd := exec.CommandContext(ctx, goBin, "build", "-o", tmp, "./"+filepath.ToSlash(rel))
-	cmd.Dir = m.Root
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	if b.Stderr != nil {
-		cmd.Stderr = io.MultiWriter(&out, b.Stderr)
-	}
-	if err := cmd.Run(); err != nil {
+	if err := b.goBuild(ctx, m, base, mainDir, tmp); err != nil {
 		os.Remove(tmp)
-		return "", false, fmt.Errorf("building your graphs and auth failed (%v):\n%s", err, strings.TrimSpace(out.String()))
+		return "", false, err
 	}
 	if err := os.Rename(tmp, binary); err != nil {
 		return "", false, err

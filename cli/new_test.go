@@ -1,0 +1,260 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"testing"
+	"time"
+)
+
+// checkoutRoot is the agentgate checkout these tests run in.
+func checkoutRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// runNewCmd runs "agentgate new args..." with a generous timeout (go mod
+// tidy may download modules).
+func runNewCmd(t *testing.T, vars map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	code = run(ctx, Program{}, append([]string{"new"}, args...), env{stdout: &out, stderr: &errb, getenv: getenvFrom(vars)})
+	return code, out.String(), errb.String()
+}
+
+func TestNewListAndRefusals(t *testing.T) {
+	code, stdout, _ := runNewCmd(t, nil, "--list")
+	for _, name := range []string{"secured-chatbot ", "go-auth ", "go-graph "} {
+		if code != exitOK || !strings.Contains(stdout, name) {
+			t.Errorf("--list: exit %d, lacks %q:\n%s", code, name, stdout)
+		}
+	}
+	full := t.TempDir()
+	if err := os.WriteFile(filepath.Join(full, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(full, "notes.txt")
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{full}, exitError, full + " is not empty (it holds notes.txt)"},
+		{[]string{"--template", "go-auth", full}, exitError, "is not empty"},
+		{[]string{file}, exitError, "notes.txt"},
+		{[]string{"--template", "nope", t.TempDir()}, exitUsage, `unknown template "nope"`},
+		{nil, exitUsage, "want one directory, got 0 arguments"},
+		{[]string{"a", "b"}, exitUsage, "want one directory, got 2 arguments"},
+		{[]string{"--template", "go-auth", "--agentgate-path", t.TempDir(), filepath.Join(t.TempDir(), "p")}, exitError, "is not inside a Go module"},
+		{[]string{"--template", "go-auth", "--agentgate-path", filepath.Join(checkoutRoot(t), "cli"), filepath.Join(t.TempDir(), "p")}, exitError, "is not a checkout of github.com/agentgate/agentgate"},
+	}
+	for _, tt := range tests {
+		code, stdout, stderr := runNewCmd(t, nil, tt.args...)
+		if code != tt.code || stdout != "" || !strings.Contains(stderr, tt.want) {
+			t.Errorf("new %q: exit %d, stdout %q, stderr %q; want exit %d and %q", tt.args, code, stdout, stderr, tt.code, tt.want)
+		}
+	}
+	if b, _ := os.ReadFile(file); string(b) != "mine" {
+		t.Errorf("the non-empty directory was written to: %q", b)
+	}
+}
+
+func TestModVersionOf(t *testing.T) {
+	bi := func(main, dep string) *debug.BuildInfo {
+		b := &debug.BuildInfo{Main: debug.Module{Path: "example.com/app", Version: "(devel)"}}
+		if main != "" {
+			b.Main = debug.Module{Path: agentgateModule, Version: main}
+		}
+		if dep != "" {
+			b.Deps = []*debug.Module{{Path: agentgateModule, Version: dep}}
+		}
+		return b
+	}
+	replaced := bi("", develVersion)
+	replaced.Deps[0].Replace = &debug.Module{Path: "../agentgate"}
+	tests := []struct {
+		bi   *debug.BuildInfo
+		want modVersion
+	}{
+		{nil, modVersion{version: develVersion, shown: "(devel)", devel: true}},
+		{bi("(devel)", ""), modVersion{version: develVersion, shown: "(devel)", devel: true}},
+		{bi("v1.2.3", ""), modVersion{version: "v1.2.3", shown: "v1.2.3", release: true}},
+		{bi("v0.0.0-20260101120000-abcdef123456", ""), modVersion{version: "v0.0.0-20260101120000-abcdef123456", shown: "v0.0.0-20260101120000-abcdef123456"}},
+		{bi("v1.2.4-0.20260101120000-abcdef123456+dirty", ""), modVersion{version: develVersion, shown: "v1.2.4-0.20260101120000-abcdef123456+dirty", devel: true}},
+		{bi("", "v1.3.0"), modVersion{version: "v1.3.0", shown: "v1.3.0", release: true}},
+		{replaced, modVersion{version: develVersion, shown: "(devel)", devel: true}},
+		{bi(develVersion, ""), modVersion{version: develVersion, shown: develVersion, devel: true}},
+	}
+	for _, tt := range tests {
+		if got := modVersionOf(tt.bi); got != tt.want {
+			t.Errorf("modVersionOf = %+v, want %+v", got, tt.want)
+		}
+	}
+}
+
+// TestGoDirectiveMatchesGoMod: generated modules ask for agentgate's Go.
+func TestGoDirectiveMatchesGoMod(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(checkoutRoot(t), "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "\ngo "+goDirective+"\n") {
+		t.Errorf("go.mod's go line is not %q: update goDirective", goDirective)
+	}
+}
+
+func TestNewDevelBuildWithoutCheckoutSaysWhatToDo(t *testing.T) {
+	if !agentgateVersion().devel {
+		t.Skip("this test binary has a module version")
+	}
+	dir := filepath.Join(t.TempDir(), "My Agent")
+	code, stdout, stderr := runNewCmd(t, nil, dir, "--template", "go-graph")
+	if code != exitOK || !strings.Contains(stdout, "Created "+dir+" from the go-graph template") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"development build", "go mod edit -replace github.com/agentgate/agentgate=/path/to/agentgate", "--agentgate-path"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	gomod, _ := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if !strings.HasPrefix(string(gomod), "module my-agent\n") || !strings.Contains(string(gomod), "require github.com/agentgate/agentgate "+develVersion) ||
+		strings.Contains(string(gomod), "replace") {
+		t.Errorf("go.mod:\n%s", gomod)
+	}
+	for _, f := range []string{".gitignore", "langgraph.json", "tokens.json", "README.md", "agent/agent.go", "agent/agent_test.go"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("missing %s: %v", f, err)
+		}
+	}
+}
+
+func TestNewSecuredChatbotStartsWithoutBuild(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "bot")
+	if code, _, stderr := runNewCmd(t, nil, dir); code != exitOK || stderr != "" {
+		t.Fatalf("new: exit %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+		t.Error("the no-code template wrote a go.mod")
+	}
+	r := start(t, nil, "dev", "--memory", "--port", "0", "--config", dir)
+	checkOwnerIsolation(t, r.url, "alice-demo-token-not-secret", "bob-demo-token-not-secret")
+	r.stop()
+	if logs := r.stderr.String(); strings.Contains(logs, "building") {
+		t.Errorf("the no-code template built something:\n%s", logs)
+	}
+}
+
+// newGoProject runs "agentgate new --template name" pointed at this
+// checkout, then "agentgate dev" on it the way the command does (build,
+// exec), starting the project binary for real. It returns its URL.
+func newGoProject(t *testing.T, name string) string {
+	if testing.Short() {
+		t.Skip("builds a project binary")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("SKIPPED: no go toolchain on PATH")
+	}
+	dir := filepath.Join(t.TempDir(), name)
+	code, stdout, stderr := runNewCmd(t, map[string]string{"AGENTGATE_SOURCE": checkoutRoot(t)}, "--template", name, dir)
+	if code != exitOK || !strings.Contains(stderr, "running go mod tidy") {
+		t.Fatalf("new: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	gomod, _ := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if !strings.Contains(string(gomod), "replace github.com/agentgate/agentgate => "+checkoutRoot(t)) {
+		t.Errorf("go.mod lacks the replace directive:\n%s", gomod)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	// go mod tidy left a go.sum that builds and tests the module as it is.
+	vet := exec.CommandContext(ctx, "go", "test", "./...")
+	vet.Dir = dir
+	if out, err := vet.CombinedOutput(); err != nil {
+		t.Fatalf("go test ./... in the new module: %v\n%s", err, out)
+	}
+
+	var bin string
+	var gotArgs []string
+	var errb syncBuffer
+	e := env{stdout: &bytes.Buffer{}, stderr: &errb, getenv: getenvFrom(nil),
+		exec: func(b string, args []string) error { bin, gotArgs = b, args; return nil }}
+	args := []string{"dev", "--memory", "--port", "0", "--config", dir}
+	run(ctx, Program{}, args, e)
+	if bin == "" || !strings.Contains(errb.String(), "building your Go packages; the first build downloads modules") {
+		t.Fatalf("dev did not build and exec a project binary; stderr:\n%s", errb.String())
+	}
+	if strings.Contains(errb.String(), "lacked entries") {
+		t.Errorf("the new module's go.sum was incomplete:\n%s", errb.String())
+	}
+	t.Logf("agentgate dev:\n%s", errb.String())
+	var built bytes.Buffer
+	e.stdout = &built
+	if code := run(ctx, Program{}, []string{"build", "--config", dir}, e); code != exitOK || strings.TrimSpace(built.String()) != bin {
+		t.Errorf("build: exit %d, printed %q, want %q", code, built.String(), bin)
+	}
+
+	cmd := exec.Command(bin, gotArgs...)
+	cmd.Env = append(os.Environ(), projectBinaryEnv+"="+bin)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var serr syncBuffer
+	cmd.Stderr = &serr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(out).ReadString('\n')
+		lines <- line
+	}()
+	select {
+	case line := <-lines:
+		url, ok := strings.CutPrefix(strings.TrimSpace(line), "agentgate listening on ")
+		if !ok {
+			t.Fatalf("project binary: first stdout %q; stderr:\n%s", line, serr.String())
+		}
+		return url
+	case <-time.After(30 * time.Second):
+		t.Fatalf("project binary did not listen within 30s; stderr:\n%s", serr.String())
+	}
+	return ""
+}
+
+func TestNewGoAuthBuildsAndServes(t *testing.T) {
+	url := newGoProject(t, "go-auth")
+	checkOwnerIsolation(t, url, "user1-token", "user2-token")
+}
+
+func TestNewGoGraphRunsTheGraph(t *testing.T) {
+	url := newGoProject(t, "go-graph")
+	body := `{"assistant_id": "agent", "input": {"messages": [{"role": "user", "content": "hi"}]}}`
+	if code, _, _ := call(t, "POST", url+"/runs/wait", body); code != 401 {
+		t.Errorf("run without a token: %d, want 401", code)
+	}
+	code, _, res := call(t, "POST", url+"/runs/wait", body, bearer("alice-demo-token-not-secret")...)
+	if code != 200 {
+		t.Fatalf("run: %d %v", code, res)
+	}
+	msgs, _ := res["messages"].([]any)
+	if len(msgs) != 2 {
+		t.Fatalf("run result %v", res)
+	}
+	if last, _ := msgs[1].(map[string]any); last["content"] != "Message 1 was: hi" {
+		t.Errorf("graph replied %v", last)
+	}
+}
