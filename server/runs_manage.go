@@ -159,17 +159,19 @@ func queryFlag(r *http.Request, name string) (bool, error) {
 
 var eventIDPattern = regexp.MustCompile(`^(\d+(-(\d+|\*))?|-)$`)
 
-// lastEventID reads the Last-Event-ID header ("" when absent).
+// lastEventID reads the Last-Event-ID header ("" when absent). "-1" is
+// what the SDK's joinStream (and useStream's reconnect) sends to mean
+// "from the start", as LangGraph accepts it.
 func lastEventID(r *http.Request) (string, error) {
 	id := strings.TrimSpace(r.Header.Get("Last-Event-ID"))
 	if id == "" {
 		return "", nil
 	}
+	if id == "-" || id == "-1" {
+		return broker.Start, nil
+	}
 	if !eventIDPattern.MatchString(id) {
 		return "", invalid("Invalid Last-Event-ID: must be an event id like <ms>-<seq>")
-	}
-	if id == "-" {
-		return broker.Start, nil
 	}
 	return strings.TrimSuffix(id, "-*"), nil
 }
