@@ -2,6 +2,8 @@ package server
 
 import (
 	"testing"
+
+	"github.com/agentgate/agentgate/storage"
 )
 
 // The SDK's joinStream and useStream's reconnect send Last-Event-ID: -1 to
@@ -40,4 +42,18 @@ func TestLastEventIDMinusOneReplaysFromStart(t *testing.T) {
 	if ev, ok := r.next(); !ok || ev.name != "metadata" {
 		t.Errorf("thread stream from -1 began with %+v", ev)
 	}
+}
+
+// An unknown stream_mode on a run join is a 422 as on the thread stream.
+func TestJoinStreamRejectsUnknownStreamMode(t *testing.T) {
+	ts := newRunServer(t, nil, Options{})
+	th := ts.createThread(nil).ThreadID
+	ts.ok(200, "POST", "/threads/"+th+"/runs/wait", map[string]any{"assistant_id": "chatbot", "input": hello("hi")})
+	var list []storage.Run
+	ts.ok(200, "GET", "/threads/"+th+"/runs", nil).json(t, &list)
+	run := list[0].RunID
+	for _, path := range []string{"/threads/" + th + "/runs/" + run + "/stream", "/runs/" + run + "/stream", "/threads/" + th + "/stream"} {
+		ts.ok(422, "GET", path+"?stream_mode=bogus", nil, "Last-Event-ID", "-1")
+	}
+	ts.ok(200, "GET", "/threads/"+th+"/runs/"+run+"/stream?stream_mode=values,messages-tuple", nil, "Last-Event-ID", "-1")
 }

@@ -194,6 +194,13 @@ func parseJoinQuery(r *http.Request) (q joinQuery, err error) {
 	for _, m := range r.URL.Query()["stream_mode"] {
 		modes = append(modes, strings.Split(m, ",")...)
 	}
+	// As the thread stream and LangGraph do, an unknown mode is a 422, not
+	// a stream that silently filters everything out.
+	for _, m := range modes {
+		if err := oneOf("stream_mode", m, streamModes...); err != nil {
+			return q, err
+		}
+	}
 	q.keep = modeFilter(modes)
 	return q, nil
 }
