@@ -57,3 +57,26 @@ func TestJoinStreamRejectsUnknownStreamMode(t *testing.T) {
 	}
 	ts.ok(200, "GET", "/threads/"+th+"/runs/"+run+"/stream?stream_mode=values,messages-tuple", nil, "Last-Event-ID", "-1")
 }
+
+// sort_order is case-insensitive, as in LangGraph: "DESC" sorts like "desc"
+// on assistants, threads and crons.
+func TestSortOrderIsCaseInsensitive(t *testing.T) {
+	ts := newRunServer(t, nil, Options{})
+	a := ts.createThread(nil).ThreadID
+	b := ts.createThread(nil).ThreadID
+	for _, order := range []string{"DESC", "Desc", "desc"} {
+		var got []storage.Thread
+		ts.ok(200, "POST", "/threads/search", map[string]any{"sort_by": "created_at", "sort_order": order}).json(t, &got)
+		if len(got) != 2 || got[0].ThreadID != b || got[1].ThreadID != a {
+			t.Errorf("threads sorted %s: %+v", order, got)
+		}
+	}
+	var asc []storage.Thread
+	ts.ok(200, "POST", "/threads/search", map[string]any{"sort_by": "created_at", "sort_order": "ASC"}).json(t, &asc)
+	if len(asc) != 2 || asc[0].ThreadID != a {
+		t.Errorf("threads sorted ASC: %+v", asc)
+	}
+	ts.ok(200, "POST", "/assistants/search", map[string]any{"sort_order": "DESC"})
+	ts.ok(200, "POST", "/runs/crons/search", map[string]any{"sort_order": "ASC"})
+	ts.ok(422, "POST", "/threads/search", map[string]any{"sort_order": "sideways"})
+}
