@@ -80,3 +80,27 @@ func TestSortOrderIsCaseInsensitive(t *testing.T) {
 	ts.ok(200, "POST", "/runs/crons/search", map[string]any{"sort_order": "ASC"})
 	ts.ok(422, "POST", "/threads/search", map[string]any{"sort_order": "sideways"})
 }
+
+// A body sent as text/plain (or a form) is not parsed as JSON: LangGraph
+// answers 422. JSON media types and a missing Content-Type still work.
+func TestNonJSONContentTypeIsRefused(t *testing.T) {
+	ts := newTestServer(t, Options{})
+	for _, ct := range []string{"text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded"} {
+		r := ts.do("POST", "/threads", `{"metadata":{"a":1}}`, "Content-Type", ct)
+		if r.status != 422 {
+			t.Errorf("POST /threads as %s: %d %s", ct, r.status, r.body)
+		}
+	}
+	for _, ct := range []string{"application/json", "application/json; charset=utf-8", "application/merge-patch+json", ""} {
+		r := ts.do("POST", "/threads", `{"metadata":{"a":1}}`, "Content-Type", ct)
+		var th storage.Thread
+		if r.status != 200 {
+			t.Fatalf("POST /threads as %q: %d %s", ct, r.status, r.body)
+		}
+		if r.json(t, &th); th.Metadata["a"] != float64(1) {
+			t.Errorf("POST /threads as %q: metadata %v", ct, th.Metadata)
+		}
+	}
+	// An empty body needs no Content-Type.
+	ts.ok(200, "POST", "/threads", "", "Content-Type", "text/plain")
+}
