@@ -24,6 +24,7 @@ const (
 	pullPath      = "__pregel_pull"
 	pushPath      = "__pregel_push"
 	copyNode      = "__copy__"
+	inputNode     = "__input__"
 	nullTaskID    = "00000000-0000-0000-0000-000000000000"
 	defaultLimit  = 25
 	checkpointSep = "|"

@@ -104,3 +104,41 @@ func TestNonJSONContentTypeIsRefused(t *testing.T) {
 	// An empty body needs no Content-Type.
 	ts.ok(200, "POST", "/threads", "", "Content-Type", "text/plain")
 }
+
+// as_node "__input__" (thread import with supersteps, bulk state update)
+// writes the values as the graph's input in a checkpoint with source
+// "input", as LangGraph does, instead of a 400.
+func TestStateUpdateAsInput(t *testing.T) {
+	ts := newRunServer(t, nil, Options{})
+	var th storage.Thread
+	ts.ok(200, "POST", "/threads", map[string]any{
+		"metadata": map[string]any{"graph_id": "chatbot"},
+		"supersteps": []any{
+			map[string]any{"updates": []any{map[string]any{"values": map[string]any{}, "as_node": "__input__"}}},
+			map[string]any{"updates": []any{map[string]any{"values": hello("imported"), "as_node": "__start__"}}},
+		},
+	}).json(t, &th)
+	var hist []stateResp
+	ts.ok(200, "GET", "/threads/"+th.ThreadID+"/history", nil).json(t, &hist)
+	if len(hist) != 2 || hist[1].Metadata["source"] != "input" || hist[1].Metadata["step"] != float64(-1) ||
+		hist[0].Metadata["source"] != "update" {
+		t.Fatalf("history after import: %+v", hist)
+	}
+	if msgs, _ := hist[0].Values["messages"].([]any); len(msgs) != 1 {
+		t.Errorf("imported values %v", hist[0].Values)
+	}
+	// On an existing thread, POST /threads/{id}/state as __input__.
+	ts.ok(200, "POST", "/threads/"+th.ThreadID+"/state", map[string]any{"values": hello("again"), "as_node": "__input__"})
+	var st stateResp
+	ts.ok(200, "GET", "/threads/"+th.ThreadID+"/state", nil).json(t, &st)
+	if st.Metadata["source"] != "input" || st.Metadata["step"] != float64(1) || len(st.Next) == 0 || st.Next[0] != "__start__" {
+		t.Errorf("state after an input update: %+v", st)
+	}
+	ts.ok(400, "POST", "/threads/"+th.ThreadID+"/state", map[string]any{"values": nil, "as_node": "__input__"})
+	// A run on the imported thread goes on from its state.
+	var out map[string]any
+	ts.ok(200, "POST", "/threads/"+th.ThreadID+"/runs/wait", map[string]any{"assistant_id": "chatbot", "input": hello("next")}).json(t, &out)
+	if msgs, _ := out["messages"].([]any); len(msgs) != 3 {
+		t.Errorf("run on the imported thread: %v", out)
+	}
+}
