@@ -142,3 +142,33 @@ func TestStateUpdateAsInput(t *testing.T) {
 		t.Errorf("run on the imported thread: %v", out)
 	}
 }
+
+// The input checkpoint of a run (the oldest in history) shows messages as
+// [] like LangGraph, so clients reading history.at(-1).values.messages
+// get a list.
+func TestHistoryInputCheckpointShowsEmptyMessages(t *testing.T) {
+	ts := newRunServer(t, nil, Options{})
+	th := ts.createThread(nil).ThreadID
+	ts.ok(200, "POST", "/threads/"+th+"/runs/wait", map[string]any{"assistant_id": "chatbot", "input": hello("hi")})
+	var hist []struct {
+		Values     map[string]any `json:"values"`
+		Metadata   map[string]any `json:"metadata"`
+		Checkpoint struct {
+			CheckpointID string `json:"checkpoint_id"`
+		} `json:"checkpoint"`
+	}
+	ts.ok(200, "POST", "/threads/"+th+"/history", map[string]any{"limit": 100}).json(t, &hist)
+	oldest := hist[len(hist)-1]
+	if oldest.Metadata["step"] != float64(-1) || oldest.Metadata["source"] != "input" {
+		t.Fatalf("oldest state %+v", oldest)
+	}
+	if msgs, ok := oldest.Values["messages"].([]any); !ok || len(msgs) != 0 {
+		t.Errorf("input checkpoint values = %v, want messages: []", oldest.Values)
+	}
+	// Its state read by checkpoint id says the same.
+	var st stateResp
+	ts.ok(200, "GET", "/threads/"+th+"/state/"+oldest.Checkpoint.CheckpointID, nil).json(t, &st)
+	if msgs, ok := st.Values["messages"].([]any); !ok || len(msgs) != 0 {
+		t.Errorf("state at the input checkpoint = %v, want messages: []", st.Values)
+	}
+}

@@ -50,4 +50,14 @@ describe("LangGraph compatibility (memory)", () => {
       parts.filter((p) => p.event === "metadata" || p.event === "values").map((p) => p.event),
     );
   });
+
+  test("history.at(-1).values.messages is [] (the input checkpoint)", async () => {
+    const c = srv.client;
+    const t = await c.threads.create();
+    await c.runs.wait(t.thread_id, graph, { input: human("hi") });
+    const history = await c.threads.getHistory(t.thread_id, { limit: 100 });
+    assert.equal(history.at(-1).metadata.source, "input");
+    assert.deepEqual(history.at(-1).values.messages, []);
+    assert.equal(history[0].values.messages.length, 2);
+  });
 });
