@@ -1,6 +1,7 @@
 package server
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/agentgate/agentgate/storage"
@@ -170,5 +171,35 @@ func TestHistoryInputCheckpointShowsEmptyMessages(t *testing.T) {
 	ts.ok(200, "GET", "/threads/"+th+"/state/"+oldest.Checkpoint.CheckpointID, nil).json(t, &st)
 	if msgs, ok := st.Values["messages"].([]any); !ok || len(msgs) != 0 {
 		t.Errorf("state at the input checkpoint = %v, want messages: []", st.Values)
+	}
+}
+
+// With stream_mode ["messages", "values"], LangGraph sends messages/complete
+// for the messages that arrive in values (the human input) as well as for
+// the streamed reply, each once by id.
+func TestLegacyMessagesCompleteFromValues(t *testing.T) {
+	ts := newRunServer(t, nil, Options{})
+	th := ts.createThread(nil).ThreadID
+	evs := ts.sse("POST", "/threads/"+th+"/runs/stream", map[string]any{"assistant_id": "chatbot",
+		"input": hello("hi there"), "stream_mode": []string{"messages", "values"}}).all()
+	var complete []string
+	seen := map[string]int{}
+	for _, ev := range evs {
+		if ev.name != "messages/complete" {
+			continue
+		}
+		for _, m := range decodeData(t, ev).([]any) {
+			msg := m.(map[string]any)
+			complete = append(complete, msg["type"].(string)+":"+msg["content"].(string))
+			seen[msg["id"].(string)]++
+		}
+	}
+	if got := strings.Join(complete, "|"); got != "human:hi there|ai:You said: hi there" {
+		t.Errorf("messages/complete: %s (events %v)", got, eventNames(evs))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("message %s completed %d times", id, n)
+		}
 	}
 }

@@ -60,4 +60,21 @@ describe("LangGraph compatibility (memory)", () => {
     assert.deepEqual(history.at(-1).values.messages, []);
     assert.equal(history[0].values.messages.length, 2);
   });
+
+  test("messages and values: messages/complete for the human input too, each message once", async () => {
+    const c = srv.client;
+    const t = await c.threads.create();
+    const parts = await collect(
+      c.runs.stream(t.thread_id, graph, { input: human("complete me"), streamMode: ["messages", "values"] }),
+    );
+    const complete = parts.filter((p) => p.event === "messages/complete").flatMap((p) => p.data);
+    assert.deepEqual(
+      complete.map((m) => [m.type, m.content]),
+      [
+        ["human", "complete me"],
+        ["ai", "You said: complete me"],
+      ],
+    );
+    assert.equal(new Set(complete.map((m) => m.id)).size, complete.length);
+  });
 });
