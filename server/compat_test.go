@@ -203,3 +203,23 @@ func TestLegacyMessagesCompleteFromValues(t *testing.T) {
 		}
 	}
 }
+
+// GraphConfigs (LANGGRAPH_CONFIG) configure the system assistants, and a
+// run on one sees that configurable.
+func TestGraphConfigsReachSystemAssistants(t *testing.T) {
+	ts := newRunServer(t, nil, Options{GraphConfigs: map[string]map[string]any{
+		"who": {"configurable": map[string]any{"user_id": "from-env"}, "context": map[string]any{"k": "v"}}}})
+	var as []storage.Assistant
+	ts.ok(200, "POST", "/assistants/search", map[string]any{"graph_id": "who"}).json(t, &as)
+	if len(as) != 1 || as[0].Context["k"] != "v" {
+		t.Fatalf("system assistant %+v", as)
+	}
+	if c, _ := as[0].Config["configurable"].(map[string]any); c["user_id"] != "from-env" {
+		t.Errorf("system assistant config %v", as[0].Config)
+	}
+	var out map[string]any
+	ts.ok(200, "POST", "/runs/wait", map[string]any{"assistant_id": "who", "input": map[string]any{}}).json(t, &out)
+	if who, _ := out["who"].(map[string]any); who["user_id"] != "from-env" {
+		t.Errorf("run configurable: %v", out)
+	}
+}
