@@ -98,6 +98,9 @@ const (
 	ModeDebug       StreamMode = "debug"
 	ModeTasks       StreamMode = "tasks"
 	ModeCheckpoints StreamMode = "checkpoints"
+	// ModeEvents streams LangChain astream_events (v2) records: see
+	// streamevents.go for the ones the runtime produces.
+	ModeEvents StreamMode = "events"
 )
 
 // Event is one stream event. Data is JSON-serialisable. Namespace is empty

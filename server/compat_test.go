@@ -1,6 +1,8 @@
 package server
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -221,5 +223,87 @@ func TestGraphConfigsReachSystemAssistants(t *testing.T) {
 	ts.ok(200, "POST", "/runs/wait", map[string]any{"assistant_id": "who", "input": map[string]any{}}).json(t, &out)
 	if who, _ := out["who"].(map[string]any); who["user_id"] != "from-env" {
 		t.Errorf("run configurable: %v", out)
+	}
+}
+
+// stream_mode "events" streams astream_events v2 records: the graph's and
+// each node's on_chain_start/end, and on_chat_model_start/stream/end for a
+// node that streams a model's reply, with run ids and parent ids linking
+// them, as LangGraph does (it sent nothing but metadata before).
+func TestEventsStreamMode(t *testing.T) {
+	ts := newRunServer(t, nil, Options{})
+	th := ts.createThread(nil).ThreadID
+	s := ts.sse("POST", "/threads/"+th+"/runs/stream", map[string]any{"assistant_id": "chatbot",
+		"input": hello("one two"), "stream_mode": []string{"events"}})
+	evs := s.all()
+	type record struct {
+		Event     string         `json:"event"`
+		Name      string         `json:"name"`
+		RunID     string         `json:"run_id"`
+		Tags      []string       `json:"tags"`
+		Metadata  map[string]any `json:"metadata"`
+		Data      map[string]any `json:"data"`
+		ParentIDs []string       `json:"parent_ids"`
+	}
+	var runID string
+	var recs []record
+	var seq []string
+	for _, ev := range evs {
+		switch ev.name {
+		case "metadata":
+			runID = decodeData(t, ev).(map[string]any)["run_id"].(string)
+		case "events":
+			var r record
+			if err := json.Unmarshal([]byte(ev.data), &r); err != nil {
+				t.Fatal(err)
+			}
+			if len(recs) == 0 || recs[len(recs)-1].Event != r.Event || recs[len(recs)-1].RunID != r.RunID {
+				seq = append(seq, r.Event+":"+r.Name)
+			}
+			recs = append(recs, r)
+		default:
+			t.Errorf("unexpected event %s", ev.name)
+		}
+	}
+	// The graph is named chatbot (graph.WithName), as is its node.
+	want := "on_chain_start:chatbot on_chain_start:chatbot on_chat_model_start:ChatModel on_chat_model_stream:ChatModel " +
+		"on_chat_model_end:ChatModel on_chain_stream:chatbot on_chain_end:chatbot on_chain_end:chatbot"
+	if got := strings.Join(seq, " "); got != want {
+		t.Fatalf("events:\n%s\nwant\n%s", got, want)
+	}
+	graphRec, node := recs[0], recs[1]
+	if graphRec.RunID != runID || len(graphRec.ParentIDs) != 0 || graphRec.Metadata["thread_id"] != th {
+		t.Errorf("graph start %+v (run %s)", graphRec, runID)
+	}
+	if node.RunID == "" || node.RunID == runID || fmt.Sprint(node.ParentIDs) != "["+runID+"]" ||
+		node.Metadata["langgraph_node"] != "chatbot" || fmt.Sprint(node.Tags) != "[graph:step:1]" {
+		t.Errorf("node start %+v", node)
+	}
+	var text string
+	for _, r := range recs {
+		switch r.Event {
+		case "on_chat_model_stream":
+			if fmt.Sprint(r.ParentIDs) != fmt.Sprint([]string{runID, node.RunID}) {
+				t.Errorf("model parent ids %v", r.ParentIDs)
+			}
+			chunk := r.Data["chunk"].(map[string]any)
+			if chunk["type"] != "AIMessageChunk" {
+				t.Errorf("chunk %v", chunk)
+			}
+			text += chunk["content"].(string)
+		case "on_chat_model_end":
+			if out := r.Data["output"].(map[string]any); out["content"] != "You said: one two" {
+				t.Errorf("model end output %v", out)
+			}
+		case "on_chain_end":
+			if r.RunID == runID {
+				if msgs := r.Data["output"].(map[string]any)["messages"].([]any); len(msgs) != 2 {
+					t.Errorf("graph output %v", r.Data)
+				}
+			}
+		}
+	}
+	if text != "You said: one two" {
+		t.Errorf("streamed text %q", text)
 	}
 }
