@@ -89,6 +89,10 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	if err != nil {
 		return err
 	}
+	graphConf, err := graphConfigs(e)
+	if err != nil {
+		return err
+	}
 	bk, closeBroker, brokerDesc, err := openBroker(ctx, f)
 	if err != nil {
 		return err
@@ -106,6 +110,7 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	}
 	opts.OpenAPISecurity = apiSec
 	opts.Items, opts.SweepInterval = storeTTL(cfg.Store.TTL)
+	opts.GraphConfigs = graphConf
 	if enf != nil {
 		opts.Authenticator, opts.Authorizer = enf, enf
 	}

@@ -45,6 +45,10 @@ type Options struct {
 	SweepInterval        time.Duration
 	DisableWebhooks      bool
 	AllowPrivateWebhooks bool
+	// GraphConfigs (LANGGRAPH_CONFIG, as the LangGraph servers read it)
+	// give, by graph id, the config of the graph's system assistant; a
+	// "context" key in it is the assistant's context instead.
+	GraphConfigs map[string]map[string]any
 }
 
 // DefaultSweepInterval applies when Options.SweepInterval is 0.
@@ -191,12 +195,13 @@ func (e *Engine) registerGraphs(ctx context.Context) error {
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
+		config, actx := systemAssistantConfig(e.opts.GraphConfigs[id])
 		_, err := e.store.Assistants().Create(ctx, storage.System(), storage.AssistantCreate{
 			AssistantID: SystemAssistantID(id),
 			GraphID:     id,
 			Name:        id,
-			Config:      map[string]any{},
-			Context:     map[string]any{},
+			Config:      config,
+			Context:     actx,
 			Metadata:    map[string]any{"created_by": "system"},
 			IfExists:    storage.IfExistsDoNothing,
 		})
@@ -205,6 +210,22 @@ func (e *Engine) registerGraphs(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// systemAssistantConfig splits a graph's GraphConfigs entry into the
+// system assistant's config and context (both empty when unset).
+func systemAssistantConfig(entry map[string]any) (config, actx map[string]any) {
+	config, actx = map[string]any{}, map[string]any{}
+	for k, v := range entry {
+		if k == "context" {
+			if m, ok := v.(map[string]any); ok {
+				actx = m
+			}
+			continue
+		}
+		config[k] = v
+	}
+	return config, actx
 }
 
 func (e *Engine) sweepLoop(ctx context.Context) {

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -95,5 +96,27 @@ func TestSweeperRuns(t *testing.T) {
 			t.Fatal("the expired thread was never swept")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestGraphConfigs: LANGGRAPH_CONFIG's entry for a graph is its system
+// assistant's config, with "context" split off as the assistant's context
+// (as the LangGraph servers register it).
+func TestGraphConfigs(t *testing.T) {
+	st := memory.New()
+	defer st.Close()
+	newEngine(t, st, engine.Options{GraphConfigs: map[string]map[string]any{
+		"agent": {"configurable": map[string]any{"model": "m1"}, "recursion_limit": float64(7), "context": map[string]any{"user": "u"}},
+		"other": {"configurable": map[string]any{"ignored": true}},
+	}})
+	a, err := st.Assistants().Get(t.Context(), storage.System(), engine.SystemAssistantID("agent"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(a.Config), "map[configurable:map[model:m1] recursion_limit:7]"; got != want {
+		t.Errorf("config = %s, want %s", got, want)
+	}
+	if got, want := fmt.Sprint(a.Context), "map[user:u]"; got != want {
+		t.Errorf("context = %s, want %s", got, want)
 	}
 }

@@ -18,6 +18,12 @@ type Channel interface {
 	// decode reads a value as stored in a checkpoint or a pending write.
 	decode(raw json.RawMessage) (any, error)
 	schema() map[string]any
+	// empty is the value the channel shows before anything is written
+	// (ok false: the channel is left out of the state). As in LangGraph,
+	// where a reducer channel starts from its type's empty value (messages
+	// are []), reducers show their type's zero value and last-value
+	// channels nothing.
+	empty() (v any, ok bool)
 }
 
 // LastValue keeps the last value written; two writes in one step are an
@@ -91,6 +97,7 @@ func (lastValue[T]) reduce(cur any, has bool, writes []any) (any, error) {
 
 func (lastValue[T]) decode(raw json.RawMessage) (any, error) { return decodeAs[T](raw) }
 func (lastValue[T]) schema() map[string]any                  { return schemaFor[T]() }
+func (lastValue[T]) empty() (any, bool)                      { return nil, false }
 
 var errMultipleWrites = fmt.Errorf("can receive only one value per step; use a reducer to handle multiple values")
 
@@ -140,6 +147,23 @@ func clip[T any](v T) T {
 func (reducer[T]) decode(raw json.RawMessage) (any, error) { return decodeAs[T](raw) }
 func (reducer[T]) schema() map[string]any                  { return schemaFor[T]() }
 
+// empty is T's zero value, with a slice or map made empty rather than nil
+// (so that it is [] or {} in JSON); T's that have no useful zero value
+// (pointers, interfaces, funcs, channels) show nothing.
+func (reducer[T]) empty() (any, bool) {
+	t := reflect.TypeFor[T]()
+	switch t.Kind() {
+	case reflect.Slice:
+		return reflect.MakeSlice(t, 0, 0).Interface(), true
+	case reflect.Map:
+		return reflect.MakeMap(t).Interface(), true
+	case reflect.Pointer, reflect.Interface, reflect.Func, reflect.Chan, reflect.UnsafePointer:
+		return nil, false
+	}
+	var zero T
+	return zero, true
+}
+
 type messagesChannel struct{}
 
 func (messagesChannel) coerce(v any) (any, error) {
@@ -178,6 +202,8 @@ func (messagesChannel) decode(raw json.RawMessage) (any, error) {
 	}
 	return out, nil
 }
+
+func (messagesChannel) empty() (any, bool) { return []Message{}, true }
 
 func (messagesChannel) schema() map[string]any {
 	return map[string]any{"type": "array", "items": map[string]any{"type": "object"}}

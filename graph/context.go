@@ -138,6 +138,7 @@ func StreamChunk(ctx context.Context, chunk Message) {
 	t.chunkIDs[chunk.ID] = true
 	t.mu.Unlock()
 	tc.l.emitMessage(t, chunk)
+	tc.l.emitModelChunk(t, chunk)
 }
 
 // messageMeta is the metadata of "messages" events for a task.

@@ -105,7 +105,7 @@ func (g *Graph) newLoop(cfg RunConfig, emit func(Event) error) (*loop, error) {
 		switch m {
 		case "messages-tuple":
 			m = ModeMessages
-		case ModeValues, ModeUpdates, ModeMessages, ModeCustom, ModeDebug, ModeTasks, ModeCheckpoints:
+		case ModeValues, ModeUpdates, ModeMessages, ModeCustom, ModeDebug, ModeTasks, ModeCheckpoints, ModeEvents:
 		default:
 			return nil, fmt.Errorf("graph: unknown stream mode %q", m)
 		}

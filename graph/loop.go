@@ -52,6 +52,8 @@ type loop struct {
 
 	// resuming is set for a subgraph loop that continues an interrupted run.
 	resuming bool
+	// eventsID is the graph's run id in "events" when the run has none.
+	eventsID string
 }
 
 type pendingWrite struct {
@@ -101,6 +103,12 @@ func (l *loop) run(ctx context.Context, input any) (res Result, err error) {
 	defer func() {
 		if ferr := l.flush(context.WithoutCancel(ctx)); ferr != nil && err == nil {
 			err = ferr
+		}
+	}()
+	l.emitGraphStart(input)
+	defer func() {
+		if err == nil {
+			l.emitGraphEnd(res.Values)
 		}
 	}()
 	// As LangGraph: steps up to the loaded checkpoint's step + limit + 2.

@@ -168,8 +168,10 @@ func (g *Graph) snapshot(ctx context.Context, cfg RunConfig, tup checkpoint.Tupl
 // them (its edges then decide what runs next) and saves a checkpoint with
 // source "update". asNode "" means the node that ran last (or START on an
 // empty thread); END applies the values and leaves nothing to run;
-// "__copy__" copies the checkpoint as a new one with source "fork". It
-// returns the new checkpoint's config.
+// "__copy__" copies the checkpoint as a new one with source "fork";
+// "__input__" writes the values as the graph's input (to START, as a run's
+// input does) in a checkpoint with source "input", leaving START to run
+// next. It returns the new checkpoint's config.
 func (g *Graph) UpdateState(ctx context.Context, cfg RunConfig, values any, asNode string) (checkpoint.Config, error) {
 	l, err := g.stateLoop(cfg)
 	if err != nil {
@@ -187,6 +189,9 @@ func (g *Graph) UpdateState(ctx context.Context, cfg RunConfig, values any, asNo
 			return checkpoint.Config{}, err
 		}
 		return l.config(l.cpID), nil
+	}
+	if asNode == inputNode {
+		return l.inputUpdate(ctx, values)
 	}
 	if asNode == "" {
 		asNode = l.lastNode()
@@ -230,6 +235,30 @@ func (g *Graph) UpdateState(ctx context.Context, cfg RunConfig, values any, asNo
 	l.markInterrupted()
 	l.step++
 	if err := l.newCheckpoint(ctx, "update", map[string]any{asNode: update}, updated); err != nil {
+		return checkpoint.Config{}, err
+	}
+	return l.config(l.cpID), nil
+}
+
+// inputUpdate is UpdateState as "__input__": like a run's input step, but
+// the tasks still due at the checkpoint are kept (LangGraph's update as
+// input only writes the input channel).
+func (l *loop) inputUpdate(ctx context.Context, values any) (checkpoint.Config, error) {
+	if values == nil {
+		return checkpoint.Config{}, &InvalidUpdateError{Msg: fmt.Sprintf("Received no input writes for %s", START)}
+	}
+	m, ok := values.(map[string]any)
+	if !ok {
+		conv, err := convert[map[string]any](values)
+		if err != nil || conv == nil {
+			return checkpoint.Config{}, &InvalidUpdateError{Msg: fmt.Sprintf("state update must be an object, got %T", values)}
+		}
+		m = conv
+	}
+	l.vals[START] = m
+	l.versions[START]++
+	l.step++
+	if err := l.newCheckpoint(ctx, "input", map[string]any{START: m}, []string{START}); err != nil {
 		return checkpoint.Config{}, err
 	}
 	return l.config(l.cpID), nil

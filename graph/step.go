@@ -116,6 +116,8 @@ func (l *loop) state() State {
 	for _, name := range l.g.chanOrder {
 		if v, ok := l.vals[name]; ok {
 			s[name] = v
+		} else if v, ok := l.g.channels[name].empty(); ok {
+			s[name] = v
 		}
 	}
 	return s

@@ -40,6 +40,9 @@ type task struct {
 	interruptIdx int
 	interrupts   []InterruptValue
 	chunkIDs     map[string]bool
+	// For the events mode: the task's run id and its models' streams.
+	eventsRunID string
+	modelRuns   []*modelRun
 }
 
 // update is the task's update as streamed: its writes to state channels.
@@ -67,6 +70,7 @@ func (l *loop) runTasks(ctx context.Context, tasks []*task) ([]InterruptValue, e
 	for _, t := range tasks {
 		if !t.cached {
 			l.emitTaskStart(t)
+			l.emitNodeStart(t)
 		}
 	}
 	run := func(t *task) {
@@ -145,6 +149,7 @@ func (l *loop) taskDone(t *task) {
 	}
 	if !t.cached {
 		l.emitTaskResult(t)
+		l.emitNodeEnd(t)
 	}
 }
 

@@ -24,6 +24,7 @@ const (
 	pullPath      = "__pregel_pull"
 	pushPath      = "__pregel_push"
 	copyNode      = "__copy__"
+	inputNode     = "__input__"
 	nullTaskID    = "00000000-0000-0000-0000-000000000000"
 	defaultLimit  = 25
 	checkpointSep = "|"
@@ -97,6 +98,9 @@ const (
 	ModeDebug       StreamMode = "debug"
 	ModeTasks       StreamMode = "tasks"
 	ModeCheckpoints StreamMode = "checkpoints"
+	// ModeEvents streams LangChain astream_events (v2) records: see
+	// streamevents.go for the ones the runtime produces.
+	ModeEvents StreamMode = "events"
 )
 
 // Event is one stream event. Data is JSON-serialisable. Namespace is empty

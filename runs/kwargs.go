@@ -94,7 +94,7 @@ func (k Kwargs) GraphID() string {
 // graphModes is the set of graph modes to run with: the requested ones
 // (messages-tuple and the legacy messages both map to the graph's messages
 // mode, and legacy and tuples say which wire forms were asked for; modes the
-// runtime does not have, such as events, are dropped) plus values, which the
+// runtime does not have are dropped) plus values, which the
 // run's result is computed from.
 func (k Kwargs) graphModes() (modes []graph.StreamMode, requested map[graph.StreamMode]bool, legacy, tuples bool) {
 	requested = map[graph.StreamMode]bool{}
@@ -107,7 +107,7 @@ func (k Kwargs) graphModes() (modes []graph.StreamMode, requested map[graph.Stre
 		case graph.ModeMessages:
 			legacy = true
 		case graph.ModeValues, graph.ModeUpdates, graph.ModeCustom,
-			graph.ModeDebug, graph.ModeTasks, graph.ModeCheckpoints:
+			graph.ModeDebug, graph.ModeTasks, graph.ModeCheckpoints, graph.ModeEvents:
 		default:
 			continue
 		}

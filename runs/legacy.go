@@ -7,8 +7,8 @@ import (
 // legacyMessages renders the graph's message chunks in the legacy
 // "messages" stream mode: messages/metadata the first time a message id
 // is seen, messages/partial with the message accumulated so far on each
-// chunk, and messages/complete with the finished message once a values
-// event of the root graph holds it.
+// chunk, and messages/complete with each message (once) when a values
+// event of the root graph first holds it.
 type legacyMessages struct {
 	acc   map[string]*graph.Message
 	order []string
@@ -50,25 +50,28 @@ func (l *legacyMessages) chunk(data any) []namedEvent {
 	return append(out, namedEvent{"messages/partial", []any{*cur}})
 }
 
-// values handles a values event of the root graph.
+// values handles a values event of the root graph: as LangGraph does, the
+// messages it holds that were not completed yet (by id), whether streamed
+// in chunks or not (the human input, tool results), go out together in one
+// messages/complete event.
 func (l *legacyMessages) values(data any) []namedEvent {
-	if len(l.acc) == 0 {
-		return nil
-	}
 	st, ok := data.(map[string]any)
-	if !ok {
+	if !ok || st["messages"] == nil {
 		return nil
 	}
 	msgs, err := graph.ToMessages(st["messages"])
 	if err != nil {
 		return nil
 	}
-	var out []namedEvent
+	var done []any
 	for _, m := range msgs {
-		if l.acc[m.ID] != nil && !l.done[m.ID] {
+		if m.ID != "" && !l.done[m.ID] {
 			l.done[m.ID] = true
-			out = append(out, namedEvent{"messages/complete", []any{m}})
+			done = append(done, m)
 		}
 	}
-	return out
+	if len(done) == 0 {
+		return nil
+	}
+	return []namedEvent{{"messages/complete", done}}
 }

@@ -150,11 +150,13 @@ func (s *Scheduler) run(ctx context.Context, r storage.Run) (out outcome) {
 				out.lastValues = ev.Data
 			}
 		}
-		if len(ev.Namespace) > 0 && !kw.Subgraphs {
+		// astream_events reports nested runs (a subgraph's nodes) in the
+		// one "events" stream, subgraphs or not.
+		if len(ev.Namespace) > 0 && !kw.Subgraphs && ev.Mode != graph.ModeEvents {
 			return nil
 		}
 		suffix := ""
-		if len(ev.Namespace) > 0 {
+		if len(ev.Namespace) > 0 && ev.Mode != graph.ModeEvents {
 			suffix = "|" + strings.Join(ev.Namespace, "|")
 		}
 		if lm != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -24,6 +25,9 @@ func decodeBody(r *http.Request, v any) error {
 	if blankJSON(b) {
 		return nil
 	}
+	if err := checkJSONContentType(r); err != nil {
+		return err
+	}
 	if err := checkJSONDepth(b); err != nil {
 		return err
 	}
@@ -31,6 +35,21 @@ func decodeBody(r *http.Request, v any) error {
 		return bodyError(err)
 	}
 	return nil
+}
+
+// checkJSONContentType refuses a body sent as another media type (text/plain,
+// a form): LangGraph does not parse it as JSON but answers 422 (the JS
+// server 400). A body without Content-Type is still read as JSON.
+func checkJSONContentType(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && (mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")) {
+		return nil
+	}
+	return invalid(fmt.Sprintf("Invalid Content-Type %q: the request body must be application/json", ct))
 }
 
 // blankJSON reports whether b is only JSON whitespace.

@@ -159,17 +159,19 @@ func queryFlag(r *http.Request, name string) (bool, error) {
 
 var eventIDPattern = regexp.MustCompile(`^(\d+(-(\d+|\*))?|-)$`)
 
-// lastEventID reads the Last-Event-ID header ("" when absent).
+// lastEventID reads the Last-Event-ID header ("" when absent). "-1" is
+// what the SDK's joinStream (and useStream's reconnect) sends to mean
+// "from the start", as LangGraph accepts it.
 func lastEventID(r *http.Request) (string, error) {
 	id := strings.TrimSpace(r.Header.Get("Last-Event-ID"))
 	if id == "" {
 		return "", nil
 	}
+	if id == "-" || id == "-1" {
+		return broker.Start, nil
+	}
 	if !eventIDPattern.MatchString(id) {
 		return "", invalid("Invalid Last-Event-ID: must be an event id like <ms>-<seq>")
-	}
-	if id == "-" {
-		return broker.Start, nil
 	}
 	return strings.TrimSuffix(id, "-*"), nil
 }
@@ -191,6 +193,13 @@ func parseJoinQuery(r *http.Request) (q joinQuery, err error) {
 	var modes []string
 	for _, m := range r.URL.Query()["stream_mode"] {
 		modes = append(modes, strings.Split(m, ",")...)
+	}
+	// As the thread stream and LangGraph do, an unknown mode is a 422, not
+	// a stream that silently filters everything out.
+	for _, m := range modes {
+		if err := oneOf("stream_mode", m, streamModes...); err != nil {
+			return q, err
+		}
 	}
 	q.keep = modeFilter(modes)
 	return q, nil

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 )
 
 // searchPage is the paging, sorting and projection part of a search body,
@@ -16,14 +17,16 @@ type searchPage struct {
 }
 
 // check validates the page against the sortable and selectable fields and
-// returns limit and offset (limit 10 by default).
-func (p searchPage) check(sortable, selectable []string) (limit, offset int, err error) {
+// returns limit and offset (limit 10 by default). sort_order is taken in
+// any case ("DESC" as LangGraph takes it) and left lower-cased.
+func (p *searchPage) check(sortable, selectable []string) (limit, offset int, err error) {
 	if limit, offset, err = page(p.Limit, p.Offset, 10); err != nil {
 		return 0, 0, err
 	}
 	if err := oneOf("sort_by", p.SortBy, sortable...); err != nil {
 		return 0, 0, err
 	}
+	p.SortOrder = strings.ToLower(p.SortOrder)
 	if err := oneOf("sort_order", p.SortOrder, "asc", "desc"); err != nil {
 		return 0, 0, err
 	}

@@ -75,6 +75,8 @@ type Options struct {
 	// Metrics decide who may read GET /metrics; the zero value refuses
 	// everyone.
 	Metrics MetricsOptions
+	// GraphConfigs: see engine.Options (LANGGRAPH_CONFIG).
+	GraphConfigs map[string]map[string]any
 }
 
 // RunsOptions configure run execution.
@@ -189,7 +191,8 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	s.eng, err = engine.New(ctx, engine.Options{Store: opts.Store, Graphs: s.graphs, Authorizer: s.authz,
 		Logger: s.log, Broker: o.Broker, Workers: o.Workers, Lease: o.Lease, Poll: o.Poll, Timeout: o.Timeout,
 		CronPoll: o.CronPoll, NoCrons: opts.HTTP.Disable.Runs, SweepInterval: opts.SweepInterval,
-		DisableWebhooks: o.DisableWebhooks, AllowPrivateWebhooks: o.AllowPrivateWebhooks})
+		DisableWebhooks: o.DisableWebhooks, AllowPrivateWebhooks: o.AllowPrivateWebhooks,
+		GraphConfigs: opts.GraphConfigs})
 	if err != nil {
 		return nil, err
 	}
