@@ -64,14 +64,17 @@ var setups = []setup{
 }
 
 // tokenAuth authenticates alice and bob by bearer token, with no handlers.
-func tokenAuth() *auth.Auth {
+func tokenAuth() *auth.Auth { return tokenAuthWith(nil) }
+
+// tokenAuthWith is tokenAuth with permissions per identity.
+func tokenAuthWith(perms map[string][]string) *auth.Auth {
 	users := map[string]string{"alice-token": "alice", "bob-token": "bob"}
 	return auth.New().Authenticate(func(ctx context.Context, r *auth.Request) (*auth.User, error) {
 		id, ok := users[r.BearerToken()]
 		if !ok {
 			return nil, auth.Unauthorized("Invalid token")
 		}
-		return &auth.User{Identity: id}, nil
+		return &auth.User{Identity: id, Permissions: perms[id]}, nil
 	})
 }
 
@@ -107,13 +110,21 @@ func allowedOnly(rt server.Route, only []string) bool {
 	return true
 }
 
-// viewerPolicy is the "viewer" grant: the owner preset, except that
-// everyone may read and search every thread (and so its state, history and
-// runs). Writing stays the owner's.
+// viewerPolicy is the "viewer" grant, configured without code as in
+// langgraph.json: the owner preset, plus grants that let callers with the
+// "viewer" permission (bob) read and search every thread (and so its
+// state, history and runs). Writing stays the owner's.
 func viewerPolicy(t *testing.T) *auth.Auth {
-	a := ownerPreset(t)
-	allow := func(context.Context, *auth.Context, auth.Value) (auth.Result, error) { return auth.Allow(), nil }
-	return a.On("threads:read", allow).On("threads:search", allow)
+	a := tokenAuthWith(map[string][]string{"bob": {"viewer"}})
+	c, err := policy.ParseConfig([]byte(`{"policy": "owner", "grants": {
+		"threads:read": "\"viewer\" in permissions", "threads:search": "\"viewer\" in permissions"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Install(a); err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 // readOnly reports whether every event rt always raises is one of reads.
@@ -284,6 +295,7 @@ func attackAllOn(t *testing.T, srv *server.Server, base, bBase string, s setup, 
 		w.bThreadID = ownThread(t, b)
 	}
 	var problems []string
+	granted := 0 // granted reads that showed A's data
 	for _, rt := range routes {
 		if !rt.Protected {
 			continue
@@ -309,6 +321,9 @@ func attackAllOn(t *testing.T, srv *server.Server, base, bBase string, s setup, 
 			if readOnly(rt, s.reads) {
 				// Granted: A's data may show; B must be authenticated and
 				// served, and A's view is checked below.
+				if r.status/100 == 2 && strings.Contains(string(r.body), w.marker) {
+					granted++
+				}
 				if r.status == 401 || r.status >= 500 {
 					problems = append(problems, fmt.Sprintf("B (granted %v): %s %s -> %d %s", s.reads, rt.Method, path, r.status, clip(r.body)))
 				}
@@ -319,6 +334,9 @@ func attackAllOn(t *testing.T, srv *server.Server, base, bBase string, s setup, 
 					rt.Method, path, w.fill(at.body), r.status, clip(r.body), problem))
 			}
 		}
+	}
+	if len(s.reads) > 0 && len(routes) > 1 && granted == 0 {
+		problems = append(problems, fmt.Sprintf("the grant of %v showed B none of A's data: the shape tests nothing", s.reads))
 	}
 	if len(s.reads) == 0 {
 		// With a read grant B's own views may hold A's data (a copy).
