@@ -426,6 +426,9 @@ func (s *Server) threadStream(w http.ResponseWriter, r *http.Request) error {
 		cancel()
 		switch {
 		case ctx.Err() != nil:
+			if r.Context().Err() == nil { // the server is shutting down
+				_ = sw.endedEarly(true)
+			}
 			return nil
 		case errors.Is(err, broker.ErrDropped):
 			_ = sw.threadDeleted()

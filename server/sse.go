@@ -205,8 +205,19 @@ func (s *Server) streamRun(w http.ResponseWriter, r *http.Request, sc storage.Sc
 	}
 	if err != nil && r.Context().Err() == nil {
 		s.log.WarnContext(r.Context(), "run stream ended early", "run_id", run.RunID, "error", err)
+		_ = sw.endedEarly(s.runs.Context().Err() != nil)
 	}
 	return nil // the response has started: errors cannot be reported
+}
+
+// endedEarly ends a stream that stops before its run's end (the server is
+// shutting down, or the event bus failed) with an error event a client can
+// act on: retryable, so it joins again with Last-Event-ID.
+func (sw *sseWriter) endedEarly(shutdown bool) error {
+	if shutdown {
+		return sw.event("error", []byte(`{"error":"ServerShuttingDown","message":"The server is shutting down: join the run again with Last-Event-ID.","retryable":true}`), "")
+	}
+	return sw.event("error", []byte(`{"error":"StreamInterrupted","message":"The run's event stream failed: join the run again with Last-Event-ID.","retryable":true}`), "")
 }
 
 // disconnectScope is the scope that cancels run when a joining client

@@ -6,6 +6,8 @@
 //	loadtool seed -url URL -n 100000 -c 16
 //	    creates n threads through the API with metadata {"seq": i,
 //	    "bucket": i % 1000, "tenant": "t-<i%1000>", "user": "user-<i%100>"}.
+//	loadtool soak [flags] -- /path/agentgate dev --memory --port 0 --config DIR
+//	    memory (VmRSS) after big-message runs and during a mixed soak (soak.go).
 package main
 
 import (
@@ -29,7 +31,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: loadtool startup|seed [flags]")
+		fmt.Fprintln(os.Stderr, "usage: loadtool startup|seed|soak [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -38,6 +40,8 @@ func main() {
 		err = startup(os.Args[2:])
 	case "seed":
 		err = seed(os.Args[2:])
+	case "soak":
+		err = soak(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
