@@ -132,7 +132,7 @@ func TestRegistryCachesAndValidatesDefault(t *testing.T) {
 	}
 }
 
-// modelGraph runs model once inside a node.
+// runIn streams model once inside a node of a run with configurable conf.
 func runIn(t *testing.T, conf map[string]any, model llm.ChatModel) (string, error) {
 	t.Helper()
 	var text string
