@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"log/slog"
 	"sort"
 	"strings"
 
+	"github.com/agentgate/agentgate/config"
 	"github.com/agentgate/agentgate/graphs/approval"
 	"github.com/agentgate/agentgate/graphs/chatbot"
-	"github.com/agentgate/agentgate/llm"
+	"github.com/agentgate/agentgate/graphs/react"
+	"github.com/agentgate/agentgate/llm/models"
 	"github.com/agentgate/agentgate/server"
 )
 
@@ -14,14 +17,49 @@ import (
 type builtinGraph func() (server.Graph, error)
 
 // builtinGraphs is the registry behind "builtin:<name>" in langgraph.json.
-// It is built on each call: no package state.
-func builtinGraphs() map[string]builtinGraph {
+// It is built on each call: no package state. getenv reads the model
+// settings (llm/models.Default); each graph owns its model registry.
+func builtinGraphs(getenv func(string) string) map[string]builtinGraph {
 	return map[string]builtinGraph{
-		// The chatbot answers with the echo model: no API key needed.
-		"chatbot": func() (server.Graph, error) { return chatbot.New(llm.Echo{}) },
+		// The chatbot answers with configurable.model, else the default
+		// model: the echo model when no API key is set.
+		"chatbot": func() (server.Graph, error) {
+			reg, err := models.NewRegistry(getenv)
+			if err != nil {
+				return nil, err
+			}
+			return chatbot.NewWithModels(reg)
+		},
+		// A ReAct agent with current_time, calculator and whoami.
+		"agent": func() (server.Graph, error) {
+			reg, err := models.NewRegistry(getenv)
+			if err != nil {
+				return nil, err
+			}
+			return react.New(reg)
+		},
 		// The approval graph interrupts for a human decision (resume with a command).
 		"approval": func() (server.Graph, error) { return approval.New() },
 	}
+}
+
+// logBuiltinModel logs, once, which model the configured built-in chatbot
+// and agent use by default and why (never a key's value).
+func logBuiltinModel(cfg *config.Config, getenv func(string) string, log *slog.Logger) {
+	var users []string
+	for _, name := range []string{"chatbot", "agent"} {
+		for _, g := range cfg.Graphs {
+			if g.Kind == config.GraphBuiltin && g.Builtin == name {
+				users = append(users, name)
+				break
+			}
+		}
+	}
+	if len(users) == 0 {
+		return
+	}
+	spec, reason := models.Default(getenv)
+	log.Info(strings.Join(users, " and ") + " model: " + spec + " (" + reason + ")")
 }
 
 func builtinNames(m map[string]builtinGraph) string {

@@ -58,10 +58,11 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	if err := execProject(ctx, cfg, p, f.args, e); err != nil {
 		return err
 	}
-	graphs, err := resolveGraphs(cfg, p, builtinGraphs())
+	graphs, err := resolveGraphs(cfg, p, builtinGraphs(e.getenv))
 	if err != nil {
 		return err
 	}
+	logBuiltinModel(cfg, e.getenv, log)
 	checkUnsupported(cfg, log)
 	a, err := buildAuth(ctx, cfg, p, log)
 	if err != nil {
