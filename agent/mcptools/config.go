@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"sort"
 	"time"
+
+	"github.com/agentgate/agentgate/config"
 )
 
 // Default timeouts, used when a ServerConfig leaves them zero.
@@ -183,4 +185,19 @@ func (c ServersConfig) Names() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// FromConfig is the "mcp.servers" of a loaded langgraph.json (already
+// validated by config.Load) as a ServersConfig; empty when there is none.
+func FromConfig(c *config.Config) ServersConfig {
+	out := ServersConfig{}
+	if c == nil {
+		return out
+	}
+	for name, s := range c.MCP.Servers {
+		out[name] = ServerConfig{Name: name, Command: s.Command, Args: s.Args, Env: s.Env, Dir: s.Dir,
+			URL: s.URL, Headers: s.Headers,
+			ConnectTimeout: seconds(s.ConnectTimeoutSeconds), CallTimeout: seconds(s.CallTimeoutSeconds)}
+	}
+	return out
 }

@@ -2,11 +2,15 @@ package mcptools_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/agentgate/agentgate/agent/mcptools"
+	"github.com/agentgate/agentgate/config"
 )
 
 func TestPoolSharesAndReconnects(t *testing.T) {
@@ -127,5 +131,27 @@ func TestServersConfigJSON(t *testing.T) {
 		if err := c.UnmarshalJSON([]byte(doc)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: err = %v, want %q", doc, err, want)
 		}
+	}
+}
+
+func TestFromConfig(t *testing.T) {
+	dir := t.TempDir()
+	doc := `{"mcp": {"servers": {"web": {"url": "http://127.0.0.1:1/mcp", "call_timeout_seconds": 1.5}, "fs": {"command": "mcp-fs", "args": ["-r"]}}}}`
+	if err := os.WriteFile(filepath.Join(dir, "langgraph.json"), []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	servers := mcptools.FromConfig(c)
+	if err := servers.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if w, f := servers["web"], servers["fs"]; w.Name != "web" || w.CallTimeout != 1500*time.Millisecond || f.Command != "mcp-fs" || f.Args[0] != "-r" {
+		t.Errorf("servers = %+v", servers)
+	}
+	if len(mcptools.FromConfig(nil)) != 0 {
+		t.Error("FromConfig(nil) is not empty")
 	}
 }
