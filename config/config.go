@@ -38,6 +38,8 @@ type Config struct {
 	Auth  *Auth
 	HTTP  HTTP
 	Store Store
+	// MCP is "mcp": the MCP servers agents may use.
+	MCP MCP
 	// Ignored lists the top-level keys accepted for compatibility with
 	// LangGraph tooling that agentgate does not use, sorted.
 	Ignored []string
@@ -194,7 +196,7 @@ func Parse(file, dir string, data []byte) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	known := append([]string{"graphs", "env", "auth", "http", "store"}, ignoredKeys()...)
+	known := append([]string{"graphs", "env", "auth", "http", "store", "mcp"}, ignoredKeys()...)
 	if err := d.checkKeys("", top, known...); err != nil {
 		return nil, err
 	}
@@ -227,6 +229,11 @@ func Parse(file, dir string, data []byte) (*Config, error) {
 	}
 	if raw, ok := top["store"]; ok {
 		if c.Store, err = d.store(raw); err != nil {
+			return nil, err
+		}
+	}
+	if raw, ok := top["mcp"]; ok {
+		if c.MCP, err = d.mcp(dir, raw); err != nil {
 			return nil, err
 		}
 	}

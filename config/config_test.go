@@ -43,7 +43,7 @@ func TestLoadErrors(t *testing.T) {
 		{"not json", `{"graphs": }`, `invalid JSON at line 1, column 12: invalid character '}' looking for beginning of value`},
 		{"truncated", `{"graphs": {`, `invalid JSON: unexpected end of file`},
 		{"top level array", `[]`, `expected an object, got an array`},
-		{"unknown top key", `{"graph": {}}`, `unknown key "graph" (known keys: graphs, env, auth, http, store, $schema, api_version, base_image, dependencies, docker_compose_file, dockerfile_lines, image_distro, node_loader, node_version, pip_config_file, pip_installer, python_version, ui, ui_config)`},
+		{"unknown top key", `{"graph": {}}`, `unknown key "graph" (known keys: graphs, env, auth, http, store, mcp, $schema, api_version, base_image, dependencies, docker_compose_file, dockerfile_lines, image_distro, node_loader, node_version, pip_config_file, pip_installer, python_version, ui, ui_config)`},
 		{"duplicate key", `{"graphs": {}, "graphs": {}}`, `duplicate key "graphs"`},
 
 		{"graphs not object", `{"graphs": ["a"]}`, `graphs: expected an object, got an array`},
@@ -133,6 +133,19 @@ func TestLoadErrors(t *testing.T) {
 		{"store ttl negative", `{"store": {"ttl": {"default_ttl": -1}}}`, `store.ttl.default_ttl: must be at least 0, got -1`},
 		{"store ttl sweep", `{"store": {"ttl": {"sweep_interval_minutes": 0}}}`, `store.ttl.sweep_interval_minutes: must be between 1 and 2147483647, got 0`},
 		{"store ttl refresh", `{"store": {"ttl": {"refresh_on_read": 1}}}`, `store.ttl.refresh_on_read: expected a boolean, got a number`},
+
+		{"mcp not object", `{"mcp": []}`, `mcp: expected an object, got an array`},
+		{"mcp unknown", `{"mcp": {"server": {}}}`, `mcp: unknown key "server" (known keys: servers)`},
+		{"mcp server name", `{"mcp": {"servers": {"a b": {"command": "x"}}}}`, `mcp.servers: invalid server name "a b" (1-32 letters, digits, '-' and '_')`},
+		{"mcp server unknown", `{"mcp": {"servers": {"fs": {"command": "x", "cmd": "y"}}}}`, `mcp.servers.fs: unknown key "cmd" (known keys: command, args, env, cwd, url, headers, connect_timeout_seconds, call_timeout_seconds)`},
+		{"mcp server empty", `{"mcp": {"servers": {"fs": {}}}}`, `mcp.servers.fs: give "command" (a stdio server) or "url" (a Streamable HTTP server)`},
+		{"mcp server both", `{"mcp": {"servers": {"fs": {"command": "x", "url": "http://h"}}}}`, `mcp.servers.fs: give "command" or "url", not both`},
+		{"mcp args type", `{"mcp": {"servers": {"fs": {"command": "x", "args": "-v"}}}}`, `mcp.servers.fs.args: expected an array of strings, got the string "-v"`},
+		{"mcp env value", `{"mcp": {"servers": {"fs": {"command": "x", "env": {"A": 1}}}}}`, `mcp.servers.fs.env.A: expected a string, got a number`},
+		{"mcp headers on command", `{"mcp": {"servers": {"fs": {"command": "x", "headers": {}}}}}`, `mcp.servers.fs.headers: only for "url" servers`},
+		{"mcp args on url", `{"mcp": {"servers": {"web": {"url": "http://h", "args": []}}}}`, `mcp.servers.web.args: only for "command" servers`},
+		{"mcp url scheme", `{"mcp": {"servers": {"web": {"url": "file:///etc/passwd"}}}}`, `mcp.servers.web.url: "file:///etc/passwd" is not an http:// or https:// URL`},
+		{"mcp timeout", `{"mcp": {"servers": {"web": {"url": "http://h", "call_timeout_seconds": -1}}}}`, `mcp.servers.web.call_timeout_seconds: must be at least 0, got -1`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
