@@ -102,6 +102,7 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 			"queue":   map[string]int{"n_pending": st.Pending, "n_running": st.Running},
 			"workers": map[string]int{"max": maxW, "active": active, "available": maxW - active},
 			"http":    map[string]any{"requests": requests, "errors": errs},
+			"events":  map[string]int64{"bytes": s.eventBytes()},
 		})
 	}
 	var b strings.Builder
@@ -113,6 +114,7 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 	gauge("lg_api_workers_max", "The maximum number of runs this process executes at once.", maxW)
 	gauge("lg_api_workers_active", "The number of runs this process is executing.", active)
 	gauge("lg_api_workers_available", "The number of runs this process can start now.", maxW-active)
+	gauge("agentgate_run_event_bytes", "Bytes of run stream events kept in this process (the in-process broker; 0 with Redis).", int(s.eventBytes()))
 	fmt.Fprintf(&b, "# HELP agentgate_http_requests_total Requests received.\n# TYPE agentgate_http_requests_total counter\nagentgate_http_requests_total %d\n", requests)
 	b.WriteString("# HELP agentgate_http_errors_total Requests answered with an error, by status.\n# TYPE agentgate_http_errors_total counter\n")
 	codes := make([]string, 0, len(errs))
@@ -126,4 +128,12 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	_, _ = w.Write([]byte(b.String()))
 	return nil
+}
+
+// eventBytes is what the in-process broker keeps (0 for Redis).
+func (s *Server) eventBytes() int64 {
+	if m, ok := s.runs.Broker().(interface{ Bytes() int64 }); ok {
+		return m.Bytes()
+	}
+	return 0
 }

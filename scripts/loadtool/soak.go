@@ -63,7 +63,7 @@ func soak(args []string) error {
 			fmt.Printf("%-28s rss ?: %v\n", label, err)
 			return
 		}
-		fmt.Printf("%-28s rss %6.1f MB\n", label, float64(kb)/1024)
+		fmt.Printf("%-28s rss %6.1f MB  events %6.1f MB\n", label, float64(kb)/1024, float64(eventBytes(url))/(1<<20))
 	}
 	c := &http.Client{Timeout: 60 * time.Second}
 	time.Sleep(time.Second)
@@ -173,4 +173,23 @@ func do(c *http.Client, req *http.Request, into any) error {
 	}
 	_, err = io.Copy(io.Discard, resp.Body)
 	return err
+}
+
+// eventBytes reads the run event bytes the server keeps (GET /metrics,
+// open in dev); -1 when it cannot.
+func eventBytes(url string) int64 {
+	var m struct {
+		Events struct {
+			Bytes int64 `json:"bytes"`
+		} `json:"events"`
+	}
+	resp, err := http.Get(url + "/metrics?format=json")
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	if json.NewDecoder(resp.Body).Decode(&m) != nil {
+		return -1
+	}
+	return m.Events.Bytes
 }
