@@ -194,7 +194,11 @@ func agentWith(store Store) (*graph.Graph, error) {
 		}, map[string]string{"tool": "tool", "checkSharedState": "checkSharedState", graph.END: graph.END}).
 		AddEdge("tool", "agent").
 		AddEdge("checkSharedState", graph.END).
-		Compile()
+		Compile(graph.WithConfigSchema(map[string]any{
+			"type":       "object",
+			"properties": map[string]any{"model_name": map[string]any{"type": "string"}},
+			"$schema":    "http://json-schema.org/draft-07/schema#",
+		}))
 }
 
 var simpleModel = &models{responses: []string{"begin", "end\u2028"}}

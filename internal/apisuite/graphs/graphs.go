@@ -177,7 +177,19 @@ func SimpleRuntime() (*graph.Graph, error) {
 			return graph.State{"model": graph.Info(ctx).Context["model"]}, nil
 		}).
 		AddEdge(graph.START, "use_context").
-		Compile()
+		Compile(graph.WithConfigSchema(modelSchema()), graph.WithContextSchema(modelSchema()))
+}
+
+// modelSchema is simple_runtime's context schema, which the JS server also
+// reports as its config schema.
+func modelSchema() map[string]any {
+	return map[string]any{
+		"type": "object",
+		"properties": map[string]any{
+			"model": map[string]any{"type": "string", "enum": []any{"anthropic", "openai", "unknown"}},
+		},
+		"$schema": "http://json-schema.org/draft-07/schema#",
+	}
 }
 
 func count(s graph.State, key string) float64 {
