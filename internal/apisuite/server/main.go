@@ -17,6 +17,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/agentgate/agentgate/cli"
@@ -36,8 +37,21 @@ func main() {
 	inner := fmt.Sprintf("http://127.0.0.1:%d", port)
 	os.Setenv(graphs.StoreURLEnv, inner)
 
+	// The suite's langgraph.json "http" section, minus the custom app
+	// (agentgate has none): x-configurable-header reaches configurable,
+	// which is what http.mts's body-mutating middleware does.
+	dir, err := os.MkdirTemp("", "apisuite")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	conf := `{"graphs": {}, "http": {"configurable_headers": {"includes": ["x-configurable-header"]}}}`
+	if err := os.WriteFile(filepath.Join(dir, "langgraph.json"), []byte(conf), 0o644); err != nil {
+		log.Fatal(err)
+	}
 	go func() {
-		os.Exit(cli.Main(cli.Program{Graphs: graphs.All()}, append([]string{"dev", "--memory", "--port", fmt.Sprint(port)}, flag.Args()...)))
+		args := []string{"dev", "--memory", "--port", fmt.Sprint(port), "--config", filepath.Join(dir, "langgraph.json")}
+		os.Exit(cli.Main(cli.Program{Graphs: graphs.All()}, append(args, flag.Args()...)))
 	}()
 	for i := 0; ; i++ {
 		resp, err := http.Get(inner + "/ok")
