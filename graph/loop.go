@@ -125,7 +125,8 @@ func (l *loop) run(ctx context.Context, input any) (res Result, err error) {
 			return Result{}, err
 		}
 	}
-	if err := l.applyNullWrites(); err != nil {
+	nullUpdated, err := l.applyNullWrites()
+	if err != nil {
 		return Result{}, err
 	}
 	resuming := false
@@ -156,8 +157,18 @@ func (l *loop) run(ctx context.Context, input any) (res Result, err error) {
 		}
 		tasks := l.prepare()
 		if len(tasks) == 0 {
+			if len(nullUpdated) > 0 {
+				// A command's update that triggers no node (the graph had
+				// finished) is still saved, as its own checkpoint.
+				l.step++
+				if err := l.newCheckpoint(ctx, "loop", nil, nullUpdated); err != nil {
+					return Result{}, err
+				}
+				l.afterCheckpoint(nullUpdated)
+			}
 			return l.result("success"), nil
 		}
+		nullUpdated = nil
 		if l.step+1 > stop {
 			return l.result("error"), &RecursionError{Limit: l.limit}
 		}
@@ -340,16 +351,15 @@ func (l *loop) sameRun() bool {
 }
 
 // applyNullWrites applies the writes of commands (task id nullTaskID)
-// pending on the checkpoint.
-func (l *loop) applyNullWrites() error {
+// pending on the checkpoint and returns the channels they updated.
+func (l *loop) applyNullWrites() ([]string, error) {
 	byCh := map[string][]any{}
 	for _, p := range l.pending {
 		if p.taskID == nullTaskID {
 			byCh[p.channel] = append(byCh[p.channel], p.value)
 		}
 	}
-	_, err := l.applyWrites(byCh)
-	return err
+	return l.applyWrites(byCh)
 }
 
 // mapResume assigns resume values to the interrupted tasks of the current
