@@ -391,30 +391,39 @@ func openStore(ctx context.Context, f serverFlags, cfg *config.Config) (storage.
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, "", fmt.Errorf("create %s: %w", dir, err)
 		}
-		return openSQLite(ctx, filepath.Join(dir, "agentgate.db"))
+		return openSQLite(ctx, filepath.Join(dir, "agentgate.db"), f.dbTimeout)
 	}
 	db := strings.TrimSpace(f.database)
 	switch {
 	case db == "":
 		return nil, "", errors.New("no database: set --database or AGENTGATE_DATABASE to a SQLite file path")
 	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
-		return openPostgres(ctx, db)
+		return openPostgres(ctx, db, f.dbTimeout)
 	case strings.Contains(db, "://"):
 		return nil, "", fmt.Errorf("--database %q: want a SQLite file path or a postgres:// URL", db)
 	}
-	return openSQLite(ctx, db)
+	return openSQLite(ctx, db, f.dbTimeout)
+}
+
+// storeTimeout maps --db-timeout (0: no limit) to the backends' Timeout
+// (0: their default; negative: none).
+func storeTimeout(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // openPostgres connects to a Postgres URL (within 10 s) and migrates it;
 // an unreachable database refuses the start.
-func openPostgres(ctx context.Context, u string) (storage.Store, string, error) {
+func openPostgres(ctx context.Context, u string, timeout time.Duration) (storage.Store, string, error) {
 	shown := u
 	if pu, err := url.Parse(u); err == nil {
 		shown = pu.Redacted()
 	}
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	st, err := postgres.Open(cctx, u)
+	st, err := postgres.OpenWith(cctx, u, postgres.Options{Timeout: storeTimeout(timeout)})
 	if err != nil {
 		return nil, "", fmt.Errorf("--database %s: %w", shown, err)
 	}
@@ -437,8 +446,8 @@ func openBroker(ctx context.Context, f serverFlags) (broker.Broker, func(), stri
 	return broker.NewRedis(rdb, broker.RedisOptions{}), func() { _ = rdb.Close() }, "redis:" + f.redisShown, nil
 }
 
-func openSQLite(ctx context.Context, path string) (storage.Store, string, error) {
-	st, err := sqlite.Open(ctx, path)
+func openSQLite(ctx context.Context, path string, timeout time.Duration) (storage.Store, string, error) {
+	st, err := sqlite.OpenWith(ctx, path, sqlite.Options{Timeout: storeTimeout(timeout)})
 	if err != nil {
 		return nil, "", fmt.Errorf("open SQLite database %s: %w", path, err)
 	}
