@@ -179,7 +179,7 @@ func parseServerFlags(mode string, args []string, e env) (serverFlags, int, bool
 	fs := flag.NewFlagSet(mode, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.StringVar(&f.config, "config", "langgraph.json", "`path` of langgraph.json, or the directory holding it")
-	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long to wait for open requests on SIGINT/SIGTERM")
+	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long to wait on SIGINT/SIGTERM for open requests and running runs together; runs still executing then are abandoned (logged) and requeued")
 	fs.BoolVar(&f.allowPrivateWebhooks, "allow-private-webhooks", false, "let run webhooks call loopback, private and link-local addresses (refused by default)")
 	jobs := defaultJobs
 	if v := strings.TrimSpace(e.getenv("N_JOBS_PER_WORKER")); v != "" {

@@ -161,13 +161,20 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	case <-ctx.Done():
 		log.Info("shutting down", "timeout", f.shutdownTimeout.String())
 	}
+	// One budget for everything: open requests drain while running runs
+	// stop (their context ended with ctx); runs that ignore it are abandoned.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.shutdownTimeout)
 	defer cancel()
+	runsDone := make(chan []string, 1)
+	go func() { runsDone <- srv.Shutdown(sctx) }()
 	for _, hs := range servers {
 		if err := hs.Shutdown(sctx); err != nil {
 			log.Warn("open requests did not finish in time; closing them", "err", err)
 			_ = hs.Close()
 		}
+	}
+	if abandoned := <-runsDone; len(abandoned) > 0 {
+		log.Warn("runs did not stop within the shutdown timeout; abandoned and requeued", "runs", abandoned)
 	}
 	if serveErr != nil {
 		return serveErr
@@ -177,8 +184,6 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 			return fmt.Errorf("serve: %w", err)
 		}
 	}
-	// Stop the cron and run schedulers (webhook calls in flight finish).
-	_ = srv.Close()
 	log.Info("stopped")
 	return nil
 }
