@@ -155,6 +155,9 @@ type serverFlags struct {
 	logFormat       string
 	logLevel        string
 	shutdownTimeout time.Duration
+	// dbTimeout bounds each storage call's database work (--db-timeout);
+	// 0 means no bound.
+	dbTimeout time.Duration
 	// allowPrivateWebhooks lets run webhooks reach loopback and private
 	// networks (refused by default).
 	allowPrivateWebhooks bool
@@ -176,7 +179,7 @@ func parseServerFlags(mode string, args []string, e env) (serverFlags, int, bool
 	fs := flag.NewFlagSet(mode, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.StringVar(&f.config, "config", "langgraph.json", "`path` of langgraph.json, or the directory holding it")
-	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long to wait for open requests on SIGINT/SIGTERM")
+	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long to wait on SIGINT/SIGTERM for open requests and running runs together; runs still executing then are abandoned (logged) and requeued")
 	fs.BoolVar(&f.allowPrivateWebhooks, "allow-private-webhooks", false, "let run webhooks call loopback, private and link-local addresses (refused by default)")
 	jobs := defaultJobs
 	if v := strings.TrimSpace(e.getenv("N_JOBS_PER_WORKER")); v != "" {
@@ -187,6 +190,16 @@ func parseServerFlags(mode string, args []string, e env) (serverFlags, int, bool
 		}
 		jobs = n
 	}
+	dbTimeout := defaultDBTimeout
+	if v := strings.TrimSpace(e.getenv("AGENTGATE_DB_TIMEOUT")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			fmt.Fprintf(e.stderr, "agentgate %s: AGENTGATE_DB_TIMEOUT=%q: want a duration such as 10s (0: no limit)\n", mode, v)
+			return f, exitUsage, true
+		}
+		dbTimeout = d
+	}
+	fs.DurationVar(&f.dbTimeout, "db-timeout", dbTimeout, "how long one database call may take before the request fails with 503 and Retry-After; 0: no limit (env AGENTGATE_DB_TIMEOUT)")
 	fs.IntVar(&f.jobs, "n-jobs-per-worker", jobs, "how many runs execute at once in this process (env N_JOBS_PER_WORKER)")
 	var redisURL string
 	fs.StringVar(&redisURL, "redis-url", strings.TrimSpace(e.getenv("REDIS_URI")), "Redis `URL` (redis://, rediss:// or unix://) carrying run stream events between replicas (env REDIS_URI); empty keeps them in this process")
@@ -234,6 +247,9 @@ below. Logs go to stderr. Once the port is bound, one line
 GET /metrics (run counts of every tenant) answers 403 unless
 --metrics-addr (served there alone) or a metrics token
 (--metrics-token-file or AGENTGATE_METRICS_TOKEN) is set.
+A database call slower than --db-timeout fails its request with 503 and
+Retry-After instead of holding it. On SIGINT/SIGTERM, running runs are
+cancelled and requeued; the server exits within --shutdown-timeout.
 
 Flags:
 `)
@@ -254,6 +270,10 @@ Flags:
 			return f, exitUsage, true
 		}
 		f.addr = net.JoinHostPort(host, strconv.Itoa(port))
+	}
+	if f.dbTimeout < 0 {
+		fmt.Fprintf(e.stderr, "agentgate %s: --db-timeout %s: want 0 (no limit) or more\n", mode, f.dbTimeout)
+		return f, exitUsage, true
 	}
 	if f.jobs < 1 {
 		fmt.Fprintf(e.stderr, "agentgate %s: --n-jobs-per-worker %d: want at least 1\n", mode, f.jobs)
@@ -284,6 +304,9 @@ Flags:
 	}
 	return f, exitOK, false
 }
+
+// defaultDBTimeout is the default of --db-timeout.
+const defaultDBTimeout = 10 * time.Second
 
 // defaultJobs is the default of --n-jobs-per-worker (as in LangGraph).
 const defaultJobs = 10

@@ -161,13 +161,20 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	case <-ctx.Done():
 		log.Info("shutting down", "timeout", f.shutdownTimeout.String())
 	}
+	// One budget for everything: open requests drain while running runs
+	// stop (their context ended with ctx); runs that ignore it are abandoned.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.shutdownTimeout)
 	defer cancel()
+	runsDone := make(chan []string, 1)
+	go func() { runsDone <- srv.Shutdown(sctx) }()
 	for _, hs := range servers {
 		if err := hs.Shutdown(sctx); err != nil {
 			log.Warn("open requests did not finish in time; closing them", "err", err)
 			_ = hs.Close()
 		}
+	}
+	if abandoned := <-runsDone; len(abandoned) > 0 {
+		log.Warn("runs did not stop within the shutdown timeout; abandoned and requeued", "runs", abandoned)
 	}
 	if serveErr != nil {
 		return serveErr
@@ -177,8 +184,6 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 			return fmt.Errorf("serve: %w", err)
 		}
 	}
-	// Stop the cron and run schedulers (webhook calls in flight finish).
-	_ = srv.Close()
 	log.Info("stopped")
 	return nil
 }
@@ -391,30 +396,39 @@ func openStore(ctx context.Context, f serverFlags, cfg *config.Config) (storage.
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, "", fmt.Errorf("create %s: %w", dir, err)
 		}
-		return openSQLite(ctx, filepath.Join(dir, "agentgate.db"))
+		return openSQLite(ctx, filepath.Join(dir, "agentgate.db"), f.dbTimeout)
 	}
 	db := strings.TrimSpace(f.database)
 	switch {
 	case db == "":
 		return nil, "", errors.New("no database: set --database or AGENTGATE_DATABASE to a SQLite file path")
 	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
-		return openPostgres(ctx, db)
+		return openPostgres(ctx, db, f.dbTimeout)
 	case strings.Contains(db, "://"):
 		return nil, "", fmt.Errorf("--database %q: want a SQLite file path or a postgres:// URL", db)
 	}
-	return openSQLite(ctx, db)
+	return openSQLite(ctx, db, f.dbTimeout)
+}
+
+// storeTimeout maps --db-timeout (0: no limit) to the backends' Timeout
+// (0: their default; negative: none).
+func storeTimeout(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // openPostgres connects to a Postgres URL (within 10 s) and migrates it;
 // an unreachable database refuses the start.
-func openPostgres(ctx context.Context, u string) (storage.Store, string, error) {
+func openPostgres(ctx context.Context, u string, timeout time.Duration) (storage.Store, string, error) {
 	shown := u
 	if pu, err := url.Parse(u); err == nil {
 		shown = pu.Redacted()
 	}
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	st, err := postgres.Open(cctx, u)
+	st, err := postgres.OpenWith(cctx, u, postgres.Options{Timeout: storeTimeout(timeout)})
 	if err != nil {
 		return nil, "", fmt.Errorf("--database %s: %w", shown, err)
 	}
@@ -437,8 +451,8 @@ func openBroker(ctx context.Context, f serverFlags) (broker.Broker, func(), stri
 	return broker.NewRedis(rdb, broker.RedisOptions{}), func() { _ = rdb.Close() }, "redis:" + f.redisShown, nil
 }
 
-func openSQLite(ctx context.Context, path string) (storage.Store, string, error) {
-	st, err := sqlite.Open(ctx, path)
+func openSQLite(ctx context.Context, path string, timeout time.Duration) (storage.Store, string, error) {
+	st, err := sqlite.OpenWith(ctx, path, sqlite.Options{Timeout: storeTimeout(timeout)})
 	if err != nil {
 		return nil, "", fmt.Errorf("open SQLite database %s: %w", path, err)
 	}

@@ -133,8 +133,15 @@ func (e *Engine) Start(ctx context.Context) error {
 }
 
 // Close stops the sweeper, the cron scheduler and the run workers (runs
-// they were executing are requeued by the next start).
+// they were executing are requeued).
 func (e *Engine) Close() error {
+	e.Shutdown(context.Background())
+	return nil
+}
+
+// Shutdown is Close waiting for running runs at most until ctx ends; it
+// returns the ids of the runs abandoned then (runs.Scheduler.Shutdown).
+func (e *Engine) Shutdown(ctx context.Context) (abandoned []string) {
 	if e.stop != nil {
 		e.stop()
 		e.wg.Wait()
@@ -142,8 +149,7 @@ func (e *Engine) Close() error {
 	if e.crons != nil {
 		e.crons.Stop()
 	}
-	e.runs.Stop()
-	return nil
+	return e.runs.Shutdown(ctx)
 }
 
 // Store is the guarded store: request scopes reach only the methods that

@@ -60,6 +60,8 @@ type Scheduler struct {
 	cancel  context.CancelFunc
 	ctx     context.Context // the workers'; done when they stop
 	wg      sync.WaitGroup
+	stopped chan struct{} // closed once the workers and webhooks are done
+	gaveUp  bool          // Shutdown abandoned runs (shutdown.go)
 }
 
 // active is a run executing in this process.
@@ -138,18 +140,9 @@ func (s *Scheduler) Start(ctx context.Context) error {
 }
 
 // Stop stops the workers and waits for them. Runs still executing stop
-// at their next step boundary and give their lease up: the next sweep (at
-// the next start, or by another process) requeues them with attempt + 1.
-func (s *Scheduler) Stop() {
-	s.mu.Lock()
-	cancel := s.cancel
-	s.mu.Unlock()
-	if cancel != nil {
-		cancel()
-	}
-	s.wg.Wait()
-	s.hooks.wait()
-}
+// at their next step boundary, give their lease up and are requeued
+// (attempt + 1 when claimed again). Shutdown bounds the wait.
+func (s *Scheduler) Stop() { s.Shutdown(context.Background()) }
 
 // Context is done when the workers stop (Stop, or the end of Start's
 // context): streams waiting for runs should end then.

@@ -501,7 +501,8 @@ func TestStopReleasesRunningRunsForTheNextStart(t *testing.T) {
 	r := e.create(t.Context(), th, "block", Kwargs{Input: map[string]any{}}, "")
 	waitStatus(t, e, th, r.RunID, storage.RunRunning)
 	e.sched.Stop()
-	if got := e.run(th, r.RunID); got.Status != storage.RunRunning {
+	// Requeued at once, for another process or the next start.
+	if got := e.run(th, r.RunID); got.Status != storage.RunPending {
 		t.Fatalf("after Stop: %s", got.Status)
 	}
 	e2 := newEnv(t, store, Options{})

@@ -62,6 +62,9 @@ func (s *Scheduler) execute(ctx context.Context, r storage.Run) {
 	cancel(nil)
 	<-hbDone
 	if ctx.Err() != nil {
+		if s.abandoned() {
+			return // Shutdown released it; it may run elsewhere by now
+		}
 		// Stopping: give the lease up, so that the next start (here or in
 		// another process) requeues the run at once.
 		_, err := s.store.Runs().Heartbeat(context.WithoutCancel(ctx), storage.System(), r.RunID, 0)

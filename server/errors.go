@@ -24,6 +24,10 @@ func httpErr(status int, detail string) *HTTPError {
 func invalid(detail string) *HTTPError  { return httpErr(http.StatusUnprocessableEntity, detail) }
 func notFound(detail string) *HTTPError { return httpErr(http.StatusNotFound, detail) }
 
+// retryAfter is the Retry-After (seconds) of a 503 for an unavailable
+// database.
+const retryAfter = "2"
+
 // internalDetail is the detail of every 500 whose cause is not shown.
 const internalDetail = "Internal Server Error"
 
@@ -41,6 +45,14 @@ func errorResponse(err error) (status int, detail string, hdr http.Header, inter
 			return http.StatusInternalServerError, internalDetail, nil, true
 		}
 		return he.Status, he.Message(), he.Headers, he.Status >= 500
+	}
+	if errors.Is(err, storage.ErrUnavailable) {
+		// The database did not answer in time: the client may retry.
+		d := "Service Unavailable"
+		if se := (*storage.Error)(nil); errors.As(err, &se) && se.Detail != "" {
+			d = se.Detail
+		}
+		return http.StatusServiceUnavailable, d, http.Header{"Retry-After": {retryAfter}}, true
 	}
 	kinds := [...]struct {
 		kind   error

@@ -218,6 +218,11 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 // the next start, see runs.Scheduler.Stop).
 func (s *Server) Close() error { return s.eng.Close() }
 
+// Shutdown is Close waiting for running runs at most until ctx ends: runs
+// whose graph ignores cancellation are abandoned (logged, leases released,
+// requeued) and their ids returned.
+func (s *Server) Shutdown(ctx context.Context) (abandoned []string) { return s.eng.Shutdown(ctx) }
+
 // Handler returns the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 

@@ -13,6 +13,8 @@ var (
 	ErrForbidden = errors.New("forbidden")       // a write the scope does not allow on a new object
 	ErrInvalid   = errors.New("invalid request") // bad arguments (bad namespace, sort key, ...)
 	ErrNoScope   = errors.New("storage: call without an authorization scope")
+	// ErrUnavailable: the database did not answer in time; retry later.
+	ErrUnavailable = errors.New("storage unavailable")
 )
 
 // Error is a storage error with a message that is safe to show to clients.

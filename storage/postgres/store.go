@@ -68,9 +68,20 @@ func dialect() sqlcore.Dialect {
 	}
 }
 
+// Options tune a Postgres store.
+type Options struct {
+	// Timeout bounds each storage call's database work; a call that runs
+	// out fails with storage.ErrUnavailable. 0: sqlcore's default (10 s);
+	// negative: no bound.
+	Timeout time.Duration
+}
+
 // Open connects to the database at url (postgres://...), checks that it
 // answers and applies pending migrations.
-func Open(ctx context.Context, url string) (*Store, error) {
+func Open(ctx context.Context, url string) (*Store, error) { return OpenWith(ctx, url, Options{}) }
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
@@ -80,7 +91,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	e := &engine{db: db}
 	e.gw = sqlcore.NewGroupWriter("postgres", e.begin, nil)
-	s := &Store{Store: sqlcore.New(e, dialect()), e: e}
+	s := &Store{Store: sqlcore.New(e, dialect(), o.Timeout), e: e}
 	if err := s.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -66,9 +67,20 @@ func dialect() sqlcore.Dialect {
 	}
 }
 
+// Options tune a SQLite store.
+type Options struct {
+	// Timeout bounds each storage call's database work; a call that runs
+	// out fails with storage.ErrUnavailable. 0: sqlcore's default (10 s);
+	// negative: no bound.
+	Timeout time.Duration
+}
+
 // Open opens (creating if needed) the database at path, or a private
 // in-memory database for ":memory:", and applies pending migrations.
-func Open(ctx context.Context, path string) (*Store, error) {
+func Open(ctx context.Context, path string) (*Store, error) { return OpenWith(ctx, path, Options{}) }
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: empty path")
 	}
@@ -110,7 +122,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.r.SetConnMaxIdleTime(0)
 	}
 	s.stmts = newStmtCache(s.r)
-	st := &Store{Store: sqlcore.New(s, dialect()), e: s}
+	st := &Store{Store: sqlcore.New(s, dialect(), o.Timeout), e: s}
 	if err := st.Ping(ctx); err != nil {
 		st.Close()
 		return nil, err

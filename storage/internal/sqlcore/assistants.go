@@ -150,7 +150,9 @@ func (r assistants) Get(ctx context.Context, sc storage.Scope, id string) (stora
 	if err := query.Begin(ctx, sc); err != nil {
 		return storage.Assistant{}, err
 	}
-	return getAssistant(&r.s.d, ctx, r.s.e.Reader(), sc, id)
+	ctx, end := r.s.bound(ctx)
+	a, err := getAssistant(&r.s.d, ctx, r.s.e.Reader(), sc, id)
+	return a, end(err)
 }
 
 // saveAssistant writes a's fields into the assistants row.
@@ -251,20 +253,22 @@ func (r assistants) Search(ctx context.Context, sc storage.Scope, q storage.Assi
 	}
 	stmt := `SELECT ` + assistantCols + ` FROM assistants a WHERE ` + w.sql() +
 		` ORDER BY ` + by + dir + `, a.assistant_id` + dir + w.limit(q.Limit, q.Offset)
-	rows, err := r.s.e.Reader().QueryContext(ctx, stmt, w.args.Values()...)
-	if err != nil {
-		return nil, dbErr("search assistants", err)
-	}
-	defer rows.Close()
-	out := []storage.Assistant{}
-	for rows.Next() {
-		a, err := scanAssistant(rows)
+	return boundRead(r.s, ctx, func(ctx context.Context, q Querier) ([]storage.Assistant, error) {
+		rows, err := q.QueryContext(ctx, stmt, w.args.Values()...)
 		if err != nil {
 			return nil, dbErr("search assistants", err)
 		}
-		out = append(out, a)
-	}
-	return out, dbErr("search assistants", rows.Err())
+		defer rows.Close()
+		out := []storage.Assistant{}
+		for rows.Next() {
+			a, err := scanAssistant(rows)
+			if err != nil {
+				return nil, dbErr("search assistants", err)
+			}
+			out = append(out, a)
+		}
+		return out, dbErr("search assistants", rows.Err())
+	})
 }
 
 func (r assistants) Count(ctx context.Context, sc storage.Scope, q storage.AssistantSearch) (int, error) {
@@ -277,8 +281,9 @@ func (r assistants) Count(ctx context.Context, sc storage.Scope, q storage.Assis
 		return 0, err
 	}
 	var n int
+	ctx, end := r.s.bound(ctx)
 	err = r.s.e.Reader().QueryRowContext(ctx, `SELECT count(*) FROM assistants a WHERE `+w.sql(), w.args.Values()...).Scan(&n)
-	return n, dbErr("count assistants", err)
+	return n, end(dbErr("count assistants", err))
 }
 
 func (r assistants) Versions(ctx context.Context, sc storage.Scope, id string, q storage.VersionSearch) ([]storage.AssistantVersion, error) {

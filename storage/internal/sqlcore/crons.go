@@ -142,7 +142,9 @@ func (r crons) Get(ctx context.Context, sc storage.Scope, id string) (storage.Cr
 	if err := query.Begin(ctx, sc); err != nil {
 		return storage.Cron{}, err
 	}
-	return getCron(&r.s.d, ctx, r.s.e.Reader(), sc, id)
+	ctx, end := r.s.bound(ctx)
+	c, err := getCron(&r.s.d, ctx, r.s.e.Reader(), sc, id)
+	return c, end(err)
 }
 
 func (r crons) Update(ctx context.Context, sc storage.Scope, id string, p storage.CronPatch) (storage.Cron, error) {
@@ -245,8 +247,14 @@ func (r crons) Search(ctx context.Context, sc, threads storage.Scope, q storage.
 	if order.Desc {
 		dir = " DESC"
 	}
-	return queryCrons(ctx, r.s.e.Reader(), `SELECT `+cronCols+` FROM crons c WHERE `+w.sql()+
+	return r.s.queryCrons(ctx, `SELECT `+cronCols+` FROM crons c WHERE `+w.sql()+
 		` ORDER BY c.`+order.By+dir+`, c.cron_id`+dir+w.limit(q.Limit, q.Offset), w.args.Values()...)
+}
+
+func (s *Store) queryCrons(ctx context.Context, stmt string, args ...any) ([]storage.Cron, error) {
+	ctx, end := s.bound(ctx)
+	out, err := queryCrons(ctx, s.e.Reader(), stmt, args...)
+	return out, end(err)
 }
 
 func queryCrons(ctx context.Context, q Querier, stmt string, args ...any) ([]storage.Cron, error) {
@@ -276,8 +284,9 @@ func (r crons) Count(ctx context.Context, sc, threads storage.Scope, q storage.C
 		return 0, err
 	}
 	var n int
+	ctx, end := r.s.bound(ctx)
 	err = r.s.e.Reader().QueryRowContext(ctx, `SELECT count(*) FROM crons c WHERE `+w.sql(), w.args.Values()...).Scan(&n)
-	return n, dbErr("count crons", err)
+	return n, end(dbErr("count crons", err))
 }
 
 // systemOnly checks that a scheduler method got the System scope.
@@ -306,7 +315,7 @@ func (r crons) Due(ctx context.Context, sc storage.Scope, now time.Time, limit i
 		lim = strconv.Itoa(limit)
 	}
 	n := ts(now)
-	return queryCrons(ctx, r.s.e.Reader(), `SELECT `+cronCols+` FROM crons c
+	return r.s.queryCrons(ctx, `SELECT `+cronCols+` FROM crons c
 		WHERE c.enabled AND c.next_run_date IS NOT NULL AND c.next_run_date <= ?
 		AND (c.end_time IS NULL OR c.end_time > ?)
 		ORDER BY c.next_run_date, c.cron_id LIMIT `+lim, n, n)

@@ -132,7 +132,7 @@ func (r items) Get(ctx context.Context, sc storage.Scope, namespace []string, ke
 		return it, dbErr("get item", err)
 	}
 	if !refresh || !r.anyTTL(ctx, `namespace = ? AND key = ?`, query.JoinNS(namespace), key) {
-		return get(r.s.e.Reader(), time.Now())
+		return boundRead(r.s, ctx, func(_ context.Context, q Querier) (storage.Item, error) { return get(q, time.Now()) })
 	}
 	var out storage.Item
 	err := r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
@@ -152,9 +152,11 @@ func (r items) Get(ctx context.Context, sc storage.Scope, namespace []string, ke
 // stores have no TTLs). An error counts as yes, so that the write path runs
 // and reports it.
 func (r items) anyTTL(ctx context.Context, cond string, args ...any) bool {
-	var yes bool
-	err := r.s.e.Reader().QueryRowContext(ctx,
-		`SELECT EXISTS (SELECT 1 FROM items WHERE expires_at IS NOT NULL AND `+cond+`)`, args...).Scan(&yes)
+	yes, err := boundRead(r.s, ctx, func(ctx context.Context, q Querier) (yes bool, err error) {
+		err = q.QueryRowContext(ctx,
+			`SELECT EXISTS (SELECT 1 FROM items WHERE expires_at IS NOT NULL AND `+cond+`)`, args...).Scan(&yes)
+		return yes, err
+	})
 	return yes || err != nil
 }
 
@@ -230,7 +232,7 @@ func (r items) Search(ctx context.Context, sc storage.Scope, q storage.ItemSearc
 		return out, dbErr("search items", rows.Err())
 	}
 	if !q.RefreshTTL || !r.anyTTL(ctx, `TRUE`) {
-		return search(r.s.e.Reader(), time.Now())
+		return boundRead(r.s, ctx, func(_ context.Context, q Querier) ([]storage.Item, error) { return search(q, time.Now()) })
 	}
 	var out []storage.Item
 	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
@@ -269,21 +271,23 @@ func (r items) ListNamespaces(ctx context.Context, sc storage.Scope, q storage.N
 	w.prefix(query.LiteralPrefix(q.Prefix))
 	w.live(time.Now())
 	w.scope(sc, r.s.d.ItemDoc)
-	rows, err := r.s.e.Reader().QueryContext(ctx, `SELECT DISTINCT i.namespace FROM items i WHERE `+w.sql(), w.args.Values()...)
-	if err != nil {
-		return nil, dbErr("list namespaces", err)
-	}
-	defer rows.Close()
-	var all [][]string
-	for rows.Next() {
-		var ns string
-		if err := rows.Scan(&ns); err != nil {
+	return boundRead(r.s, ctx, func(ctx context.Context, db Querier) ([][]string, error) {
+		rows, err := db.QueryContext(ctx, `SELECT DISTINCT i.namespace FROM items i WHERE `+w.sql(), w.args.Values()...)
+		if err != nil {
 			return nil, dbErr("list namespaces", err)
 		}
-		all = append(all, query.SplitNS(ns))
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbErr("list namespaces", err)
-	}
-	return query.Namespaces(all, q), nil
+		defer rows.Close()
+		var all [][]string
+		for rows.Next() {
+			var ns string
+			if err := rows.Scan(&ns); err != nil {
+				return nil, dbErr("list namespaces", err)
+			}
+			all = append(all, query.SplitNS(ns))
+		}
+		if err := rows.Err(); err != nil {
+			return nil, dbErr("list namespaces", err)
+		}
+		return query.Namespaces(all, q), nil
+	})
 }

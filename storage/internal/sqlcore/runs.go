@@ -365,7 +365,8 @@ func (r runs) Claim(ctx context.Context, sc storage.Scope, lease time.Duration) 
 			ORDER BY r.created_at, r.run_id LIMIT 1`
 	// Look on a reader first: idle polls must not take the write lock.
 	var id string
-	err := r.s.e.Reader().QueryRowContext(ctx, next, ts(time.Now())).Scan(&id)
+	rctx, end := r.s.bound(ctx)
+	err := end(r.s.e.Reader().QueryRowContext(rctx, next, ts(time.Now())).Scan(&id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return storage.Run{}, false, nil
 	} else if err != nil {
@@ -557,8 +558,9 @@ func (r runs) Stats(ctx context.Context, sc storage.Scope) (storage.RunStats, er
 	if err := query.System(sc, "Runs.Stats"); err != nil {
 		return st, err
 	}
+	ctx, end := r.s.bound(ctx)
 	err := r.s.e.Reader().QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM runs WHERE status = 'pending'),
 		(SELECT count(*) FROM runs WHERE status = 'running')`).Scan(&st.Pending, &st.Running)
-	return st, dbErr("run stats", err)
+	return st, end(dbErr("run stats", err))
 }

@@ -79,8 +79,9 @@ type Dialect struct {
 
 // Store implements storage.Store over an engine.
 type Store struct {
-	e Engine
-	d Dialect
+	e       Engine
+	d       Dialect
+	timeout time.Duration // per call; see deadline.go
 
 	mu   sync.Mutex
 	last time.Time
@@ -88,12 +89,22 @@ type Store struct {
 
 var _ storage.Store = (*Store)(nil)
 
-// New returns the store of e in dialect d.
-func New(e Engine, d Dialect) *Store { return &Store{e: e, d: d} }
+// New returns the store of e in dialect d. Each call's database work is
+// bounded by timeout (0: DefaultTimeout; negative: none).
+func New(e Engine, d Dialect, timeout time.Duration) *Store {
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	if timeout > 0 {
+		e = timedEngine{e, timeout}
+	}
+	return &Store{e: e, d: d, timeout: timeout}
+}
 
 // Ping implements storage.Store.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.e.Ping(ctx); err != nil {
+	ctx, end := s.bound(ctx)
+	if err := end(s.e.Ping(ctx)); err != nil {
 		return fmt.Errorf("%s: %w", s.d.Name, err)
 	}
 	return nil
@@ -119,7 +130,8 @@ func (s *Store) Checkpointer(ctx context.Context, sc storage.Scope, threadID str
 	if err := query.Begin(ctx, sc); err != nil {
 		return nil, err
 	}
-	if err := visibleThread(&s.d, ctx, s.e.Reader(), sc, threadID); err != nil {
+	bctx, end := s.bound(ctx)
+	if err := end(visibleThread(&s.d, bctx, s.e.Reader(), sc, threadID)); err != nil {
 		return nil, err
 	}
 	return &saver{s: s, thread: threadID, scope: sc}, nil

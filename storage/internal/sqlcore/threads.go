@@ -172,7 +172,9 @@ func (r threads) Get(ctx context.Context, sc storage.Scope, id string) (storage.
 	if err := query.Begin(ctx, sc); err != nil {
 		return storage.Thread{}, err
 	}
-	return getThread(ctx, r.s.e.Reader(), sc, id)
+	ctx, end := r.s.bound(ctx)
+	t, err := getThread(ctx, r.s.e.Reader(), sc, id)
+	return t, end(err)
 }
 
 func (r threads) Update(ctx context.Context, sc storage.Scope, id string, p storage.ThreadPatch) (storage.Thread, error) {
@@ -300,20 +302,22 @@ func (r threads) Search(ctx context.Context, sc storage.Scope, q storage.ThreadS
 	}
 	stmt := `SELECT ` + threadCols + ` FROM threads t WHERE ` + w.sql() +
 		` ORDER BY t.` + order.By + dir + `, t.thread_id` + dir + w.limit(q.Limit, q.Offset)
-	rows, err := r.s.e.Reader().QueryContext(ctx, stmt, w.args.Values()...)
-	if err != nil {
-		return nil, dbErr("search threads", err)
-	}
-	defer rows.Close()
-	out := []storage.Thread{}
-	for rows.Next() {
-		t, err := scanThread(rows)
+	return boundRead(r.s, ctx, func(ctx context.Context, q Querier) ([]storage.Thread, error) {
+		rows, err := q.QueryContext(ctx, stmt, w.args.Values()...)
 		if err != nil {
 			return nil, dbErr("search threads", err)
 		}
-		out = append(out, t)
-	}
-	return out, dbErr("search threads", rows.Err())
+		defer rows.Close()
+		out := []storage.Thread{}
+		for rows.Next() {
+			t, err := scanThread(rows)
+			if err != nil {
+				return nil, dbErr("search threads", err)
+			}
+			out = append(out, t)
+		}
+		return out, dbErr("search threads", rows.Err())
+	})
 }
 
 func (r threads) Count(ctx context.Context, sc storage.Scope, q storage.ThreadSearch) (int, error) {
@@ -326,8 +330,9 @@ func (r threads) Count(ctx context.Context, sc storage.Scope, q storage.ThreadSe
 		return 0, err
 	}
 	var n int
+	ctx, end := r.s.bound(ctx)
 	err = r.s.e.Reader().QueryRowContext(ctx, `SELECT count(*) FROM threads t WHERE `+w.sql(), w.args.Values()...).Scan(&n)
-	return n, dbErr("count threads", err)
+	return n, end(dbErr("count threads", err))
 }
 
 func (r threads) Copy(ctx context.Context, sc storage.Scope, id string, dst storage.ThreadCreate) (storage.Thread, error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Writes are serialized (one writer connection for SQLite, an advisory lock
@@ -166,7 +167,10 @@ func (g *GroupWriter) writeGroup(group []*writeReq) {
 			}
 		}
 	}
-	tx, err := g.begin(context.Background())
+	// The group is bounded by the latest deadline of its writes.
+	gctx, cancel := groupContext(context.Background(), group)
+	defer cancel()
+	tx, err := g.begin(gctx)
 	if err != nil {
 		fail(fmt.Errorf("%s: begin: %w", g.name, err))
 		return
@@ -175,7 +179,8 @@ func (g *GroupWriter) writeGroup(group []*writeReq) {
 		if r.err = r.ctx.Err(); r.err != nil {
 			continue
 		}
-		ctx := context.WithoutCancel(r.ctx)
+		ctx, cancel := groupContext(context.WithoutCancel(r.ctx), group)
+		defer cancel()
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT w`); err != nil {
 			tx.Rollback()
 			fail(fmt.Errorf("%s: savepoint: %w", g.name, err))
@@ -198,4 +203,20 @@ func (g *GroupWriter) writeGroup(group []*writeReq) {
 	if err := tx.Commit(); err != nil {
 		fail(fmt.Errorf("%s: commit: %w", g.name, err))
 	}
+}
+
+// groupContext is parent with the latest deadline of group's writes, or
+// parent itself when one of them has none.
+func groupContext(parent context.Context, group []*writeReq) (context.Context, context.CancelFunc) {
+	var last time.Time
+	for _, r := range group {
+		d, ok := r.ctx.Deadline()
+		if !ok {
+			return parent, func() {}
+		}
+		if d.After(last) {
+			last = d
+		}
+	}
+	return context.WithDeadline(parent, last)
 }

@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/agentgate/agentgate/internal/faultproxy"
+	"github.com/agentgate/agentgate/internal/testenv"
+)
+
+// proxied returns a fresh Postgres database behind a fault proxy: its URL
+// through the proxy, and the proxy.
+func proxied(t *testing.T) (string, *faultproxy.Proxy) {
+	t.Helper()
+	u, err := url.Parse(testenv.FreshPostgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := faultproxy.New(t, u.Host)
+	u.Host = p.Addr()
+	return u.String(), p
+}
+
+// TestServePostgresStall: while the database stalls, GET /threads/{id}
+// answers 503 with Retry-After within --db-timeout (plus a margin), not a
+// hang or a 500; once it answers again, the same request is a 200.
+func TestServePostgresStall(t *testing.T) {
+	db, p := proxied(t)
+	const timeout = time.Second
+	r := start(t, map[string]string{"AGENTGATE_DB_TIMEOUT": timeout.String()},
+		"serve", "--addr", "127.0.0.1:0", "--database", db, "--config", writeConfig(t, `{}`))
+	defer r.stop()
+	code, _, th := call(t, "POST", r.url+"/threads", `{}`)
+	if code != 200 {
+		t.Fatalf("create thread: %d %v", code, th)
+	}
+	get := r.url + "/threads/" + th["thread_id"].(string)
+
+	p.Stall()
+	for i := range 2 { // the second finds the first's connection gone
+		t0 := time.Now()
+		code, hdr, body := call(t, "GET", get, "")
+		took := time.Since(t0)
+		if code != 503 || hdr.Get("Retry-After") == "" {
+			t.Fatalf("stalled GET %d: %d %v (Retry-After %q)", i, code, body, hdr.Get("Retry-After"))
+		}
+		if took > timeout+time.Second {
+			t.Errorf("stalled GET %d took %v; want at most %v", i, took, timeout+time.Second)
+		}
+		t.Logf("stalled GET %d: 503 in %v, Retry-After %s, %v", i, took.Round(time.Millisecond), hdr.Get("Retry-After"), body["detail"])
+	}
+
+	p.Resume()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		code, _, body := call(t, "GET", get, "")
+		if code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after resume: still %d %v", code, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	// Dropped connections are replaced as well.
+	p.Drop()
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		code, _, body := call(t, "GET", get, "")
+		if code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after drop: still %d %v", code, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
