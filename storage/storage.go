@@ -135,8 +135,9 @@ type Runs interface {
 	// returns the runs it changed, with their new status (interrupted for
 	// deleted ones).
 	RequeueExpired(ctx context.Context, s Scope) ([]Run, error)
-	// Stats counts pending and running runs of every thread (System scope
-	// only), for /metrics.
+	// Stats counts pending runs and running runs whose lease is live (a
+	// dead process's runs are not counted until requeued), of every thread
+	// (System scope only), for /metrics.
 	Stats(ctx context.Context, s Scope) (RunStats, error)
 }
 

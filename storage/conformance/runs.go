@@ -574,4 +574,15 @@ func testRunStats(t *testing.T, s storage.Store) {
 	if st := val(s.Runs().Stats(ctx(), sys())).get(t); st != (storage.RunStats{Pending: 1, Running: 1}) {
 		t.Fatalf("after a second claim and a finish: %+v, want 1 pending, 1 running", st)
 	}
+	// A run whose lease ran out (its process died) is not counted running.
+	t3 := val(s.Threads().Create(ctx(), sys(), storage.ThreadCreate{})).get(t).ThreadID
+	val(s.Runs().Create(ctx(), all(), newRun(t3))).get(t)
+	short, ok, err := s.Runs().Claim(ctx(), sys(), time.Millisecond)
+	if err != nil || !ok {
+		t.Fatalf("Claim = %v, %v", ok, err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	if st := val(s.Runs().Stats(ctx(), sys())).get(t); st != (storage.RunStats{Pending: 1, Running: 1}) {
+		t.Fatalf("with run %s's lease expired: %+v, want 1 pending, 1 running", short.RunID, st)
+	}
 }

@@ -462,11 +462,13 @@ func (r runs) Stats(ctx context.Context, sc storage.Scope) (storage.RunStats, er
 		return st, err
 	}
 	defer r.s.mu.RUnlock()
+	now := time.Now()
 	for _, rr := range r.s.runs {
-		switch rr.run.Status {
-		case storage.RunPending:
+		switch {
+		case rr.run.Status == storage.RunPending:
 			st.Pending++
-		case storage.RunRunning:
+		case rr.run.Status == storage.RunRunning && rr.lease.After(now):
+			// Live leases only: a dead process's runs are not running.
 			st.Running++
 		}
 	}

@@ -559,8 +559,9 @@ func (r runs) Stats(ctx context.Context, sc storage.Scope) (storage.RunStats, er
 		return st, err
 	}
 	ctx, end := r.s.bound(ctx)
+	// Running counts live leases only: a dead process's runs are not running.
 	err := r.s.e.Reader().QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM runs WHERE status = 'pending'),
-		(SELECT count(*) FROM runs WHERE status = 'running')`).Scan(&st.Pending, &st.Running)
+		(SELECT count(*) FROM runs WHERE status = 'running' AND lease_until > ?)`, ts(time.Now())).Scan(&st.Pending, &st.Running)
 	return st, end(dbErr("run stats", err))
 }
