@@ -61,7 +61,7 @@ func authCheck(ctx context.Context, p Program, path string, explicit bool, args 
 	}
 	// The graphs and auth must load (as dev and serve would); the route
 	// table is static, so nothing is started.
-	if _, err := resolveGraphs(cfg, p, builtinGraphs(e.getenv)); err != nil {
+	if _, err := resolveGraphs(cfg, p, builtinGraphs(e.getenv, cfg)); err != nil {
 		return err
 	}
 	a, err := buildAuth(ctx, cfg, p, log)

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/agentgate/agentgate/agent/mcptools"
 	"github.com/agentgate/agentgate/config"
 	"github.com/agentgate/agentgate/graphs/approval"
 	"github.com/agentgate/agentgate/graphs/chatbot"
@@ -18,8 +19,10 @@ type builtinGraph func() (server.Graph, error)
 
 // builtinGraphs is the registry behind "builtin:<name>" in langgraph.json.
 // It is built on each call: no package state. getenv reads the model
-// settings (llm/models.Default); each graph owns its model registry.
-func builtinGraphs(getenv func(string) string) map[string]builtinGraph {
+// settings (llm/models.Default); each graph owns its model registry. The
+// agent also gets the tools of the MCP servers in cfg's "mcp" (cfg may be
+// nil).
+func builtinGraphs(getenv func(string) string, cfg *config.Config) map[string]builtinGraph {
 	return map[string]builtinGraph{
 		// The chatbot answers with configurable.model, else the default
 		// model: the echo model when no API key is set.
@@ -30,13 +33,28 @@ func builtinGraphs(getenv func(string) string) map[string]builtinGraph {
 			}
 			return chatbot.NewWithModels(reg)
 		},
-		// A ReAct agent with current_time, calculator and whoami.
+		// A ReAct agent with current_time, calculator and whoami, and the
+		// tools of the configured MCP servers (all of them, or those a
+		// run names in configurable.mcp_servers).
 		"agent": func() (server.Graph, error) {
 			reg, err := models.NewRegistry(getenv)
 			if err != nil {
 				return nil, err
 			}
-			return react.New(reg)
+			servers := mcptools.FromConfig(cfg)
+			if len(servers) == 0 {
+				return react.New(reg)
+			}
+			pool, err := mcptools.NewPool(servers)
+			if err != nil {
+				return nil, err
+			}
+			tools, err := react.Tools()
+			if err != nil {
+				return nil, err
+			}
+			return mcptools.NewReact(reg.RunModel(), pool, tools, mcptools.ReactOptions{
+				SystemPrompt: react.SystemPrompt, Name: "agent", Servers: pool.Servers()})
 		},
 		// The approval graph interrupts for a human decision (resume with a command).
 		"approval": func() (server.Graph, error) { return approval.New() },

@@ -58,7 +58,7 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	if err := execProject(ctx, cfg, p, f.args, e); err != nil {
 		return err
 	}
-	graphs, err := resolveGraphs(cfg, p, builtinGraphs(e.getenv))
+	graphs, err := resolveGraphs(cfg, p, builtinGraphs(e.getenv, cfg))
 	if err != nil {
 		return err
 	}
