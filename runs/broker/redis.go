@@ -212,25 +212,21 @@ func (s *redisSub) Next(ctx context.Context) (Event, bool, error) {
 		if err := ctx.Err(); err != nil {
 			return Event{}, false, err
 		}
-		// Block in short slices so that a cancelled ctx is noticed.
-		res, err := s.b.rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{s.key, s.cursor},
-			Count: 256, Block: s.b.block}).Result()
+		res, err := s.read(ctx)
 		switch {
 		case errors.Is(err, redis.Nil):
 			s.failing = time.Time{}
 			continue
 		case err != nil:
-			// Retry a failing Redis for the grace time, then report it:
-			// the stream did not end, it could not be read.
-			first := s.failing.IsZero()
-			if first {
-				s.failing = time.Now()
-			}
-			if ctx.Err() != nil && first {
-				s.failing = time.Time{} // ctx ended, Redis did not fail
+			if errors.Is(ctx.Err(), context.Canceled) {
 				return Event{}, false, ctx.Err()
 			}
-			if time.Since(s.failing) >= s.b.grace {
+			// Retry a failing Redis for the grace time, then report it:
+			// the stream did not end, it could not be read.
+			if s.failing.IsZero() {
+				s.failing = time.Now()
+			}
+			if ctx.Err() != nil || time.Since(s.failing) >= s.b.grace {
 				return Event{}, false, unavailable(err)
 			}
 			select {
@@ -245,6 +241,23 @@ func (s *redisSub) Next(ctx context.Context) (Event, bool, error) {
 			s.pending = append(s.pending, st.Messages...)
 		}
 	}
+}
+
+// read blocks on XREAD in short slices. Its context outlives a deadline
+// of ctx by the block and grace times (it ends at once when ctx is
+// cancelled), so that a Redis that does not answer shows as an error
+// rather than as ctx's deadline.
+func (s *redisSub) read(ctx context.Context) ([]redis.XStream, error) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.b.block+s.b.grace)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			cancel()
+		}
+	})
+	defer stop()
+	return s.b.rdb.XRead(rctx, &redis.XReadArgs{Streams: []string{s.key, s.cursor},
+		Count: 256, Block: s.b.block}).Result()
 }
 
 // Close implements Subscription.
