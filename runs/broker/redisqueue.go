@@ -233,21 +233,37 @@ func (q *queue) flush(stream string, st *pubStream) {
 	}
 }
 
-// write sends a batch in one pipeline and returns the ids of the entries
-// stored, in order, up to the first failure.
+// write sends a batch in one pipeline (EVALSHA; the scripts are loaded
+// and the batch sent again when Redis lacks them, which idempotent writes
+// allow) and returns the ids of the entries stored, in order, up to the
+// first failure.
 func (q *queue) write(key string, batch []*entry) ([]string, error) {
 	ctx, cancel := context.WithTimeout(q.ctx, q.b.writeTimeout)
 	defer cancel()
+	ids, err := q.writeSha(ctx, key, batch)
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		if err := addScript.Load(ctx, q.b.rdb).Err(); err != nil {
+			return ids, err
+		}
+		if err := dropScript.Load(ctx, q.b.rdb).Err(); err != nil {
+			return ids, err
+		}
+		return q.writeSha(ctx, key, batch)
+	}
+	return ids, err
+}
+
+func (q *queue) writeSha(ctx context.Context, key string, batch []*entry) ([]string, error) {
 	pipe := q.b.rdb.Pipeline()
 	cmds := make([]*redis.Cmd, len(batch))
 	for i, e := range batch {
 		ttl := strconv.FormatInt(e.ttl.Milliseconds(), 10)
 		if e.drop {
-			cmds[i] = dropScript.Eval(ctx, pipe, []string{key}, ttl)
+			cmds[i] = dropScript.EvalSha(ctx, pipe, []string{key}, ttl)
 			continue
 		}
 		args := append([]any{e.id.String(), q.b.maxEvents, ttl}, e.fields...)
-		cmds[i] = addScript.Eval(ctx, pipe, []string{key}, args...)
+		cmds[i] = addScript.EvalSha(ctx, pipe, []string{key}, args...)
 	}
 	_, err := pipe.Exec(ctx)
 	var ids []string
