@@ -175,3 +175,44 @@ func TestStreamDuringRedisDrop(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestRunDuringRedisStall: a stall delays neither the run nor its wait
+// for the whole stall, and once Redis answers the run's events are stored
+// once each.
+func TestRunDuringRedisStall(t *testing.T) {
+	fs := newFaultServer(t)
+	th := fs.createThread(nil).ThreadID
+	fs.proxy.Stall()
+	start := time.Now()
+	var res map[string]any
+	fs.ok(200, "POST", "/threads/"+th+"/runs/wait", map[string]any{"assistant_id": "chatbot",
+		"input": hello("during a stall"), "stream_mode": []string{"values", "updates"}}).json(t, &res)
+	if msgs, _ := res["messages"].([]any); len(msgs) != 2 {
+		t.Errorf("wait during a stall = %v", res)
+	}
+	if d := time.Since(start); d > 6*time.Second {
+		t.Errorf("wait during a stall took %v", d)
+	}
+	var runs []storage.Run
+	fs.ok(200, "GET", "/threads/"+th+"/runs", nil).json(t, &runs)
+	time.Sleep(time.Second) // writes held by the stall time out and are retried
+	fs.proxy.Resume()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		evs := fs.sse("GET", "/threads/"+th+"/runs/"+runs[0].RunID+"/stream", nil, "Last-Event-ID", "0").all()
+		seen := map[string]bool{}
+		for _, ev := range evs {
+			if seen[ev.id] || seen[ev.name+ev.data] {
+				t.Fatalf("duplicate event %s %s in %v", ev.id, ev.name, eventNames(evs))
+			}
+			seen[ev.id], seen[ev.name+ev.data] = true, true
+		}
+		if len(evs) >= 2 && evs[0].name == "metadata" && evs[len(evs)-1].name != "error" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replay after the stall: %v", eventNames(evs))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
