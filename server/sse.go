@@ -269,12 +269,7 @@ func (s *Server) waitResult(w http.ResponseWriter, r *http.Request, sc storage.S
 	rc := http.NewResponseController(w)
 	ctx, cancel := s.streamContext(r)
 	defer cancel()
-	err := s.follow(ctx, sc, run, broker.Start, func(ev broker.Event) error {
-		if ev.Name == runs.ResultEvent {
-			result = ev.Data
-		}
-		return nil
-	}, func() error {
+	keepAlive := func() error {
 		if !started {
 			started = true
 			w.Header().Set("Content-Type", "application/json")
@@ -288,7 +283,20 @@ func (s *Server) waitResult(w http.ResponseWriter, r *http.Request, sc storage.S
 			return err
 		}
 		return nil
-	})
+	}
+	err := s.follow(ctx, sc, run, broker.Start, func(ev broker.Event) error {
+		if ev.Name == runs.ResultEvent {
+			result = ev.Data
+		}
+		return nil
+	}, keepAlive)
+	if errors.Is(err, broker.ErrUnavailable) {
+		// The result never depends on the bus: wait for the run's end in
+		// storage and answer from there.
+		s.log.WarnContext(r.Context(), "event bus failed while waiting for a run: reading its result from storage",
+			"run_id", run.RunID, "error", err)
+		result, err = nil, s.awaitStored(ctx, sc, run, keepAlive)
+	}
 	if errors.Is(err, errRunGone) {
 		if !started {
 			return notFound(fmt.Sprintf("Run with ID %s not found (it was deleted)", run.RunID))

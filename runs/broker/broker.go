@@ -32,6 +32,16 @@ var ErrBadEventID = errors.New("broker: Last-Event-ID must look like <ms>-<seq>"
 // was deleted), as opposed to ok=false for a stream that finished.
 var ErrDropped = errors.New("broker: stream dropped")
 
+// ErrUnavailable is returned (wrapped) by Subscribe and Next when the
+// event bus cannot be reached: the stream did not finish, a client should
+// join again later with its last event id.
+var ErrUnavailable = errors.New("broker: event bus unavailable")
+
+// ErrBufferFull is returned by Publish when the bus is unreachable and the
+// event does not fit in the in-process buffer: it is lost, and the stream
+// gets an "error" event (EventsLost) in its place.
+var ErrBufferFull = errors.New("broker: publish buffer full")
+
 // Broker is implemented in process (Memory) and on Redis streams.
 type Broker interface {
 	// Publish appends an event to a stream.

@@ -3,6 +3,8 @@ package broker
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -22,6 +24,13 @@ type Redis struct {
 	idle      time.Duration
 	maxEvents int64
 	block     time.Duration
+	// Writes: see redisqueue.go.
+	q            *queue
+	maxBuffer    int64
+	publishWait  time.Duration
+	writeTimeout time.Duration
+	grace        time.Duration // a reader retries this long before ErrUnavailable
+	log          *slog.Logger
 }
 
 // RedisOptions configure a Redis broker.
@@ -32,6 +41,16 @@ type RedisOptions struct {
 	// after this long without an event (default 24 h).
 	Idle      time.Duration
 	MaxEvents int64 // approximate cap per stream, default 100,000
+	// MaxBuffer caps the bytes of events kept in process while Redis
+	// cannot be reached (default 16 MiB); see redisqueue.go.
+	MaxBuffer int64
+	// PublishWait is how long Publish waits for Redis before it leaves
+	// the event buffered (default 1 s).
+	PublishWait time.Duration
+	// Grace is how long a reader retries a failing Redis before its
+	// stream ends with ErrUnavailable (default 2 s).
+	Grace  time.Duration
+	Logger *slog.Logger
 }
 
 // NewRedis returns a broker on rdb; the caller keeps ownership of rdb.
@@ -48,9 +67,29 @@ func NewRedis(rdb *redis.Client, opts RedisOptions) *Redis {
 	if opts.Idle <= 0 {
 		opts.Idle = 24 * time.Hour
 	}
-	return &Redis{rdb: rdb, prefix: opts.Prefix, retention: opts.Retention, idle: opts.Idle,
-		maxEvents: opts.MaxEvents, block: time.Second}
+	if opts.MaxBuffer <= 0 {
+		opts.MaxBuffer = 16 << 20
+	}
+	if opts.PublishWait <= 0 {
+		opts.PublishWait = time.Second
+	}
+	if opts.Grace <= 0 {
+		opts.Grace = 2 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	b := &Redis{rdb: rdb, prefix: opts.Prefix, retention: opts.Retention, idle: opts.Idle,
+		maxEvents: opts.MaxEvents, block: time.Second, maxBuffer: opts.MaxBuffer,
+		publishWait: opts.PublishWait, writeTimeout: 2 * time.Second, grace: opts.Grace, log: opts.Logger}
+	b.q = newQueue(b)
+	return b
 }
+
+func (b *Redis) logf(format string, args ...any) { b.log.Warn(fmt.Sprintf(format, args...)) }
+
+// unavailable wraps a Redis error as ErrUnavailable.
+func unavailable(err error) error { return fmt.Errorf("%w: %v", ErrUnavailable, err) }
 
 const (
 	fieldName = "n"
@@ -59,39 +98,28 @@ const (
 	fieldDrop = "drop"
 )
 
-// Publish implements Broker.
+// Publish implements Broker. The event may be left buffered in process
+// when Redis does not answer in time (see redisqueue.go); its id is then
+// the one assigned here.
 func (b *Redis) Publish(ctx context.Context, stream, name string, data []byte) (Event, error) {
-	key := b.prefix + stream
-	// One round trip: the event, and the stream's idle expiry pushed back
-	// (Finish shortens it to the retention time).
-	pipe := b.rdb.Pipeline()
-	add := pipe.XAdd(ctx, &redis.XAddArgs{Stream: key, MaxLen: b.maxEvents, Approx: true,
-		Values: []any{fieldName, name, fieldData, data}})
-	pipe.Expire(ctx, key, b.idle)
-	if _, err := pipe.Exec(ctx); err != nil {
+	id, err := b.q.push(ctx, stream, []any{fieldName, name, fieldData, data}, b.idle, false)
+	if err != nil {
 		return Event{}, err
 	}
-	return Event{ID: add.Val(), Name: name, Data: data}, nil
+	return Event{ID: id, Name: name, Data: data}, nil
 }
 
-// Finish implements Broker.
+// Finish implements Broker: the end marker is queued after the stream's
+// events, and the stream expires after the retention time.
 func (b *Redis) Finish(ctx context.Context, stream string) error {
-	key := b.prefix + stream
-	pipe := b.rdb.TxPipeline()
-	pipe.XAdd(ctx, &redis.XAddArgs{Stream: key, Values: []any{fieldEnd, "1"}})
-	pipe.Expire(ctx, key, b.retention)
-	_, err := pipe.Exec(ctx)
+	_, err := b.q.push(ctx, stream, []any{fieldEnd, "1"}, b.retention, false)
 	return err
 }
 
-// Drop implements Broker.
+// Drop implements Broker; events of the stream still buffered are
+// forgotten.
 func (b *Redis) Drop(ctx context.Context, stream string) error {
-	key := b.prefix + stream
-	pipe := b.rdb.TxPipeline()
-	pipe.Del(ctx, key)
-	pipe.XAdd(ctx, &redis.XAddArgs{Stream: key, Values: []any{fieldDrop, "1"}})
-	pipe.Expire(ctx, key, b.retention)
-	_, err := pipe.Exec(ctx)
+	_, err := b.q.push(ctx, stream, nil, b.retention, true)
 	return err
 }
 
@@ -109,7 +137,10 @@ func (b *Redis) Subscribe(ctx context.Context, stream, after string) (Subscripti
 	// (skipped) from later ones (ErrDropped).
 	last, err := b.rdb.XRevRangeN(ctx, key, "+", "-", 1).Result()
 	if err != nil {
-		return nil, err
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, unavailable(err)
 	}
 	sub := &redisSub{b: b, key: key, cursor: "0-0"}
 	if len(last) == 1 {
@@ -132,8 +163,12 @@ func (b *Redis) Subscribe(ctx context.Context, stream, after string) (Subscripti
 	return sub, nil
 }
 
-// Close implements Broker; the client belongs to the caller.
-func (b *Redis) Close() error { return nil }
+// Close implements Broker: buffered writes are given up. The client
+// belongs to the caller.
+func (b *Redis) Close() error {
+	b.q.stop()
+	return nil
+}
 
 type redisSub struct {
 	b       *Redis
@@ -143,6 +178,7 @@ type redisSub struct {
 	since   eventID // the stream's newest entry when subscribing
 	done    bool
 	dropped bool
+	failing time.Time // since when XREAD fails, or zero
 }
 
 // Next implements Subscription.
@@ -176,22 +212,52 @@ func (s *redisSub) Next(ctx context.Context) (Event, bool, error) {
 		if err := ctx.Err(); err != nil {
 			return Event{}, false, err
 		}
-		// Block in short slices so that a cancelled ctx is noticed.
-		res, err := s.b.rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{s.key, s.cursor},
-			Count: 256, Block: s.b.block}).Result()
+		res, err := s.read(ctx)
 		switch {
 		case errors.Is(err, redis.Nil):
+			s.failing = time.Time{}
 			continue
 		case err != nil:
-			if ctx.Err() != nil {
+			if errors.Is(ctx.Err(), context.Canceled) {
 				return Event{}, false, ctx.Err()
 			}
-			return Event{}, false, err
+			// Retry a failing Redis for the grace time, then report it:
+			// the stream did not end, it could not be read.
+			if s.failing.IsZero() {
+				s.failing = time.Now()
+			}
+			if ctx.Err() != nil || time.Since(s.failing) >= s.b.grace {
+				return Event{}, false, unavailable(err)
+			}
+			select {
+			case <-time.After(100 * time.Millisecond):
+			case <-ctx.Done():
+				return Event{}, false, unavailable(err)
+			}
+			continue
 		}
+		s.failing = time.Time{}
 		for _, st := range res {
 			s.pending = append(s.pending, st.Messages...)
 		}
 	}
+}
+
+// read blocks on XREAD in short slices. Its context outlives a deadline
+// of ctx by the block and grace times (it ends at once when ctx is
+// cancelled), so that a Redis that does not answer shows as an error
+// rather than as ctx's deadline.
+func (s *redisSub) read(ctx context.Context) ([]redis.XStream, error) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.b.block+s.b.grace)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			cancel()
+		}
+	})
+	defer stop()
+	return s.b.rdb.XRead(rctx, &redis.XReadArgs{Streams: []string{s.key, s.cursor},
+		Count: 256, Block: s.b.block}).Result()
 }
 
 // Close implements Subscription.

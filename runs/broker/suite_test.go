@@ -190,6 +190,30 @@ func runSuite(t *testing.T, newBroker func(t *testing.T) Broker) {
 		}
 	})
 
+	t.Run("IDsIncreaseAcrossFinish", func(t *testing.T) {
+		// A thread stream is finished and reopened by its next run: ids
+		// assigned by the broker (or by the Redis writer) keep increasing.
+		b := newBroker(t)
+		var ids []string
+		for range 3 {
+			for range 3 {
+				ev, err := b.Publish(ctx, "thread-1", "metadata", []byte(`{}`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, ev.ID)
+			}
+			b.Finish(ctx, "thread-1")
+		}
+		for i := 1; i < len(ids); i++ {
+			a, _ := parseID(ids[i-1])
+			c, _ := parseID(ids[i])
+			if !a.less(c) {
+				t.Errorf("ids not increasing: %s then %s", ids[i-1], ids[i])
+			}
+		}
+	})
+
 	t.Run("BadCursor", func(t *testing.T) {
 		b := newBroker(t)
 		if _, err := b.Subscribe(ctx, "run-5", "not-an-id"); !errors.Is(err, ErrBadEventID) {

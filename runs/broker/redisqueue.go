@@ -1,0 +1,294 @@
+package broker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Writes to Redis go through a per-stream queue in process, flushed in
+// order by one goroutine per stream with capped backoff. Every entry has
+// its id assigned here, before the first attempt, so a retried XADD (a
+// reply lost in a stall) finds its entry stored and does not add it twice.
+//
+// Publish waits for its entry to be stored while the stream is healthy
+// (at most PublishWait); once an entry is left waiting, later publishes of
+// that stream return at once and their entries are flushed, in order,
+// when Redis answers again. The queue is bounded in bytes over all
+// streams (MaxBuffer): an event that does not fit is lost, Publish returns
+// ErrBufferFull, and the stream's next entry is preceded by an "error"
+// event (EventsLost, not retryable) that says how many were lost.
+
+// addScript adds one entry with an explicit id. When Redis refuses the id
+// (equal or smaller than the stream's top) and the entry at that id holds
+// the same fields, it is a retry and nothing is added; otherwise (another
+// writer got ahead) the entry is added with a new id. It returns the id
+// stored. KEYS[1] stream; ARGV: id, maxlen, ttl ms, then fields.
+var addScript = redis.NewScript(`
+local f = {}
+for i = 4, #ARGV do f[#f+1] = ARGV[i] end
+local r = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], ARGV[1], unpack(f))
+if type(r) == 'table' and r.err then
+  local got = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
+  local same = #got == 1 and #got[1][2] == #f
+  if same then
+    for i = 1, #f do if got[1][2][i] ~= f[i] then same = false end end
+  end
+  if same then r = ARGV[1] else
+    r = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', unpack(f))
+  end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return r`)
+
+// dropScript deletes a stream and leaves a drop marker in its place.
+var dropScript = redis.NewScript(`
+redis.call('DEL', KEYS[1])
+redis.call('XADD', KEYS[1], '*', 'drop', '1')
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1`)
+
+// entry is one queued write: an event, an end marker or a drop.
+type entry struct {
+	id     eventID
+	fields []any
+	ttl    time.Duration
+	drop   bool
+	size   int64
+	stored string        // the id Redis stored, once done
+	done   chan struct{} // closed once stored
+}
+
+// pubStream is the write side of one stream in this process.
+type pubStream struct {
+	last     eventID // the newest id assigned
+	queue    []*entry
+	flushing bool
+	lost     int // events lost to a full buffer, not yet reported
+	used     time.Time
+}
+
+// queue is the per-stream write queues of a Redis broker.
+type queue struct {
+	b       *Redis
+	mu      sync.Mutex
+	streams map[string]*pubStream
+	bytes   int64
+	swept   time.Time
+	ctx     context.Context // ends with Close
+	stop    context.CancelFunc
+}
+
+func newQueue(b *Redis) *queue {
+	ctx, stop := context.WithCancel(context.Background())
+	return &queue{b: b, streams: map[string]*pubStream{}, ctx: ctx, stop: stop}
+}
+
+// nextID is the next id of st: the current millisecond, or after the last.
+func (st *pubStream) nextID(now time.Time) eventID {
+	id := eventID{ms: uint64(now.UnixMilli())}
+	if !st.last.less(id) {
+		id = eventID{ms: st.last.ms, seq: st.last.seq + 1}
+	}
+	st.last = id
+	return id
+}
+
+// push queues a write to stream and waits for it as described above; it
+// returns the id stored, or the one assigned when it did not wait.
+func (q *queue) push(ctx context.Context, stream string, fields []any, ttl time.Duration, drop bool) (string, error) {
+	q.mu.Lock()
+	if q.ctx.Err() != nil {
+		q.mu.Unlock()
+		return "", errClosed
+	}
+	now := time.Now()
+	q.sweepLocked(now)
+	st := q.streams[stream]
+	if st == nil {
+		st = &pubStream{}
+		q.streams[stream] = st
+	}
+	st.used = now
+	healthy := len(st.queue) == 0 || drop
+	if drop {
+		q.discardLocked(st)
+		st.lost = 0
+	}
+	e := &entry{fields: fields, ttl: ttl, drop: drop, done: make(chan struct{})}
+	for _, f := range fields {
+		if b, ok := f.([]byte); ok {
+			e.size += int64(len(b))
+		}
+	}
+	e.size += 64
+	if !drop && !healthy && q.bytes+e.size > q.b.maxBuffer {
+		st.lost++
+		q.mu.Unlock()
+		return "", ErrBufferFull
+	}
+	if st.lost > 0 && !drop {
+		msg := fmt.Sprintf("%d events of this stream were lost while the event bus was unreachable", st.lost)
+		data, _ := json.Marshal(map[string]any{"error": "EventsLost", "message": msg, "retryable": false})
+		st.lost = 0
+		q.appendLocked(st, &entry{fields: []any{fieldName, "error", fieldData, data}, ttl: q.b.idle,
+			size: int64(len(data)) + 64, done: make(chan struct{})})
+	}
+	q.appendLocked(st, e)
+	if !st.flushing {
+		st.flushing = true
+		go q.flush(stream, st)
+	}
+	q.mu.Unlock()
+	if !healthy {
+		return e.id.String(), nil
+	}
+	t := time.NewTimer(q.b.publishWait)
+	defer t.Stop()
+	select {
+	case <-e.done:
+		return e.stored, nil
+	case <-t.C:
+	case <-ctx.Done():
+	case <-q.ctx.Done():
+	}
+	return e.id.String(), nil // buffered: flushed when Redis answers
+}
+
+func (q *queue) appendLocked(st *pubStream, e *entry) {
+	e.id = st.nextID(time.Now())
+	st.queue = append(st.queue, e)
+	q.bytes += e.size
+}
+
+// discardLocked forgets the entries of st not sent yet (a drop follows).
+func (q *queue) discardLocked(st *pubStream) {
+	for _, e := range st.queue {
+		q.bytes -= e.size
+		close(e.done)
+	}
+	st.queue = st.queue[:0]
+}
+
+// sweepLocked forgets idle streams with nothing queued, once a minute.
+func (q *queue) sweepLocked(now time.Time) {
+	if now.Sub(q.swept) < time.Minute {
+		return
+	}
+	q.swept = now
+	for name, st := range q.streams {
+		if len(st.queue) == 0 && !st.flushing && st.lost == 0 && now.Sub(st.used) > time.Minute {
+			delete(q.streams, name)
+		}
+	}
+}
+
+// flush writes st's queue to Redis in order, in batches, retrying with
+// capped backoff until it is empty or the broker is closed.
+func (q *queue) flush(stream string, st *pubStream) {
+	key := q.b.prefix + stream
+	backoff := 10 * time.Millisecond
+	for {
+		q.mu.Lock()
+		if len(st.queue) == 0 || q.ctx.Err() != nil {
+			st.flushing = false
+			q.mu.Unlock()
+			return
+		}
+		batch := append([]*entry(nil), st.queue[:min(len(st.queue), 256)]...)
+		q.mu.Unlock()
+		ids, err := q.write(key, batch)
+		q.mu.Lock()
+		// A drop may have discarded entries meanwhile: settle only those
+		// still at the head of the queue.
+		n := 0
+		for n < len(ids) && n < len(st.queue) && st.queue[n] == batch[n] {
+			e := st.queue[n]
+			e.stored = ids[n]
+			if id, perr := parseID(ids[n]); perr == nil && st.last.less(id) {
+				st.last = id
+			}
+			q.bytes -= e.size
+			close(e.done)
+			n++
+		}
+		st.queue = st.queue[n:]
+		q.mu.Unlock()
+		if err == nil {
+			backoff = 10 * time.Millisecond
+			continue
+		}
+		q.b.logf("broker: writing to redis (will retry): %v", err)
+		select {
+		case <-time.After(backoff):
+		case <-q.ctx.Done():
+		}
+		backoff = min(2*backoff, time.Second)
+	}
+}
+
+// write sends a batch in one pipeline (EVALSHA; the scripts are loaded
+// and the batch sent again when Redis lacks them, which idempotent writes
+// allow) and returns the ids of the entries stored, in order, up to the
+// first failure.
+func (q *queue) write(key string, batch []*entry) ([]string, error) {
+	ctx, cancel := context.WithTimeout(q.ctx, q.b.writeTimeout)
+	defer cancel()
+	ids, err := q.writeSha(ctx, key, batch)
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		if err := addScript.Load(ctx, q.b.rdb).Err(); err != nil {
+			return ids, err
+		}
+		if err := dropScript.Load(ctx, q.b.rdb).Err(); err != nil {
+			return ids, err
+		}
+		return q.writeSha(ctx, key, batch)
+	}
+	return ids, err
+}
+
+func (q *queue) writeSha(ctx context.Context, key string, batch []*entry) ([]string, error) {
+	pipe := q.b.rdb.Pipeline()
+	cmds := make([]*redis.Cmd, len(batch))
+	for i, e := range batch {
+		ttl := strconv.FormatInt(e.ttl.Milliseconds(), 10)
+		if e.drop {
+			cmds[i] = dropScript.EvalSha(ctx, pipe, []string{key}, ttl)
+			continue
+		}
+		args := append([]any{e.id.String(), q.b.maxEvents, ttl}, e.fields...)
+		cmds[i] = addScript.EvalSha(ctx, pipe, []string{key}, args...)
+	}
+	_, err := pipe.Exec(ctx)
+	var ids []string
+	for i, c := range cmds {
+		if c.Err() != nil {
+			if err == nil {
+				err = c.Err()
+			}
+			break
+		}
+		id, _ := c.Val().(string)
+		if batch[i].drop {
+			id = batch[i].id.String()
+		}
+		ids = append(ids, id)
+	}
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return ids, err
+	}
+	return ids, nil
+}
+
+// Buffered returns the bytes of the writes waiting for Redis.
+func (b *Redis) Buffered() int64 {
+	b.q.mu.Lock()
+	defer b.q.mu.Unlock()
+	return b.q.bytes
+}
