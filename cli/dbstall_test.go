@@ -17,7 +17,7 @@ func proxied(t *testing.T) (string, *faultproxy.Proxy) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := faultproxy.New(t, u.Host)
+	p := faultproxy.Start(t, u.Host)
 	u.Host = p.Addr()
 	return u.String(), p
 }
@@ -64,8 +64,11 @@ func TestServePostgresStall(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
-	// Dropped connections are replaced as well.
+	// Dropped connections are replaced as well, once the database is
+	// reachable again.
 	p.Drop()
+	time.Sleep(100 * time.Millisecond)
+	p.Resume()
 	deadline = time.Now().Add(5 * time.Second)
 	for {
 		code, _, body := call(t, "GET", get, "")

@@ -7,6 +7,7 @@ package faultproxy
 import (
 	"net"
 	"sync"
+	"testing"
 )
 
 type mode int
@@ -155,4 +156,16 @@ func (p *Proxy) pipe(dst, src net.Conn) {
 			return // EOF or closed: close both sides
 		}
 	}
+}
+
+// Start is New for tests: it fails t on error and closes the proxy when t
+// ends.
+func Start(t testing.TB, target string) *Proxy {
+	t.Helper()
+	p, err := New(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	return p
 }

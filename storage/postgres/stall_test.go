@@ -21,7 +21,7 @@ func TestStalledDatabaseIsUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := faultproxy.New(t, u.Host)
+	p := faultproxy.Start(t, u.Host)
 	u.Host = p.Addr()
 	const timeout = 500 * time.Millisecond
 	s, err := OpenWith(t.Context(), u.String(), Options{Timeout: timeout})
