@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -90,9 +92,9 @@ func superviseDev(ctx context.Context, f serverFlags, e env, log *slog.Logger) e
 					return nil
 				}
 				if cur.running() {
-					log.Error("reload failed; still serving the previous version (fix the error above and save again)", "err", err)
+					log.Error("reload failed; still serving the previous version (fix it and save again)", "err", err)
 				} else {
-					log.Error("reload failed; no server is running (fix the error above and save again)", "err", err)
+					log.Error("reload failed; no server is running (fix it and save again)", "err", err)
 				}
 				continue
 			}
@@ -119,7 +121,8 @@ func startChild(ctx context.Context, f serverFlags, e env, sock *os.File) (*chil
 	}
 	cmd.Env = append(cmd.Env, listenFDEnv+"=3") // ExtraFiles[0] is fd 3
 	cmd.ExtraFiles = []*os.File{sock}
-	cmd.Stderr = e.stderr
+	tail := &lastLine{w: e.stderr}
+	cmd.Stderr = tail
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -153,6 +156,9 @@ func startChild(ctx context.Context, f serverFlags, e env, sock *os.File) (*chil
 	case <-c.done:
 		if c.err == nil {
 			c.err = errors.New("exit status 0")
+		}
+		if why := tail.String(); why != "" {
+			return nil, fmt.Errorf("server process exited before listening (%v): %s", c.err, why)
 		}
 		return nil, fmt.Errorf("server process exited before listening: %w", c.err)
 	case <-ctx.Done():
@@ -195,4 +201,29 @@ func (c *child) stop(grace time.Duration, log *slog.Logger) {
 		<-c.done
 	}
 	c.cmd = nil
+}
+
+// lastLine forwards writes to w and keeps the last non-empty line, which
+// says why a server process that exits early failed.
+type lastLine struct {
+	mu   sync.Mutex
+	w    io.Writer
+	line string
+}
+
+func (l *lastLine) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	for _, s := range strings.Split(string(p), "\n") {
+		if s = strings.TrimSpace(s); s != "" {
+			l.line = s
+		}
+	}
+	l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func (l *lastLine) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.line
 }

@@ -82,7 +82,8 @@ func TestDevReloadsOnConfigChange(t *testing.T) {
 
 	writeFile(t, file, `{"graphs": {"a": "builtin:chatbot",`)
 	waitFor(t, "reload failure logged", func() bool {
-		return strings.Contains(r.stderr.String(), "reload failed; still serving the previous version")
+		return strings.Contains(r.stderr.String(), "reload failed; still serving the previous version") &&
+			strings.Contains(r.stderr.String(), "invalid JSON")
 	}, r)
 	if n := graphCount(t, r.url, "b"); n != 1 {
 		t.Errorf("after a bad config, assistants of graph b = %d, want the last good server (1)", n)
@@ -132,6 +133,28 @@ func assertGone(t *testing.T, logs string) {
 		pid, _ := strconv.Atoi(m[1])
 		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
 			t.Errorf("server process %d still exists after stop (kill 0: %v)", pid, err)
+		}
+	}
+}
+
+// TestReloadOnlyInDev: serve, --no-reload and a server process never
+// supervise.
+func TestReloadOnlyInDev(t *testing.T) {
+	e := env{getenv: getenvFrom(nil), child: testChild}
+	child := env{getenv: getenvFrom(map[string]string{listenFDEnv: "3"}), child: testChild}
+	for _, c := range []struct {
+		f    serverFlags
+		e    env
+		want bool
+	}{
+		{serverFlags{mode: "dev"}, e, true},
+		{serverFlags{mode: "serve"}, e, false},
+		{serverFlags{mode: "dev", noReload: true}, e, false},
+		{serverFlags{mode: "dev"}, child, false},
+		{serverFlags{mode: "dev"}, env{getenv: getenvFrom(nil)}, false},
+	} {
+		if got := reloads(c.f, c.e); got != c.want {
+			t.Errorf("reloads(%+v) = %v, want %v", c.f, got, c.want)
 		}
 	}
 }
