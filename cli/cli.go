@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os/exec"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -32,6 +33,9 @@ type env struct {
 	// exec replaces the process with a built project binary; it returns
 	// only on failure.
 	exec func(binary string, args []string) error
+	// child returns the command that runs agentgate again with args, as the
+	// server process of a reloading dev; nil: dev serves in this process.
+	child func(args []string) *exec.Cmd
 }
 
 const usage = `agentgate is an agent server that speaks the LangGraph Platform HTTP API.
@@ -151,6 +155,7 @@ type serverFlags struct {
 	config          string
 	configExplicit  bool
 	memory          bool
+	noReload        bool // dev --no-reload
 	database        string
 	logFormat       string
 	logLevel        string
@@ -212,6 +217,7 @@ func parseServerFlags(mode string, args []string, e env) (serverFlags, int, bool
 	case "dev":
 		fs.StringVar(&host, "host", "127.0.0.1", "`host` to listen on")
 		fs.IntVar(&port, "port", 2024, "`port` to listen on (0: any free port)")
+		fs.BoolVar(&f.noReload, "no-reload", false, "do not restart the server when langgraph.json, its env file or the Go packages it names change")
 		fs.BoolVar(&f.memory, "memory", false, "keep everything in memory instead of SQLite under <config dir>/.agentgate/")
 		fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 		f.logFormat = "text"
@@ -224,6 +230,10 @@ or in memory with --memory. Logs are text on stderr. Once the port is bound,
 one line "agentgate listening on http://HOST:PORT" is printed on stdout.
 When langgraph.json names Go packages ("./dir:Name" graphs, auth.path),
 they are built into a project binary first (cached; see "agentgate build").
+The server runs as a child process that is rebuilt and restarted on the
+same address when langgraph.json, its env file or the Go sources of the
+packages it names change (polled twice a second); a failed build or a bad
+config keeps the previous server running. --no-reload turns this off.
 Requests with "x-auth-scheme: langsmith" are admitted as the Studio user
 unless auth.disable_studio_auth is true. GET /metrics (run counts of every
 tenant) is open to anyone unless --metrics-addr or a metrics token is set.

@@ -72,12 +72,19 @@ func start(t *testing.T, vars map[string]string, args ...string) *running {
 // startProgram is start with a Program (library mode).
 func startProgram(t *testing.T, p Program, vars map[string]string, args ...string) *running {
 	t.Helper()
+	return startEnv(t, p, env{getenv: getenvFrom(vars)}, args...)
+}
+
+// startEnv is startProgram with e's getenv and child; it sets the streams.
+func startEnv(t *testing.T, p Program, e env, args ...string) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	stderr := &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, p, args, env{stdout: pw, stderr: stderr, getenv: getenvFrom(vars)})
+		e.stdout, e.stderr = pw, stderr
+		done <- run(ctx, p, args, e)
 		pw.Close()
 	}()
 	lines := make(chan string, 16)

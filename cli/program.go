@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"sort"
 	"syscall"
@@ -37,7 +38,16 @@ type Program struct {
 func Main(p Program, args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return run(ctx, p, args, env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, exec: execBinary})
+	return run(ctx, p, args, env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, exec: execBinary, child: selfCommand})
+}
+
+// selfCommand runs this executable again with args.
+func selfCommand(args []string) *exec.Cmd {
+	self, err := os.Executable()
+	if err != nil {
+		self = os.Args[0]
+	}
+	return exec.Command(self, args...)
 }
 
 // programGraph turns one Program graph value into a compiled graph.

@@ -37,7 +37,13 @@ func runServer(ctx context.Context, p Program, mode string, args []string, e env
 	}
 	level, _ := parseLevel(f.logLevel)
 	log := newLogger(e.stderr, f.logFormat, level)
-	if err := serve(ctx, p, f, e, log); err != nil {
+	run := serve
+	if reloads(f, e) {
+		run = func(ctx context.Context, _ Program, f serverFlags, e env, log *slog.Logger) error {
+			return superviseDev(ctx, f, e, log)
+		}
+	}
+	if err := run(ctx, p, f, e, log); err != nil {
 		fmt.Fprintf(e.stderr, "agentgate %s: %v\n", mode, err)
 		return exitError
 	}
@@ -122,9 +128,9 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	// Stops the workers before the broker and store close on every path
 	// (Close is idempotent).
 	defer srv.Close()
-	ln, err := net.Listen("tcp", f.addr)
+	ln, err := listen(f, e)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", f.addr, err)
+		return err
 	}
 	servers := []*http.Server{httpServer(srv.Handler(), log)}
 	listeners := []net.Listener{ln}
@@ -186,6 +192,19 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// listen binds f.addr, or takes over the socket a reloading dev passed
+// down (listenFDEnv).
+func listen(f serverFlags, e env) (net.Listener, error) {
+	if fd := e.getenv(listenFDEnv); fd != "" && f.mode == "dev" {
+		return inheritedListener(fd)
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", f.addr, err)
+	}
+	return ln, nil
 }
 
 // httpServer serves h with the listener settings of agentgate.
