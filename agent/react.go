@@ -52,20 +52,60 @@ func NewReact(model llm.ChatModel, tools []Tool, opts ReactOptions) (*graph.Grap
 		if !ok {
 			return nil, fmt.Errorf("agent: model %T cannot call tools (it does not implement llm.ToolBinder)", model)
 		}
-		specs := make([]llm.ToolSpec, len(tools))
-		for i, t := range tools {
-			specs[i] = t.Spec()
-		}
-		bound = tb.BindTools(specs)
+		bound = tb.BindTools(specsOf(tools))
 	}
+	toolsFor := func(context.Context) (map[string]Tool, error) { return byName, nil }
+	return compileReact(func(context.Context) (llm.ChatModel, error) { return bound, nil }, toolsFor,
+		len(tools) > 0, opts)
+}
+
+// NewReactWith is NewReact with the tools chosen per run: toolsFor is
+// called on each turn (for example with the MCP servers a run names) and
+// model is bound to what it returns.
+func NewReactWith(model llm.ToolBinder, toolsFor func(context.Context) ([]Tool, error), opts ReactOptions) (*graph.Graph, error) {
+	if model == nil || toolsFor == nil {
+		return nil, errors.New("agent: no model or no tools function")
+	}
+	byName := func(ctx context.Context) (map[string]Tool, error) {
+		tools, err := toolsFor(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return index(tools)
+	}
+	bind := func(ctx context.Context) (llm.ChatModel, error) {
+		tools, err := toolsFor(ctx)
+		if err != nil || len(tools) == 0 {
+			return model, err
+		}
+		if _, err := index(tools); err != nil {
+			return nil, err
+		}
+		return model.BindTools(specsOf(tools)), nil
+	}
+	return compileReact(bind, byName, true, opts)
+}
+
+func specsOf(tools []Tool) []llm.ToolSpec {
+	specs := make([]llm.ToolSpec, len(tools))
+	for i, t := range tools {
+		specs[i] = t.Spec()
+	}
+	return specs
+}
+
+// compileReact builds the graph: bind gives the turn's model, toolsFor the
+// turn's tools by name; withTools adds the tools node and its routing.
+func compileReact(bind func(context.Context) (llm.ChatModel, error),
+	toolsFor func(context.Context) (map[string]Tool, error), withTools bool, opts ReactOptions) (*graph.Graph, error) {
 	b := graph.New().
 		AddChannel("messages", graph.Messages()).
-		AddNode(AgentNode, agentNode(bound, opts)).
+		AddNode(AgentNode, agentNode(bind, opts)).
 		AddEdge(graph.START, AgentNode)
-	if len(tools) > 0 {
-		tn := ToolNode(tools...)
+	if withTools {
+		tn := toolsNode(toolsFor)
 		if opts.InterruptBeforeTools {
-			tn = approvalNode(byName)
+			tn = approvalNode(toolsFor)
 		}
 		route := func(_ context.Context, s graph.State) (any, error) {
 			if hasToolCalls(s) {
@@ -86,9 +126,13 @@ func NewReact(model llm.ChatModel, tools []Tool, opts ReactOptions) (*graph.Grap
 	return b.Compile(copts...)
 }
 
-// agentNode asks the model and streams its reply as message chunks.
-func agentNode(model llm.ChatModel, opts ReactOptions) graph.NodeFunc {
+// agentNode asks the turn's model and streams its reply as message chunks.
+func agentNode(bind func(context.Context) (llm.ChatModel, error), opts ReactOptions) graph.NodeFunc {
 	return func(ctx context.Context, state graph.State) (any, error) {
+		model, err := bind(ctx)
+		if err != nil {
+			return nil, err
+		}
 		msgs, err := graph.ToMessages(state["messages"])
 		if err != nil {
 			return nil, err
@@ -110,10 +154,34 @@ func agentNode(model llm.ChatModel, opts ReactOptions) graph.NodeFunc {
 	}
 }
 
+// toolsNode runs the last AI message's tool calls over the turn's tools (a
+// call of a tool not among them is an error tool message).
+func toolsNode(toolsFor func(context.Context) (map[string]Tool, error)) graph.NodeFunc {
+	return func(ctx context.Context, state graph.State) (any, error) {
+		byName, err := toolsFor(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ai, err := lastAI(state)
+		if err != nil {
+			return nil, err
+		}
+		out := runCalls(ctx, byName, ai.ToolCalls)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return graph.State{"messages": out}, nil
+	}
+}
+
 // approvalNode is the tools node behind a human: it interrupts with the
 // pending calls and runs them only when the answer approves.
-func approvalNode(byName map[string]Tool) graph.NodeFunc {
+func approvalNode(toolsFor func(context.Context) (map[string]Tool, error)) graph.NodeFunc {
 	return func(ctx context.Context, state graph.State) (any, error) {
+		byName, err := toolsFor(ctx)
+		if err != nil {
+			return nil, err
+		}
 		ai, err := lastAI(state)
 		if err != nil {
 			return nil, err

@@ -22,20 +22,7 @@ const maxParallelTools = 8
 // failed run; only a cancelled ctx fails the node.
 func ToolNode(tools ...Tool) graph.NodeFunc {
 	byName, err := index(tools)
-	return func(ctx context.Context, state graph.State) (any, error) {
-		if err != nil {
-			return nil, err
-		}
-		ai, err := lastAI(state)
-		if err != nil {
-			return nil, err
-		}
-		out := runCalls(ctx, byName, ai.ToolCalls)
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		return graph.State{"messages": out}, nil
-	}
+	return toolsNode(func(context.Context) (map[string]Tool, error) { return byName, err })
 }
 
 // index maps tools by name, refusing nil tools and duplicate names.
