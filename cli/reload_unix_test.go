@@ -21,7 +21,11 @@ const testChildEnv = "AGENTGATE_TEST_CHILD"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(testChildEnv) == "1" {
-		os.Exit(Main(Program{}, os.Args[1:]))
+		p := Program{}
+		if os.Getenv(testSlowGraphEnv) == "1" {
+			p.Graphs = map[string]any{"slow": slowGraph}
+		}
+		os.Exit(Main(p, os.Args[1:]))
 	}
 	os.Exit(m.Run())
 }

@@ -30,8 +30,8 @@ type Options struct {
 	Workers int
 	// Lease is how long a claimed run stays leased without a heartbeat
 	// (default 8 s); heartbeats come every Lease/3 and expired leases are
-	// swept every Lease/4, so a dead process's runs are requeued within
-	// about 10 s.
+	// swept every Lease/8, so a dead process's runs are requeued within
+	// about 9 s.
 	Lease time.Duration
 	// Poll is how often idle workers look for runs that no wake-up
 	// announced: delayed runs, runs created by other processes (default 1 s).
@@ -215,7 +215,7 @@ func (s *Scheduler) sweep(ctx context.Context) error {
 }
 
 // ticker wakes a worker every Poll (for delayed runs and runs created by
-// other processes) and sweeps expired leases every Lease/4.
+// other processes) and sweeps expired leases every Lease/8.
 func (s *Scheduler) ticker(ctx context.Context) {
 	defer s.wg.Done()
 	tick := time.NewTicker(s.opts.Poll)
@@ -227,7 +227,7 @@ func (s *Scheduler) ticker(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		if time.Since(lastSweep) >= s.opts.Lease/4 {
+		if time.Since(lastSweep) >= s.opts.Lease/8 {
 			lastSweep = time.Now()
 			if err := s.sweep(ctx); err != nil && ctx.Err() == nil {
 				s.log.ErrorContext(ctx, "sweeping expired runs", slog.Any("error", err))
