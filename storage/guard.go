@@ -2,7 +2,7 @@ package storage
 
 import (
 	"context"
-	"slices"
+	"strings"
 	"time"
 
 	"github.com/agentgate/agentgate/graph/checkpoint"
@@ -31,93 +31,98 @@ func IsGuarded(st Store) bool {
 // "Threads.Get", "Checkpointer.Put", ...) accepts besides the System scope.
 // Nil means the method takes only the System scope.
 func Accepts(method string) []Event {
+	res, actions := accepted(method)
+	var out []Event
+	for _, a := range strings.Fields(actions) {
+		out = append(out, Event{res, a})
+	}
+	return out
+}
+
+// accepted is the table behind Accepts: the resource and the
+// space-separated actions of the events method accepts ("" for none). A
+// string, not a slice, so that checking a call allocates nothing.
+func accepted(method string) (resource, actions string) {
 	const (
 		A, T, C, S = "assistants", "threads", "crons", "store"
 	)
-	ev := func(res string, actions ...string) []Event {
-		out := make([]Event, len(actions))
-		for i, a := range actions {
-			out[i] = Event{res, a}
-		}
-		return out
-	}
 	switch method {
 	case "Assistants.Create":
-		return ev(A, "create")
+		return A, "create"
 	case "Assistants.Get":
-		return ev(A, "read", "update", "delete")
+		return A, "read update delete"
 	case "Assistants.Update", "Assistants.SetLatest":
-		return ev(A, "update")
+		return A, "update"
 	case "Assistants.Delete":
-		return ev(A, "delete")
+		return A, "delete"
 	case "Assistants.Search", "Assistants.Count":
-		return ev(A, "search")
+		return A, "search"
 	case "Assistants.Versions":
-		return ev(A, "read")
+		return A, "read"
 
 	case "Threads.Create":
-		return ev(T, "create")
+		return T, "create"
 	case "Threads.Get":
 		// A scope that may change or run on a thread may also see it.
-		return ev(T, "read", "update", "delete", "create_run")
+		return T, "read update delete create_run"
 	case "Threads.Update", "Threads.SetState":
-		return ev(T, "update")
+		return T, "update"
 	case "Threads.Delete", "Threads.Prune":
-		return ev(T, "delete")
+		return T, "delete"
 	case "Threads.Search", "Threads.Count":
-		return ev(T, "search")
+		return T, "search"
 	case "Threads.Copy":
 		// The source is read; the copy's metadata comes from threads:create.
-		return ev(T, "read")
+		return T, "read"
 
 	case "Runs.Create":
-		return ev(T, "create_run")
+		return T, "create_run"
 	case "Runs.Get":
-		return ev(T, "read", "update", "delete", "create_run")
+		return T, "read update delete create_run"
 	case "Runs.List":
 		// delete: the thread's runs are listed to drop their event streams.
-		return ev(T, "search", "read", "delete")
+		return T, "search read delete"
 	case "Runs.Delete":
-		return ev(T, "delete")
+		return T, "delete"
 	case "Runs.Cancel":
 		// create_run may cancel too: its multitask strategies interrupt and
 		// roll back the thread's runs, and a run's creator may cancel it
 		// when its stream disconnects.
-		return ev(T, "update", "delete", "create_run")
+		return T, "update delete create_run"
 
 	case "Crons.Create":
-		return ev(C, "create")
+		return C, "create"
 	case "Crons.CreateThread":
 		// The thread a cron will run on: its runs are threads:create_run.
-		return ev(T, "create_run")
+		return T, "create_run"
 	case "Crons.Get":
-		return ev(C, "read", "update", "delete")
+		return C, "read update delete"
 	case "Crons.Update":
-		return ev(C, "update")
+		return C, "update"
 	case "Crons.Delete":
-		return ev(C, "delete")
+		return C, "delete"
 	case "Crons.Search", "Crons.Count":
-		return ev(C, "search")
+		return C, "search"
 	case "Crons.SearchThreads":
-		return ev(T, "search", "read")
+		return T, "search read"
 
 	case "Items.Put":
-		return ev(S, "put")
+		return S, "put"
 	case "Items.Get":
-		return ev(S, "get")
+		return S, "get"
 	case "Items.Delete":
-		return ev(S, "delete")
+		return S, "delete"
 	case "Items.Search":
-		return ev(S, "search")
+		return S, "search"
 	case "Items.ListNamespaces":
-		return ev(S, "list_namespaces")
+		return S, "list_namespaces"
 
 	case "Checkpointer":
-		return ev(T, "read", "update")
+		return T, "read update"
 	case "Checkpointer.Put", "Checkpointer.PutWrites":
-		return ev(T, "update")
+		return T, "update"
 	}
-	return nil
+	return "", ""
 }
 
 // allow checks sc against method's accepted events.
@@ -128,8 +133,14 @@ func allow(sc Scope, method string) error {
 	case scopeUnset:
 		return ErrNoScope
 	}
-	if slices.Contains(Accepts(method), sc.event) {
-		return nil
+	if res, actions := accepted(method); res == sc.event.Resource {
+		for actions != "" {
+			var a string
+			a, actions, _ = strings.Cut(actions, " ")
+			if a == sc.event.Action {
+				return nil
+			}
+		}
 	}
 	return Errorf(ErrForbidden, "%s does not accept a scope issued for %s", method, sc.event)
 }
