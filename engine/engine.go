@@ -58,11 +58,13 @@ const DefaultSweepInterval = 5 * time.Minute
 type Engine struct {
 	opts  Options
 	store storage.Store
-	log   *slog.Logger
-	runs  *runs.Scheduler
-	crons *cron.Scheduler
-	stop  context.CancelFunc
-	wg    sync.WaitGroup
+	// systemIDs maps each graph's system assistant id to the graph id.
+	systemIDs map[string]string
+	log       *slog.Logger
+	runs      *runs.Scheduler
+	crons     *cron.Scheduler
+	stop      context.CancelFunc
+	wg        sync.WaitGroup
 }
 
 // assistantNamespace makes graph system assistant ids (UUID v5 of the
@@ -85,7 +87,11 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.Authorizer == nil {
 		return nil, errors.New("engine: Options.Authorizer is required")
 	}
-	e := &Engine{opts: opts, store: storage.Guard(opts.Store), log: opts.Logger}
+	e := &Engine{opts: opts, store: storage.Guard(opts.Store), log: opts.Logger,
+		systemIDs: make(map[string]string, len(opts.Graphs))}
+	for gid := range opts.Graphs {
+		e.systemIDs[SystemAssistantID(gid)] = gid
+	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
@@ -163,7 +169,7 @@ func (e *Engine) Runs() *runs.Scheduler { return e.runs }
 // system assistant (registered at startup, metadata created_by=system),
 // which runs may use without assistants:read, as in the LangGraph servers.
 func (e *Engine) SystemAssistant(ctx context.Context, id string) (storage.Assistant, bool) {
-	if !e.isSystemID(id) {
+	if e.SystemGraph(id) == "" {
 		return storage.Assistant{}, false
 	}
 	a, err := e.store.Assistants().Get(ctx, storage.System(), id)
@@ -173,14 +179,8 @@ func (e *Engine) SystemAssistant(ctx context.Context, id string) (storage.Assist
 	return a, true
 }
 
-func (e *Engine) isSystemID(id string) bool {
-	for gid := range e.opts.Graphs {
-		if SystemAssistantID(gid) == id {
-			return true
-		}
-	}
-	return false
-}
+// SystemGraph is the graph whose system assistant id is id, or "".
+func (e *Engine) SystemGraph(id string) string { return e.systemIDs[id] }
 
 // RunStats counts pending and running runs of every thread (operators'
 // metrics; never shown to tenants).

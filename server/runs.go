@@ -230,7 +230,7 @@ func (s *Server) prepareRun(r *http.Request, threadID string, b *runCreateBody) 
 	// The caller's identity and allowed headers go into the config before
 	// the handler sees it.
 	pre := runs.MergeConfig(r.Context(), runs.ConfigInput{Assistant: storage.Assistant{AssistantID: assistantID,
-		GraphID: s.systemGraph(assistantID)}, Config: b.Config, Context: b.Context,
+		GraphID: s.eng.SystemGraph(assistantID)}, Config: b.Config, Context: b.Context,
 		Headers: s.ConfigurableHeaders(r), RunID: runID, ThreadID: threadID})
 	kw := runs.Kwargs{Input: b.Input, Command: p.cmd, Config: pre.Config, Context: b.Context, StreamMode: p.modes,
 		InterruptBefore: p.before, InterruptAfter: p.after, Webhook: b.Webhook, FeedbackKeys: b.FeedbackKeys,
@@ -326,16 +326,6 @@ func (p *prepared) onDrop() *storage.Scope {
 		return nil
 	}
 	return &p.scope
-}
-
-// systemGraph is the graph whose system assistant id is id, or "".
-func (s *Server) systemGraph(id string) string {
-	for gid := range s.graphs {
-		if SystemAssistantID(gid) == id {
-			return gid
-		}
-	}
-	return ""
 }
 
 func orDefault(v, def string) string {
