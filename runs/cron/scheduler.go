@@ -6,6 +6,7 @@
 package cron
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -251,7 +252,7 @@ func (s *Scheduler) Fire(ctx context.Context, c storage.Cron) (storage.Run, erro
 	}
 	v := &auth.RunsCreate{AssistantID: a.AssistantID, RunID: runID, Status: storage.RunPending, Metadata: md,
 		PreventInsertIfInflight: strategy == storage.MultitaskReject, MultitaskStrategy: strategy,
-		IfNotExists: orDefault(ifNotExists, "reject"), Kwargs: kwMap}
+		IfNotExists: cmp.Or(ifNotExists, "reject"), Kwargs: kwMap}
 	if c.ThreadID != "" {
 		v.ThreadID = threadID
 	}
@@ -319,11 +320,4 @@ func (s *Scheduler) refused(ctx context.Context, c storage.Cron, now time.Time, 
 	if _, err := s.opts.Store.Crons().Update(ctx, storage.System(), c.CronID, storage.CronPatch{Metadata: md}); err != nil {
 		s.log.ErrorContext(ctx, "recording a refused cron tick", slog.String("cron_id", c.CronID), slog.Any("error", err))
 	}
-}
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
