@@ -300,19 +300,8 @@ func TestIsolationStatuses(t *testing.T) {
 	})
 }
 
-// readOnlyOthers lets everyone read every thread but only the owner update.
-type readOnlyOthers struct{ ownerAuth }
-
-func (a readOnlyOthers) Authorize(ctx context.Context, v auth.Value) (storage.Scope, error) {
-	switch v.(type) {
-	case *auth.ThreadsRead:
-		return scopeFor(v), nil
-	}
-	return a.ownerAuth.Authorize(ctx, v)
-}
-
 func TestStateUpdateNeedsUpdatePermission(t *testing.T) {
-	a := readOnlyOthers{}
+	a := viewerAuth{}
 	ts := newTestServer(t, Options{Authenticator: a, Authorizer: a})
 	var th storage.Thread
 	ts.ok(200, "POST", "/threads", map[string]any{"metadata": map[string]any{"graph_id": "agent"}}, "X-User", "alice").json(t, &th)
