@@ -29,7 +29,9 @@ func TestMetrics(t *testing.T) {
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			ts.ok(200, "GET", "/metrics?format=json", nil).json(t, &m)
-			if m.Queue["n_running"] == 1 || time.Now().After(deadline) {
+			// The claim (n_running) lands in storage a moment before the
+			// worker counts itself active: wait for both.
+			if m.Queue["n_running"] == 1 && m.Workers["active"] == 1 || time.Now().After(deadline) {
 				break
 			}
 			time.Sleep(10 * time.Millisecond)
