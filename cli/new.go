@@ -13,30 +13,40 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/template"
 
 	"github.com/agentgate/agentgate/internal/userbuild"
 )
 
-// templateFiles holds the project templates, one directory each. Files
-// ending in .tmpl are rendered with newData; "gitignore" becomes
-// ".gitignore" (embed skips dot files).
+// templateFiles holds the layers of the project templates, one directory
+// each. Files ending in .tmpl are rendered with newData; "gitignore" and
+// "env.example" get their leading dot (embed skips dot files).
 //
 //go:embed templates
 var templateFiles embed.FS
 
-// projectTemplate is one template of "agentgate new".
+// projectTemplate is one template of "agentgate new": layers are copied in
+// order (shared files live in their own layer).
 type projectTemplate struct {
 	name, description string
-	goModule          bool // has a go.mod requiring agentgate
+	layers            []string
 }
+
+// goModule reports whether the template has a go.mod requiring agentgate.
+func (t projectTemplate) goModule() bool { return slices.Contains(t.layers, "gomod") }
 
 func projectTemplates() []projectTemplate {
 	return []projectTemplate{
-		{"secured-chatbot", "no code: the built-in chatbot behind bearer tokens, each user seeing only their own data (owner policy)", false},
-		{"go-auth", "a Go module with your own Authenticate and owner authorization (auth.path), serving the built-in chatbot", true},
-		{"go-graph", "a Go module with your own graph package (graphs), behind bearer tokens and the owner policy", true},
+		{"chatbot", "a Go module with your own chatbot graph on a real model (streams tokens), behind bearer tokens and the owner policy",
+			[]string{"base", "gomod", "tokens", "chatbot-graph", "chatbot"}},
+		{"agent", "a Go module with your own ReAct agent and Go tools on a real model, behind bearer tokens and the owner policy",
+			[]string{"base", "gomod", "tokens", "agent"}},
+		{"custom-auth", "a Go module with your own Authenticate and owner authorization (auth.path) guarding a chatbot graph",
+			[]string{"base", "gomod", "chatbot-graph", "custom-auth"}},
+		{"secured-chatbot", "no code: the built-in chatbot behind bearer tokens and the owner policy (starts without a build)",
+			[]string{"base", "tokens", "secured-chatbot"}},
 	}
 }
 
@@ -52,12 +62,12 @@ const newUsage = `Usage: agentgate new [--template NAME] [flags] DIR
 
 Create a project in DIR (which must not exist or be empty) from a template
 built into agentgate. "agentgate new --list" lists the templates; the
-default is secured-chatbot.
+default is chatbot.
 
 Templates with Go code get a go.mod requiring github.com/agentgate/agentgate
 at this binary's version, and agentgate runs "go mod tidy" there. A
 development build of agentgate is not on the module proxy: pass
---agentgate-path (or set AGENTGATE_SOURCE) to your agentgate checkout, and
+--agentgate-source (or set AGENTGATE_SOURCE) to your agentgate checkout, and
 go.mod gets a replace directive pointing at it.
 
 Flags:
@@ -67,10 +77,10 @@ Flags:
 func runNew(ctx context.Context, args []string, e env) int {
 	fs := flag.NewFlagSet("new", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	name := fs.String("template", "secured-chatbot", "template `name` (see --list)")
+	name := fs.String("template", "chatbot", "template `name` (see --list)")
 	list := fs.Bool("list", false, "list the templates and exit")
 	module := fs.String("module", "", "module `path` of a Go template's go.mod (default: DIR's base name)")
-	source := fs.String("agentgate-path", strings.TrimSpace(e.getenv("AGENTGATE_SOURCE")),
+	source := fs.String("agentgate-source", strings.TrimSpace(e.getenv("AGENTGATE_SOURCE")),
 		"`path` of a local agentgate checkout for go.mod's replace directive (env AGENTGATE_SOURCE)")
 	noTidy := fs.Bool("no-tidy", false, "do not run go mod tidy in a Go template's module")
 	fs.Usage = func() {
@@ -113,7 +123,7 @@ func runNew(ctx context.Context, args []string, e env) int {
 	}
 	data := newData{GoVersion: goDirective}
 	mv := agentgateVersion()
-	if tmpl.goModule {
+	if tmpl.goModule() {
 		data.Module = *module
 		if data.Module == "" {
 			data.Module = moduleFromDir(dir)
@@ -125,17 +135,17 @@ func runNew(ctx context.Context, args []string, e env) int {
 		data.Version = mv.version
 		if *source != "" {
 			if data.Replace, err = checkoutPath(*source); err != nil {
-				fmt.Fprintf(e.stderr, "agentgate new: --agentgate-path (or AGENTGATE_SOURCE): %v\n", err)
+				fmt.Fprintf(e.stderr, "agentgate new: --agentgate-source (or AGENTGATE_SOURCE): %v\n", err)
 				return exitError
 			}
 		}
 	}
-	if err := writeTemplate(tmpl.name, dir, data); err != nil {
+	if err := writeTemplate(tmpl.layers, dir, data); err != nil {
 		fmt.Fprintf(e.stderr, "agentgate new: %v\n", err)
 		return exitError
 	}
 	code = exitOK
-	if tmpl.goModule {
+	if tmpl.goModule() {
 		code = finishModule(ctx, dir, data, mv, *noTidy, e)
 	}
 	fmt.Fprintf(e.stdout, "Created %s from the %s template.\n\nNext:\n  cd %s\n  agentgate dev\n\nSee %s for requests to try.\n",
@@ -150,7 +160,7 @@ func finishModule(ctx context.Context, dir string, data newData, mv modVersion, 
 	if data.Replace == "" && mv.devel {
 		fmt.Fprintf(e.stderr, "agentgate new: this agentgate is a development build (version %s) that the Go module proxy cannot serve,\n"+
 			"so %s cannot download %s yet. Point it at your agentgate checkout:\n%s"+
-			"(or create the project again with --agentgate-path /path/to/agentgate, or AGENTGATE_SOURCE set)\n",
+			"(or create the project again with --agentgate-source /path/to/agentgate, or AGENTGATE_SOURCE set)\n",
 			mv.shown, filepath.Join(dir, "go.mod"), agentgateModule, fix)
 		return exitOK
 	}
@@ -254,8 +264,18 @@ func checkoutPath(p string) (string, error) {
 	return abs, nil
 }
 
-// writeTemplate copies template name into dir.
-func writeTemplate(name, dir string, data newData) error {
+// writeTemplate copies the template layers into dir, in order.
+func writeTemplate(layers []string, dir string, data newData) error {
+	for _, l := range layers {
+		if err := writeLayer(l, dir, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeLayer copies one template layer into dir.
+func writeLayer(name, dir string, data newData) error {
 	root := path.Join("templates", name)
 	return fs.WalkDir(templateFiles, root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -282,8 +302,8 @@ func writeTemplate(name, dir string, data newData) error {
 			}
 			b = buf.Bytes()
 		}
-		if filepath.Base(target) == "gitignore" {
-			target = filepath.Join(filepath.Dir(target), ".gitignore")
+		if base := filepath.Base(target); base == "gitignore" || base == "env.example" {
+			target = filepath.Join(filepath.Dir(target), "."+base)
 		}
 		return os.WriteFile(target, b, 0o644)
 	})

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/agentgate/agentgate/internal/fakeopenai"
 )
 
 // checkoutRoot is the agentgate checkout these tests run in.
@@ -36,7 +38,7 @@ func runNewCmd(t *testing.T, vars map[string]string, args ...string) (code int, 
 
 func TestNewListAndRefusals(t *testing.T) {
 	code, stdout, _ := runNewCmd(t, nil, "--list")
-	for _, name := range []string{"secured-chatbot ", "go-auth ", "go-graph "} {
+	for _, name := range []string{"chatbot ", "agent ", "custom-auth ", "secured-chatbot "} {
 		if code != exitOK || !strings.Contains(stdout, name) {
 			t.Errorf("--list: exit %d, lacks %q:\n%s", code, name, stdout)
 		}
@@ -52,13 +54,13 @@ func TestNewListAndRefusals(t *testing.T) {
 		want string
 	}{
 		{[]string{full}, exitError, full + " is not empty (it holds notes.txt)"},
-		{[]string{"--template", "go-auth", full}, exitError, "is not empty"},
+		{[]string{"--template", "custom-auth", full}, exitError, "is not empty"},
 		{[]string{file}, exitError, "notes.txt"},
 		{[]string{"--template", "nope", t.TempDir()}, exitUsage, `unknown template "nope"`},
 		{nil, exitUsage, "want one directory, got 0 arguments"},
 		{[]string{"a", "b"}, exitUsage, "want one directory, got 2 arguments"},
-		{[]string{"--template", "go-auth", "--agentgate-path", t.TempDir(), filepath.Join(t.TempDir(), "p")}, exitError, "is not inside a Go module"},
-		{[]string{"--template", "go-auth", "--agentgate-path", filepath.Join(checkoutRoot(t), "cli"), filepath.Join(t.TempDir(), "p")}, exitError, "is not a checkout of github.com/agentgate/agentgate"},
+		{[]string{"--template", "custom-auth", "--agentgate-source", t.TempDir(), filepath.Join(t.TempDir(), "p")}, exitError, "is not inside a Go module"},
+		{[]string{"--template", "custom-auth", "--agentgate-source", filepath.Join(checkoutRoot(t), "cli"), filepath.Join(t.TempDir(), "p")}, exitError, "is not a checkout of github.com/agentgate/agentgate"},
 	}
 	for _, tt := range tests {
 		code, stdout, stderr := runNewCmd(t, nil, tt.args...)
@@ -120,11 +122,11 @@ func TestNewDevelBuildWithoutCheckoutSaysWhatToDo(t *testing.T) {
 		t.Skip("this test binary has a module version")
 	}
 	dir := filepath.Join(t.TempDir(), "My Agent")
-	code, stdout, stderr := runNewCmd(t, nil, dir, "--template", "go-graph")
-	if code != exitOK || !strings.Contains(stdout, "Created "+dir+" from the go-graph template") {
+	code, stdout, stderr := runNewCmd(t, nil, dir, "--template", "agent")
+	if code != exitOK || !strings.Contains(stdout, "Created "+dir+" from the agent template") {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	for _, want := range []string{"development build", "go mod edit -replace github.com/agentgate/agentgate=/path/to/agentgate", "--agentgate-path"} {
+	for _, want := range []string{"development build", "go mod edit -replace github.com/agentgate/agentgate=/path/to/agentgate", "--agentgate-source"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
@@ -134,7 +136,7 @@ func TestNewDevelBuildWithoutCheckoutSaysWhatToDo(t *testing.T) {
 		strings.Contains(string(gomod), "replace") {
 		t.Errorf("go.mod:\n%s", gomod)
 	}
-	for _, f := range []string{".gitignore", "langgraph.json", "tokens.json", "README.md", "agent/agent.go", "agent/agent_test.go"} {
+	for _, f := range []string{".gitignore", ".env.example", "langgraph.json", "tokens.json", "README.md", "myagent/agent.go", "myagent/agent_test.go"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("missing %s: %v", f, err)
 		}
@@ -143,7 +145,7 @@ func TestNewDevelBuildWithoutCheckoutSaysWhatToDo(t *testing.T) {
 
 func TestNewSecuredChatbotStartsWithoutBuild(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "bot")
-	if code, _, stderr := runNewCmd(t, nil, dir); code != exitOK || stderr != "" {
+	if code, _, stderr := runNewCmd(t, nil, "--template", "secured-chatbot", dir); code != exitOK || stderr != "" {
 		t.Fatalf("new: exit %d, stderr %q", code, stderr)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
@@ -160,7 +162,7 @@ func TestNewSecuredChatbotStartsWithoutBuild(t *testing.T) {
 // newGoProject runs "agentgate new --template name" pointed at this
 // checkout, then "agentgate dev" on it the way the command does (build,
 // exec), starting the project binary for real. It returns its URL.
-func newGoProject(t *testing.T, name string) string {
+func newGoProject(t *testing.T, name string, vars ...string) string {
 	if testing.Short() {
 		t.Skip("builds a project binary")
 	}
@@ -206,7 +208,9 @@ func newGoProject(t *testing.T, name string) string {
 	}
 
 	cmd := exec.Command(bin, gotArgs...)
-	cmd.Env = append(os.Environ(), projectBinaryEnv+"="+bin)
+	// No model key from the machine: the echo model unless vars name one.
+	cmd.Env = append(os.Environ(), projectBinaryEnv+"="+bin, "AGENTGATE_MODEL=", "OPENAI_API_KEY=", "ANTHROPIC_API_KEY=")
+	cmd.Env = append(cmd.Env, vars...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -235,26 +239,55 @@ func newGoProject(t *testing.T, name string) string {
 	return ""
 }
 
-func TestNewGoAuthBuildsAndServes(t *testing.T) {
-	url := newGoProject(t, "go-auth")
+func TestNewCustomAuthBuildsAndServes(t *testing.T) {
+	url := newGoProject(t, "custom-auth")
 	checkOwnerIsolation(t, url, "user1-token", "user2-token")
 }
 
-func TestNewGoGraphRunsTheGraph(t *testing.T) {
-	url := newGoProject(t, "go-graph")
-	body := `{"assistant_id": "agent", "input": {"messages": [{"role": "user", "content": "hi"}]}}`
+// runWait posts a stateless run of assistant with one user message as
+// token's caller and returns the result's messages.
+func runWait(t *testing.T, url, assistant, token, text string) []any {
+	t.Helper()
+	body := `{"assistant_id": "` + assistant + `", "input": {"messages": [{"role": "user", "content": "` + text + `"}]}}`
 	if code, _, _ := call(t, "POST", url+"/runs/wait", body); code != 401 {
 		t.Errorf("run without a token: %d, want 401", code)
 	}
-	code, _, res := call(t, "POST", url+"/runs/wait", body, bearer("alice-demo-token-not-secret")...)
+	code, _, res := call(t, "POST", url+"/runs/wait", body, bearer(token)...)
 	if code != 200 {
 		t.Fatalf("run: %d %v", code, res)
 	}
 	msgs, _ := res["messages"].([]any)
+	return msgs
+}
+
+func TestNewChatbotAnswersWithTheCallersName(t *testing.T) {
+	fake := fakeopenai.New(t, fakeopenai.Reply{Text: "Hello Alice!"})
+	url := newGoProject(t, "chatbot", "OPENAI_API_KEY=test-key", "OPENAI_BASE_URL="+fake.URL())
+	msgs := runWait(t, url, "chatbot", "alice-demo-token-not-secret", "hi")
 	if len(msgs) != 2 {
-		t.Fatalf("run result %v", res)
+		t.Fatalf("messages %v", msgs)
 	}
-	if last, _ := msgs[1].(map[string]any); last["content"] != "Message 1 was: hi" {
+	if last, _ := msgs[1].(map[string]any); last["content"] != "Hello Alice!" {
 		t.Errorf("graph replied %v", last)
+	}
+	if got := fake.Messages(0); len(got) != 2 || got[0] != [2]string{"system", "You are talking to Alice."} {
+		t.Errorf("the model was sent %v", got)
+	}
+}
+
+func TestNewAgentCallsItsTool(t *testing.T) {
+	fake := fakeopenai.New(t,
+		fakeopenai.Reply{ToolCalls: []fakeopenai.ToolCall{{ID: "call_1", Name: "text_stats", Args: `{"text": "the quick brown fox"}`}}},
+		fakeopenai.Reply{Text: "It has 4 words."})
+	url := newGoProject(t, "agent", "OPENAI_API_KEY=test-key", "OPENAI_BASE_URL="+fake.URL())
+	msgs := runWait(t, url, "agent", "alice-demo-token-not-secret", "count: the quick brown fox")
+	if len(msgs) != 4 {
+		t.Fatalf("messages %v", msgs)
+	}
+	if tool, _ := msgs[2].(map[string]any); tool["type"] != "tool" || tool["content"] != `{"words":4,"characters":19}` {
+		t.Errorf("tool message %v", tool)
+	}
+	if last, _ := msgs[3].(map[string]any); last["content"] != "It has 4 words." {
+		t.Errorf("answer %v", last)
 	}
 }
