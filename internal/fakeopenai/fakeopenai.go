@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Reply is one scripted answer: text, or tool calls.
@@ -117,4 +118,33 @@ func chunk(model any, delta map[string]any, finish any) string {
 		"choices": []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": nil}},
 	})
 	return string(b)
+}
+
+// Tokens starts a server that answers every request (without keeping it)
+// with tokens as separate content deltas, flushing each one and waiting
+// every between them; sent(i) is called right before token i is written.
+// For latency benchmarks.
+func Tokens(t testing.TB, tokens []string, every time.Duration, sent func(i int)) *Server {
+	t.Helper()
+	s := &Server{}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		fl, _ := w.(http.Flusher)
+		fmt.Fprintf(w, "data: %s\n\n", chunk("fake", map[string]any{"role": "assistant", "content": ""}, nil))
+		for i, tok := range tokens {
+			if i > 0 && every > 0 {
+				time.Sleep(every)
+			}
+			b := chunk("fake", map[string]any{"content": tok}, nil)
+			sent(i)
+			fmt.Fprintf(w, "data: %s\n\n", b)
+			if fl != nil {
+				fl.Flush()
+			}
+		}
+		fmt.Fprintf(w, "data: %s\n\ndata: [DONE]\n\n", chunk("fake", map[string]any{}, "stop"))
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
 }
