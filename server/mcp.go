@@ -61,7 +61,10 @@ func (s *Server) handleMCP(w http.ResponseWriter, r *http.Request) error {
 	})
 	dw := &detailWriter{ResponseWriter: w}
 	h.ServeHTTP(dw, r)
-	dw.finish()
+	if dw.status != 0 {
+		s.count.error(dw.status)
+		writeDetail(w, dw.status, strings.TrimSpace(dw.body.String()))
+	}
 	return nil
 }
 
@@ -236,8 +239,9 @@ func (s *Server) mcpError(r *http.Request, err error) error {
 	return &jsonrpc.Error{Code: code, Message: detail, Data: data}
 }
 
-// detailWriter turns the plain-text errors the MCP SDK writes (bad
-// headers, methods, bodies) into {"detail": ...} with the same status.
+// detailWriter holds back the plain-text errors the MCP SDK writes (bad
+// headers, methods, bodies); handleMCP writes them as {"detail": ...}
+// with the same status.
 type detailWriter struct {
 	http.ResponseWriter
 	status int // of a held plain-text error, 0 otherwise
@@ -267,9 +271,3 @@ func (w *detailWriter) Flush() {
 }
 
 func (w *detailWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func (w *detailWriter) finish() {
-	if w.status != 0 {
-		writeDetail(w.ResponseWriter, w.status, strings.TrimSpace(w.body.String()))
-	}
-}

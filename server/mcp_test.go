@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -309,4 +310,43 @@ func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.Header.Set(h[0], h[1])
 	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestMCPLeavingCancelsTheRun: a client that leaves a tools/call cancels
+// the run it started.
+func TestMCPLeavingCancelsTheRun(t *testing.T) {
+	ts := newRunServer(t, nil, Options{})
+	ctx, cancel := context.WithCancel(t.Context())
+	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"block","arguments":{}}}`
+	req, _ := http.NewRequestWithContext(ctx, "POST", ts.http.URL+"/mcp", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", mcpAccept)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	running := func(want int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			st, err := ts.srv.runStats(t.Context())
+			if err == nil && st.Running+st.Pending == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("runs %+v %v, want %d active", st, err, want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	running(1)
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("the call answered before it was cancelled")
+	}
+	running(0)
 }
