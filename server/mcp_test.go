@@ -350,3 +350,30 @@ func TestMCPLeavingCancelsTheRun(t *testing.T) {
 	}
 	running(0)
 }
+
+// TestMCPRebindingGuard: without authentication a loopback request naming
+// another host is refused (DNS rebinding); with it, credentials decide.
+func TestMCPRebindingGuard(t *testing.T) {
+	post := func(ts *testServer, hdr ...string) int {
+		body := `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`
+		req, _ := http.NewRequest("POST", ts.http.URL+"/mcp", strings.NewReader(body))
+		req.Host = "evil.example"
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", mcpAccept)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := post(newTestServer(t, Options{})); got != 403 {
+		t.Errorf("no auth: %d, want 403", got)
+	}
+	if got := post(newOwnerServer(t, nil), alice...); got != 200 {
+		t.Errorf("with auth: %d, want 200", got)
+	}
+}
