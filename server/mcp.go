@@ -26,7 +26,6 @@ import (
 const (
 	// mcpMaxTools caps the tools one caller sees (oldest assistants first).
 	mcpMaxTools = 1000
-	mcpPage     = 100
 	// mcpToolNameMax is MCP's limit on a tool name's length.
 	mcpToolNameMax = 128
 )
@@ -69,29 +68,21 @@ func (s *Server) handleMCP(w http.ResponseWriter, r *http.Request) error {
 }
 
 // mcpTools authorizes assistants:search for the caller and returns the
-// assistants it finds, oldest first, as tools. Assistants of unregistered
-// graphs are left out (they cannot run).
+// assistants it finds (the oldest mcpMaxTools) as tools. Assistants of
+// unregistered graphs are left out (they cannot run).
 func (s *Server) mcpTools(r *http.Request) ([]mcpTool, error) {
 	v := &auth.AssistantsSearch{Metadata: map[string]any{}, Limit: mcpMaxTools}
 	scope, err := s.authorize(r, v)
 	if err != nil {
 		return nil, err
 	}
-	var found []storage.Assistant
-	for len(found) < mcpMaxTools {
-		page, err := s.store.Assistants().Search(r.Context(), scope, storage.AssistantSearch{
-			GraphID: v.GraphID, Name: v.Name, Metadata: v.Metadata,
-			Limit: mcpPage, Offset: len(found), SortBy: "created_at", SortOrder: "asc",
-		})
-		if err != nil {
-			return nil, err
-		}
-		found = append(found, page...)
-		if len(page) < mcpPage {
-			break
-		}
+	found, err := s.store.Assistants().Search(r.Context(), scope, storage.AssistantSearch{
+		GraphID: v.GraphID, Name: v.Name, Metadata: v.Metadata,
+		Limit: mcpMaxTools, SortBy: "created_at", SortOrder: "asc",
+	})
+	if err != nil {
+		return nil, err
 	}
-	found = found[:min(len(found), mcpMaxTools)]
 	schemas := map[string]map[string]any{}
 	used := map[string]bool{}
 	out := make([]mcpTool, 0, len(found))
@@ -114,7 +105,7 @@ func (s *Server) mcpTools(r *http.Request) ([]mcpTool, error) {
 		}
 		name := uniqueToolName(a, used)
 		out = append(out, mcpTool{assistantID: a.AssistantID,
-			tool: &mcp.Tool{Name: name, Description: desc, InputSchema: in}})
+			tool: &mcp.Tool{Name: name, Title: a.Name, Description: desc, InputSchema: in}})
 	}
 	return out, nil
 }

@@ -31,6 +31,7 @@ type rpcReply struct {
 type toolList struct {
 	Tools []struct {
 		Name        string         `json:"name"`
+		Title       string         `json:"title"`
 		Description string         `json:"description"`
 		InputSchema map[string]any `json:"inputSchema"`
 	} `json:"tools"`
@@ -108,8 +109,12 @@ func TestMCPToolsFollowAuthorization(t *testing.T) {
 		}
 		tl := l.Tools[0]
 		props, _ := tl.InputSchema["properties"].(map[string]any)
-		if tl.Name != "helper" || tl.Description != "Says hello" || tl.InputSchema["type"] != "object" || props["note"] == nil {
+		if tl.Name != "helper" || tl.Title != "helper" || tl.Description != "Says hello" || tl.InputSchema["type"] != "object" || props["note"] == nil {
 			t.Fatalf("alice's tool %+v", tl)
+		}
+		rep = ts.rpc("tools/list", nil, bob...)
+		if err := json.Unmarshal(rep.Result, &l); err != nil || len(l.Tools) != 1 || l.Tools[0].Name != "bob_s_tool" || l.Tools[0].Title != "bob's tool" {
+			t.Fatalf("bob's tools: %s %v", rep.Result, err)
 		}
 		if got := ts.tools(bob...); !slices.Equal(got, []string{"bob_s_tool"}) {
 			t.Fatalf("bob's tools %v", got)
