@@ -249,10 +249,14 @@ func TestServeFlagsOverrideEnvironment(t *testing.T) {
 }
 
 func TestHTTPConfigReachesServer(t *testing.T) {
-	dir := writeConfig(t, `{"http": {"disable_store": true, "cors": {"allow_origins": ["https://app.example"]}}}`)
+	dir := writeConfig(t, `{"http": {"disable_store": true, "disable_mcp": true, "cors": {"allow_origins": ["https://app.example"]}}}`)
 	r := start(t, nil, "dev", "--memory", "--port", "0", "--config", dir)
 	if code, _, _ := call(t, "GET", r.url+"/store/items?namespace=a&key=b", ""); code != 404 {
 		t.Errorf("disabled store: GET /store/items = %d, want 404", code)
+	}
+	if code, _, _ := call(t, "POST", r.url+"/mcp", `{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}`,
+		"Accept", "application/json, text/event-stream"); code != 404 {
+		t.Errorf("disabled MCP: POST /mcp = %d, want 404", code)
 	}
 	_, h, _ := call(t, "OPTIONS", r.url+"/threads", "",
 		"Origin", "https://app.example", "Access-Control-Request-Method", "POST")

@@ -136,8 +136,21 @@ func fixture(rt Route, threadID, assistantID string) (string, any) {
 		return path, map[string]any{"status": "all"}
 	case "POST /threads/{thread_id}/state":
 		return path, map[string]any{"values": map[string]any{"s": "overwritten"}}
+	case "POST /mcp":
+		return path, map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
 	}
 	return path, map[string]any{}
+}
+
+// mcpAccept is the Accept header MCP's Streamable HTTP requires.
+const mcpAccept = "application/json, text/event-stream"
+
+// fixtureHeaders adds to hdr what the route's fixture request needs.
+func fixtureHeaders(rt Route, hdr ...string) []string {
+	if rt.Pattern == "/mcp" {
+		return append(append([]string{}, hdr...), "Accept", mcpAccept)
+	}
+	return hdr
 }
 
 // TestIsolation runs every protected route as bob against alice's thread,
@@ -160,7 +173,7 @@ func checkIsolation(t *testing.T, ts *testServer, alice, bob []string) {
 			continue
 		}
 		path, body := fixture(rt, a.thread.ThreadID, a.assistant.AssistantID)
-		r := ts.do(rt.Method, path, body, bob...)
+		r := ts.do(rt.Method, path, body, fixtureHeaders(rt, bob...)...)
 		if strings.Contains(string(r.body), secret) {
 			t.Errorf("%s %s as bob leaked alice's data: %d %s", rt.Method, rt.Pattern, r.status, r.body)
 		}

@@ -63,7 +63,7 @@ func TestRoutesAuthorizeTheirEvents(t *testing.T) {
 	succeeded := 0
 	for _, rt := range routes {
 		path, body := fixture(rt, th.ThreadID, a.AssistantID)
-		r := ts.do(rt.Method, path, body)
+		r := ts.do(rt.Method, path, body, fixtureHeaders(rt)...)
 		ev := rec.take()
 		if !rt.Protected {
 			if len(ev) != 0 {

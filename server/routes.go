@@ -63,12 +63,15 @@ const (
 	groupThreads
 	groupRuns
 	groupStore
+	groupMCP
 )
 
 func (rt *Route) group() routeGroup {
 	switch {
 	case rt.Resource == "":
 		return groupMeta
+	case rt.Pattern == "/mcp":
+		return groupMCP
 	case rt.Resource == "assistants":
 		return groupAssistants
 	case rt.Resource == "store":
@@ -155,5 +158,8 @@ func Routes() []Route {
 		{Method: "DELETE", Pattern: "/store/items", Resource: S, Action: "delete", Protected: true, Handler: (*Server).deleteItem, Summary: "Delete an item", Body: "StoreDeleteRequest"},
 		{Method: "POST", Pattern: "/store/items/search", Resource: S, Action: "search", Protected: true, Handler: (*Server).searchItems, Summary: "Search items", Body: "StoreSearchRequest", Response: "StoreSearchResponse"},
 		{Method: "POST", Pattern: "/store/namespaces", Resource: S, Action: "list_namespaces", Protected: true, Handler: (*Server).listNamespaces, Summary: "List namespaces", Body: "StoreNamespacesRequest", Response: "StoreNamespacesResponse"},
+
+		// MCP: assistants as tools (mcp.go).
+		{Method: "POST", Pattern: "/mcp", Resource: A, Action: "search", Then: []RouteEvent{{T, "create_run", "tools/call"}, readAssistant()}, Protected: true, Handler: (*Server).handleMCP, Summary: "MCP Streamable HTTP endpoint (JSON-RPC, stateless): the assistants the caller may search are tools; tools/call runs one statelessly and waits"},
 	}, cronRoutes()...)
 }

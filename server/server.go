@@ -119,9 +119,9 @@ type CORSOptions struct {
 	MaxAge           int // seconds; 0 means 600
 }
 
-// DisableOptions turn off groups of routes.
+// DisableOptions turn off groups of routes (MCP: POST /mcp).
 type DisableOptions struct {
-	Assistants, Threads, Runs, Store, Meta bool
+	Assistants, Threads, Runs, Store, Meta, MCP bool
 }
 
 // HeaderFilter selects the request headers copied into config.configurable
@@ -260,6 +260,8 @@ func (s *Server) disabled(rt *Route) bool {
 		return d.Runs
 	case groupStore:
 		return d.Store
+	case groupMCP:
+		return d.MCP
 	}
 	return false
 }
