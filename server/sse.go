@@ -264,7 +264,6 @@ func (s *Server) createAndStream(w http.ResponseWriter, r *http.Request, p *prep
 // waitResult waits for the run's result (§6) and writes it, with
 // whitespace keep-alives while waiting (the status is then committed).
 func (s *Server) waitResult(w http.ResponseWriter, r *http.Request, sc storage.Scope, run storage.Run, onDrop *storage.Scope) error {
-	var result []byte
 	started := false
 	rc := http.NewResponseController(w)
 	ctx, cancel := s.streamContext(r)
@@ -284,19 +283,7 @@ func (s *Server) waitResult(w http.ResponseWriter, r *http.Request, sc storage.S
 		}
 		return nil
 	}
-	err := s.follow(ctx, sc, run, broker.Start, func(ev broker.Event) error {
-		if ev.Name == runs.ResultEvent {
-			result = ev.Data
-		}
-		return nil
-	}, keepAlive)
-	if errors.Is(err, broker.ErrUnavailable) {
-		// The result never depends on the bus: wait for the run's end in
-		// storage and answer from there.
-		s.log.WarnContext(r.Context(), "event bus failed while waiting for a run: reading its result from storage",
-			"run_id", run.RunID, "error", err)
-		result, err = nil, s.awaitStored(ctx, sc, run, keepAlive)
-	}
+	result, err := s.awaitResult(ctx, r, sc, run, keepAlive)
 	if errors.Is(err, errRunGone) {
 		if !started {
 			return notFound(fmt.Sprintf("Run with ID %s not found (it was deleted)", run.RunID))
@@ -320,13 +307,37 @@ func (s *Server) waitResult(w http.ResponseWriter, r *http.Request, sc storage.S
 		s.log.WarnContext(r.Context(), "waiting for a run failed", "run_id", run.RunID, "error", err)
 		return nil
 	}
-	if result == nil {
-		result = s.fallbackResult(r, sc, run)
-	}
 	if !started {
 		return writeRaw(w, result)
 	}
 	_ = rc.SetWriteDeadline(time.Now().Add(3 * s.beat))
 	_, _ = w.Write(result)
 	return nil
+}
+
+// awaitResult follows run until it ends and returns its wait body (§6):
+// the result event, else the thread's state. idle runs after each quiet
+// heartbeat period. A failed event bus falls back to polling storage.
+func (s *Server) awaitResult(ctx context.Context, r *http.Request, sc storage.Scope, run storage.Run, idle func() error) ([]byte, error) {
+	var result []byte
+	err := s.follow(ctx, sc, run, broker.Start, func(ev broker.Event) error {
+		if ev.Name == runs.ResultEvent {
+			result = ev.Data
+		}
+		return nil
+	}, idle)
+	if errors.Is(err, broker.ErrUnavailable) {
+		// The result never depends on the bus: wait for the run's end in
+		// storage and answer from there.
+		s.log.WarnContext(r.Context(), "event bus failed while waiting for a run: reading its result from storage",
+			"run_id", run.RunID, "error", err)
+		result, err = nil, s.awaitStored(ctx, sc, run, idle)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if result == nil {
+		result = s.fallbackResult(r, sc, run)
+	}
+	return result, nil
 }
