@@ -63,12 +63,15 @@ const (
 	groupThreads
 	groupRuns
 	groupStore
+	groupA2A
 )
 
 func (rt *Route) group() routeGroup {
 	switch {
 	case rt.Resource == "":
 		return groupMeta
+	case strings.HasPrefix(rt.Pattern, "/a2a/") || rt.Pattern == agentCardPattern:
+		return groupA2A
 	case rt.Resource == "assistants":
 		return groupAssistants
 	case rt.Resource == "store":
@@ -155,5 +158,5 @@ func Routes() []Route {
 		{Method: "DELETE", Pattern: "/store/items", Resource: S, Action: "delete", Protected: true, Handler: (*Server).deleteItem, Summary: "Delete an item", Body: "StoreDeleteRequest"},
 		{Method: "POST", Pattern: "/store/items/search", Resource: S, Action: "search", Protected: true, Handler: (*Server).searchItems, Summary: "Search items", Body: "StoreSearchRequest", Response: "StoreSearchResponse"},
 		{Method: "POST", Pattern: "/store/namespaces", Resource: S, Action: "list_namespaces", Protected: true, Handler: (*Server).listNamespaces, Summary: "List namespaces", Body: "StoreNamespacesRequest", Response: "StoreNamespacesResponse"},
-	}, cronRoutes()...)
+	}, append(cronRoutes(), a2aRoutes()...)...)
 }

@@ -121,7 +121,7 @@ type CORSOptions struct {
 
 // DisableOptions turn off groups of routes.
 type DisableOptions struct {
-	Assistants, Threads, Runs, Store, Meta bool
+	Assistants, Threads, Runs, Store, Meta, A2A bool
 }
 
 // HeaderFilter selects the request headers copied into config.configurable
@@ -260,6 +260,8 @@ func (s *Server) disabled(rt *Route) bool {
 		return d.Runs
 	case groupStore:
 		return d.Store
+	case groupA2A:
+		return d.A2A
 	}
 	return false
 }
