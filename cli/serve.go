@@ -487,6 +487,7 @@ func httpOptions(h config.HTTP) server.HTTPOptions {
 			Runs:       h.DisableRuns,
 			Store:      h.DisableStore,
 			Meta:       h.DisableMeta,
+			A2A:        h.DisableA2A,
 		},
 		MaxBodyBytes: h.MaxBodyBytes,
 	}
