@@ -72,10 +72,14 @@ func (c *a2aCall) thread(r *http.Request, contextID string) (id string, interrup
 		}
 	}
 	t, err := c.s.newThread(r, threadCreateBody{ThreadID: id, GraphID: c.a.GraphID})
-	if status, _, _, _ := errorResponse(err); err != nil && status == http.StatusConflict {
-		return "", false, &rpcError{kind: a2a.ErrInvalidParams, detail: fmt.Sprintf("Context %s not found", contextID)}
+	if err != nil {
+		if status, _, _, _ := errorResponse(err); status == http.StatusConflict {
+			// Another user's thread: said like a missing one.
+			return "", false, &rpcError{kind: a2a.ErrInvalidParams, detail: fmt.Sprintf("Context %s not found", contextID)}
+		}
+		return "", false, err
 	}
-	return t.ThreadID, false, err
+	return t.ThreadID, false, nil
 }
 
 // messageText joins the text parts of m; other parts are refused.
@@ -106,7 +110,7 @@ func (c *a2aCall) ended(r *http.Request, st *a2aStart, result []byte) *a2a.Task 
 	if cur, err := c.s.store.Runs().Get(r.Context(), st.scope, run.ThreadID, run.RunID); err == nil {
 		run = cur
 	} else {
-		run.Status = storage.RunSuccess // deleted meanwhile: the result tells
+		run.Status = storage.RunSuccess // unreadable (deleted meanwhile): the result decides
 	}
 	return taskOf(run, result, st.msg)
 }

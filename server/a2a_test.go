@@ -382,3 +382,25 @@ func TestA2ARouteEvents(t *testing.T) {
 		t.Fatalf("agent card: %v", got)
 	}
 }
+
+// TestA2AViewerCannotWrite: a viewer (read every thread, write own) sees
+// alice's context thread but cannot run on it through A2A.
+func TestA2AViewerCannotWrite(t *testing.T) {
+	a := viewerAuth{}
+	ts := newA2AServer(t, Options{Authenticator: a, Authorizer: a})
+	var hers, his storage.Assistant
+	ts.ok(200, "POST", "/assistants", map[string]any{"graph_id": "chatbot"}, alice...).json(t, &hers)
+	ts.ok(200, "POST", "/assistants", map[string]any{"graph_id": "chatbot"}, bob...).json(t, &his)
+	task := ts.rpcOK(hers.AssistantID, "message/send", sendParams("private", ""), alice...).Result
+	ts.ok(200, "GET", "/threads/"+task.ContextID, nil, bob...)
+	ts.rpcErr(his.AssistantID, "message/send", sendParams("mine now", task.ContextID), -32602, bob...)
+	evs := ts.sse("POST", "/a2a/"+his.AssistantID, map[string]any{"jsonrpc": "2.0", "id": 1, "method": "message/stream",
+		"params": sendParams("mine now", task.ContextID)}, bob...).all()
+	if len(evs) != 1 || !strings.Contains(evs[0].data, `"code":-32602`) {
+		t.Fatalf("bob's stream %+v", evs)
+	}
+	ts.rpcErr(his.AssistantID, "tasks/get", map[string]any{"id": task.ID}, -32001, bob...)
+	if msgs := threadMessages(t, ts, task.ContextID, alice...); len(msgs) != 2 {
+		t.Fatalf("alice's thread changed: %v", msgs)
+	}
+}
