@@ -249,7 +249,8 @@ func TestServeFlagsOverrideEnvironment(t *testing.T) {
 }
 
 func TestHTTPConfigReachesServer(t *testing.T) {
-	dir := writeConfig(t, `{"http": {"disable_store": true, "disable_mcp": true, "cors": {"allow_origins": ["https://app.example"]}}}`)
+	dir := writeConfig(t, `{"graphs": {"chatbot": "builtin:chatbot"},
+		"http": {"disable_store": true, "disable_a2a": true, "disable_mcp": true, "cors": {"allow_origins": ["https://app.example"]}}}`)
 	r := start(t, nil, "dev", "--memory", "--port", "0", "--config", dir)
 	if code, _, _ := call(t, "GET", r.url+"/store/items?namespace=a&key=b", ""); code != 404 {
 		t.Errorf("disabled store: GET /store/items = %d, want 404", code)
@@ -257,6 +258,15 @@ func TestHTTPConfigReachesServer(t *testing.T) {
 	if code, _, _ := call(t, "POST", r.url+"/mcp", `{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}`,
 		"Accept", "application/json, text/event-stream"); code != 404 {
 		t.Errorf("disabled MCP: POST /mcp = %d, want 404", code)
+	}
+	if code, _, _ := call(t, "GET", r.url+"/.well-known/agent-card.json?assistant_id=chatbot", ""); code != 404 {
+		t.Errorf("disabled A2A: agent card = %d, want 404", code)
+	}
+	if code, _, _ := call(t, "POST", r.url+"/a2a/chatbot", `{"jsonrpc":"2.0","id":1,"method":"tasks/get","params":{"id":"x"}}`); code != 404 {
+		t.Errorf("disabled A2A: POST /a2a/chatbot = %d, want 404", code)
+	}
+	if code, _, _ := call(t, "GET", r.url+"/assistants/chatbot", ""); code != 200 {
+		t.Errorf("GET /assistants/chatbot = %d, want 200", code)
 	}
 	_, h, _ := call(t, "OPTIONS", r.url+"/threads", "",
 		"Origin", "https://app.example", "Access-Control-Request-Method", "POST")

@@ -488,6 +488,7 @@ func httpOptions(h config.HTTP) server.HTTPOptions {
 			Store:      h.DisableStore,
 			Meta:       h.DisableMeta,
 			MCP:        h.DisableMCP,
+			A2A:        h.DisableA2A,
 		},
 		MaxBodyBytes: h.MaxBodyBytes,
 	}

@@ -1,5 +1,7 @@
 package isolation_test
 
+import "strings"
+
 // attack is one request user B sends to a route, aimed at user A's data.
 // Path, query and body may use these placeholders, filled with A's values:
 //
@@ -29,6 +31,9 @@ type attack struct {
 	// sseError: the route may answer 200 with an SSE stream that carries a
 	// single 404 error event (auth-spec §4.2 "stream: error event").
 	sseError bool
+	// rpcError: the route speaks JSON-RPC (A2A) and refuses with HTTP 200
+	// and a JSON-RPC error (or an SSE stream of one): see rpcRefused.
+	rpcError bool
 	// header: extra request header name/value pairs.
 	header []string
 }
@@ -207,6 +212,29 @@ var attacks = map[string][]attack{
 		{body: `{}`},
 		{body: `{"prefix":{ns}}`},
 	},
+
+	// A2A: A's assistant must be invisible; through a system assistant, A's
+	// thread (contextId) must not take B's message and A's run (task id)
+	// must not show.
+	"POST /a2a/{assistant_id}": {
+		{body: a2aSend(""), rpcError: true},
+		{body: `{"jsonrpc":"2.0","id":1,"method":"tasks/get","params":{"id":"{run_id}"}}`, rpcError: true},
+		{path: "/a2a/agent", body: a2aSend("{thread_id}"), rpcError: true, refuse: true},
+		{path: "/a2a/agent", body: strings.Replace(a2aSend("{thread_id}"), "message/send", "message/stream", 1), rpcError: true, refuse: true},
+		{path: "/a2a/agent", body: `{"jsonrpc":"2.0","id":1,"method":"tasks/get","params":{"id":"{run_id}"}}`, rpcError: true, refuse: true},
+		{path: "/a2a/agent", body: `{"jsonrpc":"2.0","id":1,"method":"tasks/get","params":{"id":"{run_id}","metadata":{"contextId":"{thread_id}"}}}`, rpcError: true, refuse: true},
+	},
+	"GET /.well-known/agent-card.json": {{query: "assistant_id={assistant_id}", refuse: true}},
+}
+
+// a2aSend is an A2A message/send of B's text, on contextID when set.
+func a2aSend(contextID string) string {
+	ctx := ""
+	if contextID != "" {
+		ctx = `,"contextId":"` + contextID + `"`
+	}
+	return `{"jsonrpc":"2.0","id":1,"method":"message/send","params":{"message":{"kind":"message","messageId":"m-b","role":"user"` +
+		ctx + `,"parts":[{"kind":"text","text":"hello from B"}]}}}`
 }
 
 // destructive routes run after all others (see ordered).

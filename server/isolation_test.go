@@ -134,6 +134,12 @@ func fixture(rt Route, threadID, assistantID string) (string, any) {
 		return path, map[string]any{"enabled": false}
 	case "POST /runs/cancel":
 		return path, map[string]any{"status": "all"}
+	case "POST /a2a/{assistant_id}":
+		return path, map[string]any{"jsonrpc": "2.0", "id": 1, "method": "message/send", "params": map[string]any{
+			"message": map[string]any{"kind": "message", "messageId": "m1", "role": "user", "contextId": threadID,
+				"parts": []any{map[string]any{"kind": "text", "text": "hello"}}}}}
+	case "GET /.well-known/agent-card.json":
+		return path + "?assistant_id=" + assistantID, nil
 	case "POST /threads/{thread_id}/state":
 		return path, map[string]any{"values": map[string]any{"s": "overwritten"}}
 	case "POST /mcp":

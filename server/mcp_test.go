@@ -45,8 +45,8 @@ type toolCall struct {
 	IsError bool `json:"isError"`
 }
 
-// rpc sends one JSON-RPC request to POST /mcp and decodes the 200 reply.
-func (ts *testServer) rpc(method string, params any, hdr ...string) rpcReply {
+// mcpRPC sends one JSON-RPC request to POST /mcp and decodes the 200 reply.
+func (ts *testServer) mcpRPC(method string, params any, hdr ...string) rpcReply {
 	ts.t.Helper()
 	body := map[string]any{"jsonrpc": "2.0", "id": 1, "method": method}
 	if params != nil {
@@ -60,7 +60,7 @@ func (ts *testServer) rpc(method string, params any, hdr ...string) rpcReply {
 
 func (ts *testServer) tools(hdr ...string) []string {
 	ts.t.Helper()
-	rep := ts.rpc("tools/list", nil, hdr...)
+	rep := ts.mcpRPC("tools/list", nil, hdr...)
 	if rep.Error != nil {
 		ts.t.Fatalf("tools/list: %+v", rep.Error)
 	}
@@ -77,7 +77,7 @@ func (ts *testServer) tools(hdr ...string) []string {
 
 func (ts *testServer) callTool(name string, args any, hdr ...string) (toolCall, rpcReply) {
 	ts.t.Helper()
-	rep := ts.rpc("tools/call", map[string]any{"name": name, "arguments": args}, hdr...)
+	rep := ts.mcpRPC("tools/call", map[string]any{"name": name, "arguments": args}, hdr...)
 	var c toolCall
 	if rep.Error == nil {
 		if err := json.Unmarshal(rep.Result, &c); err != nil {
@@ -102,7 +102,7 @@ func TestMCPToolsFollowAuthorization(t *testing.T) {
 		ts.createAssistant(map[string]any{"graph_id": "agent", "name": "helper", "description": "Says hello"}, alice...)
 		ts.createAssistant(map[string]any{"graph_id": "other", "name": "bob's tool"}, bob...)
 
-		rep := ts.rpc("tools/list", nil, alice...)
+		rep := ts.mcpRPC("tools/list", nil, alice...)
 		var l toolList
 		if err := json.Unmarshal(rep.Result, &l); err != nil || len(l.Tools) != 1 {
 			t.Fatalf("alice's tools: %s %v", rep.Result, err)
@@ -112,7 +112,7 @@ func TestMCPToolsFollowAuthorization(t *testing.T) {
 		if tl.Name != "helper" || tl.Title != "helper" || tl.Description != "Says hello" || tl.InputSchema["type"] != "object" || props["note"] == nil {
 			t.Fatalf("alice's tool %+v", tl)
 		}
-		rep = ts.rpc("tools/list", nil, bob...)
+		rep = ts.mcpRPC("tools/list", nil, bob...)
 		if err := json.Unmarshal(rep.Result, &l); err != nil || len(l.Tools) != 1 || l.Tools[0].Name != "bob_s_tool" || l.Tools[0].Title != "bob's tool" {
 			t.Fatalf("bob's tools: %s %v", rep.Result, err)
 		}
@@ -254,7 +254,7 @@ func TestMCPEvents(t *testing.T) {
 			[]string{"assistants:search", "threads:create_run"}},
 	} {
 		rec.take()
-		rep := ts.rpc(c.method, c.params)
+		rep := ts.mcpRPC(c.method, c.params)
 		got := rec.take()
 		if rep.Error != nil || !slices.Equal(got, c.want) {
 			t.Errorf("%s: %+v, events %v, want %v", c.method, rep.Error, got, c.want)

@@ -103,6 +103,7 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 	schemas := componentSchemas(ids)
 	maps.Copy(schemas, runSchemas())
 	maps.Copy(schemas, cronSchemas())
+	maps.Copy(schemas, a2aSchemas())
 	doc := map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
@@ -134,6 +135,8 @@ func tagOf(rt *Route) string {
 		return "Runs"
 	case groupStore:
 		return "Store"
+	case groupA2A:
+		return "A2A"
 	}
 	return "System"
 }

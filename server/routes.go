@@ -64,6 +64,7 @@ const (
 	groupRuns
 	groupStore
 	groupMCP
+	groupA2A
 )
 
 func (rt *Route) group() routeGroup {
@@ -72,6 +73,8 @@ func (rt *Route) group() routeGroup {
 		return groupMeta
 	case rt.Pattern == "/mcp":
 		return groupMCP
+	case strings.HasPrefix(rt.Pattern, "/a2a/") || rt.Pattern == agentCardPattern:
+		return groupA2A
 	case rt.Resource == "assistants":
 		return groupAssistants
 	case rt.Resource == "store":
@@ -161,5 +164,5 @@ func Routes() []Route {
 
 		// MCP: assistants as tools (mcp.go).
 		{Method: "POST", Pattern: "/mcp", Resource: A, Action: "search", Then: []RouteEvent{{T, "create_run", "tools/call"}, readAssistant()}, Protected: true, Handler: (*Server).handleMCP, Summary: "MCP Streamable HTTP endpoint (JSON-RPC, stateless): the assistants the caller may search are tools; tools/call runs one statelessly and waits"},
-	}, cronRoutes()...)
+	}, append(cronRoutes(), a2aRoutes()...)...)
 }

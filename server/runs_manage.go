@@ -45,6 +45,12 @@ func (s *Server) readRun(r *http.Request) (storage.Scope, storage.Run, error) {
 	if err != nil {
 		return storage.Scope{}, storage.Run{}, err
 	}
+	return s.lookupRun(r, threadID, runID)
+}
+
+// lookupRun authorizes threads:read for a run and reads it; threadID ""
+// finds the run by its id among the threads the scope can see.
+func (s *Server) lookupRun(r *http.Request, threadID, runID string) (storage.Scope, storage.Run, error) {
 	scope, err := s.authorize(r, &auth.ThreadsRead{ThreadID: threadID, RunID: runID})
 	if err != nil {
 		return storage.Scope{}, storage.Run{}, err
@@ -229,13 +235,9 @@ func (s *Server) joinStatelessRunStream(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	scope, err := s.authorize(r, &auth.ThreadsRead{RunID: runID})
+	scope, run, err := s.lookupRun(r, "", runID)
 	if err != nil {
 		return err
-	}
-	run, err := s.store.Runs().Get(r.Context(), scope, "", runID)
-	if err != nil {
-		return runErr(err, runID)
 	}
 	return s.joinStream(w, r, scope, run, q, statelessStreamLocation(runID))
 }

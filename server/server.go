@@ -119,9 +119,9 @@ type CORSOptions struct {
 	MaxAge           int // seconds; 0 means 600
 }
 
-// DisableOptions turn off groups of routes (MCP: POST /mcp).
+// DisableOptions turn off groups of routes (MCP: POST /mcp; A2A: /a2a/... and the agent card).
 type DisableOptions struct {
-	Assistants, Threads, Runs, Store, Meta, MCP bool
+	Assistants, Threads, Runs, Store, Meta, MCP, A2A bool
 }
 
 // HeaderFilter selects the request headers copied into config.configurable
@@ -262,6 +262,8 @@ func (s *Server) disabled(rt *Route) bool {
 		return d.Store
 	case groupMCP:
 		return d.MCP
+	case groupA2A:
+		return d.A2A
 	}
 	return false
 }

@@ -56,24 +56,34 @@ func (s *Server) createThread(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &b); err != nil {
 		return err
 	}
+	t, err := s.newThread(r, b)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, t)
+}
+
+// newThread validates b, authorizes threads:create and creates the thread
+// (POST /threads, and A2A for a new context).
+func (s *Server) newThread(r *http.Request, b threadCreateBody) (storage.Thread, error) {
 	if b.ThreadID != "" {
 		id, ok := canonicalUUID(b.ThreadID)
 		if !ok {
-			return invalid("Invalid value for 'thread_id': must be a UUID")
+			return storage.Thread{}, invalid("Invalid value for 'thread_id': must be a UUID")
 		}
 		b.ThreadID = id
 	} else {
 		b.ThreadID = newUUID()
 	}
 	if err := oneOf("if_exists", b.IfExists, storage.IfExistsRaise, storage.IfExistsDoNothing); err != nil {
-		return err
+		return storage.Thread{}, err
 	}
 	if b.IfExists == "" {
 		b.IfExists = storage.IfExistsRaise
 	}
 	ttl, err := b.TTL.toStorage()
 	if err != nil {
-		return err
+		return storage.Thread{}, err
 	}
 	md := orEmpty(b.Metadata)
 	if b.GraphID != "" {
@@ -82,7 +92,7 @@ func (s *Server) createThread(w http.ResponseWriter, r *http.Request) error {
 	var g Graph
 	if len(b.Supersteps) > 0 {
 		if g, err = s.checkSupersteps(md, b.Supersteps); err != nil {
-			return err
+			return storage.Thread{}, err
 		}
 	}
 	v := &auth.ThreadsCreate{ThreadID: b.ThreadID, Metadata: md, IfExists: b.IfExists}
@@ -91,20 +101,18 @@ func (s *Server) createThread(w http.ResponseWriter, r *http.Request) error {
 	}
 	scope, err := s.authorize(r, v)
 	if err != nil {
-		return err
+		return storage.Thread{}, err
 	}
 	t, err := s.store.Threads().Create(r.Context(), scope, storage.ThreadCreate{
 		ThreadID: b.ThreadID, Metadata: orEmpty(v.Metadata), IfExists: b.IfExists, TTL: ttl,
 	})
 	if err != nil {
-		return err
+		return storage.Thread{}, err
 	}
 	if g != nil {
-		if t, err = s.applySupersteps(r, g, t.ThreadID, b.Supersteps); err != nil {
-			return err
-		}
+		return s.applySupersteps(r, g, t.ThreadID, b.Supersteps)
 	}
-	return writeJSON(w, t)
+	return t, nil
 }
 
 func (s *Server) getThread(w http.ResponseWriter, r *http.Request) error {
@@ -112,18 +120,27 @@ func (s *Server) getThread(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	scope, err := s.authorize(r, &auth.ThreadsRead{ThreadID: id})
+	t, err := s.readThread(r, id)
 	if err != nil {
 		return err
-	}
-	t, err := s.store.Threads().Get(r.Context(), scope, id)
-	if err != nil {
-		return threadErr(err, id)
 	}
 	if t.TTL != nil && !includes(r.URL.Query()["include"], "ttl") {
 		t.TTL = nil
 	}
 	return writeJSON(w, t)
+}
+
+// readThread authorizes threads:read and reads the thread.
+func (s *Server) readThread(r *http.Request, id string) (storage.Thread, error) {
+	scope, err := s.authorize(r, &auth.ThreadsRead{ThreadID: id})
+	if err != nil {
+		return storage.Thread{}, err
+	}
+	t, err := s.store.Threads().Get(r.Context(), scope, id)
+	if err != nil {
+		return storage.Thread{}, threadErr(err, id)
+	}
+	return t, nil
 }
 
 type threadPatchBody struct {
