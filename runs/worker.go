@@ -235,7 +235,9 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 		s.finishStreams(ctx, r, nil, false)
 		return
 	case out.err != nil:
-		name, msg := graph.ErrorName(out.err), out.err.Error()
+		name, msg := graph.ErrorName(out.err), graph.ErrorMessage(out.err)
+		// The event carries the node's own message; the log keeps where.
+		s.log.InfoContext(ctx, "run failed", slog.String("run_id", r.RunID), slog.Any("error", out.err))
 		f.Status = storage.RunError
 		if errors.Is(out.err, context.DeadlineExceeded) {
 			f.Status, name = storage.RunTimeout, "TimeoutError"
