@@ -39,6 +39,11 @@ func appendStrings(cur, update []string) []string {
 
 func stringList() graph.Channel { return graph.Reduce(appendStrings) }
 
+// oneOf is a string channel whose schema lists its values.
+func oneOf(values ...string) graph.Channel {
+	return graph.WithSchema(graph.LastValue[string](), map[string]any{"enum": values})
+}
+
 // constNode returns a node writing one string to "messages".
 func constNode(text string) graph.NodeFunc {
 	return func(ctx context.Context, s graph.State) (any, error) {
@@ -51,7 +56,7 @@ func constNode(text string) graph.NodeFunc {
 func Nested() (*graph.Graph, error) {
 	child, err := graph.New().
 		AddChannel("messages", stringList()).
-		AddChannel("child", graph.LastValue[string]()).
+		AddChannel("child", oneOf("child_one", "child_two")).
 		AddNode("c_one", constNode("Entered c_one node")).
 		AddNode("c_two", constNode("Entered c_two node")).
 		AddEdge(graph.START, "c_one").AddEdge("c_one", "c_two").AddEdge("c_two", graph.END).
@@ -61,7 +66,7 @@ func Nested() (*graph.Graph, error) {
 	}
 	parent, err := graph.New().
 		AddChannel("messages", stringList()).
-		AddChannel("parent", graph.LastValue[string]()).
+		AddChannel("parent", oneOf("parent_one", "parent_two")).
 		AddNode("p_one", constNode("Entered p_one node")).
 		AddSubgraph("p_two", child).
 		AddEdge(graph.START, "p_one").AddEdge("p_one", "p_two").AddEdge("p_two", graph.END).
@@ -214,9 +219,9 @@ func StateSchemaGraph() (*graph.Graph, error) {
 // a status.
 func ZodRegistryGraph() (*graph.Graph, error) {
 	return graph.New().
-		AddChannel("messages", stringList()).
+		AddChannel("messages", graph.WithSchema(stringList(), map[string]any{"langgraph_type": "messages"})).
 		AddChannel("count", graph.LastValue[float64]()).
-		AddChannel("status", graph.LastValue[string]()).
+		AddChannel("status", oneOf("idle", "processing", "done")).
 		AddNode("process", func(ctx context.Context, s graph.State) (any, error) {
 			n := count(s, "count")
 			return graph.State{"messages": []string{fmt.Sprintf("Message %v", n+1)}, "count": n + 1, "status": "processing"}, nil

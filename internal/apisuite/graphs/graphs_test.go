@@ -165,3 +165,26 @@ func TestSmallGraphs(t *testing.T) {
 		}
 	}
 }
+
+// TestSchemaExtras: the schema keys the suite reads from the fixtures'
+// state schemas (enums, langgraph_type on a custom message reducer).
+func TestSchemaExtras(t *testing.T) {
+	prop := func(g *graph.Graph, key string) map[string]any {
+		return g.Schemas().State["properties"].(map[string]any)[key].(map[string]any)
+	}
+	nested := build(t, Nested)
+	parent := nested.Subgraphs()["gp_two"]
+	if got := prop(parent, "parent")["enum"]; !reflect.DeepEqual(got, []string{"parent_one", "parent_two"}) {
+		t.Errorf("parent enum %v", got)
+	}
+	if got := prop(parent.Subgraphs()["p_two"], "child")["enum"]; !reflect.DeepEqual(got, []string{"child_one", "child_two"}) {
+		t.Errorf("child enum %v", got)
+	}
+	zr := build(t, ZodRegistryGraph)
+	if prop(zr, "messages")["langgraph_type"] != "messages" || prop(zr, "status")["enum"] == nil {
+		t.Errorf("zod_registry_graph schema %v", zr.Schemas().State)
+	}
+	if _, ok := prop(build(t, PlainZodGraph), "items")["langgraph_type"]; ok {
+		t.Error("plain_zod_graph items has langgraph_type")
+	}
+}
