@@ -77,7 +77,9 @@ func TestChannelSchemaExtras(t *testing.T) {
 		AddChannel("lines", graph.WithSchema(graph.Reduce(concat), map[string]any{"langgraph_type": "messages"})).
 		AddChannel("mode", graph.WithSchema(graph.LastValue[string](), map[string]any{"enum": []string{"a", "b"}})).
 		AddChannel("plain", graph.Reduce(concat)).
-		AddNode("n", func(context.Context, graph.State) (any, error) { return graph.State{"mode": "b", "lines": []string{"x"}}, nil }).
+		AddNode("n", func(context.Context, graph.State) (any, error) {
+			return graph.State{"mode": "b", "lines": []string{"x"}}, nil
+		}).
 		AddEdge(graph.START, "n")
 	g := mustCompile(t, b)
 	props := jsonOf(t, g.Schemas()).(map[string]any)["state_schema"].(map[string]any)["properties"].(map[string]any)
