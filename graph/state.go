@@ -34,8 +34,8 @@ type TaskSnapshot struct {
 	// Checkpoint addresses the subgraph's state when the task runs a
 	// subgraph; State holds that state instead when asked for subgraphs.
 	Checkpoint *TaskCheckpoint `json:"checkpoint"`
-	State      *StateSnapshot `json:"state"`
-	Result     any            `json:"result"`
+	State      *StateSnapshot  `json:"state"`
+	Result     any             `json:"result"`
 }
 
 // TaskCheckpoint addresses a subgraph task's state: its thread and

@@ -127,7 +127,6 @@ func (s *Scheduler) run(ctx context.Context, r storage.Run) (out outcome) {
 		out.err = fmt.Errorf("graph %q not found", kw.GraphID())
 		return out
 	}
-	out.g = g
 	if !kw.Temporary {
 		if out.saver, err = s.store.Checkpointer(ctx, storage.System(), r.ThreadID); err != nil {
 			out.err = err
@@ -135,6 +134,12 @@ func (s *Scheduler) run(ctx context.Context, r storage.Run) (out outcome) {
 		}
 	}
 	cfg := s.graphConfig(r, kw, out.saver)
+	// A dynamic graph is built for this run's config.
+	if g, err = g.For(ctx, cfg); err != nil {
+		out.err = err
+		return out
+	}
+	out.g = g
 	modes, requested, legacy, tuples := kw.graphModes()
 	cfg.StreamModes = modes
 	var lm *legacyMessages

@@ -34,6 +34,12 @@ func (s *Server) assistantGraphOf(r *http.Request) (string, Graph, error) {
 	if g == nil {
 		return "", nil, notFound(fmt.Sprintf("Graph '%s' not found", a.GraphID))
 	}
+	// A dynamic graph is drawn and described as the assistant's config
+	// builds it.
+	conf, _ := a.Config["configurable"].(map[string]any)
+	if g, err = g.For(r.Context(), graph.RunConfig{Configurable: conf, Context: a.Context}); err != nil {
+		return "", nil, fmt.Errorf("building graph %q for assistant %s: %w", a.GraphID, id, err)
+	}
 	return a.GraphID, g, nil
 }
 

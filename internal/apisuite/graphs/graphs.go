@@ -8,6 +8,7 @@ package graphs
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/agentgate/agentgate/graph"
@@ -22,7 +23,7 @@ func All() map[string]any {
 		"weather":            Weather,
 		"error":              Error,
 		"delay":              Delay,
-		"dynamic":            Dynamic,
+		"dynamic":            graph.Factory(Dynamic),
 		"simple_runtime":     SimpleRuntime,
 		"state_schema_graph": StateSchemaGraph,
 		"zod_registry_graph": ZodRegistryGraph,
@@ -31,7 +32,7 @@ func All() map[string]any {
 }
 
 // appendStrings is the suite's (a, b) => a.concat(b) reducer for string
-// lists; a single string is appended too.
+// lists.
 func appendStrings(cur, update []string) []string {
 	out := make([]string, 0, len(cur)+len(update))
 	return append(append(out, cur...), update...)
@@ -158,16 +159,30 @@ func Delay() (*graph.Graph, error) {
 		Compile()
 }
 
-// Dynamic is the suite's config-dependent graph with its default node
-// name: agentgate builds a graph once per graph id, not per run config,
-// so the configurable "nodeName" cannot rename the node.
-func Dynamic() (*graph.Graph, error) {
-	const node = "default"
+// oneOrMany is a string list that a single string decodes into too.
+type oneOrMany []string
+
+func (o *oneOrMany) UnmarshalJSON(b []byte) error {
+	var one string
+	if json.Unmarshal(b, &one) == nil {
+		*o = oneOrMany{one}
+		return nil
+	}
+	return json.Unmarshal(b, (*[]string)(o))
+}
+
+// Dynamic is the suite's config-dependent graph: one node named by the
+// configurable "nodeName" ("default" without it), built per run.
+func Dynamic(ctx context.Context, cfg graph.RunConfig) (*graph.Graph, error) {
+	node, _ := cfg.Configurable["nodeName"].(string)
+	if node == "" {
+		node = "default"
+	}
 	return graph.New().
 		AddChannel("node", graph.LastValue[string]()).
-		AddChannel("messages", stringList()).
+		AddChannel("messages", graph.Reduce(func(cur, u oneOrMany) oneOrMany { return append(cur, u...) })).
 		AddNode(node, func(ctx context.Context, s graph.State) (any, error) {
-			return graph.State{"node": node, "messages": []string{node}}, nil
+			return graph.State{"node": node, "messages": node}, nil
 		}).
 		AddEdge(graph.START, node).AddEdge(node, graph.END).
 		Compile()
