@@ -17,8 +17,10 @@ import (
 // The agentgate command passes an empty Program; a main generated from
 // langgraph.json, or written by hand (library mode), passes its values.
 type Program struct {
-	// Graphs by graph id. A value is a *graph.Graph, a func() *graph.Graph
-	// or a func() (*graph.Graph, error). langgraph.json graphs named
+	// Graphs by graph id. A value is a *graph.Graph, a func() *graph.Graph,
+	// a func() (*graph.Graph, error), or a graph.Factory (or a func of its
+	// type) that builds the graph of each run from its config (see
+	// graph.Dynamic). langgraph.json graphs named
 	// "./dir:Name" are looked up here by id; ids that langgraph.json does
 	// not name are served too.
 	Graphs map[string]any
@@ -61,8 +63,12 @@ func programGraph(id string, v any) (*graph.Graph, error) {
 		g = f()
 	case func() (*graph.Graph, error):
 		g, err = f()
+	case graph.Factory:
+		g, err = graph.Dynamic(context.Background(), f)
+	case func(context.Context, graph.RunConfig) (*graph.Graph, error):
+		g, err = graph.Dynamic(context.Background(), f)
 	default:
-		return nil, fmt.Errorf("Program.Graphs[%q]: a %T is not a graph (want *graph.Graph, func() *graph.Graph or func() (*graph.Graph, error))", id, v)
+		return nil, fmt.Errorf("Program.Graphs[%q]: a %T is not a graph (want *graph.Graph, func() *graph.Graph, func() (*graph.Graph, error) or graph.Factory)", id, v)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("Program.Graphs[%q]: %w", id, err)

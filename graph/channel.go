@@ -205,6 +205,31 @@ func (messagesChannel) decode(raw json.RawMessage) (any, error) {
 
 func (messagesChannel) empty() (any, bool) { return []Message{}, true }
 
+// schema marks the channel as a message list, as LangGraph's
+// MessagesValue does, so that clients such as Studio show a chat.
 func (messagesChannel) schema() map[string]any {
-	return map[string]any{"type": "array", "items": map[string]any{"type": "object"}}
+	return map[string]any{"type": "array", "items": map[string]any{"type": "object"}, "langgraph_type": "messages"}
+}
+
+// WithSchema returns ch with extra merged into the JSON schema of its
+// state key (extra's keys win): an enum, a description, or
+// "langgraph_type": "messages" for a custom reducer over messages.
+func WithSchema(ch Channel, extra map[string]any) Channel {
+	return schemaChannel{Channel: ch, extra: extra}
+}
+
+type schemaChannel struct {
+	Channel
+	extra map[string]any
+}
+
+func (c schemaChannel) schema() map[string]any {
+	out := map[string]any{}
+	for k, v := range c.Channel.schema() {
+		out[k] = v
+	}
+	for k, v := range c.extra {
+		out[k] = v
+	}
+	return out
 }

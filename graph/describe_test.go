@@ -69,3 +69,35 @@ func TestSubgraphsListed(t *testing.T) {
 		t.Errorf("subgraph node drawn as %v", d["nodes"].([]any)[1])
 	}
 }
+
+func TestChannelSchemaExtras(t *testing.T) {
+	concat := func(cur, u []string) []string { return append(cur, u...) }
+	b := graph.New().
+		AddChannel("messages", graph.Messages()).
+		AddChannel("lines", graph.WithSchema(graph.Reduce(concat), map[string]any{"langgraph_type": "messages"})).
+		AddChannel("mode", graph.WithSchema(graph.LastValue[string](), map[string]any{"enum": []string{"a", "b"}})).
+		AddChannel("plain", graph.Reduce(concat)).
+		AddNode("n", func(context.Context, graph.State) (any, error) {
+			return graph.State{"mode": "b", "lines": []string{"x"}}, nil
+		}).
+		AddEdge(graph.START, "n")
+	g := mustCompile(t, b)
+	props := jsonOf(t, g.Schemas()).(map[string]any)["state_schema"].(map[string]any)["properties"].(map[string]any)
+	want := map[string]any{
+		"messages": map[string]any{"title": "messages", "type": "array", "items": map[string]any{"type": "object"}, "langgraph_type": "messages"},
+		"lines":    map[string]any{"title": "lines", "type": "array", "langgraph_type": "messages"},
+		"mode":     map[string]any{"title": "mode", "type": "string", "enum": []any{"a", "b"}},
+		"plain":    map[string]any{"title": "plain", "type": "array"},
+	}
+	if diff := cmp.Diff(want, props); diff != "" {
+		t.Errorf("state properties (-want +got):\n%s", diff)
+	}
+	// The wrapped channels still behave as the channels they wrap.
+	out, err := g.Invoke(context.Background(), graph.State{"lines": []string{"w"}}, graph.RunConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(graph.State{"messages": []graph.Message{}, "lines": []string{"w", "x"}, "mode": "b", "plain": []string{}}, out); diff != "" {
+		t.Errorf("state (-want +got):\n%s", diff)
+	}
+}

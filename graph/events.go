@@ -47,6 +47,12 @@ func (l *loop) afterCheckpoint(updated []string) {
 			break
 		}
 	}
+	l.emitCheckpoint()
+}
+
+// emitCheckpoint streams the current checkpoint for "debug" and
+// "checkpoints".
+func (l *loop) emitCheckpoint() {
 	if !l.modes[ModeDebug] && !l.modes[ModeCheckpoints] {
 		return
 	}

@@ -33,6 +33,8 @@ type Graph struct {
 	// channels a node writes.
 	joins     map[string][]string
 	joinsFrom map[string][]string
+	// factory builds the graph per run (Dynamic); nil for a fixed graph.
+	factory Factory
 }
 
 type pullSpec struct {

@@ -142,11 +142,13 @@ func (l *loop) run(ctx context.Context, input any) (res Result, err error) {
 	}
 	if resuming {
 		// Continuing past a checkpoint: static interrupts do not fire
-		// again before anything changes, and the state is streamed first.
+		// again before anything changes, and the state and the
+		// checkpoint it continues from are streamed first.
 		l.markInterrupted()
 		if st := l.state(); len(st) > 0 {
 			l.emit(ModeValues, st)
 		}
+		l.emitCheckpoint()
 	}
 	for {
 		if err := ctx.Err(); err != nil {

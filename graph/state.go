@@ -32,10 +32,17 @@ type TaskSnapshot struct {
 	Error      *string          `json:"error"`
 	Interrupts []InterruptValue `json:"interrupts"`
 	// Checkpoint addresses the subgraph's state when the task runs a
-	// subgraph; State holds that state when asked for subgraphs.
-	Checkpoint *CheckpointRef `json:"checkpoint"`
-	State      *StateSnapshot `json:"state"`
-	Result     any            `json:"result"`
+	// subgraph; State holds that state instead when asked for subgraphs.
+	Checkpoint *TaskCheckpoint `json:"checkpoint"`
+	State      *StateSnapshot  `json:"state"`
+	Result     any             `json:"result"`
+}
+
+// TaskCheckpoint addresses a subgraph task's state: its thread and
+// namespace, as LangGraph's servers send it (no id, no map).
+type TaskCheckpoint struct {
+	ThreadID     string `json:"thread_id"`
+	CheckpointNS string `json:"checkpoint_ns"`
 }
 
 // forNS returns the graph that runs in namespace ns ("" is g itself).
@@ -145,7 +152,7 @@ func (g *Graph) snapshot(ctx context.Context, cfg RunConfig, tup checkpoint.Tupl
 			ts.Result = t.update(g)
 		}
 		if t.node != nil && t.node.sub != nil {
-			ts.Checkpoint = &CheckpointRef{ThreadID: cfg.ThreadID, CheckpointNS: t.ns}
+			ts.Checkpoint = &TaskCheckpoint{ThreadID: cfg.ThreadID, CheckpointNS: t.ns}
 			if cfg.Subgraphs {
 				subCfg := cfg
 				subCfg.CheckpointNS, subCfg.CheckpointID = t.ns, ""
@@ -154,7 +161,7 @@ func (g *Graph) snapshot(ctx context.Context, cfg RunConfig, tup checkpoint.Tupl
 					if err != nil {
 						return StateSnapshot{}, err
 					}
-					ts.State = &st
+					ts.State, ts.Checkpoint = &st, nil
 				}
 			}
 		}

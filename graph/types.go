@@ -190,6 +190,17 @@ func (e *InvalidUpdateError) Error() string { return e.Msg }
 // checkpoint to continue from.
 var ErrEmptyInput = errors.New("graph: received no input and there is no checkpoint to resume from")
 
+// ErrorMessage returns the message of the error a node raised, without
+// the node names the runtime wrapped it in: what LangGraph sends as the
+// "message" of an error event. Other errors keep their own text.
+func ErrorMessage(err error) string {
+	var ne *NodeError
+	for errors.As(err, &ne) {
+		err = ne.Err
+	}
+	return err.Error()
+}
+
 // ErrorName returns the LangGraph exception name for err, for the
 // {"error": name, "message": ...} events of the HTTP API.
 func ErrorName(err error) string {

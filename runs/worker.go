@@ -127,7 +127,6 @@ func (s *Scheduler) run(ctx context.Context, r storage.Run) (out outcome) {
 		out.err = fmt.Errorf("graph %q not found", kw.GraphID())
 		return out
 	}
-	out.g = g
 	if !kw.Temporary {
 		if out.saver, err = s.store.Checkpointer(ctx, storage.System(), r.ThreadID); err != nil {
 			out.err = err
@@ -135,6 +134,12 @@ func (s *Scheduler) run(ctx context.Context, r storage.Run) (out outcome) {
 		}
 	}
 	cfg := s.graphConfig(r, kw, out.saver)
+	// A dynamic graph is built for this run's config.
+	if g, err = g.For(ctx, cfg); err != nil {
+		out.err = err
+		return out
+	}
+	out.g = g
 	modes, requested, legacy, tuples := kw.graphModes()
 	cfg.StreamModes = modes
 	var lm *legacyMessages
@@ -235,7 +240,9 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 		s.finishStreams(ctx, r, nil, false)
 		return
 	case out.err != nil:
-		name, msg := graph.ErrorName(out.err), out.err.Error()
+		name, msg := graph.ErrorName(out.err), graph.ErrorMessage(out.err)
+		// The event carries the node's own message; the log keeps where.
+		s.log.InfoContext(ctx, "run failed", slog.String("run_id", r.RunID), slog.Any("error", out.err))
 		f.Status = storage.RunError
 		if errors.Is(out.err, context.DeadlineExceeded) {
 			f.Status, name = storage.RunTimeout, "TimeoutError"

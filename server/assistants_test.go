@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -216,8 +217,11 @@ func TestAssistantSubgraphs(t *testing.T) {
 		ts.ok(200, "GET", path, nil).json(t, &m)
 		var out []string
 		for k, v := range m {
-			if v["state_schema"] == nil {
-				t.Fatalf("%s: %s has no state_schema", path, k)
+			// The Python server's keys and the JS server's, same schemas.
+			for py, js := range map[string]string{"state_schema": "state", "input_schema": "input", "output_schema": "output", "config_schema": "config"} {
+				if v[py] == nil || !reflect.DeepEqual(v[py], v[js]) {
+					t.Fatalf("%s: %s has %s %v and %s %v", path, k, py, v[py], js, v[js])
+				}
 			}
 			out = append(out, k)
 		}

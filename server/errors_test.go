@@ -63,6 +63,8 @@ func TestBadRequests(t *testing.T) {
 		{"GET", "/threads/not-a-uuid", nil, 422, "Invalid thread ID: must be a UUID"},
 		{"DELETE", "/threads/not-a-uuid", nil, 422, "Invalid thread ID: must be a UUID"},
 		{"GET", "/assistants/not-a-graph", nil, 422, "Invalid assistant ID: must be a UUID or a graph ID"},
+		{"POST", "/runs/wait", `{"assistant_id": "non-existent"}`, 422, `No assistant found for "non-existent". Make sure the assistant ID is for a valid assistant or a valid graph ID.`},
+		{"POST", "/runs/stream", `{"assistant_id": "non-existent"}`, 422, `No assistant found for "non-existent". Make sure the assistant ID is for a valid assistant or a valid graph ID.`},
 		{"POST", "/threads", `{"metadata": {"x": "` + strings.Repeat("a", 2000) + `"}}`, 413, "Request body too large"},
 		{"PUT", "/store/items", `{"namespace": ["a.b"], "key": "k", "value": {}}`, 422, "Namespace labels cannot be empty or contain periods. Received: ('a.b',)"},
 		{"PUT", "/store/items", `{"namespace": ["a", ""], "key": "k", "value": {}}`, 422, "Namespace labels cannot be empty or contain periods. Received: ('a', '')"},

@@ -34,6 +34,12 @@ func (s *Server) assistantGraphOf(r *http.Request) (string, Graph, error) {
 	if g == nil {
 		return "", nil, notFound(fmt.Sprintf("Graph '%s' not found", a.GraphID))
 	}
+	// A dynamic graph is drawn and described as the assistant's config
+	// builds it.
+	conf, _ := a.Config["configurable"].(map[string]any)
+	if g, err = g.For(r.Context(), graph.RunConfig{Configurable: conf, Context: a.Context}); err != nil {
+		return "", nil, fmt.Errorf("building graph %q for assistant %s: %w", a.GraphID, id, err)
+	}
 	return a.GraphID, g, nil
 }
 
@@ -145,7 +151,7 @@ func (s *Server) assistantSubgraphs(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	out := map[string]graph.Schemas{}
+	out := map[string]subgraphSchemas{}
 	collectSubgraphs(g, "", recurse, out)
 	if ns := r.PathValue("namespace"); ns != "" {
 		for k := range out {
@@ -157,7 +163,19 @@ func (s *Server) assistantSubgraphs(w http.ResponseWriter, r *http.Request) erro
 	return writeJSON(w, out)
 }
 
-func collectSubgraphs(g Graph, prefix string, recurse bool, out map[string]graph.Schemas) {
+// subgraphSchemas is one subgraph's schemas under the Python server's
+// keys (input_schema, ...) and the JS server's (state, input, output,
+// config): the SDKs declare the first, the JS server and its clients use
+// the second.
+type subgraphSchemas struct {
+	graph.Schemas
+	State  map[string]any `json:"state"`
+	Input  map[string]any `json:"input"`
+	Output map[string]any `json:"output"`
+	Config map[string]any `json:"config"`
+}
+
+func collectSubgraphs(g Graph, prefix string, recurse bool, out map[string]subgraphSchemas) {
 	subs := g.Subgraphs()
 	names := make([]string, 0, len(subs))
 	for n := range subs {
@@ -169,7 +187,8 @@ func collectSubgraphs(g Graph, prefix string, recurse bool, out map[string]graph
 		if prefix != "" {
 			ns = prefix + "|" + n
 		}
-		out[ns] = subs[n].Schemas()
+		sc := subs[n].Schemas()
+		out[ns] = subgraphSchemas{Schemas: sc, State: sc.State, Input: sc.Input, Output: sc.Output, Config: sc.Config}
 		if recurse {
 			collectSubgraphs(subs[n], ns, recurse, out)
 		}

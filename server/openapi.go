@@ -227,7 +227,8 @@ func componentSchemas(graphIDs []string) map[string]any {
 		}),
 		"GraphSchema": obj(map[string]any{"graph_id": graphID, "input_schema": object, "output_schema": object,
 			"state_schema": object, "config_schema": object, "context_schema": object}),
-		"Subgraphs":  map[string]any{"type": "object", "additionalProperties": ref("GraphSchema")},
+		"Subgraphs": map[string]any{"type": "object", "additionalProperties": obj(map[string]any{"input_schema": object, "output_schema": object,
+			"state_schema": object, "config_schema": object, "context_schema": object, "state": object, "input": object, "output": object, "config": object})},
 		"Thread":     thread,
 		"ThreadList": arr(ref("Thread")),
 		"ThreadCreate": obj(map[string]any{

@@ -154,7 +154,9 @@ func (s *Server) parse(b *runCreateBody, stateless bool) (p parsedRun, err error
 		return p, invalid("Invalid value for 'assistant_id': required")
 	}
 	if p.assistantID, err = s.assistantID(b.AssistantID); err != nil {
-		return p, invalid(fmt.Sprintf("Invalid assistant: '%s'. Must be either: a valid assistant UUID, or the name of a registered graph", b.AssistantID))
+		// The Python server's status with the JS server's text, which
+		// the JS SDK's users match on.
+		return p, invalid(fmt.Sprintf("No assistant found for %q. Make sure the assistant ID is for a valid assistant or a valid graph ID.", b.AssistantID))
 	}
 	if p.cmd, err = b.Command.toGraph(); err != nil {
 		return p, err

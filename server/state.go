@@ -30,14 +30,23 @@ func writeEmptyState(w http.ResponseWriter) error {
 }
 
 // threadGraph reads a thread with scope and returns it with its graph
-// (nil when the thread has no registered graph_id).
+// (nil when the thread has no registered graph_id). A dynamic graph is
+// built from the configurable its last run left on the thread.
 func (s *Server) threadGraph(ctx context.Context, scope storage.Scope, id string) (storage.Thread, Graph, error) {
 	t, err := s.store.Threads().Get(ctx, scope, id)
 	if err != nil {
 		return t, nil, threadErr(err, id)
 	}
 	gid, _ := t.Metadata["graph_id"].(string)
-	return t, s.graphs[gid], nil
+	g := s.graphs[gid]
+	if g == nil {
+		return t, nil, nil
+	}
+	conf, _ := t.Config["configurable"].(map[string]any)
+	if g, err = g.For(ctx, graph.RunConfig{ThreadID: id, Configurable: conf}); err != nil {
+		return t, nil, fmt.Errorf("building graph %q for thread %s: %w", gid, id, err)
+	}
+	return t, g, nil
 }
 
 // stateConfig builds the RunConfig of a state read or update on thread id.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	"github.com/agentgate/agentgate/auth"
@@ -292,6 +293,19 @@ func TestStateAfterRunWithSubgraph(t *testing.T) {
 			t.Fatalf("state %+v", st)
 		}
 		ns := st.Tasks[0].Checkpoint.CheckpointNS
+		// The task's checkpoint is its thread and namespace only, and
+		// null when the subgraph's state is included instead.
+		var raw struct {
+			Tasks []map[string]any `json:"tasks"`
+		}
+		ts.ok(200, "GET", p+"/state", nil).json(t, &raw)
+		if want := map[string]any{"thread_id": th.ThreadID, "checkpoint_ns": ns}; !reflect.DeepEqual(raw.Tasks[0]["checkpoint"], want) {
+			t.Errorf("task checkpoint %v, want %v", raw.Tasks[0]["checkpoint"], want)
+		}
+		ts.ok(200, "GET", p+"/state?subgraphs=true", nil).json(t, &raw)
+		if c, ok := raw.Tasks[0]["checkpoint"]; !ok || c != nil {
+			t.Errorf("task checkpoint with subgraphs %v", c)
+		}
 		ts.ok(200, "GET", p+"/state?subgraphs=true", nil).json(t, &st)
 		if st.Tasks[0].State == nil || len(st.Tasks[0].State.Next) != 1 || st.Tasks[0].State.Next[0] != "ask" {
 			t.Fatalf("state with subgraphs %+v", st.Tasks)

@@ -8,6 +8,7 @@ package graphs
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/agentgate/agentgate/graph"
@@ -22,7 +23,7 @@ func All() map[string]any {
 		"weather":            Weather,
 		"error":              Error,
 		"delay":              Delay,
-		"dynamic":            Dynamic,
+		"dynamic":            graph.Factory(Dynamic),
 		"simple_runtime":     SimpleRuntime,
 		"state_schema_graph": StateSchemaGraph,
 		"zod_registry_graph": ZodRegistryGraph,
@@ -31,13 +32,18 @@ func All() map[string]any {
 }
 
 // appendStrings is the suite's (a, b) => a.concat(b) reducer for string
-// lists; a single string is appended too.
+// lists.
 func appendStrings(cur, update []string) []string {
 	out := make([]string, 0, len(cur)+len(update))
 	return append(append(out, cur...), update...)
 }
 
 func stringList() graph.Channel { return graph.Reduce(appendStrings) }
+
+// oneOf is a string channel whose schema lists its values.
+func oneOf(values ...string) graph.Channel {
+	return graph.WithSchema(graph.LastValue[string](), map[string]any{"enum": values})
+}
 
 // constNode returns a node writing one string to "messages".
 func constNode(text string) graph.NodeFunc {
@@ -51,7 +57,7 @@ func constNode(text string) graph.NodeFunc {
 func Nested() (*graph.Graph, error) {
 	child, err := graph.New().
 		AddChannel("messages", stringList()).
-		AddChannel("child", graph.LastValue[string]()).
+		AddChannel("child", oneOf("child_one", "child_two")).
 		AddNode("c_one", constNode("Entered c_one node")).
 		AddNode("c_two", constNode("Entered c_two node")).
 		AddEdge(graph.START, "c_one").AddEdge("c_one", "c_two").AddEdge("c_two", graph.END).
@@ -61,7 +67,7 @@ func Nested() (*graph.Graph, error) {
 	}
 	parent, err := graph.New().
 		AddChannel("messages", stringList()).
-		AddChannel("parent", graph.LastValue[string]()).
+		AddChannel("parent", oneOf("parent_one", "parent_two")).
 		AddNode("p_one", constNode("Entered p_one node")).
 		AddSubgraph("p_two", child).
 		AddEdge(graph.START, "p_one").AddEdge("p_one", "p_two").AddEdge("p_two", graph.END).
@@ -153,16 +159,30 @@ func Delay() (*graph.Graph, error) {
 		Compile()
 }
 
-// Dynamic is the suite's config-dependent graph with its default node
-// name: agentgate builds a graph once per graph id, not per run config,
-// so the configurable "nodeName" cannot rename the node.
-func Dynamic() (*graph.Graph, error) {
-	const node = "default"
+// oneOrMany is a string list that a single string decodes into too.
+type oneOrMany []string
+
+func (o *oneOrMany) UnmarshalJSON(b []byte) error {
+	var one string
+	if json.Unmarshal(b, &one) == nil {
+		*o = oneOrMany{one}
+		return nil
+	}
+	return json.Unmarshal(b, (*[]string)(o))
+}
+
+// Dynamic is the suite's config-dependent graph: one node named by the
+// configurable "nodeName" ("default" without it), built per run.
+func Dynamic(ctx context.Context, cfg graph.RunConfig) (*graph.Graph, error) {
+	node, _ := cfg.Configurable["nodeName"].(string)
+	if node == "" {
+		node = "default"
+	}
 	return graph.New().
 		AddChannel("node", graph.LastValue[string]()).
-		AddChannel("messages", stringList()).
+		AddChannel("messages", graph.Reduce(func(cur, u oneOrMany) oneOrMany { return append(cur, u...) })).
 		AddNode(node, func(ctx context.Context, s graph.State) (any, error) {
-			return graph.State{"node": node, "messages": []string{node}}, nil
+			return graph.State{"node": node, "messages": node}, nil
 		}).
 		AddEdge(graph.START, node).AddEdge(node, graph.END).
 		Compile()
@@ -214,9 +234,9 @@ func StateSchemaGraph() (*graph.Graph, error) {
 // a status.
 func ZodRegistryGraph() (*graph.Graph, error) {
 	return graph.New().
-		AddChannel("messages", stringList()).
+		AddChannel("messages", graph.WithSchema(stringList(), map[string]any{"langgraph_type": "messages"})).
 		AddChannel("count", graph.LastValue[float64]()).
-		AddChannel("status", graph.LastValue[string]()).
+		AddChannel("status", oneOf("idle", "processing", "done")).
 		AddNode("process", func(ctx context.Context, s graph.State) (any, error) {
 			n := count(s, "count")
 			return graph.State{"messages": []string{fmt.Sprintf("Message %v", n+1)}, "count": n + 1, "status": "processing"}, nil

@@ -1,8 +1,10 @@
 package graphs
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -21,7 +23,16 @@ func build(t *testing.T, f func() (*graph.Graph, error)) *graph.Graph {
 
 func TestAllCompile(t *testing.T) {
 	for id, v := range All() {
-		if _, err := v.(func() (*graph.Graph, error))(); err != nil {
+		var err error
+		switch f := v.(type) {
+		case func() (*graph.Graph, error):
+			_, err = f()
+		case graph.Factory:
+			_, err = graph.Dynamic(context.Background(), f)
+		default:
+			err = fmt.Errorf("a %T", v)
+		}
+		if err != nil {
 			t.Errorf("%s: %v", id, err)
 		}
 	}
@@ -150,7 +161,6 @@ func TestSmallGraphs(t *testing.T) {
 		key  string
 		want any
 	}{
-		"dynamic":            {Dynamic, graph.State{"messages": []string{"input"}}, "node", "default"},
 		"state_schema_graph": {StateSchemaGraph, graph.State{"messages": "hi"}, "count", 1.0},
 		"zod_registry_graph": {ZodRegistryGraph, graph.State{"count": 0}, "status", "processing"},
 		"plain_zod_graph":    {PlainZodGraph, graph.State{"counter": 1}, "label", "processed"},
@@ -162,6 +172,50 @@ func TestSmallGraphs(t *testing.T) {
 		}
 		if !reflect.DeepEqual(out[c.key], c.want) {
 			t.Errorf("%s: %s = %#v, want %#v", name, c.key, out[c.key], c.want)
+		}
+	}
+}
+
+// TestSchemaExtras: the schema keys the suite reads from the fixtures'
+// state schemas (enums, langgraph_type on a custom message reducer).
+func TestSchemaExtras(t *testing.T) {
+	prop := func(g *graph.Graph, key string) map[string]any {
+		return g.Schemas().State["properties"].(map[string]any)[key].(map[string]any)
+	}
+	nested := build(t, Nested)
+	parent := nested.Subgraphs()["gp_two"]
+	if got := prop(parent, "parent")["enum"]; !reflect.DeepEqual(got, []string{"parent_one", "parent_two"}) {
+		t.Errorf("parent enum %v", got)
+	}
+	if got := prop(parent.Subgraphs()["p_two"], "child")["enum"]; !reflect.DeepEqual(got, []string{"child_one", "child_two"}) {
+		t.Errorf("child enum %v", got)
+	}
+	zr := build(t, ZodRegistryGraph)
+	if prop(zr, "messages")["langgraph_type"] != "messages" || prop(zr, "status")["enum"] == nil {
+		t.Errorf("zod_registry_graph schema %v", zr.Schemas().State)
+	}
+	if _, ok := prop(build(t, PlainZodGraph), "items")["langgraph_type"]; ok {
+		t.Error("plain_zod_graph items has langgraph_type")
+	}
+}
+
+// TestDynamic: the node is named by the run's configurable nodeName, and
+// a single string is appended to messages as the suite's reducer does.
+func TestDynamic(t *testing.T) {
+	g, err := graph.Dynamic(context.Background(), Dynamic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"", "runtime"} {
+		cfg := graph.RunConfig{Configurable: map[string]any{"nodeName": name}}
+		run, err := g.For(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := run.Invoke(context.Background(), graph.State{"messages": "input"}, cfg)
+		want := cmp.Or(name, "default")
+		if err != nil || out["node"] != want || fmt.Sprint(out["messages"]) != fmt.Sprint([]string{"input", want}) {
+			t.Errorf("nodeName %q: %v, %v", name, out, err)
 		}
 	}
 }

@@ -50,7 +50,9 @@ func main() {
 		log.Fatal(err)
 	}
 	go func() {
-		args := []string{"dev", "--memory", "--port", fmt.Sprint(port), "--config", filepath.Join(dir, "langgraph.json")}
+		// --no-reload: a reloading dev re-executes this binary, whose
+		// own flags would then see its arguments.
+		args := []string{"dev", "--memory", "--no-reload", "--port", fmt.Sprint(port), "--config", filepath.Join(dir, "langgraph.json")}
 		os.Exit(cli.Main(cli.Program{Graphs: graphs.All()}, append(args, flag.Args()...)))
 	}()
 	for i := 0; ; i++ {
