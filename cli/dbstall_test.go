@@ -64,10 +64,16 @@ func TestServePostgresStall(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
-	// Dropped connections are replaced as well, once the database is
-	// reachable again.
+	// While it is unreachable (connections reset, new ones refused), the
+	// answer is a 503 at once too, not a 500; dropped connections are
+	// replaced once it is back.
 	p.Drop()
-	time.Sleep(100 * time.Millisecond)
+	for i := range 2 {
+		code, hdr, body := call(t, "GET", get, "")
+		if code != 503 || hdr.Get("Retry-After") == "" || body["detail"] != "the database cannot be reached; retry later" {
+			t.Fatalf("GET %d with the database unreachable: %d %v (Retry-After %q)", i, code, body, hdr.Get("Retry-After"))
+		}
+	}
 	p.Resume()
 	deadline = time.Now().Add(5 * time.Second)
 	for {

@@ -40,9 +40,17 @@ func slowGraph() (*graph.Graph, error) {
 // Redis and returns its URL and process.
 func replica(t *testing.T, dir, db, redis string) (string, *exec.Cmd) {
 	t.Helper()
-	cmd := testChild([]string{"serve", "--addr", "127.0.0.1:0", "--config", dir, "--database", db,
-		"--redis-url", redis, "--log-level", "warn"})
-	cmd.Env = append(cmd.Env, testSlowGraphEnv+"=1")
+	return startReplica(t, []string{"serve", "--addr", "127.0.0.1:0", "--config", dir, "--database", db,
+		"--redis-url", redis, "--log-level", "warn"}, testSlowGraphEnv+"=1")
+}
+
+// startReplica starts this test binary as agentgate with args and extra
+// environment variables, and returns its URL and process.
+func startReplica(t *testing.T, args []string, vars ...string) (string, *exec.Cmd) {
+	t.Helper()
+	cmd := testChild(args)
+	cmd.Env = append(cmd.Env, vars...)
+	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -22,8 +22,12 @@ const testChildEnv = "AGENTGATE_TEST_CHILD"
 func TestMain(m *testing.M) {
 	if os.Getenv(testChildEnv) == "1" {
 		p := Program{}
+		p.Graphs = map[string]any{}
 		if os.Getenv(testSlowGraphEnv) == "1" {
-			p.Graphs = map[string]any{"slow": slowGraph}
+			p.Graphs["slow"] = slowGraph
+		}
+		if u := os.Getenv(testChaosEnv); u != "" {
+			p.Graphs["chaos"] = chaosGraph(u)
 		}
 		os.Exit(Main(p, os.Args[1:]))
 	}
