@@ -237,7 +237,20 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 	case out.err != nil && action != "":
 		f.Status = storage.RunInterrupted
 	case out.err != nil && errors.Is(out.cause, errLost):
-		s.finishStreams(ctx, r, nil, false)
+		// Requeued after its lease ran out (it runs again, here or
+		// elsewhere, and its stream goes on) or deleted (its followers
+		// see that): its stream is not ended here.
+		s.log.WarnContext(ctx, "a run lost its lease while executing; it was stopped here",
+			slog.String("run_id", r.RunID), slog.Int("attempt", r.Attempt))
+		return
+	case out.err != nil && errors.Is(out.err, storage.ErrUnavailable) && r.Attempt < storage.MaxRunAttempts:
+		// The database could not be reached: the run did not fail, so it
+		// is not recorded as failed. Its lease is given up (or, with the
+		// database still away, runs out) and it runs again from its last
+		// checkpoint; its stream goes on with the next attempt.
+		s.log.WarnContext(ctx, "the database could not be reached during a run; it will run again",
+			slog.String("run_id", r.RunID), slog.Int("attempt", r.Attempt), slog.Any("error", out.err))
+		s.releaseLease(ctx, r.RunID)
 		return
 	case out.err != nil:
 		name, msg := graph.ErrorName(out.err), graph.ErrorMessage(out.err)
@@ -264,6 +277,28 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 	}
 	s.sendWebhook(ctx, r, out, f)
 	s.finishStreams(ctx, r, body, out.kw.Temporary)
+}
+
+// releaseLease gives up a run's lease so that it is requeued at once,
+// retrying for up to a third of a lease while the database is away (after
+// that, the lease runs out by itself).
+func (s *Scheduler) releaseLease(ctx context.Context, runID string) {
+	deadline := time.Now().Add(s.opts.Lease / 3)
+	for {
+		_, err := s.store.Runs().Heartbeat(ctx, storage.System(), runID, 0)
+		if err == nil || errors.Is(err, storage.ErrNotFound) {
+			return
+		}
+		if !errors.Is(err, storage.ErrUnavailable) || time.Now().After(deadline) {
+			s.log.WarnContext(ctx, "releasing a run's lease", slog.String("run_id", runID), slog.Any("error", err))
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // dropTemporary deletes the thread of a temporary (stateless) run.

@@ -12,12 +12,17 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 
 	"github.com/agentgate/agentgate/auth/filter"
@@ -141,6 +146,15 @@ type pqTx struct {
 
 func (t pqTx) Commit() error   { return t.tx.Commit() }
 func (t pqTx) Rollback() error { return t.tx.Rollback() }
+
+// ConnError implements sqlcore.ConnChecker: the connection could not be
+// made, or was closed or reset under a statement.
+func (e *engine) ConnError(err error) bool {
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, sql.ErrConnDone)
+}
 
 // Ping implements sqlcore.Engine.
 func (e *engine) Ping(ctx context.Context) error { return e.db.PingContext(ctx) }

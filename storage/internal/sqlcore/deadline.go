@@ -13,6 +13,14 @@ import (
 // given no timeout.
 const DefaultTimeout = 10 * time.Second
 
+// ConnChecker is implemented by engines whose database is reached over a
+// network: ConnError reports errors that mean it could not be reached (a
+// connection refused, reset or closed), which become storage.ErrUnavailable
+// as timeouts do.
+type ConnChecker interface {
+	ConnError(err error) bool
+}
+
 // timedEngine gives every Read and Write a deadline: a database that stops
 // answering fails the call with storage.ErrUnavailable instead of holding
 // it. Reads on Reader() are bounded per call by Store.bound.
@@ -26,13 +34,13 @@ func (e timedEngine) Read(ctx context.Context, fn func(tx Querier) error) error 
 	defer cancel()
 	// fn's statements use the caller's ctx: bind them to the deadline.
 	err := e.Engine.Read(tctx, func(tx Querier) error { return fn(boundQuerier{tx, tctx}) })
-	return unavailable(ctx, tctx, e.d, err)
+	return unavailable(e.Engine, ctx, tctx, e.d, err)
 }
 
 func (e timedEngine) Write(ctx context.Context, fn WriteFunc) error {
 	tctx, cancel := context.WithTimeout(ctx, e.d)
 	defer cancel()
-	return unavailable(ctx, tctx, e.d, e.Engine.Write(tctx, fn))
+	return unavailable(e.Engine, ctx, tctx, e.d, e.Engine.Write(tctx, fn))
 }
 
 // boundQuerier runs statements under ctx, whatever ctx they are given.
@@ -62,13 +70,14 @@ func (s *Store) bound(ctx context.Context) (tctx context.Context, end func(error
 	tctx, cancel := context.WithTimeout(ctx, s.timeout)
 	return tctx, func(err error) error {
 		cancel()
-		return unavailable(ctx, tctx, s.timeout, err)
+		return unavailable(s.e, ctx, tctx, s.timeout, err)
 	}
 }
 
 // unavailable maps err to storage.ErrUnavailable when tctx's own deadline
-// (not the caller's) has passed; storage errors (not found, ...) stay.
-func unavailable(parent, tctx context.Context, d time.Duration, err error) error {
+// (not the caller's) has passed or e says the database could not be
+// reached; storage errors (not found, ...) stay.
+func unavailable(e Engine, parent, tctx context.Context, d time.Duration, err error) error {
 	if err == nil || parent.Err() != nil {
 		return err
 	}
@@ -76,11 +85,17 @@ func unavailable(parent, tctx context.Context, d time.Duration, err error) error
 	if errors.As(err, &se) {
 		return err
 	}
-	if dl, ok := tctx.Deadline(); !ok || time.Now().Before(dl) {
-		return err
+	if dl, ok := tctx.Deadline(); ok && !time.Now().Before(dl) {
+		return &storage.Error{Kind: storage.ErrUnavailable,
+			Detail: "the database did not answer within " + d.String() + "; retry later"}
 	}
-	return &storage.Error{Kind: storage.ErrUnavailable,
-		Detail: "the database did not answer within " + d.String() + "; retry later"}
+	if te, ok := e.(timedEngine); ok {
+		e = te.Engine
+	}
+	if cc, ok := e.(ConnChecker); ok && cc.ConnError(err) {
+		return &storage.Error{Kind: storage.ErrUnavailable, Detail: "the database cannot be reached; retry later"}
+	}
+	return err
 }
 
 // boundRead runs fn on Reader() under the store's deadline; fn's
