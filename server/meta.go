@@ -39,25 +39,3 @@ func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
 	_, _ = w.Write(s.openapi)
 	return nil
 }
-
-const docsPage = `<!doctype html>
-<html>
-<head>
-<title>agentgate API</title>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-</head>
-<body>
-<script id="api-reference" data-url="openapi.json"></script>
-<script src="https://cdn.jsdelivr.net/npm/@scalar/api-reference"></script>
-</body>
-</html>
-`
-
-func (s *Server) handleDocs(w http.ResponseWriter, r *http.Request) error {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(docsPage)))
-	_, _ = w.Write([]byte(docsPage))
-	return nil
-}

@@ -68,6 +68,9 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 		case rt.Pattern == "/docs":
 			responses["200"] = map[string]any{"description": "HTML page",
 				"content": map[string]any{"text/html": map[string]any{"schema": map[string]any{"type": "string"}}}}
+		case rt.Pattern == docsScriptPattern:
+			responses["200"] = map[string]any{"description": "JavaScript",
+				"content": map[string]any{"text/javascript": map[string]any{"schema": map[string]any{"type": "string"}}}}
 		case rt.Pattern == "/metrics":
 			responses["200"] = map[string]any{"description": "Prometheus text (format=prometheus) or JSON (format=json)",
 				"content": map[string]any{

@@ -103,6 +103,7 @@ func Routes() []Route {
 		{Method: "GET", Pattern: "/info", Handler: (*Server).handleInfo, Summary: "Server information", Response: "Info"},
 		{Method: "GET", Pattern: "/openapi.json", Handler: (*Server).handleOpenAPI, Summary: "OpenAPI document"},
 		{Method: "GET", Pattern: "/docs", Handler: (*Server).handleDocs, Summary: "API reference (HTML)"},
+		{Method: "GET", Pattern: docsScriptPattern, Handler: (*Server).handleDocsScript, Summary: "The API reference page's script (embedded, pinned @scalar/api-reference)"},
 		{Method: "GET", Pattern: metricsPattern, Handler: (*Server).handleMetrics, Summary: "Run queue, workers and request counts (format=prometheus or json)", Query: []string{"format"}},
 
 		// Assistants.
