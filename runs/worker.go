@@ -272,11 +272,33 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 	if out.kw.Temporary {
 		// Deleting the thread deletes the run: no need to record its end.
 		s.dropTemporary(ctx, r, true)
-	} else if _, err := s.store.Runs().Finish(ctx, storage.System(), f); err != nil && !errors.Is(err, storage.ErrNotFound) {
+	} else if err := s.finish(ctx, f); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		s.log.ErrorContext(ctx, "finishing a run", slog.String("run_id", r.RunID), slog.Any("error", err))
+		if errors.Is(err, storage.ErrUnavailable) {
+			// Not recorded: its lease runs out and it runs again, so its
+			// stream is not ended with a result that storage lacks.
+			return
+		}
 	}
 	s.sendWebhook(ctx, r, out, f)
 	s.finishStreams(ctx, r, body, out.kw.Temporary)
+}
+
+// finish records a run's end, retrying for up to a third of a lease while
+// the database is away.
+func (s *Scheduler) finish(ctx context.Context, f storage.RunFinish) error {
+	deadline := time.Now().Add(s.opts.Lease / 3)
+	for {
+		_, err := s.store.Runs().Finish(ctx, storage.System(), f)
+		if !errors.Is(err, storage.ErrUnavailable) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // releaseLease gives up a run's lease so that it is requeued at once,
