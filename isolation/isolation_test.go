@@ -379,6 +379,9 @@ func ordered(routes []server.Route) []server.Route {
 func judge(pattern string, at attack, r response, w *world) string {
 	seen := []byte(fmt.Sprint(r.header))
 	seen = append(seen, r.body...)
+	if at.echoes != "" { // B's own words quoted back are not A's data
+		seen = []byte(strings.ReplaceAll(string(seen), w.fill(at.echoes), ""))
+	}
 	if strings.Contains(string(seen), w.marker) {
 		return "LEAK: the response carries A's data (" + w.marker + ")"
 	}
@@ -464,7 +467,7 @@ func rpcRefused(body []byte) bool {
 		}
 		switch c := resp.Error.Code; {
 		case c == -32001 || c == -32000:
-		case c == -32602 && strings.Contains(strings.ToLower(d), "not found"):
+		case c == -32602 && (strings.Contains(strings.ToLower(d), "not found") || strings.Contains(d, "unknown tool")):
 		default:
 			return false
 		}
@@ -477,7 +480,7 @@ func rpcRefused(body []byte) bool {
 // TestUnauthenticated. GET /metrics needs the operator's metrics token.
 const metricsToken = "metrics-operator-token"
 
-var metaRoutes = []string{"GET /ok", "GET /info", "GET /openapi.json", "GET /docs", "GET /metrics"}
+var metaRoutes = []string{"GET /ok", "GET /info", "GET /openapi.json", "GET /docs", "GET /docs/scalar.js", "GET /metrics"}
 
 // TestUnauthenticated: every protected route answers 401 with a JSON
 // {"detail": ...} body and the authenticator's WWW-Authenticate header

@@ -36,6 +36,9 @@ type attack struct {
 	rpcError bool
 	// header: extra request header name/value pairs.
 	header []string
+	// echoes: text B sends (placeholders filled) that a refusal may quote
+	// back ("unknown tool <name>"); it does not count as a leak.
+	echoes string
 }
 
 // bThread is B's own thread.
@@ -225,7 +228,18 @@ var attacks = map[string][]attack{
 		{path: "/a2a/agent", body: `{"jsonrpc":"2.0","id":1,"method":"tasks/get","params":{"id":"{run_id}","metadata":{"contextId":"{thread_id}"}}}`, rpcError: true, refuse: true},
 	},
 	"GET /.well-known/agent-card.json": {{query: "assistant_id={assistant_id}", refuse: true}},
+
+	// MCP: B's tools must not include A's assistant, and calling it by its
+	// name (tool names are assistant names) must be an unknown tool.
+	"POST /mcp": {
+		{body: `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`, header: mcpAccept},
+		{body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"{marker}-assistant","arguments":` + humanB + `}}`,
+			header: mcpAccept, rpcError: true, refuse: true, echoes: `\"{marker}-assistant\"`},
+	},
 }
+
+// mcpAccept is the Accept header MCP's Streamable HTTP requires.
+var mcpAccept = []string{"Accept", "application/json, text/event-stream"}
 
 // a2aSend is an A2A message/send of B's text, on contextID when set.
 func a2aSend(contextID string) string {
