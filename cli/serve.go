@@ -117,6 +117,7 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	}
 	opts.OpenAPISecurity = apiSec
 	opts.Items, opts.SweepInterval = storeTTL(cfg.Store.TTL)
+	opts.SweepInterval, opts.SweepLimit = checkpointSweep(cfg.Checkpointer, opts.SweepInterval)
 	opts.GraphConfigs = graphConf
 	if enf != nil {
 		opts.Authenticator, opts.Authorizer = enf, enf
@@ -310,6 +311,33 @@ func storeTTL(t *config.StoreTTL) (server.ItemsOptions, time.Duration) {
 	return o, every
 }
 
+// threadTTL is the TTL new threads get from langgraph.json
+// checkpointer.ttl (nil: none).
+func threadTTL(c *config.Checkpointer) *storage.ThreadTTL {
+	if c == nil || c.TTL == nil || c.TTL.DefaultTTLMinutes == nil {
+		return nil
+	}
+	return &storage.ThreadTTL{Strategy: c.TTL.Strategy, Minutes: *c.TTL.DefaultTTLMinutes}
+}
+
+// checkpointSweep applies checkpointer.ttl's sweep interval (one sweeper
+// serves it and store.ttl: the shorter interval wins) and sweep limit.
+func checkpointSweep(c *config.Checkpointer, every time.Duration) (time.Duration, int) {
+	if c == nil || c.TTL == nil {
+		return every, 0
+	}
+	if m := c.TTL.SweepIntervalMinutes; m != nil {
+		if d := time.Duration(*m) * time.Minute; every == 0 || d < every {
+			every = d
+		}
+	}
+	limit := 0
+	if c.TTL.SweepLimit != nil {
+		limit = int(*c.TTL.SweepLimit)
+	}
+	return every, limit
+}
+
 // resolveGraphs maps every configured graph to a compiled graph: built-in
 // ones from the registry, Go packages from the Program (by graph id), and
 // the Program's other graphs as they are.
@@ -409,24 +437,24 @@ func authSummary(cfg *config.Config, a *auth.Auth, studio bool) string {
 func openStore(ctx context.Context, f serverFlags, cfg *config.Config) (storage.Store, string, error) {
 	if f.mode == "dev" {
 		if f.memory {
-			return memory.New(), "memory", nil
+			return memory.NewWith(memory.Options{ThreadTTL: threadTTL(cfg.Checkpointer)}), "memory", nil
 		}
 		dir := filepath.Join(cfg.Dir, ".agentgate")
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, "", fmt.Errorf("create %s: %w", dir, err)
 		}
-		return openSQLite(ctx, filepath.Join(dir, "agentgate.db"), f.dbTimeout)
+		return openSQLite(ctx, filepath.Join(dir, "agentgate.db"), f.dbTimeout, threadTTL(cfg.Checkpointer))
 	}
 	db := strings.TrimSpace(f.database)
 	switch {
 	case db == "":
 		return nil, "", errors.New("no database: set --database or AGENTGATE_DATABASE to a SQLite file path")
 	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
-		return openPostgres(ctx, db, f.dbTimeout)
+		return openPostgres(ctx, db, f.dbTimeout, threadTTL(cfg.Checkpointer))
 	case strings.Contains(db, "://"):
 		return nil, "", fmt.Errorf("--database %q: want a SQLite file path or a postgres:// URL", db)
 	}
-	return openSQLite(ctx, db, f.dbTimeout)
+	return openSQLite(ctx, db, f.dbTimeout, threadTTL(cfg.Checkpointer))
 }
 
 // storeTimeout maps --db-timeout (0: no limit) to the backends' Timeout
@@ -440,14 +468,14 @@ func storeTimeout(d time.Duration) time.Duration {
 
 // openPostgres connects to a Postgres URL (within 10 s) and migrates it;
 // an unreachable database refuses the start.
-func openPostgres(ctx context.Context, u string, timeout time.Duration) (storage.Store, string, error) {
+func openPostgres(ctx context.Context, u string, timeout time.Duration, ttl *storage.ThreadTTL) (storage.Store, string, error) {
 	shown := u
 	if pu, err := url.Parse(u); err == nil {
 		shown = pu.Redacted()
 	}
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	st, err := postgres.OpenWith(cctx, u, postgres.Options{Timeout: storeTimeout(timeout)})
+	st, err := postgres.OpenWith(cctx, u, postgres.Options{Timeout: storeTimeout(timeout), ThreadTTL: ttl})
 	if err != nil {
 		return nil, "", fmt.Errorf("--database %s: %w", shown, err)
 	}
@@ -470,8 +498,8 @@ func openBroker(ctx context.Context, f serverFlags) (broker.Broker, func(), stri
 	return broker.NewRedis(rdb, broker.RedisOptions{}), func() { _ = rdb.Close() }, "redis:" + f.redisShown, nil
 }
 
-func openSQLite(ctx context.Context, path string, timeout time.Duration) (storage.Store, string, error) {
-	st, err := sqlite.OpenWith(ctx, path, sqlite.Options{Timeout: storeTimeout(timeout)})
+func openSQLite(ctx context.Context, path string, timeout time.Duration, ttl *storage.ThreadTTL) (storage.Store, string, error) {
+	st, err := sqlite.OpenWith(ctx, path, sqlite.Options{Timeout: storeTimeout(timeout), ThreadTTL: ttl})
 	if err != nil {
 		return nil, "", fmt.Errorf("open SQLite database %s: %w", path, err)
 	}

@@ -40,6 +40,8 @@ type Config struct {
 	Store Store
 	// MCP is "mcp": the MCP servers agents may use.
 	MCP MCP
+	// Checkpointer is "checkpointer" (nil when absent).
+	Checkpointer *Checkpointer
 	// Ignored lists the top-level keys accepted for compatibility with
 	// LangGraph tooling that agentgate does not use, sorted.
 	Ignored []string
@@ -196,7 +198,7 @@ func Parse(file, dir string, data []byte) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	known := append([]string{"graphs", "env", "auth", "http", "store", "mcp"}, ignoredKeys()...)
+	known := append([]string{"graphs", "env", "auth", "http", "store", "mcp", "checkpointer"}, ignoredKeys()...)
 	if err := d.checkKeys("", top, known...); err != nil {
 		return nil, err
 	}
@@ -229,6 +231,11 @@ func Parse(file, dir string, data []byte) (*Config, error) {
 	}
 	if raw, ok := top["store"]; ok {
 		if c.Store, err = d.store(raw); err != nil {
+			return nil, err
+		}
+	}
+	if raw, ok := top["checkpointer"]; ok {
+		if c.Checkpointer, err = d.checkpointer(raw); err != nil {
 			return nil, err
 		}
 	}

@@ -43,7 +43,7 @@ func TestLoadErrors(t *testing.T) {
 		{"not json", `{"graphs": }`, `invalid JSON at line 1, column 12: invalid character '}' looking for beginning of value`},
 		{"truncated", `{"graphs": {`, `invalid JSON: unexpected end of file`},
 		{"top level array", `[]`, `expected an object, got an array`},
-		{"unknown top key", `{"graph": {}}`, `unknown key "graph" (known keys: graphs, env, auth, http, store, mcp, $schema, api_version, base_image, dependencies, docker_compose_file, dockerfile_lines, image_distro, node_loader, node_version, pip_config_file, pip_installer, python_version, ui, ui_config)`},
+		{"unknown top key", `{"graph": {}}`, `unknown key "graph" (known keys: graphs, env, auth, http, store, mcp, checkpointer, $schema, api_version, base_image, dependencies, docker_compose_file, dockerfile_lines, image_distro, node_loader, node_version, pip_config_file, pip_installer, python_version, ui, ui_config)`},
 		{"duplicate key", `{"graphs": {}, "graphs": {}}`, `duplicate key "graphs"`},
 
 		{"graphs not object", `{"graphs": ["a"]}`, `graphs: expected an object, got an array`},
@@ -133,6 +133,12 @@ func TestLoadErrors(t *testing.T) {
 		{"store ttl negative", `{"store": {"ttl": {"default_ttl": -1}}}`, `store.ttl.default_ttl: must be at least 0, got -1`},
 		{"store ttl sweep", `{"store": {"ttl": {"sweep_interval_minutes": 0}}}`, `store.ttl.sweep_interval_minutes: must be between 1 and 2147483647, got 0`},
 		{"store ttl refresh", `{"store": {"ttl": {"refresh_on_read": 1}}}`, `store.ttl.refresh_on_read: expected a boolean, got a number`},
+		{"checkpointer path", `{"checkpointer": {"path": "./cp.py:saver"}}`, `checkpointer.path: not supported: agentgate keeps checkpoints in its own database`},
+		{"checkpointer unknown", `{"checkpointer": {"ttls": {}}}`, `checkpointer: unknown key "ttls" (known keys: ttl)`},
+		{"checkpointer strategy", `{"checkpointer": {"ttl": {"strategy": "archive"}}}`, `checkpointer.ttl.strategy: must be "delete" or "keep_latest", got "archive"`},
+		{"checkpointer ttl zero", `{"checkpointer": {"ttl": {"default_ttl": 0}}}`, `checkpointer.ttl.default_ttl: must be a positive number of minutes, got 0`},
+		{"checkpointer limit", `{"checkpointer": {"ttl": {"sweep_limit": 0}}}`, `checkpointer.ttl.sweep_limit: must be between 1 and 2147483647, got 0`},
+		{"checkpointer ttl key", `{"checkpointer": {"ttl": {"ttl": 5}}}`, `checkpointer.ttl: unknown key "ttl" (known keys: strategy, default_ttl, sweep_interval_minutes, sweep_limit)`},
 
 		{"mcp not object", `{"mcp": []}`, `mcp: expected an object, got an array`},
 		{"mcp unknown", `{"mcp": {"server": {}}}`, `mcp: unknown key "server" (known keys: servers)`},
@@ -357,5 +363,21 @@ func TestAuthKeysDelegate(t *testing.T) {
 	dir = project(t, map[string]string{"langgraph.json": `{"auth": {"path": "./security:Auth"}}`})
 	if c, err = Load(dir); err != nil || c.Auth.Authn != nil || c.Auth.Policy != nil {
 		t.Errorf("path only: %+v, %v", c.Auth, err)
+	}
+}
+
+func TestLoadCheckpointerTTL(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "langgraph.json"), []byte(`{"checkpointer": {"ttl":
+		{"strategy": "keep_latest", "default_ttl": 43200, "sweep_interval_minutes": 60, "sweep_limit": 50}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ttl := c.Checkpointer.TTL
+	if ttl.Strategy != "keep_latest" || *ttl.DefaultTTLMinutes != 43200 || *ttl.SweepIntervalMinutes != 60 || *ttl.SweepLimit != 50 {
+		t.Errorf("checkpointer.ttl = %+v", ttl)
 	}
 }

@@ -42,7 +42,10 @@ type Options struct {
 	NoCrons bool
 	// SweepInterval is how often expired threads and store items are
 	// deleted (default 5 minutes).
-	SweepInterval        time.Duration
+	SweepInterval time.Duration
+	// SweepLimit bounds the expired threads one sweep handles (0:
+	// storage.DefaultSweepLimit).
+	SweepLimit           int
 	DisableWebhooks      bool
 	AllowPrivateWebhooks bool
 	// GraphConfigs (LANGGRAPH_CONFIG, as the LangGraph servers read it)
@@ -188,9 +191,10 @@ func (e *Engine) RunStats(ctx context.Context) (storage.RunStats, error) {
 	return e.store.Runs().Stats(ctx, storage.System())
 }
 
-// Sweep deletes, as of now, the threads and store items whose TTL ran out.
+// Sweep acts, as of now, on the threads and store items whose TTL ran out
+// (see storage.Store.Sweep).
 func (e *Engine) Sweep(ctx context.Context) (storage.SweepResult, error) {
-	return e.store.Sweep(ctx, storage.System(), time.Now())
+	return e.store.Sweep(ctx, storage.System(), storage.SweepOptions{Now: time.Now(), ThreadLimit: e.opts.SweepLimit})
 }
 
 // registerGraphs creates each graph's system assistant (idempotent).
@@ -252,8 +256,9 @@ func (e *Engine) sweepLoop(ctx context.Context) {
 		switch {
 		case err != nil && ctx.Err() == nil:
 			e.log.ErrorContext(ctx, "sweeping expired threads and store items", slog.Any("error", err))
-		case res.Threads > 0 || res.Items > 0:
-			e.log.InfoContext(ctx, "swept expired threads and store items", "threads", res.Threads, "items", res.Items)
+		case res.Threads > 0 || res.Pruned > 0 || res.Items > 0:
+			e.log.InfoContext(ctx, "swept expired threads and store items",
+				"threads_deleted", res.Threads, "threads_pruned", res.Pruned, "items", res.Items)
 		}
 	}
 }

@@ -70,6 +70,9 @@ type Options struct {
 	// SweepInterval is how often expired threads and store items are
 	// deleted (default 5 minutes).
 	SweepInterval time.Duration
+	// SweepLimit bounds the expired threads one sweep handles
+	// (checkpointer.ttl.sweep_limit; 0: storage.DefaultSweepLimit).
+	SweepLimit int
 	// OpenAPISecurity documents authentication in /openapi.json.
 	OpenAPISecurity *OpenAPISecurity
 	// Metrics decide who may read GET /metrics; the zero value refuses
@@ -190,7 +193,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	o := opts.Runs
 	s.eng, err = engine.New(ctx, engine.Options{Store: opts.Store, Graphs: s.graphs, Authorizer: s.authz,
 		Logger: s.log, Broker: o.Broker, Workers: o.Workers, Lease: o.Lease, Poll: o.Poll, Timeout: o.Timeout,
-		CronPoll: o.CronPoll, NoCrons: opts.HTTP.Disable.Runs, SweepInterval: opts.SweepInterval,
+		CronPoll: o.CronPoll, NoCrons: opts.HTTP.Disable.Runs, SweepInterval: opts.SweepInterval, SweepLimit: opts.SweepLimit,
 		DisableWebhooks: o.DisableWebhooks, AllowPrivateWebhooks: o.AllowPrivateWebhooks,
 		GraphConfigs: opts.GraphConfigs})
 	if err != nil {

@@ -28,8 +28,8 @@ func (t *ttlBody) toStorage() (*storage.ThreadTTL, error) {
 	if st == "" {
 		st = "delete"
 	}
-	if st != "delete" {
-		return nil, invalid("Invalid value for 'ttl.strategy': must be delete")
+	if st != "delete" && st != "keep_latest" {
+		return nil, invalid("Invalid value for 'ttl.strategy': must be delete or keep_latest")
 	}
 	return &storage.ThreadTTL{Strategy: st, Minutes: *t.TTL}, nil
 }

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/agentgate/agentgate/graph/checkpoint"
 )
@@ -168,11 +167,11 @@ func (g guarded) Checkpointer(ctx context.Context, s Scope, threadID string) (ch
 	return gSaver{sv, s}, nil
 }
 
-func (g guarded) Sweep(ctx context.Context, s Scope, now time.Time) (SweepResult, error) {
+func (g guarded) Sweep(ctx context.Context, s Scope, o SweepOptions) (SweepResult, error) {
 	if err := allow(s, "Sweep"); err != nil {
 		return SweepResult{}, err
 	}
-	return g.st.Sweep(ctx, s, now)
+	return g.st.Sweep(ctx, s, o)
 }
 
 // gSaver refuses writes through a checkpointer opened for reading.

@@ -101,7 +101,9 @@ type Thread struct {
 	TTL            *ThreadTTL     `json:"ttl,omitempty"`
 }
 
-// ThreadTTL deletes a thread Minutes after its last update (Store.Sweep).
+// ThreadTTL acts on a thread Minutes after its last update (Store.Sweep):
+// Strategy "delete" deletes it, "keep_latest" keeps the thread and only the
+// latest checkpoint of each namespace.
 type ThreadTTL struct {
 	Strategy string  `json:"strategy"`
 	Minutes  float64 `json:"ttl"`

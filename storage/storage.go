@@ -30,18 +30,34 @@ type Store interface {
 	// CopyThread, which must be a thread the scope can see. Put and PutWrites
 	// fail with ErrNotFound once the thread is deleted.
 	Checkpointer(ctx context.Context, s Scope, threadID string) (checkpoint.Saver, error)
-	// Sweep deletes, as of now, the threads whose TTL has run out (with
-	// their checkpoints) and the expired store items. Only the System scope
-	// may sweep (ErrForbidden otherwise); the server calls it periodically.
-	Sweep(ctx context.Context, s Scope, now time.Time) (SweepResult, error)
+	// Sweep acts, as of o.Now, on the threads whose TTL has run out (at
+	// most o.ThreadLimit, oldest update first: deleted with their
+	// checkpoints, or pruned to their latest checkpoints by keep_latest,
+	// once per update) and deletes the expired store items. Only the
+	// System scope may sweep (ErrForbidden otherwise); the server calls it
+	// periodically.
+	Sweep(ctx context.Context, s Scope, o SweepOptions) (SweepResult, error)
 	// Ping checks that the backend answers.
 	Ping(ctx context.Context) error
 	Close() error
 }
 
-// SweepResult counts what Sweep deleted.
+// SweepOptions say when a sweep happens and how much it may do.
+type SweepOptions struct {
+	Now time.Time
+	// ThreadLimit bounds the expired threads one sweep acts on (0:
+	// DefaultSweepLimit).
+	ThreadLimit int
+}
+
+// DefaultSweepLimit is SweepOptions.ThreadLimit's default, as LangGraph's
+// checkpointer.ttl.sweep_limit.
+const DefaultSweepLimit = 1000
+
+// SweepResult counts what Sweep removed.
 type SweepResult struct {
-	Threads int
+	Threads int // deleted
+	Pruned  int // kept with only their latest checkpoints (keep_latest)
 	Items   int
 }
 

@@ -43,6 +43,7 @@ func scopeTests() []test {
 		{"NoScope", testNoScope},
 		{"Sweep", testSweep},
 		{"SweepHugeTTL", testSweepHugeTTL},
+		{"SweepKeepLatestAndLimit", testSweepKeepLatestAndLimit},
 	}
 }
 

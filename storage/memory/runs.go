@@ -108,7 +108,7 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 	switch {
 	case t == nil && c.IfNotExists == "create":
 		t = &storage.Thread{ThreadID: c.ThreadID, CreatedAt: now, UpdatedAt: now, StateUpdatedAt: now,
-			Metadata: tmd, Config: map[string]any{}, Interrupts: map[string]any{}}
+			Metadata: tmd, Config: map[string]any{}, Interrupts: map[string]any{}, TTL: r.s.ttlOr(nil)}
 		r.s.threads[c.ThreadID] = t
 		out.ThreadCreated = true
 	case t == nil || !sc.Match(t.Metadata):

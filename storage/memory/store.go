@@ -8,6 +8,7 @@ package memory
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -29,10 +30,22 @@ type Store struct {
 	runs       map[string]*runRec
 	crons      map[string]*storage.Cron
 	cps        cpThreads
+	pruned     map[string]time.Time // thread → its UpdatedAt when keep_latest last pruned it
+	defaultTTL *storage.ThreadTTL   // of threads created without one
 }
 
 // New returns an empty store.
-func New() *Store {
+func New() *Store { return NewWith(Options{}) }
+
+// Options configure a memory store.
+type Options struct {
+	// ThreadTTL, when set, is the TTL of threads created without one
+	// (langgraph.json checkpointer.ttl).
+	ThreadTTL *storage.ThreadTTL
+}
+
+// NewWith returns an empty store with options.
+func NewWith(o Options) *Store {
 	return &Store{
 		assistants: map[string]*assistantRec{},
 		threads:    map[string]*storage.Thread{},
@@ -40,7 +53,18 @@ func New() *Store {
 		runs:       map[string]*runRec{},
 		crons:      map[string]*storage.Cron{},
 		cps:        cpThreads{},
+		pruned:     map[string]time.Time{},
+		defaultTTL: o.ThreadTTL,
 	}
+}
+
+// ttlOr is ttl, or the default TTL of new threads (a copy).
+func (s *Store) ttlOr(ttl *storage.ThreadTTL) *storage.ThreadTTL {
+	if ttl != nil || s.defaultTTL == nil {
+		return ttl
+	}
+	c := *s.defaultTTL
+	return &c
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -171,7 +195,7 @@ func page(n, limit, offset int) (lo, hi int) {
 }
 
 // Sweep implements storage.Store.
-func (s *Store) Sweep(ctx context.Context, sc storage.Scope, now time.Time) (storage.SweepResult, error) {
+func (s *Store) Sweep(ctx context.Context, sc storage.Scope, o storage.SweepOptions) (storage.SweepResult, error) {
 	var res storage.SweepResult
 	if err := query.Sweeper(sc); err != nil {
 		return res, err
@@ -180,11 +204,23 @@ func (s *Store) Sweep(ctx context.Context, sc storage.Scope, now time.Time) (sto
 		return res, err
 	}
 	defer s.mu.Unlock()
+	now := o.Now
+	var due []*storage.Thread
 	for id, t := range s.threads {
-		if query.ThreadExpired(t, now) {
-			s.deleteThread(id)
-			res.Threads++
+		if query.ThreadExpired(t, now) && (t.TTL.Strategy != "keep_latest" || s.pruned[id].Before(t.UpdatedAt)) {
+			due = append(due, t)
 		}
+	}
+	slices.SortFunc(due, func(a, b *storage.Thread) int { return a.UpdatedAt.Compare(b.UpdatedAt) })
+	for _, t := range due[:min(len(due), query.SweepLimit(o))] {
+		if t.TTL.Strategy == "keep_latest" {
+			s.cps.keepLatest(t.ThreadID)
+			s.pruned[t.ThreadID] = t.UpdatedAt
+			res.Pruned++
+			continue
+		}
+		s.deleteThread(t.ThreadID)
+		res.Threads++
 	}
 	for k, it := range s.items {
 		if it.expired(now) {

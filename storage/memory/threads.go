@@ -57,7 +57,7 @@ func (r threads) Create(ctx context.Context, sc storage.Scope, c storage.ThreadC
 	t := &storage.Thread{
 		ThreadID: id, CreatedAt: now, UpdatedAt: now, StateUpdatedAt: now,
 		Metadata: md, Status: storage.StatusIdle, Config: map[string]any{},
-		Interrupts: map[string]any{}, TTL: ttl,
+		Interrupts: map[string]any{}, TTL: r.s.ttlOr(ttl),
 	}
 	r.s.threads[id] = t
 	return copyThread(t), nil
@@ -116,6 +116,7 @@ func (r threads) Delete(ctx context.Context, sc storage.Scope, id string) error 
 func (s *Store) deleteThread(id string) {
 	delete(s.threads, id)
 	delete(s.cps, id)
+	delete(s.pruned, id)
 	for rid, rr := range s.runs {
 		if rr.run.ThreadID == id {
 			delete(s.runs, rid)
@@ -239,7 +240,7 @@ func (r threads) Copy(ctx context.Context, sc storage.Scope, id string, dst stor
 	t := &storage.Thread{
 		ThreadID: newID, CreatedAt: now, UpdatedAt: now, StateUpdatedAt: now,
 		Metadata: md, Status: storage.StatusIdle, Config: query.CopyMap(src.Config),
-		Values: query.Copy(src.Values), Interrupts: map[string]any{}, TTL: ttl,
+		Values: query.Copy(src.Values), Interrupts: map[string]any{}, TTL: r.s.ttlOr(ttl),
 	}
 	r.s.threads[newID] = t
 	if err := r.s.cps.copyThread(id, newID); err != nil {

@@ -65,8 +65,10 @@ func dialect() sqlcore.Dialect {
 			FROM checkpoints WHERE thread_id = ?1
 			ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
 				parent_id = excluded.parent_id, checkpoint = excluded.checkpoint, metadata = excluded.metadata`,
-		SweepThreads: `SELECT thread_id FROM threads
-			WHERE ttl_minutes IS NOT NULL AND updated_at + CAST(LEAST(ttl_minutes, ?1) * 60000000000 AS BIGINT) <= ?2`,
+		SweepThreads: `SELECT thread_id, ttl_strategy FROM threads
+			WHERE ttl_minutes IS NOT NULL AND updated_at + CAST(LEAST(ttl_minutes, ?1) * 60000000000 AS BIGINT) <= ?2
+				AND (ttl_strategy IS DISTINCT FROM 'keep_latest' OR ttl_pruned_at IS NULL OR ttl_pruned_at < updated_at)
+			ORDER BY updated_at LIMIT ?3`,
 		NoLimit:  "ALL",
 		ItemDoc:  `(i.value::jsonb || jsonb_build_object('namespace', i.namespace_json::jsonb, 'key', i.key))`,
 		ItemCond: itemCond,
@@ -79,6 +81,9 @@ type Options struct {
 	// out fails with storage.ErrUnavailable. 0: sqlcore's default (10 s);
 	// negative: no bound.
 	Timeout time.Duration
+	// ThreadTTL, when set, is the TTL of threads created without one
+	// (langgraph.json checkpointer.ttl).
+	ThreadTTL *storage.ThreadTTL
 }
 
 // Open connects to the database at url (postgres://...), checks that it
@@ -96,7 +101,7 @@ func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	e := &engine{db: db}
 	e.gw = sqlcore.NewGroupWriter("postgres", e.begin, nil)
-	s := &Store{Store: sqlcore.New(e, dialect(), o.Timeout), e: e}
+	s := &Store{Store: sqlcore.New(e, dialect(), o.Timeout, o.ThreadTTL), e: e}
 	if err := s.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err

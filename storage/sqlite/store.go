@@ -57,8 +57,10 @@ func dialect() sqlcore.Dialect {
 				CASE WHEN json_type(metadata, '$.thread_id') IS NULL THEN metadata
 				ELSE json_set(metadata, '$.thread_id', ?2) END
 			FROM checkpoints WHERE thread_id = ?1`,
-		SweepThreads: `SELECT thread_id FROM threads
-			WHERE ttl_minutes IS NOT NULL AND updated_at + CAST(min(ttl_minutes, ?1) * 60000000000 AS INTEGER) <= ?2`,
+		SweepThreads: `SELECT thread_id, ttl_strategy FROM threads
+			WHERE ttl_minutes IS NOT NULL AND updated_at + CAST(min(ttl_minutes, ?1) * 60000000000 AS INTEGER) <= ?2
+				AND (ttl_strategy IS NOT 'keep_latest' OR ttl_pruned_at IS NULL OR ttl_pruned_at < updated_at)
+			ORDER BY updated_at LIMIT ?3`,
 		NoLimit:       "-1",
 		ItemDoc:       `json_set(i.value, '$.namespace', json(i.namespace_json), '$.key', i.key)`,
 		ItemCond:      itemCond,
@@ -73,6 +75,9 @@ type Options struct {
 	// out fails with storage.ErrUnavailable. 0: sqlcore's default (10 s);
 	// negative: no bound.
 	Timeout time.Duration
+	// ThreadTTL, when set, is the TTL of threads created without one
+	// (langgraph.json checkpointer.ttl).
+	ThreadTTL *storage.ThreadTTL
 }
 
 // Open opens (creating if needed) the database at path, or a private
@@ -122,7 +127,7 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 		s.r.SetConnMaxIdleTime(0)
 	}
 	s.stmts = newStmtCache(s.r)
-	st := &Store{Store: sqlcore.New(s, dialect(), o.Timeout), e: s}
+	st := &Store{Store: sqlcore.New(s, dialect(), o.Timeout, o.ThreadTTL), e: s}
 	if err := st.Ping(ctx); err != nil {
 		st.Close()
 		return nil, err

@@ -253,8 +253,8 @@ func TTL(t *storage.ThreadTTL) (*storage.ThreadTTL, error) {
 	if c.Strategy == "" {
 		c.Strategy = "delete"
 	}
-	if c.Strategy != "delete" {
-		return nil, storage.Errorf(storage.ErrInvalid, "invalid ttl strategy %q: must be delete", c.Strategy)
+	if c.Strategy != "delete" && c.Strategy != "keep_latest" {
+		return nil, storage.Errorf(storage.ErrInvalid, "invalid ttl strategy %q: must be delete or keep_latest", c.Strategy)
 	}
 	if c.Minutes <= 0 {
 		return nil, storage.Errorf(storage.ErrInvalid, "ttl must be a positive number of minutes")
@@ -316,6 +316,14 @@ func Sweeper(s storage.Scope) error {
 }
 
 // ThreadExpired reports whether a thread's TTL has run out at now.
+// SweepLimit is o.ThreadLimit or its default.
+func SweepLimit(o storage.SweepOptions) int {
+	if o.ThreadLimit > 0 {
+		return o.ThreadLimit
+	}
+	return storage.DefaultSweepLimit
+}
+
 func ThreadExpired(t *storage.Thread, now time.Time) bool {
 	return t.TTL != nil && !now.Before(t.UpdatedAt.Add(TTLDuration(t.TTL)))
 }

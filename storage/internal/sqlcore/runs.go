@@ -136,7 +136,8 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 				cfg = map[string]any{}
 			}
 			t = storage.Thread{ThreadID: c.ThreadID, CreatedAt: now, UpdatedAt: now, StateUpdatedAt: now,
-				Metadata: query.Merge(tmd, patch), Status: storage.StatusBusy, Config: cfg, Interrupts: map[string]any{}}
+				Metadata: query.Merge(tmd, patch), Status: storage.StatusBusy, Config: cfg, Interrupts: map[string]any{},
+				TTL: r.s.ttlOr(nil)}
 			if err := insertThread(ctx, tx, t); err != nil {
 				return err
 			}

@@ -62,8 +62,10 @@ type Dialect struct {
 	// CopyCheckpoints copies the checkpoints of thread ?1 to thread ?2,
 	// replacing existing ones and setting metadata.thread_id where present.
 	CopyCheckpoints string
-	// SweepThreads selects the thread_id of threads whose TTL (capped at ?1
-	// minutes) ran out by ?2 (Unix ns).
+	// SweepThreads selects thread_id and ttl_strategy of at most ?3
+	// threads, oldest update first, whose TTL (capped at ?1 minutes) ran
+	// out by ?2 (Unix ns), leaving out keep_latest threads pruned since
+	// their last update.
 	SweepThreads string
 	// NoLimit is the LIMIT that means none.
 	NoLimit string
@@ -79,9 +81,10 @@ type Dialect struct {
 
 // Store implements storage.Store over an engine.
 type Store struct {
-	e       Engine
-	d       Dialect
-	timeout time.Duration // per call; see deadline.go
+	e          Engine
+	d          Dialect
+	timeout    time.Duration      // per call; see deadline.go
+	defaultTTL *storage.ThreadTTL // of threads created without one
 
 	mu   sync.Mutex
 	last time.Time
@@ -90,15 +93,25 @@ type Store struct {
 var _ storage.Store = (*Store)(nil)
 
 // New returns the store of e in dialect d. Each call's database work is
-// bounded by timeout (0: DefaultTimeout; negative: none).
-func New(e Engine, d Dialect, timeout time.Duration) *Store {
+// bounded by timeout (0: DefaultTimeout; negative: none); threads created
+// without a TTL get threadTTL (nil: none).
+func New(e Engine, d Dialect, timeout time.Duration, threadTTL *storage.ThreadTTL) *Store {
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
 	if timeout > 0 {
 		e = timedEngine{e, timeout}
 	}
-	return &Store{e: e, d: d, timeout: timeout}
+	return &Store{e: e, d: d, timeout: timeout, defaultTTL: threadTTL}
+}
+
+// ttlOr is ttl, or the default TTL of new threads (a copy).
+func (s *Store) ttlOr(ttl *storage.ThreadTTL) *storage.ThreadTTL {
+	if ttl != nil || s.defaultTTL == nil {
+		return ttl
+	}
+	c := *s.defaultTTL
+	return &c
 }
 
 // Ping implements storage.Store.
@@ -300,36 +313,50 @@ func (w *Where) in(col string, vals []string) {
 }
 
 // Sweep implements storage.Store.
-func (s *Store) Sweep(ctx context.Context, sc storage.Scope, now time.Time) (storage.SweepResult, error) {
+func (s *Store) Sweep(ctx context.Context, sc storage.Scope, o storage.SweepOptions) (storage.SweepResult, error) {
 	var res storage.SweepResult
 	if err := query.Sweeper(sc); err != nil {
 		return res, err
 	}
 	err := s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
-		rows, err := tx.QueryContext(ctx, s.d.SweepThreads, query.MaxItemTTL.Minutes(), ts(now))
+		res = storage.SweepResult{}
+		rows, err := tx.QueryContext(ctx, s.d.SweepThreads, query.MaxItemTTL.Minutes(), ts(o.Now), query.SweepLimit(o))
 		if err != nil {
 			return dbErr("sweep threads", err)
 		}
-		var ids []string
+		type due struct{ id, strategy string }
+		var dues []due
 		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
+			var d due
+			var strategy sql.NullString
+			if err := rows.Scan(&d.id, &strategy); err != nil {
 				rows.Close()
 				return dbErr("sweep threads", err)
 			}
-			ids = append(ids, id)
+			d.strategy = strategy.String
+			dues = append(dues, d)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return dbErr("sweep threads", err)
 		}
-		for _, id := range ids {
-			if err := deleteThread(ctx, tx, id); err != nil {
+		for _, d := range dues {
+			if d.strategy != "keep_latest" {
+				if err := deleteThread(ctx, tx, d.id); err != nil {
+					return err
+				}
+				res.Threads++
+				continue
+			}
+			if err := keepLatest(ctx, tx, d.id); err != nil {
 				return err
 			}
+			if _, err := tx.ExecContext(ctx, `UPDATE threads SET ttl_pruned_at = updated_at WHERE thread_id = ?`, d.id); err != nil {
+				return dbErr("sweep threads", err)
+			}
+			res.Pruned++
 		}
-		res.Threads = len(ids)
-		r, err := tx.ExecContext(ctx, `DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?`, ts(now))
+		r, err := tx.ExecContext(ctx, `DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?`, ts(o.Now))
 		if err != nil {
 			return dbErr("sweep items", err)
 		}

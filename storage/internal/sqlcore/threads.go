@@ -158,7 +158,7 @@ func (r threads) Create(ctx context.Context, sc storage.Scope, c storage.ThreadC
 		now := r.s.now()
 		out = storage.Thread{
 			ThreadID: id, CreatedAt: now, UpdatedAt: now, StateUpdatedAt: now, Metadata: md,
-			Status: storage.StatusIdle, Config: map[string]any{}, Interrupts: map[string]any{}, TTL: ttl,
+			Status: storage.StatusIdle, Config: map[string]any{}, Interrupts: map[string]any{}, TTL: r.s.ttlOr(ttl),
 		}
 		return insertThread(ctx, tx, out)
 	})
@@ -372,7 +372,7 @@ func (r threads) Copy(ctx context.Context, sc storage.Scope, id string, dst stor
 		now := r.s.now()
 		out = storage.Thread{
 			ThreadID: newID, CreatedAt: now, UpdatedAt: now, StateUpdatedAt: now, Metadata: md,
-			Status: storage.StatusIdle, Config: src.Config, Values: src.Values, Interrupts: map[string]any{}, TTL: ttl,
+			Status: storage.StatusIdle, Config: src.Config, Values: src.Values, Interrupts: map[string]any{}, TTL: r.s.ttlOr(ttl),
 		}
 		if err := insertThread(ctx, tx, out); err != nil {
 			return err
