@@ -56,11 +56,21 @@ func (s *Scheduler) execute(ctx context.Context, r storage.Run) {
 		s.heartbeat(runCtx, r.RunID, a)
 	}()
 	started := time.Now()
+	if o := s.opts.Observer; o != nil && r.Attempt == 1 && !r.CreatedAt.IsZero() {
+		o.RunStarted(started.Sub(r.CreatedAt))
+	}
 	out := s.run(runCtx, r)
+	ran := time.Since(started)
 	out.started = started
 	out.cause = context.Cause(runCtx)
 	cancel(nil)
 	<-hbDone
+	status := "released"
+	defer func() {
+		if o := s.opts.Observer; o != nil {
+			o.RunEnded(status, ran)
+		}
+	}()
 	if ctx.Err() != nil {
 		if s.abandoned() {
 			return // Shutdown released it; it may run elsewhere by now
@@ -73,7 +83,7 @@ func (s *Scheduler) execute(ctx context.Context, r storage.Run) {
 		}
 		return
 	}
-	s.end(ctx, r, a, out)
+	status = s.end(ctx, r, a, out)
 }
 
 // heartbeat renews the lease until ctx ends, and passes on cancel requests
@@ -216,8 +226,9 @@ func (s *Scheduler) graphConfig(r storage.Run, kw Kwargs, saver checkpoint.Saver
 	return cfg
 }
 
-// end records the run's end in storage and closes its stream.
-func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outcome) {
+// end records the run's end in storage and closes its stream; it returns
+// the status the run ended with (see Observer.RunEnded).
+func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outcome) string {
 	action := a.cancelAction()
 	f := storage.RunFinish{ThreadID: r.ThreadID, RunID: r.RunID, Status: storage.RunSuccess}
 	var body any
@@ -228,12 +239,12 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 		}
 		s.dropTemporary(ctx, r, out.kw.Temporary)
 		s.finishStreams(ctx, r, map[string]any{}, out.kw.Temporary)
-		return
+		return "rollback"
 	case out.err != nil && action != "":
 		f.Status = storage.RunInterrupted
 	case out.err != nil && errors.Is(out.cause, errLost):
 		s.finishStreams(ctx, r, nil, false)
-		return
+		return "lost"
 	case out.err != nil:
 		name, msg := graph.ErrorName(out.err), out.err.Error()
 		f.Status = storage.RunError
@@ -257,6 +268,7 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 	}
 	s.sendWebhook(ctx, r, out, f)
 	s.finishStreams(ctx, r, body, out.kw.Temporary)
+	return f.Status
 }
 
 // dropTemporary deletes the thread of a temporary (stateless) run.
