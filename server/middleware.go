@@ -35,7 +35,8 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+			// The server's own writer: it closes the connection after a too-large body.
+			r.Body = http.MaxBytesReader(sw.ResponseWriter, r.Body, s.maxBody)
 		}
 		next.ServeHTTP(w, r)
 		if s.log.Enabled(r.Context(), slog.LevelDebug) {
