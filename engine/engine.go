@@ -52,6 +52,10 @@ type Options struct {
 	// give, by graph id, the config of the graph's system assistant; a
 	// "context" key in it is the assistant's context instead.
 	GraphConfigs map[string]map[string]any
+	// RunObserver and StorageObserver, when set, receive run timings and
+	// the duration of every storage call (metrics).
+	RunObserver     runs.Observer
+	StorageObserver storage.Observer
 }
 
 // DefaultSweepInterval applies when Options.SweepInterval is 0.
@@ -90,7 +94,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.Authorizer == nil {
 		return nil, errors.New("engine: Options.Authorizer is required")
 	}
-	e := &Engine{opts: opts, store: storage.Guard(opts.Store), log: opts.Logger,
+	e := &Engine{opts: opts, store: storage.GuardObserved(opts.Store, opts.StorageObserver), log: opts.Logger,
 		systemIDs: make(map[string]string, len(opts.Graphs))}
 	for gid := range opts.Graphs {
 		e.systemIDs[SystemAssistantID(gid)] = gid
@@ -108,7 +112,8 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	var err error
 	e.runs, err = runs.New(runs.Options{Store: e.store, Broker: bk, Graphs: opts.Graphs, Workers: opts.Workers,
 		Lease: opts.Lease, Poll: opts.Poll, Timeout: opts.Timeout, Logger: e.log,
-		DisableWebhooks: opts.DisableWebhooks, AllowPrivateWebhooks: opts.AllowPrivateWebhooks})
+		DisableWebhooks: opts.DisableWebhooks, AllowPrivateWebhooks: opts.AllowPrivateWebhooks,
+		Observer: opts.RunObserver})
 	if err != nil {
 		return nil, err
 	}

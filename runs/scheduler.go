@@ -45,6 +45,19 @@ type Options struct {
 	DisableWebhooks      bool
 	AllowPrivateWebhooks bool
 	WebhookTimeout       time.Duration
+	// Observer, when set, is told when runs start and end (metrics).
+	Observer Observer
+}
+
+// Observer receives run timings. Its methods are called on the worker's
+// goroutine and must be cheap.
+type Observer interface {
+	// RunStarted: a run's first attempt started, queued after its creation.
+	RunStarted(queued time.Duration)
+	// RunEnded: an attempt that ran for d ended with status: success,
+	// error, timeout, interrupted, rollback (discarded), lost (its lease)
+	// or released (the worker stopped; the run will be requeued).
+	RunEnded(status string, d time.Duration)
 }
 
 // Scheduler runs the workers.

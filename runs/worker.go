@@ -56,11 +56,21 @@ func (s *Scheduler) execute(ctx context.Context, r storage.Run) {
 		s.heartbeat(runCtx, r.RunID, a)
 	}()
 	started := time.Now()
+	if o := s.opts.Observer; o != nil && r.Attempt == 1 && !r.CreatedAt.IsZero() {
+		o.RunStarted(started.Sub(r.CreatedAt))
+	}
 	out := s.run(runCtx, r)
+	ran := time.Since(started)
 	out.started = started
 	out.cause = context.Cause(runCtx)
 	cancel(nil)
 	<-hbDone
+	status := "released"
+	defer func() {
+		if o := s.opts.Observer; o != nil {
+			o.RunEnded(status, ran)
+		}
+	}()
 	if ctx.Err() != nil {
 		if s.abandoned() {
 			return // Shutdown released it; it may run elsewhere by now
@@ -73,7 +83,7 @@ func (s *Scheduler) execute(ctx context.Context, r storage.Run) {
 		}
 		return
 	}
-	s.end(ctx, r, a, out)
+	status = s.end(ctx, r, a, out)
 }
 
 // heartbeat renews the lease until ctx ends, and passes on cancel requests
@@ -221,8 +231,9 @@ func (s *Scheduler) graphConfig(r storage.Run, kw Kwargs, saver checkpoint.Saver
 	return cfg
 }
 
-// end records the run's end in storage and closes its stream.
-func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outcome) {
+// end records the run's end in storage and closes its stream; it returns
+// the status the run ended with (see Observer.RunEnded).
+func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outcome) string {
 	action := a.cancelAction()
 	f := storage.RunFinish{ThreadID: r.ThreadID, RunID: r.RunID, Status: storage.RunSuccess}
 	var body any
@@ -233,7 +244,7 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 		}
 		s.dropTemporary(ctx, r, out.kw.Temporary)
 		s.finishStreams(ctx, r, map[string]any{}, out.kw.Temporary)
-		return
+		return "rollback"
 	case out.err != nil && action != "":
 		f.Status = storage.RunInterrupted
 	case out.err != nil && errors.Is(out.cause, errLost):
@@ -242,7 +253,7 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 		// see that): its stream is not ended here.
 		s.log.WarnContext(ctx, "a run lost its lease while executing; it was stopped here",
 			slog.String("run_id", r.RunID), slog.Int("attempt", r.Attempt))
-		return
+		return "lost"
 	case out.err != nil && errors.Is(out.err, storage.ErrUnavailable) && r.Attempt < storage.MaxRunAttempts:
 		// The database could not be reached: the run did not fail, so it
 		// is not recorded as failed. Its lease is given up (or, with the
@@ -251,7 +262,7 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 		s.log.WarnContext(ctx, "the database could not be reached during a run; it will run again",
 			slog.String("run_id", r.RunID), slog.Int("attempt", r.Attempt), slog.Any("error", out.err))
 		s.releaseLease(ctx, r.RunID)
-		return
+		return "retried"
 	case out.err != nil:
 		name, msg := graph.ErrorName(out.err), graph.ErrorMessage(out.err)
 		// The event carries the node's own message; the log keeps where.
@@ -277,11 +288,12 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 		if errors.Is(err, storage.ErrUnavailable) {
 			// Not recorded: its lease runs out and it runs again, so its
 			// stream is not ended with a result that storage lacks.
-			return
+			return "retried"
 		}
 	}
 	s.sendWebhook(ctx, r, out, f)
 	s.finishStreams(ctx, r, body, out.kw.Temporary)
+	return f.Status
 }
 
 // finish records a run's end, retrying for up to a third of a lease while

@@ -93,7 +93,7 @@ func (s *Server) getAssistant(w http.ResponseWriter, r *http.Request) error {
 
 func assistantErr(err error, id string) error {
 	if bareNotFound(err) {
-		return notFound(fmt.Sprintf("Assistant '%s' not found", id))
+		return notFoundBy(err, fmt.Sprintf("Assistant '%s' not found", id))
 	}
 	return err
 }

@@ -61,7 +61,7 @@ func benchGetThreadAuth(b *testing.B, st storage.Store, withAuth bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	sc, _ := allowAll{}.Authorize(context.Background(), nil)
+	sc, _ := allowAll{}.Authorize(context.Background(), &auth.ThreadsCreate{})
 	th, err := st.Threads().Create(context.Background(), sc, storage.ThreadCreate{
 		Metadata: map[string]any{"graph_id": "agent", "owner": "alice", "title": "benchmark thread"},
 	})

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/storage"
 	"github.com/agentgate/agentgate/storage/memory"
 )
@@ -29,7 +30,7 @@ func benchGetThread(b *testing.B, st storage.Store) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	sc, _ := allowAll{}.Authorize(context.Background(), nil)
+	sc, _ := allowAll{}.Authorize(context.Background(), &auth.ThreadsCreate{})
 	th, err := st.Threads().Create(context.Background(), sc, storage.ThreadCreate{
 		Metadata: map[string]any{"graph_id": "agent", "owner": "alice", "title": "benchmark thread"},
 	})

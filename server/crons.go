@@ -180,7 +180,7 @@ func (s *Server) createCron(w http.ResponseWriter, r *http.Request) error {
 	}
 	if _, err := s.runAssistant(r, assistantID); err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
-			return notFound(fmt.Sprintf("Assistant %s not found", b.AssistantID))
+			return notFoundBy(err, fmt.Sprintf("Assistant %s not found", b.AssistantID))
 		}
 		return err
 	}

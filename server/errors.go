@@ -24,6 +24,12 @@ func httpErr(status int, detail string) *HTTPError {
 func invalid(detail string) *HTTPError  { return httpErr(http.StatusUnprocessableEntity, detail) }
 func notFound(detail string) *HTTPError { return httpErr(http.StatusNotFound, detail) }
 
+// notFoundBy phrases a storage not-found, keeping it as the cause (the
+// metrics count 404s that a filtered scope gave, storage.HiddenEvent).
+func notFoundBy(err error, detail string) *HTTPError {
+	return &HTTPError{Status: http.StatusNotFound, Detail: detail, Cause: err}
+}
+
 // retryAfter is the Retry-After (seconds) of a 503 for an unavailable
 // database.
 const retryAfter = "2"
@@ -86,7 +92,7 @@ func bareNotFound(err error) bool {
 // writeError writes err as {"detail": ...} and logs internal causes.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, detail, hdr, internal := errorResponse(err)
-	s.count.error(status)
+	s.prom.errorAnswered(status, err)
 	if internal {
 		s.log.ErrorContext(r.Context(), "request failed",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),

@@ -61,7 +61,7 @@ func (s *Server) handleMCP(w http.ResponseWriter, r *http.Request) error {
 	dw := &detailWriter{ResponseWriter: w}
 	h.ServeHTTP(dw, r)
 	if dw.status != 0 {
-		s.count.error(dw.status)
+		s.prom.errorAnswered(dw.status, nil)
 		writeDetail(w, dw.status, strings.TrimSpace(dw.body.String()))
 	}
 	return nil

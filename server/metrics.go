@@ -3,12 +3,8 @@ package server
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"fmt"
 	"net/http"
-	"sort"
-	"strconv"
 	"strings"
-	"sync/atomic"
 )
 
 // metricsPattern is the path of the metrics route.
@@ -55,22 +51,11 @@ func metricsUnauthorized(detail string) *HTTPError {
 		Headers: http.Header{"Www-Authenticate": {"Bearer"}}}
 }
 
-// counters are the server's request counters for /metrics.
-type counters struct {
-	requests atomic.Uint64
-	errors   [600]atomic.Uint64 // by status code, counted by writeError
-}
-
-func (c *counters) error(status int) {
-	if status >= 0 && status < len(c.errors) {
-		c.errors[status].Add(1)
-	}
-}
-
-// handleMetrics serves GET /metrics: the run queue and workers, as the
-// LangGraph server reports them (format=prometheus, the default, or json),
-// and request counts. The counts span every tenant, so metricsAccess
-// decides who may read them.
+// handleMetrics serves GET /metrics: the Prometheus registry of the server
+// (format=prometheus, the default; promhttp negotiates the exposition
+// format), or the run queue, workers and request counts as JSON
+// (format=json). The numbers span every tenant, so metricsAccess decides
+// who may read them.
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 	if err := s.metricsAccess(r); err != nil {
 		return err
@@ -82,6 +67,10 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 	if format != "prometheus" && format != "json" {
 		return invalid("Invalid value for 'format': must be prometheus or json")
 	}
+	if format == "prometheus" {
+		s.prom.handler.ServeHTTP(w, r)
+		return nil
+	}
 	st, err := s.runStats(r.Context())
 	if err != nil {
 		return err
@@ -90,44 +79,18 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 	if s.runs != nil {
 		maxW, active = s.runs.Workers()
 	}
-	errs := map[string]uint64{}
-	for code := range s.count.errors {
-		if n := s.count.errors[code].Load(); n > 0 {
-			errs[strconv.Itoa(code)] = n
-		}
+	requests, _ := counterValues(s.prom.requests, "")
+	_, byCode := counterValues(s.prom.errors, "code")
+	errs := make(map[string]uint64, len(byCode))
+	for code, n := range byCode {
+		errs[code] = uint64(n)
 	}
-	requests := s.count.requests.Load()
-	if format == "json" {
-		return writeJSON(w, map[string]any{
-			"queue":   map[string]int{"n_pending": st.Pending, "n_running": st.Running},
-			"workers": map[string]int{"max": maxW, "active": active, "available": maxW - active},
-			"http":    map[string]any{"requests": requests, "errors": errs},
-			"events":  map[string]int64{"bytes": s.eventBytes()},
-		})
-	}
-	var b strings.Builder
-	gauge := func(name, help string, v int) {
-		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n%s %d\n", name, help, name, name, v)
-	}
-	gauge("lg_api_num_pending_runs", "The number of runs currently pending.", st.Pending)
-	gauge("lg_api_num_running_runs", "The number of runs currently running.", st.Running)
-	gauge("lg_api_workers_max", "The maximum number of runs this process executes at once.", maxW)
-	gauge("lg_api_workers_active", "The number of runs this process is executing.", active)
-	gauge("lg_api_workers_available", "The number of runs this process can start now.", maxW-active)
-	gauge("agentgate_run_event_bytes", "Bytes of run stream events kept in this process (the in-process broker; 0 with Redis).", int(s.eventBytes()))
-	fmt.Fprintf(&b, "# HELP agentgate_http_requests_total Requests received.\n# TYPE agentgate_http_requests_total counter\nagentgate_http_requests_total %d\n", requests)
-	b.WriteString("# HELP agentgate_http_errors_total Requests answered with an error, by status.\n# TYPE agentgate_http_errors_total counter\n")
-	codes := make([]string, 0, len(errs))
-	for c := range errs {
-		codes = append(codes, c)
-	}
-	sort.Strings(codes)
-	for _, c := range codes {
-		fmt.Fprintf(&b, "agentgate_http_errors_total{code=%q} %d\n", c, errs[c])
-	}
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	_, _ = w.Write([]byte(b.String()))
-	return nil
+	return writeJSON(w, map[string]any{
+		"queue":   map[string]int{"n_pending": st.Pending, "n_running": st.Running},
+		"workers": map[string]int{"max": maxW, "active": active, "available": maxW - active},
+		"http":    map[string]any{"requests": uint64(requests), "errors": errs},
+		"events":  map[string]int64{"bytes": s.eventBytes()},
+	})
 }
 
 // eventBytes is what the in-process broker keeps (0 for Redis).

@@ -8,12 +8,15 @@ import (
 	"time"
 )
 
-// middleware wraps the mux: request id, recover, CORS (with preflight),
-// body limit and a debug-level access log. It avoids allocating on the hot
-// path: the access log wraps the writer only when debug logging is on.
+// middleware wraps the mux: request id, request metrics (by the mux
+// pattern, which the mux sets on r), recover, CORS (with preflight), body
+// limit and a debug-level access log.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.count.requests.Add(1)
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		defer s.observe(sw, r, start)
+		w = sw
 		h := w.Header()
 		rid := r.Header.Get("X-Request-Id")
 		if rid == "" || len(rid) > 200 {
@@ -32,20 +35,23 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+			// The server's own writer: it closes the connection after a too-large body.
+			r.Body = http.MaxBytesReader(sw.ResponseWriter, r.Body, s.maxBody)
 		}
-		if !s.log.Enabled(r.Context(), slog.LevelDebug) {
-			next.ServeHTTP(w, r)
-			return
+		next.ServeHTTP(w, r)
+		if s.log.Enabled(r.Context(), slog.LevelDebug) {
+			s.log.DebugContext(r.Context(), "request",
+				slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)),
+				slog.String("request_id", rid))
 		}
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r)
-		s.log.DebugContext(r.Context(), "request",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)),
-			slog.String("request_id", rid))
 	})
+}
+
+// observe counts a finished request (after recoverPanic has answered a
+// panic with 500).
+func (s *Server) observe(sw *statusWriter, r *http.Request, start time.Time) {
+	s.prom.request(r.Pattern, sw.status, time.Since(start))
 }
 
 func (s *Server) recoverPanic(w http.ResponseWriter, r *http.Request, rid string) {
@@ -63,7 +69,7 @@ func (s *Server) recoverPanic(w http.ResponseWriter, r *http.Request, rid string
 	writeDetail(w, http.StatusInternalServerError, internalDetail)
 }
 
-// statusWriter records the status for the access log. It keeps Flush and
+// statusWriter records the status for metrics and the access log. It keeps Flush and
 // the rest reachable through Unwrap (http.ResponseController).
 type statusWriter struct {
 	http.ResponseWriter

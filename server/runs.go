@@ -261,7 +261,7 @@ func (s *Server) prepareRun(r *http.Request, threadID string, b *runCreateBody) 
 	a, err := s.runAssistant(r, assistantID)
 	if err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
-			return nil, notFound("Thread or assistant not found.")
+			return nil, notFoundBy(err, "Thread or assistant not found.")
 		}
 		return nil, err
 	}
@@ -276,7 +276,7 @@ func (s *Server) prepareRun(r *http.Request, threadID string, b *runCreateBody) 
 			thread = &t
 		case errors.Is(err, storage.ErrNotFound) && ifNotExists == "create":
 		case errors.Is(err, storage.ErrNotFound):
-			return nil, notFound("Thread or assistant not found.")
+			return nil, notFoundBy(err, "Thread or assistant not found.")
 		default:
 			return nil, err
 		}
@@ -342,7 +342,7 @@ func (s *Server) insert(r *http.Request, p *prepared) (storage.Run, error) {
 	out, err := s.runs.Create(r.Context(), p.scope, p.create)
 	if err != nil {
 		if bareNotFound(err) || errors.Is(err, storage.ErrNotFound) {
-			return storage.Run{}, notFound("Thread or assistant not found.")
+			return storage.Run{}, notFoundBy(err, "Thread or assistant not found.")
 		}
 		return storage.Run{}, err
 	}

@@ -34,7 +34,7 @@ func runParams(r *http.Request) (threadID, runID string, err error) {
 
 func runErr(err error, id string) error {
 	if bareNotFound(err) {
-		return notFound(fmt.Sprintf("Run with ID %s not found", id))
+		return notFoundBy(err, fmt.Sprintf("Run with ID %s not found", id))
 	}
 	return err
 }
@@ -294,7 +294,7 @@ func cancelAction(r *http.Request) (string, error) {
 
 func cancelErr(err error) error {
 	if bareNotFound(err) {
-		return notFound("No matching runs to cancel. The runs may have already finished or may not exist.")
+		return notFoundBy(err, "No matching runs to cancel. The runs may have already finished or may not exist.")
 	}
 	return err
 }
@@ -422,6 +422,8 @@ func (s *Server) threadStream(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer sub.Close()
 	sw := s.newSSE(w, r, "", "")
+	s.prom.threadStreams.Inc()
+	defer s.prom.threadStreams.Dec()
 	for {
 		nctx, cancel := context.WithTimeout(ctx, s.beat)
 		ev, ok, err := sub.Next(nctx)

@@ -148,7 +148,7 @@ type Server struct {
 	handler http.Handler
 	metrics http.Handler // MetricsHandler
 	reqSeq  atomic.Uint64
-	count   counters
+	prom    *promMetrics
 	reqPfx  string
 	openapi []byte
 	eng     *engine.Engine
@@ -190,12 +190,13 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.reqPfx = newRequestIDPrefix()
+	s.prom = newPromMetrics(s)
 	o := opts.Runs
 	s.eng, err = engine.New(ctx, engine.Options{Store: opts.Store, Graphs: s.graphs, Authorizer: s.authz,
 		Logger: s.log, Broker: o.Broker, Workers: o.Workers, Lease: o.Lease, Poll: o.Poll, Timeout: o.Timeout,
 		CronPoll: o.CronPoll, NoCrons: opts.HTTP.Disable.Runs, SweepInterval: opts.SweepInterval, SweepLimit: opts.SweepLimit,
 		DisableWebhooks: o.DisableWebhooks, AllowPrivateWebhooks: o.AllowPrivateWebhooks,
-		GraphConfigs: opts.GraphConfigs})
+		GraphConfigs: opts.GraphConfigs, RunObserver: s.prom, StorageObserver: s.prom})
 	if err != nil {
 		return nil, err
 	}
@@ -279,6 +280,7 @@ func (s *Server) endpoint(rt *Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if protected && s.authn != nil {
 			ctx, err := s.authn.Authenticate(r)
+			s.prom.authenticated(err)
 			if err != nil {
 				s.writeError(w, r, err)
 				return
@@ -324,13 +326,14 @@ func (s *Server) notFound(mux *http.ServeMux) http.HandlerFunc {
 // with no error fails closed.
 func (s *Server) authorize(r *http.Request, v auth.Value) (storage.Scope, error) {
 	sc, err := s.authz.Authorize(r.Context(), v)
+	res, act := v.Event()
+	if err == nil && sc.Check() != nil {
+		err = &HTTPError{Status: http.StatusInternalServerError,
+			Cause: errors.New("authorizer returned no scope for " + res + ":" + act)}
+	}
+	s.prom.authorized(res, act, sc, err)
 	if err != nil {
 		return storage.Scope{}, err
-	}
-	if err := sc.Check(); err != nil {
-		res, act := v.Event()
-		return storage.Scope{}, &HTTPError{Status: http.StatusInternalServerError,
-			Cause: errors.New("authorizer returned no scope for " + res + ":" + act)}
 	}
 	return sc, nil
 }

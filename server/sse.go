@@ -184,6 +184,8 @@ func modeFilter(modes []string) func(name string) bool {
 func (s *Server) streamRun(w http.ResponseWriter, r *http.Request, sc storage.Scope, run storage.Run, after string,
 	keep func(string) bool, onDrop *storage.Scope, location string) error {
 	sw := s.newSSE(w, r, runLocation(run.ThreadID, run.RunID), location)
+	s.prom.runStreams.Inc()
+	defer s.prom.runStreams.Dec()
 	ctx, cancel := s.streamContext(r)
 	defer cancel()
 	err := s.follow(ctx, sc, run, after, func(ev broker.Event) error {

@@ -154,7 +154,7 @@ func (s *Server) deleteItem(w http.ResponseWriter, r *http.Request) error {
 			return httpErr(http.StatusForbidden, "Not authorized")
 		}
 		if errors.Is(err, storage.ErrNotFound) {
-			return notFound("Item not found")
+			return notFoundBy(err, "Item not found")
 		}
 		return err
 	}

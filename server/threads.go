@@ -46,7 +46,7 @@ type threadCreateBody struct {
 
 func threadErr(err error, id string) error {
 	if bareNotFound(err) {
-		return notFound(fmt.Sprintf("Thread with ID %s not found", id))
+		return notFoundBy(err, fmt.Sprintf("Thread with ID %s not found", id))
 	}
 	return err
 }
@@ -380,7 +380,7 @@ func (s *Server) pruneThreads(w http.ResponseWriter, r *http.Request) error {
 		}
 		if _, err := s.store.Threads().Get(r.Context(), sc, id); err != nil {
 			if errors.Is(err, storage.ErrNotFound) {
-				return notFound("At least one thread not found or not authorized")
+				return notFoundBy(err, "At least one thread not found or not authorized")
 			}
 			return err
 		}

@@ -13,11 +13,19 @@ import (
 // passes; the zero Scope and a wrong event are refused with ErrForbidden
 // before the backend sees the call, so a programming error fails closed.
 // The server wraps the store it is given; Guard(Guard(x)) is Guard(x).
-func Guard(st Store) Store {
+func Guard(st Store) Store { return GuardObserved(st, nil) }
+
+// GuardObserved is Guard with obs (when not nil) told the duration of every
+// call the guard lets through. Guarding a guarded store again replaces its
+// observer.
+func GuardObserved(st Store, obs Observer) Store {
 	if g, ok := st.(guarded); ok {
-		return g
+		if obs == nil {
+			return g
+		}
+		st = g.st
 	}
-	return guarded{st}
+	return guarded{st, obs}
 }
 
 // IsGuarded reports whether st was returned by Guard.
@@ -144,66 +152,86 @@ func allow(sc Scope, method string) error {
 	return Errorf(ErrForbidden, "%s does not accept a scope issued for %s", method, sc.event)
 }
 
-type guarded struct{ st Store }
+type guarded struct {
+	st Store
+	o  Observer
+}
 
-func (g guarded) Assistants() Assistants { return gAssistants{g.st.Assistants()} }
-func (g guarded) Threads() Threads       { return gThreads{g.st.Threads()} }
-func (g guarded) Items() Items           { return gItems{g.st.Items()} }
-func (g guarded) Runs() Runs             { return gRuns{g.st.Runs()} }
-func (g guarded) Crons() Crons           { return gCrons{g.st.Crons()} }
+func (g guarded) Assistants() Assistants { return gAssistants{g.st.Assistants(), g.o} }
+func (g guarded) Threads() Threads       { return gThreads{g.st.Threads(), g.o} }
+func (g guarded) Items() Items           { return gItems{g.st.Items(), g.o} }
+func (g guarded) Runs() Runs             { return gRuns{g.st.Runs(), g.o} }
+func (g guarded) Crons() Crons           { return gCrons{g.st.Crons(), g.o} }
 func (g guarded) Ping(ctx context.Context) error {
 	return g.st.Ping(ctx)
 }
 func (g guarded) Close() error { return g.st.Close() }
 
-func (g guarded) Checkpointer(ctx context.Context, s Scope, threadID string) (checkpoint.Saver, error) {
+func (g guarded) Checkpointer(ctx context.Context, s Scope, threadID string) (_ checkpoint.Saver, err error) {
 	if err := allow(s, "Checkpointer"); err != nil {
 		return nil, err
 	}
+	defer done(g.o, "Checkpointer", s, start(g.o), &err)
 	sv, err := g.st.Checkpointer(ctx, s, threadID)
 	if err != nil {
 		return nil, err
 	}
-	return gSaver{sv, s}, nil
+	return gSaver{sv, s, g.o}, nil
 }
 
-func (g guarded) Sweep(ctx context.Context, s Scope, o SweepOptions) (SweepResult, error) {
+func (g guarded) Sweep(ctx context.Context, s Scope, o SweepOptions) (_ SweepResult, err error) {
 	if err := allow(s, "Sweep"); err != nil {
 		return SweepResult{}, err
 	}
+	defer done(g.o, "Sweep", s, start(g.o), &err)
 	return g.st.Sweep(ctx, s, o)
 }
 
 // gSaver refuses writes through a checkpointer opened for reading.
 type gSaver struct {
-	checkpoint.Saver
-	s Scope
+	sv checkpoint.Saver
+	s  Scope
+	o  Observer
 }
 
-func (g gSaver) Put(ctx context.Context, c checkpoint.Config, cp checkpoint.Checkpoint, md checkpoint.Metadata, nv map[string]string) (checkpoint.Config, error) {
+func (g gSaver) Put(ctx context.Context, c checkpoint.Config, cp checkpoint.Checkpoint, md checkpoint.Metadata, nv map[string]string) (_ checkpoint.Config, err error) {
 	if err := allow(g.s, "Checkpointer.Put"); err != nil {
 		return checkpoint.Config{}, err
 	}
-	return g.Saver.Put(ctx, c, cp, md, nv)
+	defer done(g.o, "Checkpointer.Put", g.s, start(g.o), &err)
+	return g.sv.Put(ctx, c, cp, md, nv)
 }
 
-func (g gSaver) PutWrites(ctx context.Context, c checkpoint.Config, w []checkpoint.Write, taskID string) error {
+func (g gSaver) PutWrites(ctx context.Context, c checkpoint.Config, w []checkpoint.Write, taskID string) (err error) {
 	if err := allow(g.s, "Checkpointer.PutWrites"); err != nil {
 		return err
 	}
-	return g.Saver.PutWrites(ctx, c, w, taskID)
+	defer done(g.o, "Checkpointer.PutWrites", g.s, start(g.o), &err)
+	return g.sv.PutWrites(ctx, c, w, taskID)
 }
 
-func (g gSaver) DeleteThread(ctx context.Context, threadID string) error {
+func (g gSaver) GetTuple(ctx context.Context, c checkpoint.Config) (_ checkpoint.Tuple, err error) {
+	defer done(g.o, "Checkpointer.GetTuple", g.s, start(g.o), &err)
+	return g.sv.GetTuple(ctx, c)
+}
+
+func (g gSaver) List(ctx context.Context, c checkpoint.Config, opts checkpoint.ListOptions) (_ []checkpoint.Tuple, err error) {
+	defer done(g.o, "Checkpointer.List", g.s, start(g.o), &err)
+	return g.sv.List(ctx, c, opts)
+}
+
+func (g gSaver) DeleteThread(ctx context.Context, threadID string) (err error) {
 	if err := allow(g.s, "Checkpointer.DeleteThread"); err != nil {
 		return err
 	}
-	return g.Saver.DeleteThread(ctx, threadID)
+	defer done(g.o, "Checkpointer.DeleteThread", g.s, start(g.o), &err)
+	return g.sv.DeleteThread(ctx, threadID)
 }
 
-func (g gSaver) CopyThread(ctx context.Context, src, dst string) error {
+func (g gSaver) CopyThread(ctx context.Context, src, dst string) (err error) {
 	if err := allow(g.s, "Checkpointer.CopyThread"); err != nil {
 		return err
 	}
-	return g.Saver.CopyThread(ctx, src, dst)
+	defer done(g.o, "Checkpointer.CopyThread", g.s, start(g.o), &err)
+	return g.sv.CopyThread(ctx, src, dst)
 }
