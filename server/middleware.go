@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -9,8 +10,8 @@ import (
 )
 
 // middleware wraps the mux: request id, recover, CORS (with preflight),
-// body limit and a debug-level access log. It avoids allocating on the hot
-// path: the access log wraps the writer only when debug logging is on.
+// body limit, the request log and the audit log. It avoids allocating on
+// the hot path: the writer is wrapped only when a log wants the request.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.count.requests.Add(1)
@@ -20,32 +21,43 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			rid = s.nextRequestID()
 		}
 		h["X-Request-Id"] = []string{rid}
-		defer s.recoverPanic(w, r, rid)
-
-		if origin := r.Header.Get("Origin"); origin != "" {
-			if s.cors.handle(w, r, origin) {
-				return // preflight answered
-			}
-		}
-		if r.ContentLength > s.maxBody {
-			writeDetail(w, http.StatusRequestEntityTooLarge, "Request body too large")
-			return
-		}
-		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
-		}
-		if !s.log.Enabled(r.Context(), slog.LevelDebug) {
-			next.ServeHTTP(w, r)
+		logged := !s.opts.RequestLog.Off && s.log.Enabled(r.Context(), slog.LevelInfo)
+		if !logged && s.audit == nil {
+			defer s.recoverPanic(w, r, rid)
+			s.serve(next, w, r)
 			return
 		}
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r)
-		s.log.DebugContext(r.Context(), "request",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)),
-			slog.String("request_id", rid))
+		rs := &reqState{statusWriter: statusWriter{ResponseWriter: w, status: http.StatusOK},
+			rid: rid, method: r.Method, audit: s.audit}
+		rs.settled = rs.settle
+		r = r.WithContext(context.WithValue(r.Context(), reqStateKey{}, rs))
+		defer func() {
+			rs.settle(rs.status)
+			if logged {
+				s.logRequest(r.Context(), r, rs, start)
+			}
+		}()
+		defer s.recoverPanic(&rs.statusWriter, r, rid)
+		s.serve(next, &rs.statusWriter, r)
 	})
+}
+
+// serve applies CORS and the body limit, then calls next.
+func (s *Server) serve(next http.Handler, w http.ResponseWriter, r *http.Request) {
+	if origin := r.Header.Get("Origin"); origin != "" {
+		if s.cors.handle(w, r, origin) {
+			return // preflight answered
+		}
+	}
+	if r.ContentLength > s.maxBody {
+		writeDetail(w, http.StatusRequestEntityTooLarge, "Request body too large")
+		return
+	}
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+	}
+	next.ServeHTTP(w, r)
 }
 
 func (s *Server) recoverPanic(w http.ResponseWriter, r *http.Request, rid string) {
@@ -63,27 +75,43 @@ func (s *Server) recoverPanic(w http.ResponseWriter, r *http.Request, rid string
 	writeDetail(w, http.StatusInternalServerError, internalDetail)
 }
 
-// statusWriter records the status for the access log. It keeps Flush and
-// the rest reachable through Unwrap (http.ResponseController).
+// statusWriter records the status for the logs and calls settled with it
+// when the response starts. It keeps Flush and the rest reachable through
+// Unwrap (http.ResponseController).
 type statusWriter struct {
 	http.ResponseWriter
-	status int
-	wrote  bool
+	status  int
+	wrote   bool
+	settled func(status int)
 }
 
 func (w *statusWriter) WriteHeader(code int) {
-	if !w.wrote {
+	if !w.wrote && code >= 200 {
 		w.status, w.wrote = code, true
+		if w.settled != nil {
+			w.settled(code)
+		}
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
-	w.wrote = true
+	if !w.wrote {
+		w.wrote = true
+		if w.settled != nil {
+			w.settled(w.status)
+		}
+	}
 	return w.ResponseWriter.Write(b)
 }
 
 func (w *statusWriter) Flush() {
+	if !w.wrote {
+		w.wrote = true
+		if w.settled != nil {
+			w.settled(w.status)
+		}
+	}
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
