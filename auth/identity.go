@@ -36,3 +36,23 @@ func IdentityFrom(ctx context.Context) (*Identity, bool) {
 	id, ok := ctx.Value(identityKey{}).(*Identity)
 	return id, ok && id != nil
 }
+
+// AuthnNote tells the server's audit log which authenticator decided a
+// request. The server puts one in the context it passes to Authenticate
+// when auditing; a chain of authenticators (package authn) fills it.
+type AuthnNote struct {
+	Authenticator string // the deciding authenticator's name; "" if none
+}
+
+type authnNoteKey struct{}
+
+// WithAuthnNote returns ctx carrying n.
+func WithAuthnNote(ctx context.Context, n *AuthnNote) context.Context {
+	return context.WithValue(ctx, authnNoteKey{}, n)
+}
+
+// AuthnNoteFrom returns the note stored by WithAuthnNote, or nil.
+func AuthnNoteFrom(ctx context.Context) *AuthnNote {
+	n, _ := ctx.Value(authnNoteKey{}).(*AuthnNote)
+	return n
+}

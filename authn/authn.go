@@ -37,6 +37,7 @@ func (f Func) Authenticate(ctx context.Context, r *auth.Request) (*auth.User, er
 // the request gets a 401.
 type Chain struct {
 	links []Authenticator
+	names []string // the links' names, for the audit log ("" when unnamed)
 	// headers are the credential headers the built-in links read, to tell
 	// "Missing credentials" from "Invalid credentials" at the end.
 	headers []string
@@ -52,6 +53,14 @@ func NewChain(links ...Authenticator) *Chain {
 // Then returns a new chain: c's authenticators followed by links.
 func (c *Chain) Then(links ...Authenticator) *Chain {
 	n := &Chain{links: append(append([]Authenticator(nil), c.links...), links...), cache: c.cache}
+	n.names = append(n.names, c.names...)
+	for _, l := range links {
+		name := ""
+		if nl, ok := l.(interface{ linkName() string }); ok {
+			name = nl.linkName()
+		}
+		n.names = append(n.names, name)
+	}
 	seen := map[string]bool{}
 	for _, l := range n.links {
 		if h, ok := l.(interface{ credentialHeader() string }); ok {
@@ -68,12 +77,16 @@ func (c *Chain) Then(links ...Authenticator) *Chain {
 // Len is the number of authenticators.
 func (c *Chain) Len() int { return len(c.links) }
 
-// Authenticate runs the chain.
+// Authenticate runs the chain. The deciding link's name goes into the
+// context's auth.AuthnNote, when there is one.
 func (c *Chain) Authenticate(ctx context.Context, r *auth.Request) (*auth.User, error) {
-	for _, l := range c.links {
+	for i, l := range c.links {
 		u, err := l.Authenticate(ctx, r)
 		if errors.Is(err, ErrNoCredentials) {
 			continue
+		}
+		if n := auth.AuthnNoteFrom(ctx); n != nil {
+			n.Authenticator = c.names[i]
 		}
 		if err != nil {
 			return nil, err

@@ -88,6 +88,7 @@ func Build(ctx context.Context, cfg *Config, opts BuildOptions) (*Chain, error) 
 	}
 	b := &builder{opts: opts, cache: cache, seen: map[string]string{}, claimed: map[string]string{}}
 	var links []Authenticator
+	var names []string
 	custom := false
 	for i := range cfg.Authenticators {
 		a := cfg.Authenticators[i] // a copy: Build does not change cfg
@@ -127,17 +128,17 @@ func Build(ctx context.Context, cfg *Config, opts BuildOptions) (*Chain, error) 
 				b.claimed[h.credentialHeader()] = path
 			}
 		}
-		links = append(links, l)
+		links, names = append(links, l), append(names, a.Name)
 	}
 	if !custom && opts.Custom != nil {
 		custom = true
-		links = append(links, b.custom(cfg.Cache, len(links)))
+		links, names = append(links, b.custom(cfg.Cache, len(links))), append(names, "custom")
 	}
 	if cfg.Cache != nil && len(cfg.Cache.CacheKeys) > 0 && !custom {
 		return nil, cfgErr("cache.cache_keys", "applies only to a Go Authenticate function, and there is none")
 	}
 	chain := NewChain(links...)
-	chain.cache = cache
+	chain.cache, chain.names = cache, names
 	return chain, nil
 }
 

@@ -180,3 +180,46 @@ func TestParseConfigShapes(t *testing.T) {
 		t.Fatalf("%+v %v", u, err)
 	}
 }
+
+func TestChainNotesDecidingAuthenticator(t *testing.T) {
+	custom := func(ctx context.Context, r *auth.Request) (*auth.User, error) {
+		switch r.Header("X-Custom") {
+		case "":
+			return nil, ErrNoCredentials
+		case "ok":
+			return &auth.User{Identity: "custom-user"}, nil
+		}
+		return nil, auth.Unauthorized("no")
+	}
+	env := func(k string) (string, bool) {
+		return `[{"token":"static-token-0123456789","identity":"static-user"}]`, k == "TOKENS"
+	}
+	chain := mustBuild(t, `{"authenticators":[{"type":"tokens","name":"static","env":"TOKENS"},{"type":"custom"}]}`,
+		BuildOptions{Custom: custom, Getenv: env})
+	for _, c := range []struct {
+		req  *auth.Request
+		want string
+	}{
+		{bearer("static-token-0123456789"), "static"},
+		{bearer("wrong"), "static"}, // a bad token: the tokens link decides
+		{&auth.Request{Headers: http.Header{"X-Custom": {"ok"}}}, "custom[1]"},
+		{&auth.Request{Headers: http.Header{"X-Custom": {"bad"}}}, "custom[1]"},
+		{&auth.Request{Headers: http.Header{}}, ""}, // nobody's credential
+	} {
+		n := &auth.AuthnNote{Authenticator: "unset"}
+		_, _ = chain.Authenticate(auth.WithAuthnNote(t.Context(), n), c.req)
+		if c.want == "" && n.Authenticator != "unset" || c.want != "" && n.Authenticator != c.want {
+			t.Errorf("%v: authenticator %q, want %q", c.req.Headers, n.Authenticator, c.want)
+		}
+	}
+	// Without a note the chain works as before.
+	if u, err := chain.Authenticate(t.Context(), bearer("static-token-0123456789")); err != nil || u.Identity != "static-user" {
+		t.Fatalf("%v %v", u, err)
+	}
+	// Links added by Then keep their names; a Go function has none.
+	more := chain.Then(Func(custom))
+	n := &auth.AuthnNote{}
+	if _, err := more.Authenticate(auth.WithAuthnNote(t.Context(), n), bearer("static-token-0123456789")); err != nil || n.Authenticator != "static" {
+		t.Fatalf("then: %q %v", n.Authenticator, err)
+	}
+}

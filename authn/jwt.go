@@ -33,6 +33,7 @@ type jwtAuth struct {
 }
 
 func (j *jwtAuth) credentialHeader() string { return j.header }
+func (j *jwtAuth) linkName() string         { return j.name }
 
 func (j *jwtAuth) Authenticate(ctx context.Context, r *auth.Request) (*auth.User, error) {
 	return j.run(ctx, r)

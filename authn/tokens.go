@@ -40,6 +40,7 @@ type tokenUser struct {
 }
 
 func (t *tokens) credentialHeader() string { return t.header }
+func (t *tokens) linkName() string         { return t.name }
 
 // parseTokenList reads a token list: {"tokens": [...]} or a bare array.
 // source names the file or variable in errors, which never quote a token.

@@ -30,6 +30,7 @@ type userinfo struct {
 }
 
 func (u *userinfo) credentialHeader() string { return u.header }
+func (u *userinfo) linkName() string         { return u.name }
 
 func (u *userinfo) Authenticate(ctx context.Context, r *auth.Request) (*auth.User, error) {
 	return u.run(ctx, r)

@@ -64,6 +64,9 @@ func (e *Enforcer) Authenticate(r *http.Request) (context.Context, error) {
 // an Identity marked Studio; a user posing as Studio is refused with 401.
 func (e *Enforcer) Identify(ctx context.Context, r *http.Request) (id *auth.Identity, err error) {
 	if e.opts.StudioAuth && r.Header.Get("X-Auth-Scheme") == "langsmith" {
+		if n := auth.AuthnNoteFrom(ctx); n != nil {
+			n.Authenticator = "studio"
+		}
 		u := auth.StudioUser()
 		return auth.NewStudioIdentity(u), nil
 	}
@@ -92,6 +95,14 @@ func (e *Enforcer) Identify(ctx context.Context, r *http.Request) (id *auth.Iden
 	}
 	box.id = auth.Identity{User: &box.user, Permissions: box.user.Permissions}
 	return &box.id, nil
+}
+
+// Decider names the handler that decides (resource, action): the pattern
+// it was registered for ("threads", "*", a policy rule's key), as
+// `agentgate auth check` shows it; "" when none does (allowed).
+func (e *Enforcer) Decider(resource, action string) string {
+	_, pattern := e.auth.Handler(resource, action)
+	return pattern
 }
 
 // Authorize runs the handler that decides v's event for the caller in ctx

@@ -192,3 +192,31 @@ func TestAuthenticateRequestCarriesIdentityAndPathParams(t *testing.T) {
 		t.Errorf("path params = %v, PathParam = %q, query q = %q", seen, one, query)
 	}
 }
+
+func TestDeciderNamesTheRegisteredPattern(t *testing.T) {
+	a := tokenAuth()
+	a.On("threads:create", func(context.Context, *auth.Context, auth.Value) (auth.Result, error) { return auth.Allow(), nil })
+	a.On("threads", func(context.Context, *auth.Context, auth.Value) (auth.Result, error) { return auth.Allow(), nil })
+	a.On("*:read", func(context.Context, *auth.Context, auth.Value) (auth.Result, error) { return auth.Allow(), nil })
+	e, err := New(a, Options{StudioAuth: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range [][3]string{
+		{"threads", "create", "threads:create"},
+		{"threads", "delete", "threads"},
+		{"threads", "read", "threads"},
+		{"assistants", "read", "*:read"},
+		{"crons", "delete", ""},
+	} {
+		if got := e.Decider(c[0], c[1]); got != c[2] {
+			t.Errorf("%s:%s decided by %q, want %q", c[0], c[1], got, c[2])
+		}
+	}
+	// Studio admission notes itself as the authenticator.
+	n := &auth.AuthnNote{}
+	r := req("", "X-Auth-Scheme", "langsmith")
+	if _, err := e.Identify(auth.WithAuthnNote(r.Context(), n), r); err != nil || n.Authenticator != "studio" {
+		t.Fatalf("studio: %q %v", n.Authenticator, err)
+	}
+}

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/agentgate/agentgate/server"
 )
 
 // Exit codes.
@@ -177,6 +179,12 @@ type serverFlags struct {
 	// metricsTokenFile is --metrics-token-file; metricsToken is
 	// AGENTGATE_METRICS_TOKEN, used when no file is named.
 	metricsTokenFile, metricsToken string
+	// auditLog is --audit-log (a path, "-" for stderr); it wins over
+	// langgraph.json auth.audit_log.
+	auditLog string
+	// requestLog tunes the info-level request lines (--request-log-sample,
+	// --no-request-log, --log-health-checks).
+	requestLog server.RequestLogOptions
 }
 
 func parseServerFlags(mode string, args []string, e env) (serverFlags, int, bool) {
@@ -211,6 +219,11 @@ func parseServerFlags(mode string, args []string, e env) (serverFlags, int, bool
 	fs.StringVar(&f.metricsAddr, "metrics-addr", strings.TrimSpace(e.getenv("AGENTGATE_METRICS_ADDR")), "`address` (host:port) that serves GET /metrics alone; the main address then answers 404 there (env AGENTGATE_METRICS_ADDR)")
 	fs.StringVar(&f.metricsTokenFile, "metrics-token-file", "", "`path` of a file holding the token GET /metrics requires as \"Authorization: Bearer <token>\" (or env AGENTGATE_METRICS_TOKEN, the token itself)")
 	f.metricsToken = strings.TrimSpace(e.getenv("AGENTGATE_METRICS_TOKEN"))
+	fs.StringVar(&f.auditLog, "audit-log", "", "`path` of the audit log of authentication and authorization decisions (JSON lines, appended, created 0600); - for stderr; overrides langgraph.json auth.audit_log")
+	sample := 1.0
+	fs.Float64Var(&sample, "request-log-sample", 1, "fraction (0 to 1) of successful requests logged at info level; errors are always logged")
+	fs.BoolVar(&f.requestLog.Off, "no-request-log", false, "log no line per request")
+	fs.BoolVar(&f.requestLog.Health, "log-health-checks", false, "also log successful GET /ok requests")
 	var host string
 	var port int
 	switch mode {
@@ -304,6 +317,11 @@ Flags:
 		}
 		f.redis = opt
 	}
+	if !(sample >= 0 && sample <= 1) {
+		fmt.Fprintf(e.stderr, "agentgate %s: --request-log-sample %v: want a fraction from 0 to 1\n", mode, sample)
+		return f, exitUsage, true
+	}
+	f.requestLog.SkipRate = 1 - sample
 	if f.logFormat != "json" && f.logFormat != "text" {
 		fmt.Fprintf(e.stderr, "agentgate %s: log format %q: want json or text\n", mode, f.logFormat)
 		return f, exitUsage, true

@@ -79,6 +79,11 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	if err != nil {
 		return err
 	}
+	audit, err := openAuditLog(f, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = audit.Close() }()
 	apiSec, err := openAPISecurity(cfg, a != nil, log)
 	if err != nil {
 		return err
@@ -113,7 +118,9 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 		HTTP:    httpOptions(cfg.HTTP),
 		Runs: server.RunsOptions{DisableWebhooks: cfg.HTTP.DisableWebhooks,
 			AllowPrivateWebhooks: f.allowPrivateWebhooks, Workers: f.jobs, Broker: bk},
-		Metrics: metrics,
+		Metrics:    metrics,
+		RequestLog: f.requestLog,
+		Audit:      audit,
 	}
 	opts.OpenAPISecurity = apiSec
 	opts.Items, opts.SweepInterval = storeTTL(cfg.Store.TTL)
@@ -504,6 +511,23 @@ func openSQLite(ctx context.Context, path string, timeout time.Duration, ttl *st
 		return nil, "", fmt.Errorf("open SQLite database %s: %w", path, err)
 	}
 	return st, "sqlite:" + path, nil
+}
+
+// openAuditLog opens --audit-log, or else langgraph.json auth.audit_log;
+// nil when neither is set.
+func openAuditLog(f serverFlags, cfg *config.Config) (*server.AuditLog, error) {
+	path, key := f.auditLog, "--audit-log"
+	if path == "" && cfg.Auth != nil {
+		path, key = cfg.Auth.AuditLog, "auth.audit_log"
+	}
+	if path == "" {
+		return nil, nil
+	}
+	a, err := server.OpenAuditLog(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", key, err)
+	}
+	return a, nil
 }
 
 // httpOptions maps langgraph.json "http" onto the server's options.

@@ -89,6 +89,9 @@ type Auth struct {
 	DisableStudioAuth bool
 	// OpenAPI is the security documentation object, kept as given.
 	OpenAPI map[string]any
+	// AuditLog is "audit_log": the audit log's file (absolute, resolved
+	// against the langgraph.json directory) or "-" for stderr; "" for none.
+	AuditLog string
 	// Cache is nil when not configured. It also appears as Authn.Cache.
 	Cache *AuthCache
 	// Authn holds "authenticators" (and "cache"), decoded strictly by

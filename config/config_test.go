@@ -71,7 +71,7 @@ func TestLoadErrors(t *testing.T) {
 		{"env bad name", `{"env": {"A=B": "c"}}`, `env: invalid variable name "A=B"`},
 
 		{"auth not object", `{"auth": "./auth:Auth"}`, `auth: expected an object, got the string "./auth:Auth"`},
-		{"auth unknown key", `{"auth": {"paths": "./a:A"}}`, `auth: unknown key "paths" (known keys: path, disable_studio_auth, openapi, cache, authenticators, policy, owner, tenant, grants, rules, cost_limit)`},
+		{"auth unknown key", `{"auth": {"paths": "./a:A"}}`, `auth: unknown key "paths" (known keys: path, disable_studio_auth, openapi, cache, authenticators, policy, owner, tenant, grants, rules, cost_limit, audit_log)`},
 		{"auth path not relative", `{"auth": {"path": "security:Auth"}}`, `auth.path: "security:Auth": the package must be a directory relative to langgraph.json starting with "./" (for example "./security:Auth")`},
 		{"auth path unexported", `{"auth": {"path": "./security:auth"}}`, `auth.path: "./security:auth": "auth" is not an exported Go identifier (it must start with an upper-case letter)`},
 		{"authenticators type", `{"auth": {"authenticators": {}}}`, `auth.authenticators: expected an array of objects`},
@@ -98,6 +98,8 @@ func TestLoadErrors(t *testing.T) {
 		{"studio auth string", `{"auth": {"disable_studio_auth": "true"}}`, `auth.disable_studio_auth: expected a JSON boolean (true or false without quotes), got the string "true"`},
 		{"studio auth number", `{"auth": {"disable_studio_auth": 1}}`, `auth.disable_studio_auth: expected a boolean, got a number`},
 		{"auth openapi type", `{"auth": {"openapi": []}}`, `auth.openapi: expected an object, got an array`},
+		{"audit log type", `{"auth": {"audit_log": true}}`, `auth.audit_log: expected a string, got a boolean`},
+		{"audit log empty", `{"auth": {"audit_log": ""}}`, `auth.audit_log: is empty: give a file path, or "-" for stderr`},
 		{"auth cache unknown", `{"auth": {"cache": {"ttl": 5}}}`, `auth.cache: unknown key "ttl" (known keys: cache_keys, ttl_seconds, max_size)`},
 		{"auth cache keys type", `{"auth": {"cache": {"cache_keys": "authorization"}}}`, `auth.cache.cache_keys: expected an array of strings, got the string "authorization"`},
 		{"auth cache key item", `{"auth": {"cache": {"cache_keys": ["a", 1]}}}`, `auth.cache.cache_keys[1]: expected a string, got a number`},
@@ -201,7 +203,8 @@ func TestLoadFull(t *testing.T) {
     "path": "./security:Auth",
     "disable_studio_auth": true,
     "openapi": {"securitySchemes": {"bearer": {"type": "http"}}},
-    "cache": {"cache_keys": ["authorization"], "ttl_seconds": 60, "max_size": 1000}
+    "cache": {"cache_keys": ["authorization"], "ttl_seconds": 60, "max_size": 1000},
+    "audit_log": "logs/audit.jsonl"
   },
   "http": {
     "cors": {"allow_origins": ["https://a.example"], "allow_methods": ["GET"], "allow_headers": ["x-a"],
@@ -231,8 +234,9 @@ func TestLoadFull(t *testing.T) {
 		EnvFile: filepath.Join(dir, ".env"),
 		Auth: &Auth{
 			Path: "./security:Auth", Dir: filepath.Join(dir, "security"), Symbol: "Auth", DisableStudioAuth: true,
-			OpenAPI: map[string]any{"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http"}}},
-			Cache:   &AuthCache{CacheKeys: []string{"authorization"}, TTLSeconds: 60, MaxSize: 1000},
+			OpenAPI:  map[string]any{"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http"}}},
+			Cache:    &AuthCache{CacheKeys: []string{"authorization"}, TTLSeconds: 60, MaxSize: 1000},
+			AuditLog: filepath.Join(dir, "logs", "audit.jsonl"),
 		},
 		HTTP: HTTP{
 			CORS: &CORS{AllowOrigins: []string{"https://a.example"}, AllowMethods: []string{"GET"}, AllowHeaders: []string{"x-a"},
@@ -379,5 +383,21 @@ func TestLoadCheckpointerTTL(t *testing.T) {
 	ttl := c.Checkpointer.TTL
 	if ttl.Strategy != "keep_latest" || *ttl.DefaultTTLMinutes != 43200 || *ttl.SweepIntervalMinutes != 60 || *ttl.SweepLimit != 50 {
 		t.Errorf("checkpointer.ttl = %+v", ttl)
+	}
+}
+
+func TestAuditLogPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"-":           "-",
+		"audit.jsonl": filepath.Join("/srv/app", "audit.jsonl"),
+		"/var/log/a":  "/var/log/a",
+	} {
+		c, err := Parse("langgraph.json", "/srv/app", []byte(`{"auth": {"audit_log": "`+in+`"}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Auth.AuditLog != want {
+			t.Errorf("%q: %q, want %q", in, c.Auth.AuditLog, want)
+		}
 	}
 }

@@ -36,7 +36,7 @@ func (d *decoder) auth(dir string, raw json.RawMessage) (*Auth, error) {
 		return nil, err
 	}
 	if err := d.checkKeys("auth", obj, "path", "disable_studio_auth", "openapi", "cache",
-		"authenticators", "policy", "owner", "tenant", "grants", "rules", "cost_limit"); err != nil {
+		"authenticators", "policy", "owner", "tenant", "grants", "rules", "cost_limit", "audit_log"); err != nil {
 		return nil, err
 	}
 	a := &Auth{}
@@ -65,6 +65,17 @@ func (d *decoder) auth(dir string, raw json.RawMessage) (*Auth, error) {
 	if v, ok := obj["openapi"]; ok {
 		if a.OpenAPI, err = d.anyObject("auth.openapi", v); err != nil {
 			return nil, err
+		}
+	}
+	if v, ok := obj["audit_log"]; ok {
+		if a.AuditLog, err = d.str("auth.audit_log", v); err != nil {
+			return nil, err
+		}
+		switch {
+		case a.AuditLog == "":
+			return nil, d.errf("auth.audit_log", `is empty: give a file path, or "-" for stderr`)
+		case a.AuditLog != "-" && !filepath.IsAbs(a.AuditLog):
+			a.AuditLog = filepath.Join(dir, filepath.FromSlash(a.AuditLog))
 		}
 	}
 	if v, ok := obj["cache"]; ok {

@@ -80,6 +80,11 @@ type Options struct {
 	Metrics MetricsOptions
 	// GraphConfigs: see engine.Options (LANGGRAPH_CONFIG).
 	GraphConfigs map[string]map[string]any
+	// RequestLog tunes the info-level line logged for each request.
+	RequestLog RequestLogOptions
+	// Audit receives every authentication and authorization decision of
+	// a request; nil means no audit log.
+	Audit *AuditLog
 }
 
 // RunsOptions configure run execution.
@@ -139,6 +144,7 @@ type Server struct {
 	store   storage.Store
 	authz   Authorizer
 	authn   Authenticator
+	audit   *AuditLog
 	log     *slog.Logger
 	graphs  map[string]Graph
 	cors    *cors
@@ -169,6 +175,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		store:   opts.Store,
 		authz:   opts.Authorizer,
 		authn:   opts.Authenticator,
+		audit:   opts.Audit,
 		log:     opts.Logger,
 		graphs:  maps.Clone(opts.Graphs),
 		maxBody: opts.HTTP.MaxBodyBytes,
@@ -278,9 +285,20 @@ func (s *Server) endpoint(rt *Route) http.Handler {
 	h := rt.Handler
 	protected := rt.Protected
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rs := stateFrom(r.Context())
+		if rs != nil {
+			rs.route = routeOf(r)
+		}
 		if protected && s.authn != nil {
-			ctx, err := s.authn.Authenticate(r)
+			ar := r
+			if rs != nil && rs.audit != nil {
+				ar = r.WithContext(auth.WithAuthnNote(r.Context(), &rs.note))
+			}
+			ctx, err := s.authn.Authenticate(ar)
 			s.prom.authenticated(err)
+			if rs != nil {
+				rs.authenticated(ctx, err)
+			}
 			if err != nil {
 				s.writeError(w, r, err)
 				return
@@ -324,8 +342,12 @@ func (s *Server) notFound(mux *http.ServeMux) http.HandlerFunc {
 
 // authorize asks the Authorizer for the scope of v's event. A zero scope
 // with no error fails closed.
-func (s *Server) authorize(r *http.Request, v auth.Value) (storage.Scope, error) {
-	sc, err := s.authz.Authorize(r.Context(), v)
+// The decision goes to the audit log.
+func (s *Server) authorize(r *http.Request, v auth.Value) (sc storage.Scope, err error) {
+	if s.audit != nil {
+		defer func() { s.authorized(r, v, sc, err) }()
+	}
+	sc, err = s.authz.Authorize(r.Context(), v)
 	res, act := v.Event()
 	if err == nil && sc.Check() != nil {
 		err = &HTTPError{Status: http.StatusInternalServerError,

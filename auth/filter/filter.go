@@ -245,6 +245,32 @@ func (f Filter) CutString(key string) (s string, rest Filter, ok bool) {
 	return "", f, false
 }
 
+// Keys returns the metadata keys f tests, at any depth, sorted and
+// without duplicates (for logs: keys, never values).
+func (f Filter) Keys() []string {
+	seen := map[string]bool{}
+	var walk func(g *group)
+	walk = func(g *group) {
+		for _, c := range g.conds {
+			seen[c.key] = true
+		}
+		for _, l := range g.logic {
+			for _, b := range l.branches {
+				walk(b)
+			}
+		}
+	}
+	if f.g != nil {
+		walk(f.g)
+	}
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
 // IsEmpty reports whether f is the filter without any condition.
 func (f Filter) IsEmpty() bool {
 	return f.g == nil || (len(f.g.conds) == 0 && len(f.g.logic) == 0)

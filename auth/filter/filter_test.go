@@ -402,3 +402,22 @@ func TestEqualIsParse(t *testing.T) {
 		t.Fatalf("Equal($or) = %v", err)
 	}
 }
+
+func TestKeys(t *testing.T) {
+	for _, c := range []struct{ filter, want string }{
+		{`{}`, ``},
+		{`{"owner": "alice", "org": {"$eq": "x"}}`, `org,owner`},
+		{`{"tags": {"$contains": "a"}, "$or": [{"owner": "a"}, {"$and": [{"team": 1}, {"owner": "b"}]}]}`, `owner,tags,team`},
+	} {
+		f, err := Parse(decode(t, c.filter))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(f.Keys(), ","); got != c.want {
+			t.Errorf("%s: keys %q, want %q", c.filter, got, c.want)
+		}
+	}
+	if k := (Filter{}).Keys(); len(k) != 0 {
+		t.Errorf("zero filter: %v", k)
+	}
+}
