@@ -56,6 +56,8 @@ type Options struct {
 	// the duration of every storage call (metrics).
 	RunObserver     runs.Observer
 	StorageObserver storage.Observer
+	// SweepObserver, when set, is told what each periodic sweep removed.
+	SweepObserver interface{ Swept(storage.SweepResult) }
 }
 
 // DefaultSweepInterval applies when Options.SweepInterval is 0.
@@ -258,6 +260,9 @@ func (e *Engine) sweepLoop(ctx context.Context) {
 		case <-t.C:
 		}
 		res, err := e.Sweep(ctx)
+		if err == nil && e.opts.SweepObserver != nil {
+			e.opts.SweepObserver.Swept(res)
+		}
 		switch {
 		case err != nil && ctx.Err() == nil:
 			e.log.ErrorContext(ctx, "sweeping expired threads and store items", slog.Any("error", err))

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,7 +25,8 @@ func TestCheckpointerTTL(t *testing.T) {
 	for _, strategy := range []string{"keep_latest", "delete"} {
 		t.Run(strategy, func(t *testing.T) {
 			st := memory.NewWith(memory.Options{ThreadTTL: &storage.ThreadTTL{Strategy: strategy, Minutes: minutes}})
-			ts := newTestServer(t, Options{Store: st, Graphs: map[string]Graph{"chatbot": chat}, SweepInterval: 50 * time.Millisecond})
+			ts := newTestServer(t, Options{Store: st, Graphs: map[string]Graph{"chatbot": chat}, SweepInterval: 50 * time.Millisecond,
+				Metrics: MetricsOptions{Open: true}})
 			var th struct {
 				ThreadID string         `json:"thread_id"`
 				TTL      map[string]any `json:"ttl"`
@@ -49,10 +51,26 @@ func TestCheckpointerTTL(t *testing.T) {
 					hist, _ := saver.List(ctx, checkpoint.Config{ThreadID: th.ThreadID}, checkpoint.ListOptions{})
 					n = len(hist)
 				}
+				swept := func(what string) { // counted right after the sweep
+					t.Helper()
+					want := `agentgate_sweep_removed_total{what="` + what + `"} 1`
+					for end := time.Now().Add(2 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+						body := string(ts.ok(200, "GET", "/metrics", nil).body)
+						if strings.Contains(body, want) {
+							return
+						}
+						if time.Now().After(end) {
+							t.Errorf("/metrics lacks %s:\n%s", want, body)
+							return
+						}
+					}
+				}
 				switch {
 				case strategy == "delete" && err != nil:
-					return // deleted
+					swept("threads_deleted")
+					return
 				case strategy == "keep_latest" && err == nil && n == 1:
+					swept("threads_pruned")
 					var state map[string]any
 					ts.ok(200, "GET", "/threads/"+th.ThreadID+"/state", nil).json(t, &state)
 					if msgs, _ := state["values"].(map[string]any)["messages"].([]any); len(msgs) != 4 {

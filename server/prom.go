@@ -33,6 +33,7 @@ type promMetrics struct {
 	runWait  prometheus.Histogram
 	runTime  *prometheus.HistogramVec // status
 	storage  *prometheus.HistogramVec // method
+	swept    *prometheus.CounterVec   // what
 
 	runStreams, threadStreams prometheus.Gauge
 	methods                   map[string]prometheus.Observer // storage method → its histogram
@@ -82,6 +83,8 @@ func newPromMetrics(s *Server) *promMetrics {
 	m.storage = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "agentgate_storage_call_duration_seconds",
 		Help:    "Duration of storage calls that passed the scope guard, by method (Threads.Get, Checkpointer.GetTuple, ...).",
 		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"method"})
+	m.swept = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "agentgate_sweep_removed_total",
+		Help: "What the TTL sweeper removed: threads_deleted, threads_pruned (keep_latest) and store items."}, []string{"what"})
 	m.runStreams = m.streams.WithLabelValues("run")
 	m.threadStreams = m.streams.WithLabelValues("thread")
 	m.methods = map[string]prometheus.Observer{}
@@ -114,7 +117,7 @@ func newPromMetrics(s *Server) *promMetrics {
 			workers(func(maxW, active int) int { return maxW - active })),
 		gauge("agentgate_run_event_bytes", "Bytes of run stream events kept in this process (the in-process broker; 0 with Redis).",
 			func() float64 { return float64(s.eventBytes()) }),
-		m.requests, m.latency, m.errors, m.authn, m.authz, m.hidden, m.streams, m.runWait, m.runTime, m.storage,
+		m.requests, m.latency, m.errors, m.authn, m.authz, m.hidden, m.streams, m.runWait, m.runTime, m.storage, m.swept,
 	)
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError})
 	return m
@@ -200,6 +203,13 @@ func errorOutcome(err error) string {
 func (m *promMetrics) RunStarted(queued time.Duration) { m.runWait.Observe(queued.Seconds()) }
 func (m *promMetrics) RunEnded(status string, d time.Duration) {
 	m.runTime.WithLabelValues(status).Observe(d.Seconds())
+}
+
+// Swept counts what a TTL sweep removed (engine.Options.SweepObserver).
+func (m *promMetrics) Swept(r storage.SweepResult) {
+	m.swept.WithLabelValues("threads_deleted").Add(float64(r.Threads))
+	m.swept.WithLabelValues("threads_pruned").Add(float64(r.Pruned))
+	m.swept.WithLabelValues("items").Add(float64(r.Items))
 }
 
 // StorageCall implements storage.Observer.

@@ -203,7 +203,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		Logger: s.log, Broker: o.Broker, Workers: o.Workers, Lease: o.Lease, Poll: o.Poll, Timeout: o.Timeout,
 		CronPoll: o.CronPoll, NoCrons: opts.HTTP.Disable.Runs, SweepInterval: opts.SweepInterval, SweepLimit: opts.SweepLimit,
 		DisableWebhooks: o.DisableWebhooks, AllowPrivateWebhooks: o.AllowPrivateWebhooks,
-		GraphConfigs: opts.GraphConfigs, RunObserver: s.prom, StorageObserver: s.prom})
+		GraphConfigs: opts.GraphConfigs, RunObserver: s.prom, StorageObserver: s.prom, SweepObserver: s.prom})
 	if err != nil {
 		return nil, err
 	}
