@@ -109,11 +109,7 @@ func callTool(ctx context.Context, byName map[string]Tool, c graph.ToolCall) (ms
 	if err := ctx.Err(); err != nil {
 		return errorMessage(c, err)
 	}
-	ctx, sp := startToolSpan(ctx, c)
-	res, err := t.Call(ctx, c.Args)
-	if sp != nil {
-		endToolSpan(sp, err)
-	}
+	res, err := callTraced(ctx, t, c)
 	if err != nil {
 		return errorMessage(c, err)
 	}

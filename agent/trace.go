@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"fmt"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -23,6 +24,22 @@ func startToolSpan(ctx context.Context, c graph.ToolCall) (context.Context, trac
 	return ps.TracerProvider().Tracer(tracerName).Start(ctx, "execute_tool "+c.Name,
 		trace.WithAttributes(attribute.String("gen_ai.operation.name", "execute_tool"),
 			attribute.String("gen_ai.tool.name", c.Name), attribute.String("gen_ai.tool.call.id", c.ID)))
+}
+
+// callTraced calls t in an "execute_tool" span when tracing.
+func callTraced(ctx context.Context, t Tool, c graph.ToolCall) (_ any, err error) {
+	ctx, sp := startToolSpan(ctx, c)
+	if sp == nil {
+		return t.Call(ctx, c.Args)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			endToolSpan(sp, fmt.Errorf("tool %q panicked: %v", c.Name, r))
+			panic(r)
+		}
+		endToolSpan(sp, err)
+	}()
+	return t.Call(ctx, c.Args)
 }
 
 func endToolSpan(sp trace.Span, err error) {

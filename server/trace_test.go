@@ -23,6 +23,7 @@ import (
 	"github.com/agentgate/agentgate/graphs/react"
 	"github.com/agentgate/agentgate/internal/fakeopenai"
 	"github.com/agentgate/agentgate/llm/models"
+	"github.com/agentgate/agentgate/storage/memory"
 	"github.com/agentgate/agentgate/tracing"
 )
 
@@ -248,4 +249,13 @@ func TestNoTracerNoTrace(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("webhook not called")
 	}
+}
+
+// BenchmarkGetThreadTraced is BenchmarkGetThread/memory with tracing on
+// (spans recorded, none exported): the cost of the request, authorize and
+// storage spans.
+func BenchmarkGetThreadTraced(b *testing.B) {
+	tp := tracing.New()
+	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	benchGetThreadOpts(b, Options{Store: memory.New(), Tracer: tp.Tracer()})
 }
