@@ -217,6 +217,13 @@ func TestTracesToCollector(t *testing.T) {
 	if !strings.Contains(ts.logs.String(), "trace_id="+traceID) {
 		t.Errorf("request log without the trace id:\n%s", ts.logs.String())
 	}
+	// Without a client traceparent the request starts a trace, which the
+	// log line names.
+	ts.ok(200, "POST", "/threads", map[string]any{})
+	own := col.one(t, tp, "POST /threads")
+	if len(own.ParentSpanId) != 0 || !strings.Contains(ts.logs.String(), "trace_id="+hexID(own.TraceId)) {
+		t.Errorf("new trace %x (parent %x) not in the request log:\n%s", own.TraceId, own.ParentSpanId, ts.logs.String())
+	}
 }
 
 // TestNoTracerNoTrace: without a tracer a client's traceparent is neither
