@@ -109,7 +109,7 @@ func callTool(ctx context.Context, byName map[string]Tool, c graph.ToolCall) (ms
 	if err := ctx.Err(); err != nil {
 		return errorMessage(c, err)
 	}
-	res, err := t.Call(ctx, c.Args)
+	res, err := callTraced(ctx, t, c)
 	if err != nil {
 		return errorMessage(c, err)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/agentgate/agentgate/storage/memory"
 	"github.com/agentgate/agentgate/storage/postgres"
 	"github.com/agentgate/agentgate/storage/sqlite"
+	"github.com/agentgate/agentgate/tracing"
 )
 
 // runServer is "agentgate dev" and "agentgate serve"; args start with the
@@ -110,6 +111,11 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 		return err
 	}
 	defer closeBroker()
+	tp, err := tracing.FromEnv(ctx, e.getenv)
+	if err != nil {
+		return fmt.Errorf("OpenTelemetry traces: %w", err)
+	}
+	defer shutdownTracing(ctx, tp, log)
 	opts := server.Options{
 		Store:   store,
 		Graphs:  graphs,
@@ -121,6 +127,7 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 		Metrics:    metrics,
 		RequestLog: f.requestLog,
 		Audit:      audit,
+		Tracer:     tp.TracerOrNil(),
 	}
 	opts.OpenAPISecurity = apiSec
 	opts.Items, opts.SweepInterval = storeTTL(cfg.Store.TTL)
@@ -162,7 +169,7 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	// test) then finds the startup summary already written.
 	log.Info("agentgate started", "mode", f.mode, "url", url, "store", where, "broker", brokerDesc, "jobs", f.jobs,
 		"graphs", graphIDs(graphs), "config", cfg.File, "auth", authSummary(cfg, a, studio),
-		"metrics", metricsSummary(metrics, metricsURL), "version", version())
+		"metrics", metricsSummary(metrics, metricsURL), "traces", tracesSummary(tp), "version", version())
 	fmt.Fprintf(e.stdout, "agentgate listening on %s\n", url)
 	if f.mode == "dev" {
 		log.Info("API docs at " + url + "/docs")

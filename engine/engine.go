@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/agentgate/agentgate/graph"
 	"github.com/agentgate/agentgate/runs"
@@ -56,6 +57,8 @@ type Options struct {
 	// the duration of every storage call (metrics).
 	RunObserver     runs.Observer
 	StorageObserver storage.Observer
+	// Tracer, when set, traces runs (see runs.Options.Tracer).
+	Tracer trace.Tracer
 	// SweepObserver, when set, is told what each periodic sweep removed.
 	SweepObserver interface{ Swept(storage.SweepResult) }
 }
@@ -115,7 +118,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	e.runs, err = runs.New(runs.Options{Store: e.store, Broker: bk, Graphs: opts.Graphs, Workers: opts.Workers,
 		Lease: opts.Lease, Poll: opts.Poll, Timeout: opts.Timeout, Logger: e.log,
 		DisableWebhooks: opts.DisableWebhooks, AllowPrivateWebhooks: opts.AllowPrivateWebhooks,
-		Observer: opts.RunObserver})
+		Observer: opts.RunObserver, Tracer: opts.Tracer})
 	if err != nil {
 		return nil, err
 	}

@@ -191,6 +191,10 @@ func (l *loop) emitWholeMessages(t *task) {
 }
 
 func (l *loop) runTask(ctx context.Context, t *task) {
+	if sctx, sp := startNodeSpan(ctx, t); sp != nil {
+		ctx = sctx
+		defer endNodeSpan(sp, t)
+	}
 	tctx := context.WithValue(ctx, ctxKey{}, &taskCtx{l: l, t: t})
 	var out any
 	var err error

@@ -27,6 +27,8 @@ type Kwargs struct {
 	Subgraphs  bool   `json:"subgraphs"`
 	Resumable  bool   `json:"resumable"`
 	Durability string `json:"durability,omitempty"`
+	// Traceparent: see TraceparentKey.
+	Traceparent string `json:"traceparent,omitempty"`
 }
 
 // Map is the JSON object form stored in storage.

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/agentgate/agentgate/graph"
 	"github.com/agentgate/agentgate/runs/broker"
 	"github.com/agentgate/agentgate/storage"
@@ -47,6 +49,10 @@ type Options struct {
 	WebhookTimeout       time.Duration
 	// Observer, when set, is told when runs start and end (metrics).
 	Observer Observer
+	// Tracer, when set, records a "run" span per attempt (a child of the
+	// creating request, see TraceparentKey) and passes it to the graph
+	// and the webhook; nil traces nothing.
+	Tracer trace.Tracer
 }
 
 // Observer receives run timings. Its methods are called on the worker's

@@ -168,6 +168,7 @@ func (w *webhooks) send(ctx context.Context, url string, r storage.Run, payload 
 		}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("User-Agent", "agentgate-webhook")
+		injectTrace(ctx, req.Header)
 		res, err := w.client.Do(req)
 		if err != nil {
 			log.WarnContext(ctx, "calling the run's webhook", slog.Any("error", err))

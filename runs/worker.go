@@ -36,6 +36,7 @@ func errorBody(name, msg string) map[string]any {
 
 // execute runs one claimed run to its end.
 func (s *Scheduler) execute(ctx context.Context, r storage.Run) {
+	ctx, sp := s.startRunSpan(ctx, r.Kwargs, r.RunID, r.ThreadID, r.Attempt)
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	a := &active{cancel: cancel}
@@ -69,6 +70,9 @@ func (s *Scheduler) execute(ctx context.Context, r storage.Run) {
 	defer func() {
 		if o := s.opts.Observer; o != nil {
 			o.RunEnded(status, ran)
+		}
+		if sp != nil {
+			endRunSpan(sp, status, out.err)
 		}
 	}()
 	if ctx.Err() != nil {

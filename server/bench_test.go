@@ -25,8 +25,12 @@ func (w *discardWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-func benchGetThread(b *testing.B, st storage.Store) {
-	s, err := New(context.Background(), Options{Store: st, Graphs: testGraphs(b)})
+func benchGetThread(b *testing.B, st storage.Store) { benchGetThreadOpts(b, Options{Store: st}) }
+
+func benchGetThreadOpts(b *testing.B, opts Options) {
+	st := opts.Store
+	opts.Graphs = testGraphs(b)
+	s, err := New(context.Background(), opts)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"runtime/debug"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // middleware wraps the mux: request id, request metrics (by the mux
@@ -16,6 +18,10 @@ import (
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		var sp trace.Span
+		if s.tracer != nil {
+			r, sp = s.startRequestSpan(r)
+		}
 		h := w.Header()
 		rid := r.Header.Get("X-Request-Id")
 		if rid == "" || len(rid) > 200 {
@@ -25,7 +31,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		logged := !s.opts.RequestLog.Off && s.log.Enabled(r.Context(), slog.LevelInfo)
 		if !logged && s.audit == nil {
 			sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-			defer s.observe(sw, r, start)
+			defer s.observe(sw, r, start, sp)
 			defer s.recoverPanic(sw, r, rid)
 			s.serve(next, sw, r)
 			return
@@ -36,7 +42,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), reqStateKey{}, rs))
 		defer func() {
 			rs.settle(rs.status)
-			s.observe(&rs.statusWriter, r, start)
+			s.observe(&rs.statusWriter, r, start, sp)
 			if logged {
 				s.logRequest(r.Context(), r, rs, start)
 			}
@@ -65,9 +71,12 @@ func (s *Server) serve(next http.Handler, w *statusWriter, r *http.Request) {
 }
 
 // observe counts a finished request (after recoverPanic has answered a
-// panic with 500).
-func (s *Server) observe(sw *statusWriter, r *http.Request, start time.Time) {
+// panic with 500) and ends its span (nil when not tracing).
+func (s *Server) observe(sw *statusWriter, r *http.Request, start time.Time, sp trace.Span) {
 	s.prom.request(r.Pattern, sw.status, time.Since(start))
+	if sp != nil {
+		endRequestSpan(sp, r, sw.status)
+	}
 }
 
 func (s *Server) recoverPanic(w http.ResponseWriter, r *http.Request, rid string) {

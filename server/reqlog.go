@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // RequestLogOptions tune the info-level line logged for each request
@@ -37,7 +39,7 @@ func (s *Server) logRequest(ctx context.Context, r *http.Request, rs *reqState, 
 		slog.String("method", r.Method), slog.String("route", route), slog.Int("status", status),
 		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 		slog.String("identity", rs.identity), slog.String("request_id", rs.rid),
-		slog.String("trace_id", traceID(r.Header.Get("Traceparent"))),
+		slog.String("trace_id", s.logTraceID(ctx, r)),
 	}
 	n := 7
 	if s.log.Enabled(ctx, slog.LevelDebug) {
@@ -46,6 +48,17 @@ func (s *Server) logRequest(ctx context.Context, r *http.Request, rs *reqState, 
 		n += 2
 	}
 	s.log.LogAttrs(ctx, slog.LevelInfo, "request", attrs[:n]...)
+}
+
+// logTraceID is the request span's trace id when tracing, else the one of
+// the client's traceparent header.
+func (s *Server) logTraceID(ctx context.Context, r *http.Request) string {
+	if s.tracer != nil {
+		if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+			return sc.TraceID().String()
+		}
+	}
+	return traceID(r.Header.Get("Traceparent"))
 }
 
 // traceID returns the trace id of a W3C traceparent header

@@ -237,6 +237,9 @@ func (s *Server) prepareRun(r *http.Request, threadID string, b *runCreateBody) 
 	kw := runs.Kwargs{Input: b.Input, Command: p.cmd, Config: pre.Config, Context: b.Context, StreamMode: p.modes,
 		InterruptBefore: p.before, InterruptAfter: p.after, Webhook: b.Webhook, FeedbackKeys: b.FeedbackKeys,
 		Temporary: temporary, Subgraphs: b.StreamSubgraphs, Resumable: b.StreamResumable, Durability: p.durability}
+	if s.tracer != nil {
+		kw.Traceparent = runs.Traceparent(r.Context())
+	}
 	kwMap, err := kw.Map()
 	if err != nil {
 		return nil, err

@@ -19,6 +19,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/engine"
 	"github.com/agentgate/agentgate/runs"
@@ -82,6 +85,10 @@ type Options struct {
 	GraphConfigs map[string]map[string]any
 	// RequestLog tunes the info-level line logged for each request.
 	RequestLog RequestLogOptions
+	// Tracer, when set, records a span per request (continuing the
+	// client's W3C trace context) and for authentication, authorization,
+	// storage calls and runs; nil traces nothing.
+	Tracer trace.Tracer
 	// Audit receives every authentication and authorization decision of
 	// a request; nil means no audit log.
 	Audit *AuditLog
@@ -160,6 +167,8 @@ type Server struct {
 	eng     *engine.Engine
 	runs    *runs.Scheduler
 	beat    time.Duration
+	tracer  trace.Tracer // nil: off
+	prop    propagation.TextMapPropagator
 }
 
 // DefaultMaxBodyBytes is the request body limit when none is configured.
@@ -179,6 +188,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		log:     opts.Logger,
 		graphs:  maps.Clone(opts.Graphs),
 		maxBody: opts.HTTP.MaxBodyBytes,
+		tracer:  opts.Tracer,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -198,12 +208,17 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	}
 	s.reqPfx = newRequestIDPrefix()
 	s.prom = newPromMetrics(s)
+	var stObs storage.Observer = s.prom
+	if s.tracer != nil {
+		s.prop = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+		stObs = tracedStorage{s.prom, s.tracer}
+	}
 	o := opts.Runs
 	s.eng, err = engine.New(ctx, engine.Options{Store: opts.Store, Graphs: s.graphs, Authorizer: s.authz,
 		Logger: s.log, Broker: o.Broker, Workers: o.Workers, Lease: o.Lease, Poll: o.Poll, Timeout: o.Timeout,
 		CronPoll: o.CronPoll, NoCrons: opts.HTTP.Disable.Runs, SweepInterval: opts.SweepInterval, SweepLimit: opts.SweepLimit,
 		DisableWebhooks: o.DisableWebhooks, AllowPrivateWebhooks: o.AllowPrivateWebhooks,
-		GraphConfigs: opts.GraphConfigs, RunObserver: s.prom, StorageObserver: s.prom, SweepObserver: s.prom})
+		GraphConfigs: opts.GraphConfigs, RunObserver: s.prom, StorageObserver: stObs, SweepObserver: s.prom, Tracer: s.tracer})
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +309,13 @@ func (s *Server) endpoint(rt *Route) http.Handler {
 			if rs != nil && rs.audit != nil {
 				ar = r.WithContext(auth.WithAuthnNote(r.Context(), &rs.note))
 			}
-			ctx, err := s.authn.Authenticate(ar)
+			var ctx context.Context
+			var err error
+			if s.tracer != nil {
+				ctx, err = s.authenticateTraced(ar)
+			} else {
+				ctx, err = s.authn.Authenticate(ar)
+			}
 			s.prom.authenticated(err)
 			if rs != nil {
 				rs.authenticated(ctx, err)
@@ -347,7 +368,13 @@ func (s *Server) authorize(r *http.Request, v auth.Value) (sc storage.Scope, err
 	if s.audit != nil {
 		defer func() { s.authorized(r, v, sc, err) }()
 	}
-	sc, err = s.authz.Authorize(r.Context(), v)
+	ctx := r.Context()
+	if s.tracer != nil {
+		var sp trace.Span
+		ctx, sp = s.tracer.Start(ctx, "authorize")
+		defer func() { endAuthorizeSpan(sp, v, err) }()
+	}
+	sc, err = s.authz.Authorize(ctx, v)
 	res, act := v.Event()
 	if err == nil && sc.Check() != nil {
 		err = &HTTPError{Status: http.StatusInternalServerError,

@@ -171,7 +171,7 @@ func (g guarded) Checkpointer(ctx context.Context, s Scope, threadID string) (_ 
 	if err := allow(s, "Checkpointer"); err != nil {
 		return nil, err
 	}
-	defer done(g.o, "Checkpointer", s, start(g.o), &err)
+	defer done(ctx, g.o, "Checkpointer", s, start(g.o), &err)
 	sv, err := g.st.Checkpointer(ctx, s, threadID)
 	if err != nil {
 		return nil, err
@@ -183,7 +183,7 @@ func (g guarded) Sweep(ctx context.Context, s Scope, o SweepOptions) (_ SweepRes
 	if err := allow(s, "Sweep"); err != nil {
 		return SweepResult{}, err
 	}
-	defer done(g.o, "Sweep", s, start(g.o), &err)
+	defer done(ctx, g.o, "Sweep", s, start(g.o), &err)
 	return g.st.Sweep(ctx, s, o)
 }
 
@@ -198,7 +198,7 @@ func (g gSaver) Put(ctx context.Context, c checkpoint.Config, cp checkpoint.Chec
 	if err := allow(g.s, "Checkpointer.Put"); err != nil {
 		return checkpoint.Config{}, err
 	}
-	defer done(g.o, "Checkpointer.Put", g.s, start(g.o), &err)
+	defer done(ctx, g.o, "Checkpointer.Put", g.s, start(g.o), &err)
 	return g.sv.Put(ctx, c, cp, md, nv)
 }
 
@@ -206,17 +206,17 @@ func (g gSaver) PutWrites(ctx context.Context, c checkpoint.Config, w []checkpoi
 	if err := allow(g.s, "Checkpointer.PutWrites"); err != nil {
 		return err
 	}
-	defer done(g.o, "Checkpointer.PutWrites", g.s, start(g.o), &err)
+	defer done(ctx, g.o, "Checkpointer.PutWrites", g.s, start(g.o), &err)
 	return g.sv.PutWrites(ctx, c, w, taskID)
 }
 
 func (g gSaver) GetTuple(ctx context.Context, c checkpoint.Config) (_ checkpoint.Tuple, err error) {
-	defer done(g.o, "Checkpointer.GetTuple", g.s, start(g.o), &err)
+	defer done(ctx, g.o, "Checkpointer.GetTuple", g.s, start(g.o), &err)
 	return g.sv.GetTuple(ctx, c)
 }
 
 func (g gSaver) List(ctx context.Context, c checkpoint.Config, opts checkpoint.ListOptions) (_ []checkpoint.Tuple, err error) {
-	defer done(g.o, "Checkpointer.List", g.s, start(g.o), &err)
+	defer done(ctx, g.o, "Checkpointer.List", g.s, start(g.o), &err)
 	return g.sv.List(ctx, c, opts)
 }
 
@@ -224,7 +224,7 @@ func (g gSaver) DeleteThread(ctx context.Context, threadID string) (err error) {
 	if err := allow(g.s, "Checkpointer.DeleteThread"); err != nil {
 		return err
 	}
-	defer done(g.o, "Checkpointer.DeleteThread", g.s, start(g.o), &err)
+	defer done(ctx, g.o, "Checkpointer.DeleteThread", g.s, start(g.o), &err)
 	return g.sv.DeleteThread(ctx, threadID)
 }
 
@@ -232,6 +232,6 @@ func (g gSaver) CopyThread(ctx context.Context, src, dst string) (err error) {
 	if err := allow(g.s, "Checkpointer.CopyThread"); err != nil {
 		return err
 	}
-	defer done(g.o, "Checkpointer.CopyThread", g.s, start(g.o), &err)
+	defer done(ctx, g.o, "Checkpointer.CopyThread", g.s, start(g.o), &err)
 	return g.sv.CopyThread(ctx, src, dst)
 }

@@ -16,7 +16,7 @@ func (g gAssistants) Create(ctx context.Context, s Scope, c AssistantCreate) (_ 
 	if err := allow(s, "Assistants.Create"); err != nil {
 		return Assistant{}, err
 	}
-	defer done(g.o, "Assistants.Create", s, start(g.o), &err)
+	defer done(ctx, g.o, "Assistants.Create", s, start(g.o), &err)
 	return g.a.Create(ctx, s, c)
 }
 
@@ -24,7 +24,7 @@ func (g gAssistants) Get(ctx context.Context, s Scope, id string) (_ Assistant, 
 	if err := allow(s, "Assistants.Get"); err != nil {
 		return Assistant{}, err
 	}
-	defer done(g.o, "Assistants.Get", s, start(g.o), &err)
+	defer done(ctx, g.o, "Assistants.Get", s, start(g.o), &err)
 	return g.a.Get(ctx, s, id)
 }
 
@@ -32,7 +32,7 @@ func (g gAssistants) Update(ctx context.Context, s Scope, id string, p Assistant
 	if err := allow(s, "Assistants.Update"); err != nil {
 		return Assistant{}, err
 	}
-	defer done(g.o, "Assistants.Update", s, start(g.o), &err)
+	defer done(ctx, g.o, "Assistants.Update", s, start(g.o), &err)
 	return g.a.Update(ctx, s, id, p)
 }
 
@@ -40,7 +40,7 @@ func (g gAssistants) Delete(ctx context.Context, s Scope, id string) (err error)
 	if err := allow(s, "Assistants.Delete"); err != nil {
 		return err
 	}
-	defer done(g.o, "Assistants.Delete", s, start(g.o), &err)
+	defer done(ctx, g.o, "Assistants.Delete", s, start(g.o), &err)
 	return g.a.Delete(ctx, s, id)
 }
 
@@ -48,7 +48,7 @@ func (g gAssistants) Search(ctx context.Context, s Scope, q AssistantSearch) (_ 
 	if err := allow(s, "Assistants.Search"); err != nil {
 		return nil, err
 	}
-	defer done(g.o, "Assistants.Search", s, start(g.o), &err)
+	defer done(ctx, g.o, "Assistants.Search", s, start(g.o), &err)
 	return g.a.Search(ctx, s, q)
 }
 
@@ -56,7 +56,7 @@ func (g gAssistants) Count(ctx context.Context, s Scope, q AssistantSearch) (_ i
 	if err := allow(s, "Assistants.Count"); err != nil {
 		return 0, err
 	}
-	defer done(g.o, "Assistants.Count", s, start(g.o), &err)
+	defer done(ctx, g.o, "Assistants.Count", s, start(g.o), &err)
 	return g.a.Count(ctx, s, q)
 }
 
@@ -64,7 +64,7 @@ func (g gAssistants) Versions(ctx context.Context, s Scope, id string, q Version
 	if err := allow(s, "Assistants.Versions"); err != nil {
 		return nil, err
 	}
-	defer done(g.o, "Assistants.Versions", s, start(g.o), &err)
+	defer done(ctx, g.o, "Assistants.Versions", s, start(g.o), &err)
 	return g.a.Versions(ctx, s, id, q)
 }
 
@@ -72,7 +72,7 @@ func (g gAssistants) SetLatest(ctx context.Context, s Scope, id string, version 
 	if err := allow(s, "Assistants.SetLatest"); err != nil {
 		return Assistant{}, err
 	}
-	defer done(g.o, "Assistants.SetLatest", s, start(g.o), &err)
+	defer done(ctx, g.o, "Assistants.SetLatest", s, start(g.o), &err)
 	return g.a.SetLatest(ctx, s, id, version)
 }
 
@@ -85,7 +85,7 @@ func (g gThreads) Create(ctx context.Context, s Scope, c ThreadCreate) (_ Thread
 	if err := allow(s, "Threads.Create"); err != nil {
 		return Thread{}, err
 	}
-	defer done(g.o, "Threads.Create", s, start(g.o), &err)
+	defer done(ctx, g.o, "Threads.Create", s, start(g.o), &err)
 	return g.t.Create(ctx, s, c)
 }
 
@@ -93,7 +93,7 @@ func (g gThreads) Get(ctx context.Context, s Scope, id string) (_ Thread, err er
 	if err := allow(s, "Threads.Get"); err != nil {
 		return Thread{}, err
 	}
-	defer done(g.o, "Threads.Get", s, start(g.o), &err)
+	defer done(ctx, g.o, "Threads.Get", s, start(g.o), &err)
 	return g.t.Get(ctx, s, id)
 }
 
@@ -101,7 +101,7 @@ func (g gThreads) Update(ctx context.Context, s Scope, id string, p ThreadPatch)
 	if err := allow(s, "Threads.Update"); err != nil {
 		return Thread{}, err
 	}
-	defer done(g.o, "Threads.Update", s, start(g.o), &err)
+	defer done(ctx, g.o, "Threads.Update", s, start(g.o), &err)
 	return g.t.Update(ctx, s, id, p)
 }
 
@@ -109,7 +109,7 @@ func (g gThreads) Delete(ctx context.Context, s Scope, id string) (err error) {
 	if err := allow(s, "Threads.Delete"); err != nil {
 		return err
 	}
-	defer done(g.o, "Threads.Delete", s, start(g.o), &err)
+	defer done(ctx, g.o, "Threads.Delete", s, start(g.o), &err)
 	return g.t.Delete(ctx, s, id)
 }
 
@@ -117,7 +117,7 @@ func (g gThreads) Search(ctx context.Context, s Scope, q ThreadSearch) (_ []Thre
 	if err := allow(s, "Threads.Search"); err != nil {
 		return nil, err
 	}
-	defer done(g.o, "Threads.Search", s, start(g.o), &err)
+	defer done(ctx, g.o, "Threads.Search", s, start(g.o), &err)
 	return g.t.Search(ctx, s, q)
 }
 
@@ -125,7 +125,7 @@ func (g gThreads) Count(ctx context.Context, s Scope, q ThreadSearch) (_ int, er
 	if err := allow(s, "Threads.Count"); err != nil {
 		return 0, err
 	}
-	defer done(g.o, "Threads.Count", s, start(g.o), &err)
+	defer done(ctx, g.o, "Threads.Count", s, start(g.o), &err)
 	return g.t.Count(ctx, s, q)
 }
 
@@ -133,7 +133,7 @@ func (g gThreads) Copy(ctx context.Context, s Scope, id string, dst ThreadCreate
 	if err := allow(s, "Threads.Copy"); err != nil {
 		return Thread{}, err
 	}
-	defer done(g.o, "Threads.Copy", s, start(g.o), &err)
+	defer done(ctx, g.o, "Threads.Copy", s, start(g.o), &err)
 	return g.t.Copy(ctx, s, id, dst)
 }
 
@@ -141,7 +141,7 @@ func (g gThreads) Prune(ctx context.Context, s Scope, ids []string, strategy str
 	if err := allow(s, "Threads.Prune"); err != nil {
 		return 0, err
 	}
-	defer done(g.o, "Threads.Prune", s, start(g.o), &err)
+	defer done(ctx, g.o, "Threads.Prune", s, start(g.o), &err)
 	return g.t.Prune(ctx, s, ids, strategy)
 }
 
@@ -149,7 +149,7 @@ func (g gThreads) SetState(ctx context.Context, s Scope, id string, st ThreadSta
 	if err := allow(s, "Threads.SetState"); err != nil {
 		return Thread{}, err
 	}
-	defer done(g.o, "Threads.SetState", s, start(g.o), &err)
+	defer done(ctx, g.o, "Threads.SetState", s, start(g.o), &err)
 	return g.t.SetState(ctx, s, id, st)
 }
 
@@ -162,7 +162,7 @@ func (g gRuns) Create(ctx context.Context, s Scope, c RunCreate) (_ RunCreated, 
 	if err := allow(s, "Runs.Create"); err != nil {
 		return RunCreated{}, err
 	}
-	defer done(g.o, "Runs.Create", s, start(g.o), &err)
+	defer done(ctx, g.o, "Runs.Create", s, start(g.o), &err)
 	return g.r.Create(ctx, s, c)
 }
 
@@ -170,7 +170,7 @@ func (g gRuns) Get(ctx context.Context, s Scope, threadID, runID string) (_ Run,
 	if err := allow(s, "Runs.Get"); err != nil {
 		return Run{}, err
 	}
-	defer done(g.o, "Runs.Get", s, start(g.o), &err)
+	defer done(ctx, g.o, "Runs.Get", s, start(g.o), &err)
 	return g.r.Get(ctx, s, threadID, runID)
 }
 
@@ -178,7 +178,7 @@ func (g gRuns) List(ctx context.Context, s Scope, threadID string, q RunList) (_
 	if err := allow(s, "Runs.List"); err != nil {
 		return nil, err
 	}
-	defer done(g.o, "Runs.List", s, start(g.o), &err)
+	defer done(ctx, g.o, "Runs.List", s, start(g.o), &err)
 	return g.r.List(ctx, s, threadID, q)
 }
 
@@ -186,7 +186,7 @@ func (g gRuns) Delete(ctx context.Context, s Scope, threadID, runID string) (err
 	if err := allow(s, "Runs.Delete"); err != nil {
 		return err
 	}
-	defer done(g.o, "Runs.Delete", s, start(g.o), &err)
+	defer done(ctx, g.o, "Runs.Delete", s, start(g.o), &err)
 	return g.r.Delete(ctx, s, threadID, runID)
 }
 
@@ -194,7 +194,7 @@ func (g gRuns) Cancel(ctx context.Context, s Scope, c RunCancel) (_ []Run, err e
 	if err := allow(s, "Runs.Cancel"); err != nil {
 		return nil, err
 	}
-	defer done(g.o, "Runs.Cancel", s, start(g.o), &err)
+	defer done(ctx, g.o, "Runs.Cancel", s, start(g.o), &err)
 	return g.r.Cancel(ctx, s, c)
 }
 
@@ -202,7 +202,7 @@ func (g gRuns) Claim(ctx context.Context, s Scope, lease time.Duration) (_ Run, 
 	if err := allow(s, "Runs.Claim"); err != nil {
 		return Run{}, false, err
 	}
-	defer done(g.o, "Runs.Claim", s, start(g.o), &err)
+	defer done(ctx, g.o, "Runs.Claim", s, start(g.o), &err)
 	return g.r.Claim(ctx, s, lease)
 }
 
@@ -210,7 +210,7 @@ func (g gRuns) Heartbeat(ctx context.Context, s Scope, runID string, lease time.
 	if err := allow(s, "Runs.Heartbeat"); err != nil {
 		return "", err
 	}
-	defer done(g.o, "Runs.Heartbeat", s, start(g.o), &err)
+	defer done(ctx, g.o, "Runs.Heartbeat", s, start(g.o), &err)
 	return g.r.Heartbeat(ctx, s, runID, lease)
 }
 
@@ -218,7 +218,7 @@ func (g gRuns) Finish(ctx context.Context, s Scope, f RunFinish) (_ Run, err err
 	if err := allow(s, "Runs.Finish"); err != nil {
 		return Run{}, err
 	}
-	defer done(g.o, "Runs.Finish", s, start(g.o), &err)
+	defer done(ctx, g.o, "Runs.Finish", s, start(g.o), &err)
 	return g.r.Finish(ctx, s, f)
 }
 
@@ -226,7 +226,7 @@ func (g gRuns) Discard(ctx context.Context, s Scope, threadID, runID string) (er
 	if err := allow(s, "Runs.Discard"); err != nil {
 		return err
 	}
-	defer done(g.o, "Runs.Discard", s, start(g.o), &err)
+	defer done(ctx, g.o, "Runs.Discard", s, start(g.o), &err)
 	return g.r.Discard(ctx, s, threadID, runID)
 }
 
@@ -234,7 +234,7 @@ func (g gRuns) RequeueExpired(ctx context.Context, s Scope) (_ []Run, err error)
 	if err := allow(s, "Runs.RequeueExpired"); err != nil {
 		return nil, err
 	}
-	defer done(g.o, "Runs.RequeueExpired", s, start(g.o), &err)
+	defer done(ctx, g.o, "Runs.RequeueExpired", s, start(g.o), &err)
 	return g.r.RequeueExpired(ctx, s)
 }
 
@@ -242,7 +242,7 @@ func (g gRuns) Stats(ctx context.Context, s Scope) (_ RunStats, err error) {
 	if err := allow(s, "Runs.Stats"); err != nil {
 		return RunStats{}, err
 	}
-	defer done(g.o, "Runs.Stats", s, start(g.o), &err)
+	defer done(ctx, g.o, "Runs.Stats", s, start(g.o), &err)
 	return g.r.Stats(ctx, s)
 }
 
@@ -263,7 +263,7 @@ func (g gCrons) Create(ctx context.Context, s Scope, c CronCreate) (_ Cron, err 
 			return Cron{}, err
 		}
 	}
-	defer done(g.o, "Crons.Create", s, start(g.o), &err)
+	defer done(ctx, g.o, "Crons.Create", s, start(g.o), &err)
 	return g.c.Create(ctx, s, c)
 }
 
@@ -271,7 +271,7 @@ func (g gCrons) Get(ctx context.Context, s Scope, id string) (_ Cron, err error)
 	if err := allow(s, "Crons.Get"); err != nil {
 		return Cron{}, err
 	}
-	defer done(g.o, "Crons.Get", s, start(g.o), &err)
+	defer done(ctx, g.o, "Crons.Get", s, start(g.o), &err)
 	return g.c.Get(ctx, s, id)
 }
 
@@ -279,7 +279,7 @@ func (g gCrons) Update(ctx context.Context, s Scope, id string, p CronPatch) (_ 
 	if err := allow(s, "Crons.Update"); err != nil {
 		return Cron{}, err
 	}
-	defer done(g.o, "Crons.Update", s, start(g.o), &err)
+	defer done(ctx, g.o, "Crons.Update", s, start(g.o), &err)
 	return g.c.Update(ctx, s, id, p)
 }
 
@@ -287,7 +287,7 @@ func (g gCrons) Delete(ctx context.Context, s Scope, id string) (err error) {
 	if err := allow(s, "Crons.Delete"); err != nil {
 		return err
 	}
-	defer done(g.o, "Crons.Delete", s, start(g.o), &err)
+	defer done(ctx, g.o, "Crons.Delete", s, start(g.o), &err)
 	return g.c.Delete(ctx, s, id)
 }
 
@@ -298,7 +298,7 @@ func (g gCrons) Search(ctx context.Context, s, threads Scope, q CronSearch) (_ [
 	if err := allow(threads, "Crons.SearchThreads"); err != nil {
 		return nil, err
 	}
-	defer done(g.o, "Crons.Search", s, start(g.o), &err)
+	defer done(ctx, g.o, "Crons.Search", s, start(g.o), &err)
 	return g.c.Search(ctx, s, threads, q)
 }
 
@@ -309,7 +309,7 @@ func (g gCrons) Count(ctx context.Context, s, threads Scope, q CronSearch) (_ in
 	if err := allow(threads, "Crons.SearchThreads"); err != nil {
 		return 0, err
 	}
-	defer done(g.o, "Crons.Count", s, start(g.o), &err)
+	defer done(ctx, g.o, "Crons.Count", s, start(g.o), &err)
 	return g.c.Count(ctx, s, threads, q)
 }
 
@@ -317,7 +317,7 @@ func (g gCrons) Due(ctx context.Context, s Scope, now time.Time, limit int) (_ [
 	if err := allow(s, "Crons.Due"); err != nil {
 		return nil, err
 	}
-	defer done(g.o, "Crons.Due", s, start(g.o), &err)
+	defer done(ctx, g.o, "Crons.Due", s, start(g.o), &err)
 	return g.c.Due(ctx, s, now, limit)
 }
 
@@ -325,7 +325,7 @@ func (g gCrons) Advance(ctx context.Context, s Scope, id string, from, next time
 	if err := allow(s, "Crons.Advance"); err != nil {
 		return false, err
 	}
-	defer done(g.o, "Crons.Advance", s, start(g.o), &err)
+	defer done(ctx, g.o, "Crons.Advance", s, start(g.o), &err)
 	return g.c.Advance(ctx, s, id, from, next)
 }
 
@@ -338,7 +338,7 @@ func (g gItems) Put(ctx context.Context, s Scope, p ItemPut) (err error) {
 	if err := allow(s, "Items.Put"); err != nil {
 		return err
 	}
-	defer done(g.o, "Items.Put", s, start(g.o), &err)
+	defer done(ctx, g.o, "Items.Put", s, start(g.o), &err)
 	return g.i.Put(ctx, s, p)
 }
 
@@ -346,7 +346,7 @@ func (g gItems) Get(ctx context.Context, s Scope, ns []string, key string, refre
 	if err := allow(s, "Items.Get"); err != nil {
 		return Item{}, err
 	}
-	defer done(g.o, "Items.Get", s, start(g.o), &err)
+	defer done(ctx, g.o, "Items.Get", s, start(g.o), &err)
 	return g.i.Get(ctx, s, ns, key, refreshTTL)
 }
 
@@ -354,7 +354,7 @@ func (g gItems) Delete(ctx context.Context, s Scope, ns []string, key string) (e
 	if err := allow(s, "Items.Delete"); err != nil {
 		return err
 	}
-	defer done(g.o, "Items.Delete", s, start(g.o), &err)
+	defer done(ctx, g.o, "Items.Delete", s, start(g.o), &err)
 	return g.i.Delete(ctx, s, ns, key)
 }
 
@@ -362,7 +362,7 @@ func (g gItems) Search(ctx context.Context, s Scope, q ItemSearch) (_ []Item, er
 	if err := allow(s, "Items.Search"); err != nil {
 		return nil, err
 	}
-	defer done(g.o, "Items.Search", s, start(g.o), &err)
+	defer done(ctx, g.o, "Items.Search", s, start(g.o), &err)
 	return g.i.Search(ctx, s, q)
 }
 
@@ -370,6 +370,6 @@ func (g gItems) ListNamespaces(ctx context.Context, s Scope, q NamespaceList) (_
 	if err := allow(s, "Items.ListNamespaces"); err != nil {
 		return nil, err
 	}
-	defer done(g.o, "Items.ListNamespaces", s, start(g.o), &err)
+	defer done(ctx, g.o, "Items.ListNamespaces", s, start(g.o), &err)
 	return g.i.ListNamespaces(ctx, s, q)
 }

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"context"
 	"errors"
 	"time"
 )
@@ -13,6 +14,14 @@ type Observer interface {
 	StorageCall(method string, d time.Duration)
 }
 
+// ContextObserver is an Observer that is instead given each call's
+// context, start and outcome (for trace spans, children of the caller's
+// span). Like StorageCall it runs on the caller's goroutine.
+type ContextObserver interface {
+	Observer
+	StorageCallContext(ctx context.Context, method string, t0 time.Time, err error)
+}
+
 // start is the start of a call (zero without an observer: no clock read).
 func start(o Observer) time.Time {
 	if o == nil {
@@ -23,13 +32,18 @@ func start(o Observer) time.Time {
 
 // done observes a call that started at t0; an ErrNotFound from a call whose
 // scope had filters is marked (see HiddenEvent).
-func done(o Observer, method string, s Scope, t0 time.Time, err *error) {
-	if o != nil {
-		o.StorageCall(method, time.Since(t0))
-	}
+func done(ctx context.Context, o Observer, method string, s Scope, t0 time.Time, err *error) {
 	if *err != nil && len(s.filters) > 0 && errors.Is(*err, ErrNotFound) {
 		*err = &filteredNotFound{err: *err, event: s.event}
 	}
+	if o == nil {
+		return
+	}
+	if co, ok := o.(ContextObserver); ok {
+		co.StorageCallContext(ctx, method, t0, *err)
+		return
+	}
+	o.StorageCall(method, time.Since(t0))
 }
 
 // filteredNotFound is an ErrNotFound under a filtered scope: the object is

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -72,3 +73,70 @@ func TestGuardObserved(t *testing.T) {
 		t.Errorf("observed %v, want %v", obs.names, want)
 	}
 }
+
+type ctxKey struct{}
+
+// ctxCalls is a ContextObserver: it records each call's context value,
+// method and error, and must not be called through StorageCall.
+type ctxCalls struct {
+	calls
+	got []string
+}
+
+func (c *ctxCalls) StorageCallContext(ctx context.Context, method string, t0 time.Time, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, _ := ctx.Value(ctxKey{}).(string)
+	if t0.IsZero() || time.Since(t0) < 0 {
+		v += " (bad start)"
+	}
+	_, hidden := storage.HiddenEvent(err)
+	c.got = append(c.got, method+" "+v+" hidden="+map[bool]string{true: "yes", false: "no"}[hidden])
+}
+
+// TestContextObserver: a ContextObserver is given each call's context and
+// error (the not-found already marked hidden) instead of StorageCall.
+func TestContextObserver(t *testing.T) {
+	obs := &ctxCalls{}
+	st := storage.GuardObserved(memory.New(), obs)
+	t.Cleanup(func() { st.Close() })
+	ctx := context.WithValue(context.Background(), ctxKey{}, "req-1")
+	th, err := st.Threads().Create(ctx, storage.System(), storage.ThreadCreate{Metadata: map[string]any{"owner": "a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := filter.Equal("owner", "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := storage.Event{Resource: "threads", Action: "read"}
+	if _, err := st.Threads().Get(ctx, storage.Authorized(read, f), th.ThreadID); err == nil {
+		t.Fatal("filtered get found the thread")
+	}
+	want := []string{"Threads.Create req-1 hidden=no", "Threads.Get req-1 hidden=yes"}
+	if !slices.Equal(obs.got, want) || len(obs.names) != 0 {
+		t.Errorf("observed %q and %q, want %q only", obs.got, obs.names, want)
+	}
+}
+
+// TestObserverAllocatesNothing: observing a call (plain Observer) adds no
+// allocation to it.
+func TestObserverAllocatesNothing(t *testing.T) {
+	ctx := context.Background()
+	n := &counter{}
+	plain, observed := storage.Guard(memory.New()), storage.GuardObserved(memory.New(), n)
+	count := func(st storage.Store) float64 {
+		th, err := st.Threads().Create(ctx, storage.System(), storage.ThreadCreate{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return testing.AllocsPerRun(200, func() { _, _ = st.Threads().Get(ctx, storage.System(), th.ThreadID) })
+	}
+	if a, b := count(plain), count(observed); b > a || n.n.Load() == 0 {
+		t.Errorf("a guarded Get allocates %v times observed (%d calls), %v not", b, n.n.Load(), a)
+	}
+}
+
+type counter struct{ n atomic.Int64 }
+
+func (c *counter) StorageCall(string, time.Duration) { c.n.Add(1) }
