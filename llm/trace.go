@@ -45,3 +45,15 @@ func EndSpan(sp trace.Span, reply graph.Message, err error) {
 	}
 	sp.End()
 }
+
+// Traced runs stream under a model call span (StartSpan, EndSpan) when
+// ctx's span is recording, and plainly otherwise.
+func Traced(ctx context.Context, provider, model string, stream func(context.Context) (graph.Message, error)) (graph.Message, error) {
+	ctx, sp := StartSpan(ctx, provider, model)
+	if sp == nil {
+		return stream(ctx)
+	}
+	reply, err := stream(ctx)
+	EndSpan(sp, reply, err)
+	return reply, err
+}

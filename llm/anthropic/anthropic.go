@@ -129,13 +129,9 @@ func (m *Model) BindTools(tools []llm.ToolSpec) llm.ChatModel {
 // deltas reach onChunk as AIMessageChunks sharing the reply's id. Errors
 // are *llm.Error, except the context's own error when ctx ends.
 func (m *Model) Stream(ctx context.Context, messages []graph.Message, onChunk func(graph.Message)) (graph.Message, error) {
-	ctx, sp := llm.StartSpan(ctx, provider, m.model)
-	if sp == nil {
+	return llm.Traced(ctx, provider, m.model, func(ctx context.Context) (graph.Message, error) {
 		return m.stream(ctx, messages, onChunk)
-	}
-	reply, err := m.stream(ctx, messages, onChunk)
-	llm.EndSpan(sp, reply, err)
-	return reply, err
+	})
 }
 
 func (m *Model) stream(ctx context.Context, messages []graph.Message, onChunk func(graph.Message)) (graph.Message, error) {

@@ -148,13 +148,9 @@ func (m *Model) params(messages []graph.Message) (sdk.ChatCompletionNewParams, e
 // onChunk as AIMessageChunks sharing the reply's id. A failure is an
 // *llm.Error, or ctx's error when ctx ended.
 func (m *Model) Stream(ctx context.Context, messages []graph.Message, onChunk func(graph.Message)) (graph.Message, error) {
-	ctx, sp := llm.StartSpan(ctx, "openai", m.model)
-	if sp == nil {
+	return llm.Traced(ctx, "openai", m.model, func(ctx context.Context) (graph.Message, error) {
 		return m.stream(ctx, messages, onChunk)
-	}
-	reply, err := m.stream(ctx, messages, onChunk)
-	llm.EndSpan(sp, reply, err)
-	return reply, err
+	})
 }
 
 func (m *Model) stream(ctx context.Context, messages []graph.Message, onChunk func(graph.Message)) (graph.Message, error) {
