@@ -97,6 +97,19 @@ func run(ctx context.Context, p Program, args []string, e env) int {
 // parseFlags parses args; done reports that the command must return code
 // now (help was asked for, or the flags are wrong).
 func parseFlags(fs *flag.FlagSet, args []string, e env) (code int, done bool) {
+	if code, done := parseOnce(fs, args, e); done {
+		return code, true
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "agentgate %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return exitUsage, true
+	}
+	return exitOK, false
+}
+
+// parseOnce parses args up to the first positional argument, printing the
+// usage for --help (to stdout) or after a flag error.
+func parseOnce(fs *flag.FlagSet, args []string, e env) (code int, done bool) {
 	usage := fs.Usage
 	fs.Usage = func() {} // printed below, to stdout for --help
 	err := fs.Parse(args)
@@ -108,9 +121,6 @@ func parseFlags(fs *flag.FlagSet, args []string, e env) (code int, done bool) {
 		return exitOK, true
 	case err != nil: // the flag package printed the error
 		fs.Usage()
-		return exitUsage, true
-	case fs.NArg() > 0:
-		fmt.Fprintf(e.stderr, "agentgate %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
 		return exitUsage, true
 	}
 	return exitOK, false

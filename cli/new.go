@@ -196,18 +196,8 @@ func finishModule(ctx context.Context, dir string, data newData, mv modVersion, 
 // positional arguments, which it returns.
 func parseInterspersed(fs *flag.FlagSet, args []string, e env) (pos []string, code int, done bool) {
 	for {
-		usage := fs.Usage
-		fs.Usage = func() {}
-		err := fs.Parse(args)
-		fs.Usage = usage
-		switch {
-		case errors.Is(err, flag.ErrHelp):
-			fs.SetOutput(e.stdout)
-			fs.Usage()
-			return nil, exitOK, true
-		case err != nil:
-			fs.Usage()
-			return nil, exitUsage, true
+		if code, done := parseOnce(fs, args, e); done {
+			return nil, code, true
 		}
 		if fs.NArg() == 0 {
 			return pos, exitOK, false
