@@ -287,7 +287,10 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 	if out.kw.Temporary {
 		// Deleting the thread deletes the run: no need to record its end.
 		s.dropTemporary(ctx, r, true)
-	} else if err := s.finish(ctx, f); err != nil && !errors.Is(err, storage.ErrNotFound) {
+	} else if err := s.whileUnavailable(ctx, func() error {
+		_, err := s.store.Runs().Finish(ctx, storage.System(), f)
+		return err
+	}); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		s.log.ErrorContext(ctx, "finishing a run", slog.String("run_id", r.RunID), slog.Any("error", err))
 		if errors.Is(err, storage.ErrUnavailable) {
 			// Not recorded: its lease runs out and it runs again, so its
@@ -300,12 +303,13 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 	return f.Status
 }
 
-// finish records a run's end, retrying for up to a third of a lease while
-// the database is away.
-func (s *Scheduler) finish(ctx context.Context, f storage.RunFinish) error {
+// whileUnavailable calls op until it returns anything but
+// storage.ErrUnavailable, retrying every 200 ms for up to a third of a
+// lease while the database is away, and returns op's last error.
+func (s *Scheduler) whileUnavailable(ctx context.Context, op func() error) error {
 	deadline := time.Now().Add(s.opts.Lease / 3)
 	for {
-		_, err := s.store.Runs().Finish(ctx, storage.System(), f)
+		err := op()
 		if !errors.Is(err, storage.ErrUnavailable) || time.Now().After(deadline) {
 			return err
 		}
@@ -317,25 +321,16 @@ func (s *Scheduler) finish(ctx context.Context, f storage.RunFinish) error {
 	}
 }
 
-// releaseLease gives up a run's lease so that it is requeued at once,
-// retrying for up to a third of a lease while the database is away (after
-// that, the lease runs out by itself).
+// releaseLease gives up a run's lease so that it is requeued at once
+// (while the database is away, retried; after that the lease runs out by
+// itself).
 func (s *Scheduler) releaseLease(ctx context.Context, runID string) {
-	deadline := time.Now().Add(s.opts.Lease / 3)
-	for {
+	err := s.whileUnavailable(ctx, func() error {
 		_, err := s.store.Runs().Heartbeat(ctx, storage.System(), runID, 0)
-		if err == nil || errors.Is(err, storage.ErrNotFound) {
-			return
-		}
-		if !errors.Is(err, storage.ErrUnavailable) || time.Now().After(deadline) {
-			s.log.WarnContext(ctx, "releasing a run's lease", slog.String("run_id", runID), slog.Any("error", err))
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(200 * time.Millisecond):
-		}
+		return err
+	})
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		s.log.WarnContext(ctx, "releasing a run's lease", slog.String("run_id", runID), slog.Any("error", err))
 	}
 }
 
