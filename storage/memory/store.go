@@ -58,14 +58,8 @@ func NewWith(o Options) *Store {
 	}
 }
 
-// ttlOr is ttl, or the default TTL of new threads (a copy).
-func (s *Store) ttlOr(ttl *storage.ThreadTTL) *storage.ThreadTTL {
-	if ttl != nil || s.defaultTTL == nil {
-		return ttl
-	}
-	c := *s.defaultTTL
-	return &c
-}
+// ttlOr is ttl, or the default TTL of new threads.
+func (s *Store) ttlOr(ttl *storage.ThreadTTL) *storage.ThreadTTL { return query.TTLOr(ttl, s.defaultTTL) }
 
 var _ storage.Store = (*Store)(nil)
 

@@ -316,6 +316,16 @@ func Sweeper(s storage.Scope) error {
 }
 
 // ThreadExpired reports whether a thread's TTL has run out at now.
+// TTLOr is ttl, or a copy of def (the store's default TTL of new threads)
+// when ttl is nil.
+func TTLOr(ttl, def *storage.ThreadTTL) *storage.ThreadTTL {
+	if ttl != nil || def == nil {
+		return ttl
+	}
+	c := *def
+	return &c
+}
+
 // SweepLimit is o.ThreadLimit or its default.
 func SweepLimit(o storage.SweepOptions) int {
 	if o.ThreadLimit > 0 {

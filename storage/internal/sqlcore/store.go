@@ -105,14 +105,8 @@ func New(e Engine, d Dialect, timeout time.Duration, threadTTL *storage.ThreadTT
 	return &Store{e: e, d: d, timeout: timeout, defaultTTL: threadTTL}
 }
 
-// ttlOr is ttl, or the default TTL of new threads (a copy).
-func (s *Store) ttlOr(ttl *storage.ThreadTTL) *storage.ThreadTTL {
-	if ttl != nil || s.defaultTTL == nil {
-		return ttl
-	}
-	c := *s.defaultTTL
-	return &c
-}
+// ttlOr is ttl, or the default TTL of new threads.
+func (s *Store) ttlOr(ttl *storage.ThreadTTL) *storage.ThreadTTL { return query.TTLOr(ttl, s.defaultTTL) }
 
 // Ping implements storage.Store.
 func (s *Store) Ping(ctx context.Context) error {
