@@ -5,7 +5,6 @@ package cli
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,22 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agentgate/agentgate/internal/faultproxy"
 	"github.com/agentgate/agentgate/internal/testenv"
 )
-
-// viaProxy rewrites a postgres:// or redis:// URL to reach its server
-// through a fault proxy, which it returns.
-func viaProxy(t *testing.T, raw string) (string, *faultproxy.Proxy) {
-	t.Helper()
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := faultproxy.Start(t, u.Host)
-	u.Host = p.Addr()
-	return u.String(), p
-}
 
 // replicas are the live servers the load goes to.
 type replicas struct {

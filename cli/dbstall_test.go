@@ -9,11 +9,11 @@ import (
 	"github.com/agentgate/agentgate/internal/testenv"
 )
 
-// proxied returns a fresh Postgres database behind a fault proxy: its URL
-// through the proxy, and the proxy.
-func proxied(t *testing.T) (string, *faultproxy.Proxy) {
+// viaProxy rewrites a postgres:// or redis:// URL to reach its server
+// through a fault proxy, which it returns.
+func viaProxy(t *testing.T, raw string) (string, *faultproxy.Proxy) {
 	t.Helper()
-	u, err := url.Parse(testenv.FreshPostgres(t))
+	u, err := url.Parse(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func proxied(t *testing.T) (string, *faultproxy.Proxy) {
 // answers 503 with Retry-After within --db-timeout (plus a margin), not a
 // hang or a 500; once it answers again, the same request is a 200.
 func TestServePostgresStall(t *testing.T) {
-	db, p := proxied(t)
+	db, p := viaProxy(t, testenv.FreshPostgres(t))
 	const timeout = time.Second
 	r := start(t, map[string]string{"AGENTGATE_DB_TIMEOUT": timeout.String()},
 		"serve", "--addr", "127.0.0.1:0", "--database", db, "--config", writeConfig(t, `{}`))
@@ -52,17 +52,7 @@ func TestServePostgresStall(t *testing.T) {
 	}
 
 	p.Resume()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		code, _, body := call(t, "GET", get, "")
-		if code == 200 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after resume: still %d %v", code, body)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	answersAgain(t, get, "resume")
 
 	// While it is unreachable (connections reset, new ones refused), the
 	// answer is a 503 at once too, not a 500; dropped connections are
@@ -75,15 +65,20 @@ func TestServePostgresStall(t *testing.T) {
 		}
 	}
 	p.Resume()
-	deadline = time.Now().Add(5 * time.Second)
-	for {
-		code, _, body := call(t, "GET", get, "")
+	answersAgain(t, get, "drop")
+}
+
+// answersAgain waits up to 5 s for GET url to answer 200 again after the
+// database came back.
+func answersAgain(t *testing.T, url, after string) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		code, _, body := call(t, "GET", url, "")
 		if code == 200 {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after drop: still %d %v", code, body)
+			t.Fatalf("after %s: still %d %v", after, code, body)
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }
