@@ -28,20 +28,7 @@ type faultServer struct {
 
 func newFaultServer(t *testing.T) *faultServer {
 	t.Helper()
-	opt, err := redis.ParseURL(testenv.RedisURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := faultproxy.New(opt.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
-	popt := *opt
-	popt.Addr = p.Addr()
-	popt.DialTimeout, popt.ReadTimeout, popt.WriteTimeout = 300*time.Millisecond, 300*time.Millisecond, 300*time.Millisecond
-	rdb := redis.NewClient(&popt)
-	t.Cleanup(func() { rdb.Close() })
+	opt, rdb, p := testenv.RedisBehindProxy(t)
 	if err := rdb.Ping(t.Context()).Err(); err != nil {
 		t.Fatalf("redis: %v", err)
 	}

@@ -25,25 +25,12 @@ type faultRedis struct {
 
 func newFaultRedis(t *testing.T, opts RedisOptions) *faultRedis {
 	t.Helper()
-	opt, err := redis.ParseURL(testenv.RedisURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	opt, viaProxy, p := testenv.RedisBehindProxy(t)
 	direct := redis.NewClient(opt)
 	t.Cleanup(func() { direct.Close() })
 	if err := direct.Ping(t.Context()).Err(); err != nil {
 		t.Fatalf("redis: %v", err)
 	}
-	p, err := faultproxy.New(opt.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
-	popt := *opt
-	popt.Addr = p.Addr()
-	popt.DialTimeout, popt.ReadTimeout, popt.WriteTimeout = 300*time.Millisecond, 300*time.Millisecond, 300*time.Millisecond
-	viaProxy := redis.NewClient(&popt)
-	t.Cleanup(func() { viaProxy.Close() })
 	opts.Prefix = "agentgate-test:" + uuid.NewString() + ":"
 	if opts.PublishWait == 0 {
 		opts.PublishWait = 200 * time.Millisecond
