@@ -158,11 +158,7 @@ func agentNode(bind func(context.Context) (llm.ChatModel, error), opts ReactOpti
 // call of a tool not among them is an error tool message).
 func toolsNode(toolsFor func(context.Context) (map[string]Tool, error)) graph.NodeFunc {
 	return func(ctx context.Context, state graph.State) (any, error) {
-		byName, err := toolsFor(ctx)
-		if err != nil {
-			return nil, err
-		}
-		ai, err := lastAI(state)
+		byName, ai, err := pending(ctx, state, toolsFor)
 		if err != nil {
 			return nil, err
 		}
@@ -174,15 +170,21 @@ func toolsNode(toolsFor func(context.Context) (map[string]Tool, error)) graph.No
 	}
 }
 
+// pending returns the turn's tools and the AI message whose calls they run.
+func pending(ctx context.Context, state graph.State, toolsFor func(context.Context) (map[string]Tool, error)) (map[string]Tool, graph.Message, error) {
+	byName, err := toolsFor(ctx)
+	if err != nil {
+		return nil, graph.Message{}, err
+	}
+	ai, err := lastAI(state)
+	return byName, ai, err
+}
+
 // approvalNode is the tools node behind a human: it interrupts with the
 // pending calls and runs them only when the answer approves.
 func approvalNode(toolsFor func(context.Context) (map[string]Tool, error)) graph.NodeFunc {
 	return func(ctx context.Context, state graph.State) (any, error) {
-		byName, err := toolsFor(ctx)
-		if err != nil {
-			return nil, err
-		}
-		ai, err := lastAI(state)
+		byName, ai, err := pending(ctx, state, toolsFor)
 		if err != nil {
 			return nil, err
 		}
