@@ -59,7 +59,9 @@ func NewWith(o Options) *Store {
 }
 
 // ttlOr is ttl, or the default TTL of new threads.
-func (s *Store) ttlOr(ttl *storage.ThreadTTL) *storage.ThreadTTL { return query.TTLOr(ttl, s.defaultTTL) }
+func (s *Store) ttlOr(ttl *storage.ThreadTTL) *storage.ThreadTTL {
+	return query.TTLOr(ttl, s.defaultTTL)
+}
 
 var _ storage.Store = (*Store)(nil)
 

@@ -106,7 +106,9 @@ func New(e Engine, d Dialect, timeout time.Duration, threadTTL *storage.ThreadTT
 }
 
 // ttlOr is ttl, or the default TTL of new threads.
-func (s *Store) ttlOr(ttl *storage.ThreadTTL) *storage.ThreadTTL { return query.TTLOr(ttl, s.defaultTTL) }
+func (s *Store) ttlOr(ttl *storage.ThreadTTL) *storage.ThreadTTL {
+	return query.TTLOr(ttl, s.defaultTTL)
+}
 
 // Ping implements storage.Store.
 func (s *Store) Ping(ctx context.Context) error {
