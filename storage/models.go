@@ -263,6 +263,11 @@ type RunCreate struct {
 	ThreadConfig map[string]any
 	// Delay postpones the start: created_at is now + Delay.
 	Delay time.Duration
+	// StartLease, set by the run scheduler when it has a free worker,
+	// starts the run at once when it can (no Delay, no other pending or
+	// running run on its thread): it is created running with this lease,
+	// as Runs.Claim would leave it, and RunCreated.Started is set.
+	StartLease time.Duration
 }
 
 // RunCreated is the result of Runs.Create.
@@ -274,6 +279,9 @@ type RunCreated struct {
 	Stopping []Run
 	// ThreadCreated is set when IfNotExists "create" made the thread.
 	ThreadCreated bool
+	// Started is set when the run was created running (StartLease); Run
+	// is then as Runs.Claim returns it.
+	Started bool
 }
 
 // RunList lists the runs of a thread, newest first.

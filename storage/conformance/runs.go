@@ -17,6 +17,7 @@ func runTests() []test {
 		{"RunIfNotExists", testRunIfNotExists},
 		{"RunMultitask", testRunMultitask},
 		{"RunClaim", testRunClaim},
+		{"RunStartLease", testRunStartLease},
 		{"RunStats", testRunStats},
 		{"RunFinish", testRunFinish},
 		{"RunCancel", testRunCancel},

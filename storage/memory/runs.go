@@ -105,6 +105,7 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 	}
 	now := r.s.now()
 	t := r.s.threads[c.ThreadID]
+	busy := t != nil && r.s.active(c.ThreadID, "")
 	switch {
 	case t == nil && c.IfNotExists == "create":
 		t = &storage.Thread{ThreadID: c.ThreadID, CreatedAt: now, UpdatedAt: now, StateUpdatedAt: now,
@@ -113,7 +114,7 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 		out.ThreadCreated = true
 	case t == nil || !sc.Match(t.Metadata):
 		return out, query.ThreadNotFound(c.ThreadID)
-	case r.s.active(c.ThreadID, ""):
+	case busy:
 		switch c.MultitaskStrategy {
 		case storage.MultitaskReject:
 			return out, query.ThreadBusy()
@@ -136,7 +137,12 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 	run := storage.Run{RunID: c.RunID, ThreadID: c.ThreadID, AssistantID: c.AssistantID,
 		CreatedAt: now.Add(c.Delay).Truncate(time.Microsecond), UpdatedAt: now, Status: storage.RunPending,
 		Metadata: md, MultitaskStrategy: c.MultitaskStrategy, Kwargs: kw}
-	r.s.runs[run.RunID] = &runRec{run: run}
+	rec := &runRec{run: run}
+	if c.StartLease > 0 && c.Delay <= 0 && !busy {
+		rec.run.Status, rec.run.Attempt, rec.lease = storage.RunRunning, 1, time.Now().Add(c.StartLease)
+		out.Started = true
+	}
+	r.s.runs[run.RunID] = rec
 	t.Status = storage.StatusBusy
 	patch := map[string]any{"assistant_id": c.AssistantID}
 	if c.GraphID != "" {
@@ -147,7 +153,10 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 		t.Config = tcfg
 	}
 	t.UpdatedAt = now
-	out.Run = copyRun(&run)
+	out.Run = copyRun(&rec.run)
+	if out.Started {
+		out.Run.ThreadCreatedAt = t.CreatedAt
+	}
 	return out, nil
 }
 

@@ -22,15 +22,18 @@ func migrations() ([]sqlcore.Migration, error) {
 	return ms, nil
 }
 
+// migrateLock is the advisory lock key a migration's transaction takes.
+const migrateLock = 0x6167656e74 // "agent"
+
 // migrate applies the embedded migrations (sqlcore.Migrate), each in its
-// own transaction holding the write lock, so processes starting together
-// apply each one once.
+// own transaction holding the migration lock, so processes starting
+// together apply each one once.
 func migrate(ctx context.Context, db *sql.DB) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
 	}
 	return sqlcore.Migrate(ctx, db, sqlcore.MigrateOptions{Name: "postgres",
-		Lock:        "SELECT pg_advisory_xact_lock(" + strconv.FormatInt(int64(writeLock), 10) + ")",
+		Lock:        "SELECT pg_advisory_xact_lock(" + strconv.FormatInt(int64(migrateLock), 10) + ")",
 		Placeholder: func(n int) string { return "$" + strconv.Itoa(n) }}, ms)
 }

@@ -2,11 +2,13 @@
 // one or more agentgate processes (pgx through database/sql). The storage
 // methods are storage/internal/sqlcore's, as for SQLite: the same tables,
 // with the JSON columns kept as text (filters read them as jsonb, served by
-// expression GIN indexes), and the same semantics: every write transaction
-// first takes one transaction-level advisory lock, so writes are serialized
-// as SQLite's single writer serializes them, across every process sharing
-// the database, and the writes of one process are committed in groups
-// (sqlcore.GroupWriter). Reads run in parallel.
+// expression GIN indexes), and the same semantics. Writes run concurrently
+// on pooled connections, each in its own transaction: a write first takes
+// transaction-level advisory locks on the things it touches (a thread, an
+// assistant, ...; sqlcore/locks.go), so that writes to one thread are
+// serialized across every process while writes to others proceed, and the
+// run queue is claimed with FOR UPDATE SKIP LOCKED. A write that Postgres
+// aborts for a deadlock or a serialization failure is retried.
 package postgres
 
 import (
@@ -20,6 +22,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -42,12 +45,11 @@ var _ storage.Store = (*Store)(nil)
 // engine runs the statements (sqlcore.Engine).
 type engine struct {
 	db *sql.DB
-	gw *sqlcore.GroupWriter // this process's writes, committed in groups
 }
 
-// writeLock is the advisory lock key every write transaction takes first:
-// writes are serialized, across processes too, as in the SQLite backend.
-const writeLock = 0x6167656e74 // "agent"
+// writeRetries bounds the retries of a write that Postgres aborted for a
+// deadlock or a serialization failure.
+const writeRetries = 4
 
 // dialect is Postgres' SQL for sqlcore.
 func dialect() sqlcore.Dialect {
@@ -69,6 +71,11 @@ func dialect() sqlcore.Dialect {
 			WHERE ttl_minutes IS NOT NULL AND updated_at + CAST(LEAST(ttl_minutes, ?1) * 60000000000 AS BIGINT) <= ?2
 				AND (ttl_strategy IS DISTINCT FROM 'keep_latest' OR ttl_pruned_at IS NULL OR ttl_pruned_at < updated_at)
 			ORDER BY updated_at LIMIT ?3`,
+		Lock:       "pg_advisory_xact_lock(hashtextextended(?, 0))",
+		ClaimLock:  "pg_try_advisory_xact_lock(hashtextextended('thread:' || c.thread_id, 0))",
+		SkipLocked: " FOR UPDATE OF r SKIP LOCKED",
+		DeleteCheckpoints: []string{`WITH w AS (DELETE FROM checkpoint_writes WHERE thread_id = ?1)
+			DELETE FROM checkpoints WHERE thread_id = ?1`},
 		NoLimit:  "ALL",
 		ItemDoc:  `(i.value::jsonb || jsonb_build_object('namespace', i.namespace_json::jsonb, 'key', i.key))`,
 		ItemCond: itemCond,
@@ -84,7 +91,14 @@ type Options struct {
 	// ThreadTTL, when set, is the TTL of threads created without one
 	// (langgraph.json checkpointer.ttl).
 	ThreadTTL *storage.ThreadTTL
+	// MaxConns bounds the connections of the pool (0: DefaultMaxConns).
+	// Size it to the run workers plus the concurrent requests expected:
+	// a run's writes hold a connection each while they run.
+	MaxConns int
 }
+
+// DefaultMaxConns is Options.MaxConns' default.
+const DefaultMaxConns = 32
 
 // Open connects to the database at url (postgres://...), checks that it
 // answers and applies pending migrations.
@@ -96,11 +110,14 @@ func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	db.SetMaxOpenConns(16)
-	db.SetMaxIdleConns(16)
+	conns := o.MaxConns
+	if conns <= 0 {
+		conns = DefaultMaxConns
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	e := &engine{db: db}
-	e.gw = sqlcore.NewGroupWriter("postgres", e.begin, nil)
 	s := &Store{Store: sqlcore.New(e, dialect(), o.Timeout, o.ThreadTTL), e: e}
 	if err := s.Ping(ctx); err != nil {
 		db.Close()
@@ -126,31 +143,38 @@ func (e *engine) Read(ctx context.Context, fn func(tx sqlcore.Querier) error) er
 	return fn(pq{tx})
 }
 
-// begin opens a write transaction holding the write lock.
-func (e *engine) begin(ctx context.Context) (sqlcore.Tx, error) {
+// Write implements sqlcore.Engine: fn runs in its own transaction, again
+// when Postgres aborts it for a deadlock or a serialization failure.
+func (e *engine) Write(ctx context.Context, fn sqlcore.WriteFunc) error {
+	for try := 0; ; try++ {
+		err := e.write(ctx, fn)
+		if try == writeRetries || !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+func (e *engine) write(ctx context.Context, fn sqlcore.WriteFunc) error {
+	count("BEGIN")
 	tx, err := e.db.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("postgres: begin: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(writeLock)); err != nil {
+	if err := fn(ctx, pq{tx}); err != nil {
 		tx.Rollback()
-		return nil, fmt.Errorf("write lock: %w", err)
+		return err
 	}
-	return pqTx{pq{tx}, tx}, nil
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	return nil
 }
 
-// Write implements sqlcore.Engine: concurrent writes of this process share
-// a transaction (sqlcore.GroupWriter), which holds the write lock.
-func (e *engine) Write(ctx context.Context, fn sqlcore.WriteFunc) error { return e.gw.Write(ctx, fn) }
-
-// pqTx is a write transaction with rebound placeholders.
-type pqTx struct {
-	pq
-	tx *sql.Tx
+// retryable reports a deadlock or a serialization failure.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
 }
-
-func (t pqTx) Commit() error   { return t.tx.Commit() }
-func (t pqTx) Rollback() error { return t.tx.Rollback() }
 
 // ConnError implements sqlcore.ConnChecker: the connection could not be
 // made, or was closed or reset under a statement.
@@ -171,15 +195,33 @@ func (e *engine) Close() error { return e.db.Close() }
 // built with filter.Args in the Postgres dialect number theirs already.
 type pq struct{ q sqlcore.Querier }
 
+var Stmts = map[string]*int64{}
+var StmtMu sync.Mutex
+
+func count(q string) {
+	StmtMu.Lock()
+	k := q
+	if len(k) > 60 {
+		k = k[:60]
+	}
+	if Stmts[k] == nil {
+		Stmts[k] = new(int64)
+	}
+	*Stmts[k]++
+	StmtMu.Unlock()
+}
 func (p pq) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	count(q)
 	return p.q.ExecContext(ctx, rebind(q), args...)
 }
 
 func (p pq) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	count(q)
 	return p.q.QueryContext(ctx, rebind(q), args...)
 }
 
 func (p pq) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	count(q)
 	return p.q.QueryRowContext(ctx, rebind(q), args...)
 }
 

@@ -61,6 +61,9 @@ func dialect() sqlcore.Dialect {
 			WHERE ttl_minutes IS NOT NULL AND updated_at + CAST(min(ttl_minutes, ?1) * 60000000000 AS INTEGER) <= ?2
 				AND (ttl_strategy IS NOT 'keep_latest' OR ttl_pruned_at IS NULL OR ttl_pruned_at < updated_at)
 			ORDER BY updated_at LIMIT ?3`,
+		ClaimLock: "1",
+		DeleteCheckpoints: []string{`DELETE FROM checkpoint_writes WHERE thread_id = ?1`,
+			`DELETE FROM checkpoints WHERE thread_id = ?1`},
 		NoLimit:       "-1",
 		ItemDoc:       `json_set(i.value, '$.namespace', json(i.namespace_json), '$.key', i.key)`,
 		ItemCond:      itemCond,

@@ -111,7 +111,7 @@ func (r assistants) Create(ctx context.Context, sc storage.Scope, c storage.Assi
 	if err != nil {
 		return storage.Assistant{}, err
 	}
-	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	err = r.s.write(ctx, []string{assistantKey(a.AssistantID)}, func(ctx context.Context, tx Querier) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM assistants WHERE assistant_id = ?`, a.AssistantID).Scan(&one)
 		if err == nil {
@@ -176,7 +176,7 @@ func (r assistants) Update(ctx context.Context, sc storage.Scope, id string, p s
 		return storage.Assistant{}, err
 	}
 	var out storage.Assistant
-	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	err = r.s.write(ctx, []string{assistantKey(id)}, func(ctx context.Context, tx Querier) error {
 		a, err := getAssistant(&r.s.d, ctx, tx, sc, id)
 		if err != nil {
 			return err
@@ -201,7 +201,7 @@ func (r assistants) Delete(ctx context.Context, sc storage.Scope, id string) err
 	if err := query.Begin(ctx, sc); err != nil {
 		return err
 	}
-	return r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	return r.s.write(ctx, []string{assistantKey(id)}, func(ctx context.Context, tx Querier) error {
 		if _, err := getAssistant(&r.s.d, ctx, tx, sc, id); err != nil {
 			return err
 		}
@@ -332,7 +332,7 @@ func (r assistants) SetLatest(ctx context.Context, sc storage.Scope, id string, 
 		return storage.Assistant{}, err
 	}
 	var out storage.Assistant
-	err := r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	err := r.s.write(ctx, []string{assistantKey(id)}, func(ctx context.Context, tx Querier) error {
 		a, err := getAssistant(&r.s.d, ctx, tx, sc, id)
 		if err != nil {
 			return err

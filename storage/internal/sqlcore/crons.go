@@ -105,7 +105,7 @@ func (r crons) Create(ctx context.Context, sc storage.Scope, c storage.CronCreat
 		user.Valid = true
 	}
 	var out storage.Cron
-	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	err = r.s.write(ctx, cronCreateKeys(c.CronID, c.AssistantID, c.ThreadID), func(ctx context.Context, tx Querier) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM crons WHERE cron_id = ?`, c.CronID).Scan(&one)
 		if err == nil {
@@ -167,7 +167,7 @@ func (r crons) Update(ctx context.Context, sc storage.Scope, id string, p storag
 		return storage.Cron{}, err
 	}
 	var out storage.Cron
-	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	err = r.s.write(ctx, []string{cronKey(id)}, func(ctx context.Context, tx Querier) error {
 		c, err := getCron(&r.s.d, ctx, tx, sc, id)
 		if err != nil {
 			return err
@@ -194,7 +194,7 @@ func (r crons) Delete(ctx context.Context, sc storage.Scope, id string) error {
 	if err := query.Begin(ctx, sc); err != nil {
 		return err
 	}
-	return r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	return r.s.write(ctx, []string{cronKey(id)}, func(ctx context.Context, tx Querier) error {
 		if _, err := getCron(&r.s.d, ctx, tx, sc, id); err != nil {
 			return err
 		}
@@ -330,7 +330,7 @@ func (r crons) Advance(ctx context.Context, sc storage.Scope, id string, from, n
 	}
 	f, nx := query.MicroUTC(&from), query.MicroUTC(&next)
 	var n int64
-	err := r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	err := r.s.write(ctx, []string{cronKey(id)}, func(ctx context.Context, tx Querier) error {
 		res, err := tx.ExecContext(ctx, `UPDATE crons SET next_run_date = ? WHERE cron_id = ? AND next_run_date = ?`,
 			ts(*nx), id, ts(*f))
 		if err != nil {

@@ -83,7 +83,7 @@ func (r items) Put(ctx context.Context, sc storage.Scope, p storage.ItemPut) err
 	if err != nil {
 		return err
 	}
-	return r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	return r.s.write(ctx, []string{itemKey(query.JoinNS(p.Namespace), p.Key)}, func(ctx context.Context, tx Querier) error {
 		now := r.s.now()
 		if _, err := tx.ExecContext(ctx, `DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?`, ts(now)); err != nil {
 			return dbErr("expire items", err)
@@ -135,7 +135,7 @@ func (r items) Get(ctx context.Context, sc storage.Scope, namespace []string, ke
 		return boundRead(r.s, ctx, func(_ context.Context, q Querier) (storage.Item, error) { return get(q, time.Now()) })
 	}
 	var out storage.Item
-	err := r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	err := r.s.write(ctx, []string{itemKey(query.JoinNS(namespace), key)}, func(ctx context.Context, tx Querier) error {
 		now := time.Now()
 		it, err := get(tx, now)
 		if err != nil {
@@ -177,7 +177,7 @@ func (r items) Delete(ctx context.Context, sc storage.Scope, namespace []string,
 	if err := query.Namespace(namespace, false); err != nil {
 		return err
 	}
-	return r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	return r.s.write(ctx, []string{itemKey(query.JoinNS(namespace), key)}, func(ctx context.Context, tx Querier) error {
 		exists, visible, err := itemState(&r.s.d, ctx, tx, sc, namespace, key, time.Now())
 		if err != nil {
 			return err
@@ -235,7 +235,7 @@ func (r items) Search(ctx context.Context, sc storage.Scope, q storage.ItemSearc
 		return boundRead(r.s, ctx, func(_ context.Context, q Querier) ([]storage.Item, error) { return search(q, time.Now()) })
 	}
 	var out []storage.Item
-	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	err = r.s.write(ctx, nil, func(ctx context.Context, tx Querier) error {
 		now := time.Now()
 		found, err := search(tx, now)
 		if err != nil {

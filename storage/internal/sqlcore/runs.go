@@ -18,14 +18,29 @@ func (s *Store) Runs() storage.Runs { return runs{s} }
 const runCols = `r.run_id, r.thread_id, r.assistant_id, r.created_at, r.updated_at, r.status, r.metadata,
 	r.multitask_strategy, r.kwargs, r.attempt, r.cancel`
 
-func scanRun(row interface{ Scan(...any) error }) (storage.Run, error) {
+// runReturning is runCols in a RETURNING clause (SQLite allows no alias).
+const runReturning = `run_id, thread_id, assistant_id, created_at, updated_at, status, metadata,
+	multitask_strategy, kwargs, attempt, cancel`
+
+// scanClaim scans runCols and the thread's created_at.
+func scanClaim(row *sql.Row) (storage.Run, error) {
+	var created int64
+	r, err := scanRunAnd(row, &created)
+	r.ThreadCreatedAt = fromTS(created)
+	return r, err
+}
+
+func scanRun(row interface{ Scan(...any) error }) (storage.Run, error) { return scanRunAnd(row) }
+
+// scanRunAnd scans runCols, then extra.
+func scanRunAnd(row interface{ Scan(...any) error }, extra ...any) (storage.Run, error) {
 	var (
 		r            storage.Run
 		created, upd int64
 		md, kw       string
 	)
-	if err := row.Scan(&r.RunID, &r.ThreadID, &r.AssistantID, &created, &upd, &r.Status, &md,
-		&r.MultitaskStrategy, &kw, &r.Attempt, &r.Cancel); err != nil {
+	if err := row.Scan(append([]any{&r.RunID, &r.ThreadID, &r.AssistantID, &created, &upd, &r.Status, &md,
+		&r.MultitaskStrategy, &kw, &r.Attempt, &r.Cancel}, extra...)...); err != nil {
 		return r, err
 	}
 	r.CreatedAt, r.UpdatedAt = fromTS(created), fromTS(upd)
@@ -110,24 +125,23 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 		tcfg.Valid = true
 	}
 	var out storage.RunCreated
-	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
-		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM runs WHERE run_id = ?`, c.RunID).Scan(&one)
-		if err == nil {
-			return storage.Errorf(storage.ErrConflict, "Run with ID %s already exists", c.RunID)
-		} else if !errors.Is(err, sql.ErrNoRows) {
+	err = r.s.write(ctx, []string{threadKey(c.ThreadID)}, func(ctx context.Context, tx Querier) error {
+		var dup, exists bool
+		err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM runs WHERE run_id = ?),
+			EXISTS (SELECT 1 FROM threads WHERE thread_id = ?)`, c.RunID, c.ThreadID).Scan(&dup, &exists)
+		if err != nil {
 			return dbErr("create run", err)
 		}
-		now := r.s.now()
-		exists, err := threadExists(ctx, tx, c.ThreadID)
-		if err != nil {
-			return err
+		if dup {
+			return storage.Errorf(storage.ErrConflict, "Run with ID %s already exists", c.RunID)
 		}
+		now := r.s.now()
 		patch := map[string]any{"assistant_id": c.AssistantID}
 		if c.GraphID != "" {
 			patch["graph_id"] = c.GraphID
 		}
 		var t storage.Thread
+		busy := false
 		switch {
 		case !exists && c.IfNotExists == "create":
 			// Born busy with the run's metadata and config: no update below.
@@ -148,8 +162,7 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 			if t, err = getThread(ctx, tx, sc, c.ThreadID); err != nil {
 				return err
 			}
-			busy, err := active(ctx, tx, c.ThreadID, "")
-			if err != nil {
+			if busy, err = active(ctx, tx, c.ThreadID, ""); err != nil {
 				return err
 			}
 			if busy {
@@ -158,11 +171,23 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 				}
 			}
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO runs (run_id, thread_id, assistant_id, created_at, updated_at, status,
-			metadata, multitask_strategy, kwargs) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
-			c.RunID, c.ThreadID, c.AssistantID, ts(now.Add(c.Delay).Truncate(time.Microsecond)), ts(now), md, c.MultitaskStrategy, kw)
+		status, attempt, lease := storage.RunPending, 0, sql.NullInt64{}
+		if out.Started = c.StartLease > 0 && c.Delay <= 0 && !busy; out.Started {
+			status, attempt, lease = storage.RunRunning, 1, sql.NullInt64{Int64: ts(time.Now().Add(c.StartLease)), Valid: true}
+		}
+		out.Run, err = scanRun(tx.QueryRowContext(ctx, `INSERT INTO runs (run_id, thread_id, assistant_id, created_at,
+			updated_at, status, metadata, multitask_strategy, kwargs, attempt, lease_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			RETURNING `+runReturning,
+			c.RunID, c.ThreadID, c.AssistantID, ts(now.Add(c.Delay).Truncate(time.Microsecond)), ts(now), status, md,
+			c.MultitaskStrategy, kw, attempt, lease))
 		if err != nil {
 			return dbErr("create run", err)
+		}
+		if out.Started {
+			out.Run.ThreadCreatedAt = t.CreatedAt
+			if out.ThreadCreated {
+				out.Run.ThreadCreatedAt = now
+			}
 		}
 		if !out.ThreadCreated {
 			tm, err := encodeMap(query.Merge(t.Metadata, patch))
@@ -175,8 +200,7 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 				return dbErr("create run", err)
 			}
 		}
-		out.Run, err = scanRun(tx.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs r WHERE run_id = ?`, c.RunID))
-		return dbErr("create run", err)
+		return nil
 	})
 	return out, err
 }
@@ -275,7 +299,7 @@ func (r runs) Delete(ctx context.Context, sc storage.Scope, threadID, runID stri
 	if err := query.Begin(ctx, sc); err != nil {
 		return err
 	}
-	return r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	return r.s.write(ctx, []string{threadKey(threadID)}, func(ctx context.Context, tx Querier) error {
 		if err := visibleThread(&r.s.d, ctx, tx, sc, threadID); err != nil {
 			return err
 		}
@@ -305,7 +329,12 @@ func (r runs) Cancel(ctx context.Context, sc storage.Scope, c storage.RunCancel)
 		return nil, err
 	}
 	var out []storage.Run
-	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	var keys []string
+	if c.ThreadID != "" {
+		keys = []string{threadKey(c.ThreadID)}
+	}
+	err = r.s.write(ctx, keys, func(ctx context.Context, tx Querier) error {
+		out = nil
 		w := r.s.d.newWhere()
 		if c.ThreadID != "" {
 			if err := visibleThread(&r.s.d, ctx, tx, sc, c.ThreadID); err != nil {
@@ -318,10 +347,19 @@ func (r runs) Cancel(ctx context.Context, sc storage.Scope, c storage.RunCancel)
 			w.in("r.run_id", c.RunIDs)
 		}
 		w.scopeThreads(sc)
-		found, err := queryRuns(ctx, tx, `SELECT `+runCols+` FROM runs r JOIN threads t ON t.thread_id = r.thread_id
+		find := func() ([]storage.Run, error) {
+			return queryRuns(ctx, tx, `SELECT `+runCols+` FROM runs r JOIN threads t ON t.thread_id = r.thread_id
 			WHERE `+w.sql()+` ORDER BY r.thread_id, r.created_at, r.run_id`, w.args.Values()...)
+		}
+		found, err := find()
 		if err != nil {
 			return err
+		}
+		if c.ThreadID == "" && r.s.d.Lock != "" && len(found) > 0 {
+			// Lock the threads of the runs found, then find them again.
+			if found, err = r.s.relock(ctx, tx, found, find); err != nil {
+				return err
+			}
 		}
 		touched := map[string]bool{}
 		now := r.s.now()
@@ -376,38 +414,62 @@ func (r runs) Claim(ctx context.Context, sc storage.Scope, lease time.Duration) 
 	var out storage.Run
 	var ok bool
 	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
-		wall := time.Now()
-		err := tx.QueryRowContext(ctx, next, ts(wall)).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		} else if err != nil {
-			return dbErr("claim run", err)
+		ok = false
+		var skip []string
+		for range claimTries {
+			wall := time.Now()
+			w := r.s.d.newWhere()
+			w.add("r.status = 'pending' AND r.created_at <= ?", ts(wall))
+			w.add("NOT EXISTS (SELECT 1 FROM runs o WHERE o.thread_id = r.thread_id AND o.status = 'running')")
+			if len(skip) > 0 {
+				w.notIn("r.run_id", skip)
+			}
+			// The oldest claimable run, and (Postgres) whether its thread's
+			// lock was free: writes to one thread are serialized, so a run
+			// being started or finished there is left for the next try.
+			var thread string
+			var got bool
+			err := tx.QueryRowContext(ctx, `SELECT c.run_id, c.thread_id, `+r.s.d.ClaimLock+` FROM (SELECT r.run_id, r.thread_id
+				FROM runs r WHERE `+w.sql()+` ORDER BY r.created_at, r.run_id LIMIT 1`+r.s.d.SkipLocked+`) c`,
+				w.args.Values()...).Scan(&id, &thread, &got)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil
+			} else if err != nil {
+				return dbErr("claim run", err)
+			}
+			if got {
+				// A new statement: with the lock held, it sees the claims
+				// committed on the thread since.
+				out, err = scanClaim(tx.QueryRowContext(ctx, `UPDATE runs SET status = 'running', attempt = attempt + 1,
+					cancel = '', updated_at = ?, lease_until = ? WHERE run_id = ?
+					AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.thread_id = runs.thread_id AND o.status = 'running')
+					RETURNING `+runReturning+`, (SELECT t.created_at FROM threads t WHERE t.thread_id = runs.thread_id)`,
+					ts(r.s.now()), ts(wall.Add(lease)), id))
+				if got = err == nil; !got && !errors.Is(err, sql.ErrNoRows) {
+					return dbErr("claim run", err)
+				}
+			}
+			if got {
+				ok = true
+				return nil
+			}
+			skip = append(skip, id)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = 'running', attempt = attempt + 1, cancel = '',
-			updated_at = ?, lease_until = ? WHERE run_id = ?`, ts(r.s.now()), ts(wall.Add(lease)), id); err != nil {
-			return dbErr("claim run", err)
-		}
-		out, err = scanRun(tx.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs r WHERE run_id = ?`, id))
-		if err != nil {
-			return dbErr("claim run", err)
-		}
-		var created int64
-		if err := tx.QueryRowContext(ctx, `SELECT created_at FROM threads WHERE thread_id = ?`, out.ThreadID).Scan(&created); err != nil {
-			return dbErr("claim run", err)
-		}
-		out.ThreadCreatedAt = fromTS(created)
-		ok = true
 		return nil
 	})
 	return out, ok, err
 }
+
+// claimTries bounds the runs one claim looks at when their threads are
+// busy with other writes.
+const claimTries = 8
 
 func (r runs) Heartbeat(ctx context.Context, sc storage.Scope, runID string, lease time.Duration) (string, error) {
 	if err := query.System(sc, "Runs.Heartbeat"); err != nil {
 		return "", err
 	}
 	var cancel string
-	err := r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	err := r.s.write(ctx, nil, func(ctx context.Context, tx Querier) error {
 		err := tx.QueryRowContext(ctx, `UPDATE runs SET lease_until = ? WHERE run_id = ? AND status = 'running' RETURNING cancel`,
 			ts(time.Now().Add(lease)), runID).Scan(&cancel)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -444,7 +506,7 @@ func (r runs) Finish(ctx context.Context, sc storage.Scope, f storage.RunFinish)
 		return storage.Run{}, err
 	}
 	var out storage.Run
-	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	err = r.s.write(ctx, []string{threadKey(f.ThreadID)}, func(ctx context.Context, tx Querier) error {
 		now := r.s.now()
 		res, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, updated_at = ?, cancel = '', lease_until = NULL
 			WHERE run_id = ? AND thread_id = ? AND status = 'running'`, f.Status, ts(now), f.RunID, f.ThreadID)
@@ -474,7 +536,7 @@ func (r runs) Discard(ctx context.Context, sc storage.Scope, threadID, runID str
 	if err := query.System(sc, "Runs.Discard"); err != nil {
 		return err
 	}
-	return r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	return r.s.write(ctx, []string{threadKey(threadID)}, func(ctx context.Context, tx Querier) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE run_id = ? AND thread_id = ?`, runID, threadID)
 		if err != nil {
 			return dbErr("discard run", err)
@@ -507,10 +569,19 @@ func (r runs) RequeueExpired(ctx context.Context, sc storage.Scope) ([]storage.R
 	}
 	var out []storage.Run
 	err := r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
-		expired, err := queryRuns(ctx, tx, `SELECT `+runCols+` FROM runs r WHERE status = 'running' AND lease_until <= ?
+		out = nil
+		find := func() ([]storage.Run, error) {
+			return queryRuns(ctx, tx, `SELECT `+runCols+` FROM runs r WHERE status = 'running' AND lease_until <= ?
 			ORDER BY run_id`, ts(time.Now()))
+		}
+		expired, err := find()
 		if err != nil {
 			return err
+		}
+		if len(expired) > 0 {
+			if expired, err = r.s.relock(ctx, tx, expired, find); err != nil {
+				return err
+			}
 		}
 		lost, err := encode(query.WorkerLost())
 		if err != nil {

@@ -65,7 +65,7 @@ func (v *saver) Put(ctx context.Context, cfg checkpoint.Config, cp checkpoint.Ch
 	if err != nil {
 		return checkpoint.Config{}, fmt.Errorf("storage: encode checkpoint metadata: %w", err)
 	}
-	err = v.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	err = v.s.write(ctx, []string{threadKey(cfg.ThreadID)}, func(ctx context.Context, tx Querier) error {
 		if err := v.threadGone(ctx, tx); err != nil {
 			return err
 		}
@@ -89,7 +89,7 @@ func (v *saver) PutWrites(ctx context.Context, cfg checkpoint.Config, writes []c
 	if cfg.ThreadID == "" || cfg.CheckpointID == "" {
 		return errors.New("storage: put writes: thread id and checkpoint id are required")
 	}
-	return v.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	return v.s.write(ctx, []string{threadKey(cfg.ThreadID)}, func(ctx context.Context, tx Querier) error {
 		if err := v.threadGone(ctx, tx); err != nil {
 			return err
 		}
@@ -244,13 +244,8 @@ func (v *saver) DeleteThread(ctx context.Context, thread string) error {
 	if err := v.check(ctx, thread); err != nil {
 		return err
 	}
-	return v.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
-		for _, q := range []string{`DELETE FROM checkpoint_writes WHERE thread_id = ?`, `DELETE FROM checkpoints WHERE thread_id = ?`} {
-			if _, err := tx.ExecContext(ctx, q, thread); err != nil {
-				return dbErr("delete checkpoints", err)
-			}
-		}
-		return nil
+	return v.s.write(ctx, []string{threadKey(thread)}, func(ctx context.Context, tx Querier) error {
+		return deleteCheckpoints(ctx, tx, &v.s.d, thread)
 	})
 }
 
@@ -263,7 +258,7 @@ func (v *saver) CopyThread(ctx context.Context, src, dst string) error {
 	if dst == "" {
 		return errors.New("storage: copy checkpoints: empty destination")
 	}
-	return v.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	return v.s.write(ctx, []string{threadKey(src), threadKey(dst)}, func(ctx context.Context, tx Querier) error {
 		if v.thread != "" {
 			if err := visibleThread(&v.s.d, ctx, tx, v.scope, dst); err != nil {
 				return err

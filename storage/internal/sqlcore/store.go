@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -41,7 +43,8 @@ type Engine interface {
 	Reader() Querier
 	// Read runs fn in a read transaction (one snapshot).
 	Read(ctx context.Context, fn func(tx Querier) error) error
-	// Write runs fn in a write transaction; writes are serialized.
+	// Write runs fn in a write transaction. Writes that touch the same
+	// thing are serialized by the locks they take (see locks.go).
 	Write(ctx context.Context, fn WriteFunc) error
 	Ping(ctx context.Context) error
 	Close() error
@@ -67,6 +70,18 @@ type Dialect struct {
 	// out by ?2 (Unix ns), leaving out keep_latest threads pruned since
 	// their last update.
 	SweepThreads string
+	// Lock is a select-list expression that takes the transaction-level
+	// lock of key "?"; empty when writes cannot meet (one writer).
+	Lock string
+	// ClaimLock is a select-list expression on c.thread_id: whether the
+	// claim took that thread's lock ("TRUE" with one writer).
+	ClaimLock string
+	// SkipLocked ends the run queue's claim query: it skips runs another
+	// transaction is claiming ("" with one writer).
+	SkipLocked string
+	// DeleteCheckpoints delete the checkpoints of thread ?1 and their
+	// writes.
+	DeleteCheckpoints []string
 	// NoLimit is the LIMIT that means none.
 	NoLimit string
 	// ItemDoc is the document store-item scope filters are tested on.
@@ -300,12 +315,17 @@ func (w *Where) limit(limit, offset int) string {
 }
 
 // in ANDs col IN (vals...).
-func (w *Where) in(col string, vals []string) {
+func (w *Where) in(col string, vals []string) { w.list(col+" IN", vals) }
+
+// notIn ANDs col NOT IN (vals...).
+func (w *Where) notIn(col string, vals []string) { w.list(col+" NOT IN", vals) }
+
+func (w *Where) list(op string, vals []string) {
 	ps := make([]string, len(vals))
 	for i, v := range vals {
 		ps[i] = w.args.Add(v)
 	}
-	w.conds = append(w.conds, col+" IN ("+strings.Join(ps, ", ")+")")
+	w.conds = append(w.conds, op+" ("+strings.Join(ps, ", ")+")")
 }
 
 // Sweep implements storage.Store.
@@ -316,29 +336,27 @@ func (s *Store) Sweep(ctx context.Context, sc storage.Scope, o storage.SweepOpti
 	}
 	err := s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
 		res = storage.SweepResult{}
-		rows, err := tx.QueryContext(ctx, s.d.SweepThreads, query.MaxItemTTL.Minutes(), ts(o.Now), query.SweepLimit(o))
+		dues, err := s.dueThreads(ctx, tx, o)
 		if err != nil {
-			return dbErr("sweep threads", err)
+			return err
 		}
-		type due struct{ id, strategy string }
-		var dues []due
-		for rows.Next() {
-			var d due
-			var strategy sql.NullString
-			if err := rows.Scan(&d.id, &strategy); err != nil {
-				rows.Close()
-				return dbErr("sweep threads", err)
+		if s.d.Lock != "" && len(dues) > 0 {
+			// Lock the threads found, then keep those still due.
+			locked := map[string]bool{}
+			for _, d := range dues {
+				locked[d.id] = true
 			}
-			d.strategy = strategy.String
-			dues = append(dues, d)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return dbErr("sweep threads", err)
+			if err := s.lock(ctx, tx, mapKeys(slices.Collect(maps.Keys(locked)), threadKey)...); err != nil {
+				return err
+			}
+			if dues, err = s.dueThreads(ctx, tx, o); err != nil {
+				return err
+			}
+			dues = slices.DeleteFunc(dues, func(d dueThread) bool { return !locked[d.id] })
 		}
 		for _, d := range dues {
 			if d.strategy != "keep_latest" {
-				if err := deleteThread(ctx, tx, d.id); err != nil {
+				if err := deleteThread(ctx, tx, &s.d, d.id); err != nil {
 					return err
 				}
 				res.Threads++
@@ -364,4 +382,27 @@ func (s *Store) Sweep(ctx context.Context, sc storage.Scope, o storage.SweepOpti
 		return storage.SweepResult{}, err
 	}
 	return res, nil
+}
+
+// dueThread is a thread whose TTL ran out.
+type dueThread struct{ id, strategy string }
+
+// dueThreads reads the threads a sweep acts on.
+func (s *Store) dueThreads(ctx context.Context, tx Querier, o storage.SweepOptions) ([]dueThread, error) {
+	rows, err := tx.QueryContext(ctx, s.d.SweepThreads, query.MaxItemTTL.Minutes(), ts(o.Now), query.SweepLimit(o))
+	if err != nil {
+		return nil, dbErr("sweep threads", err)
+	}
+	defer rows.Close()
+	var dues []dueThread
+	for rows.Next() {
+		var d dueThread
+		var strategy sql.NullString
+		if err := rows.Scan(&d.id, &strategy); err != nil {
+			return nil, dbErr("sweep threads", err)
+		}
+		d.strategy = strategy.String
+		dues = append(dues, d)
+	}
+	return dues, dbErr("sweep threads", rows.Err())
 }

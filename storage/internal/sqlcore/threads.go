@@ -1,6 +1,7 @@
 package sqlcore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -141,7 +142,7 @@ func (r threads) Create(ctx context.Context, sc storage.Scope, c storage.ThreadC
 		id = query.NewID()
 	}
 	var out storage.Thread
-	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	err = r.s.write(ctx, []string{threadKey(id)}, func(ctx context.Context, tx Querier) error {
 		exists, err := threadExists(ctx, tx, id)
 		if err != nil {
 			return err
@@ -190,7 +191,7 @@ func (r threads) Update(ctx context.Context, sc storage.Scope, id string, p stor
 		return storage.Thread{}, err
 	}
 	var out storage.Thread
-	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	err = r.s.write(ctx, []string{threadKey(id)}, func(ctx context.Context, tx Querier) error {
 		t, err := getThread(ctx, tx, sc, id)
 		if err != nil {
 			return err
@@ -221,14 +222,18 @@ func (r threads) Update(ctx context.Context, sc storage.Scope, id string, p stor
 }
 
 // deleteThread removes a thread and everything stored under it.
-func deleteThread(ctx context.Context, tx Querier, id string) error {
-	for _, q := range []string{
-		`DELETE FROM checkpoint_writes WHERE thread_id = ?`,
-		`DELETE FROM checkpoints WHERE thread_id = ?`,
-		`DELETE FROM threads WHERE thread_id = ?`,
-	} {
+func deleteThread(ctx context.Context, tx Querier, d *Dialect, id string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM threads WHERE thread_id = ?`, id); err != nil {
+		return dbErr("delete thread", err)
+	}
+	return deleteCheckpoints(ctx, tx, d, id)
+}
+
+// deleteCheckpoints removes a thread's checkpoints and their writes.
+func deleteCheckpoints(ctx context.Context, tx Querier, d *Dialect, id string) error {
+	for _, q := range d.DeleteCheckpoints {
 		if _, err := tx.ExecContext(ctx, q, id); err != nil {
-			return dbErr("delete thread", err)
+			return dbErr("delete checkpoints", err)
 		}
 	}
 	return nil
@@ -238,11 +243,18 @@ func (r threads) Delete(ctx context.Context, sc storage.Scope, id string) error 
 	if err := query.Begin(ctx, sc); err != nil {
 		return err
 	}
-	return r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
-		if err := visibleThread(&r.s.d, ctx, tx, sc, id); err != nil {
-			return err
+	return r.s.write(ctx, []string{threadKey(id)}, func(ctx context.Context, tx Querier) error {
+		w := r.s.d.newWhere()
+		w.add("t.thread_id = ?", id)
+		w.scopeThreads(sc)
+		res, err := tx.ExecContext(ctx, `DELETE FROM threads AS t WHERE `+w.sql(), w.args.Values()...)
+		if err != nil {
+			return dbErr("delete thread", err)
 		}
-		return deleteThread(ctx, tx, id)
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return cmp.Or(dbErr("delete thread", err), query.ThreadNotFound(id))
+		}
+		return deleteCheckpoints(ctx, tx, &r.s.d, id)
 	})
 }
 
@@ -354,7 +366,7 @@ func (r threads) Copy(ctx context.Context, sc storage.Scope, id string, dst stor
 		newID = query.NewID()
 	}
 	var out storage.Thread
-	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	err = r.s.write(ctx, []string{threadKey(id), threadKey(newID)}, func(ctx context.Context, tx Querier) error {
 		src, err := getThread(ctx, tx, sc, id)
 		if err != nil {
 			return err
@@ -394,7 +406,7 @@ func (r threads) Prune(ctx context.Context, sc storage.Scope, ids []string, stra
 		return 0, err
 	}
 	uniq := map[string]bool{}
-	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	err = r.s.write(ctx, threadKeys(ids), func(ctx context.Context, tx Querier) error {
 		for _, id := range ids {
 			if uniq[id] {
 				continue
@@ -407,7 +419,7 @@ func (r threads) Prune(ctx context.Context, sc storage.Scope, ids []string, stra
 		for id := range uniq {
 			var err error
 			if strategy == "delete" {
-				err = deleteThread(ctx, tx, id)
+				err = deleteThread(ctx, tx, &r.s.d, id)
 			} else {
 				err = keepLatest(ctx, tx, id)
 			}
@@ -433,7 +445,7 @@ func (r threads) SetState(ctx context.Context, sc storage.Scope, id string, st s
 		}
 	}
 	var out storage.Thread
-	err := r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	err := r.s.write(ctx, []string{threadKey(id)}, func(ctx context.Context, tx Querier) error {
 		t, err := getThread(ctx, tx, sc, id)
 		if err != nil {
 			return err

@@ -1,0 +1,189 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/agentgate/agentgate/internal/testenv"
+	"github.com/agentgate/agentgate/storage"
+)
+
+// TestWritesLockOnlyTheirThread: a transaction holding one thread's lock
+// (as a write to it does) holds up writes to that thread only; writes to
+// other threads, and new threads, go on. There is no global write lock.
+func TestWritesLockOnlyTheirThread(t *testing.T) {
+	u := testenv.FreshPostgres(t)
+	s, err := Open(t.Context(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, sys := t.Context(), storage.System()
+	a := must(s.Threads().Create(ctx, sys, storage.ThreadCreate{}))(t).ThreadID
+	b := must(s.Threads().Create(ctx, sys, storage.ThreadCreate{}))(t).ThreadID
+
+	db, err := sql.Open("pgx", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "thread:"+a); err != nil {
+		t.Fatal(err)
+	}
+
+	md := storage.ThreadPatch{Metadata: map[string]any{"k": "v"}}
+	short, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if _, err := s.Threads().Update(short, sys, b, md); err != nil {
+		t.Errorf("update of another thread while thread a is locked: %v", err)
+	}
+	if _, err := s.Threads().Create(short, sys, storage.ThreadCreate{}); err != nil {
+		t.Errorf("create while thread a is locked: %v", err)
+	}
+	if _, err := s.Runs().Create(short, storage.Authorized(storage.Event{Resource: "threads", Action: "create_run"}), storage.RunCreate{ThreadID: b, AssistantID: "x"}); err != nil {
+		t.Errorf("run on another thread while thread a is locked: %v", err)
+	}
+
+	held := make(chan error, 1)
+	go func() {
+		_, err := s.Threads().Update(ctx, sys, a, md)
+		held <- err
+	}()
+	select {
+	case err := <-held:
+		t.Fatalf("update of the locked thread did not wait for its lock: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	tx.Rollback()
+	select {
+	case err := <-held:
+		if err != nil {
+			t.Errorf("update of thread a once free: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("update of thread a still waits after its lock was released")
+	}
+}
+
+// TestOneRunPerThreadAcrossStores: two stores on one database (two
+// processes) claim and finish runs of a few threads as fast as they can;
+// a thread never has two runs running at once, and every run runs once.
+func TestOneRunPerThreadAcrossStores(t *testing.T) {
+	u := testenv.FreshPostgres(t)
+	var stores [2]*Store
+	for i := range stores {
+		s, err := Open(t.Context(), u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		stores[i] = s
+	}
+	ctx, sys := t.Context(), storage.System()
+	const threads, perThread = 4, 15
+	var ids []string
+	for range threads {
+		ids = append(ids, must(stores[0].Threads().Create(ctx, sys, storage.ThreadCreate{}))(t).ThreadID)
+	}
+	for range perThread {
+		for i, th := range ids {
+			// Half start at once where they can, as the scheduler asks.
+			c := storage.RunCreate{ThreadID: th, AssistantID: "x"}
+			if i%2 == 0 {
+				c.StartLease = time.Minute
+			}
+			out := must(stores[i%2].Runs().Create(ctx, storage.Authorized(storage.Event{Resource: "threads", Action: "create_run"}), c))(t)
+			if out.Started {
+				must(stores[0].Runs().Finish(ctx, sys, storage.RunFinish{ThreadID: th, RunID: out.Run.RunID,
+					Status: storage.RunSuccess}))(t)
+			}
+		}
+	}
+	var mu sync.Mutex
+	running := map[string]string{} // thread → run
+	done := map[string]bool{}
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			s := stores[w%2]
+			for idle := 0; idle < 20; {
+				r, ok, err := s.Runs().Claim(ctx, sys, time.Minute)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if !ok {
+					idle++
+					time.Sleep(5 * time.Millisecond)
+					continue
+				}
+				idle = 0
+				mu.Lock()
+				if other := running[r.ThreadID]; other != "" {
+					t.Errorf("thread %s runs %s and %s at once", r.ThreadID, other, r.RunID)
+				}
+				if done[r.RunID] {
+					t.Errorf("run %s claimed twice", r.RunID)
+				}
+				running[r.ThreadID], done[r.RunID] = r.RunID, true
+				mu.Unlock()
+				time.Sleep(time.Millisecond)
+				mu.Lock()
+				delete(running, r.ThreadID)
+				mu.Unlock()
+				if _, err := s.Runs().Finish(ctx, sys, storage.RunFinish{ThreadID: r.ThreadID, RunID: r.RunID,
+					Status: storage.RunSuccess}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	st := must(stores[0].Runs().Stats(ctx, sys))(t)
+	if st.Pending != 0 || st.Running != 0 {
+		t.Errorf("left over: %+v", st)
+	}
+	if want := threads*perThread - threads*perThread/2; len(done) < want-threads {
+		t.Errorf("claimed %d runs, want about %d", len(done), want)
+	}
+}
+
+func TestRetryable(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{&pgconn.PgError{Code: "40P01"}, true},
+		{fmt.Errorf("storage: x: %w", &pgconn.PgError{Code: "40001"}), true},
+		{&pgconn.PgError{Code: "23505"}, false},
+		{errors.New("x"), false},
+		{nil, false},
+	} {
+		if got := retryable(c.err); got != c.want {
+			t.Errorf("retryable(%v) = %v", c.err, got)
+		}
+	}
+}
+
+func must[T any](v T, err error) func(*testing.T) T {
+	return func(t *testing.T) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
