@@ -25,7 +25,7 @@ func BenchmarkThreadSearchOwner1M(b *testing.B) {
 	b.Cleanup(func() { _ = s.Close() })
 	seedStart := time.Now()
 	now := time.Now().UnixNano()
-	err = s.e.Write(ctx, func(ctx context.Context, tx sqlcore.Querier) error {
+	err = s.e.Write(ctx, nil, func(ctx context.Context, tx sqlcore.Querier) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at,
 			metadata, status, config, interrupts)
 			SELECT md5(i::text), ?1::bigint - i * 1000, ?1::bigint - i * 1000, ?1::bigint - i * 1000,

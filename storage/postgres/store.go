@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,6 +77,10 @@ func dialect() sqlcore.Dialect {
 		SkipLocked: " FOR UPDATE OF r SKIP LOCKED",
 		DeleteCheckpoints: []string{`WITH w AS (DELETE FROM checkpoint_writes WHERE thread_id = ?1)
 			DELETE FROM checkpoints WHERE thread_id = ?1`},
+		DeleteThreadWhere: `WITH t AS (DELETE FROM threads AS t WHERE $WHERE RETURNING t.thread_id),
+			w AS (DELETE FROM checkpoint_writes WHERE thread_id IN (SELECT thread_id FROM t)),
+			c AS (DELETE FROM checkpoints WHERE thread_id IN (SELECT thread_id FROM t))
+			SELECT count(*) FROM t`,
 		NoLimit:  "ALL",
 		ItemDoc:  `(i.value::jsonb || jsonb_build_object('namespace', i.namespace_json::jsonb, 'key', i.key))`,
 		ItemCond: itemCond,
@@ -145,29 +150,78 @@ func (e *engine) Read(ctx context.Context, fn func(tx sqlcore.Querier) error) er
 
 // Write implements sqlcore.Engine: fn runs in its own transaction, again
 // when Postgres aborts it for a deadlock or a serialization failure.
-func (e *engine) Write(ctx context.Context, fn sqlcore.WriteFunc) error {
+func (e *engine) Write(ctx context.Context, keys []string, fn sqlcore.WriteFunc) error {
+	begin := beginLocking(keys)
 	for try := 0; ; try++ {
-		err := e.write(ctx, fn)
+		err := e.write(ctx, begin, fn)
 		if try == writeRetries || !retryable(err) || ctx.Err() != nil {
 			return err
 		}
 	}
 }
 
-func (e *engine) write(ctx context.Context, fn sqlcore.WriteFunc) error {
-	count("BEGIN")
-	tx, err := e.db.BeginTx(ctx, nil)
+// write runs fn in a transaction that begin opened. The transaction is
+// driven with statements on one connection rather than through sql.Tx,
+// so that BEGIN and the locks take one round trip (the simple protocol
+// carries several statements when they have no parameters).
+func (e *engine) write(ctx context.Context, begin string, fn sqlcore.WriteFunc) (err error) {
+	conn, err := e.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
 	}
-	if err := fn(ctx, pq{tx}); err != nil {
-		tx.Rollback()
+	open := false
+	defer func() {
+		if open {
+			// A transaction still open is rolled back; a connection where
+			// that fails is dropped, never reused mid-transaction.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+			if _, rerr := conn.ExecContext(rctx, "ROLLBACK"); rerr != nil {
+				conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+			cancel()
+		}
+		conn.Close()
+	}()
+	open = true
+	if _, err := conn.ExecContext(ctx, begin); err != nil {
+		return fmt.Errorf("postgres: begin: %w", err)
+	}
+	if err := fn(ctx, pq{conn}); err != nil {
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	open = false
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		conn.Raw(func(any) error { return driver.ErrBadConn })
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
 	return nil
+}
+
+// rollbackTimeout bounds the rollback of a failed write.
+const rollbackTimeout = 2 * time.Second
+
+// beginLocking is BEGIN followed by the advisory locks of keys, sorted,
+// as one parameterless statement list. Keys are quoted as escape-string
+// literals, so any text is safe in them.
+func beginLocking(keys []string) string {
+	if len(keys) == 0 {
+		return "BEGIN"
+	}
+	keys = slices.Clone(keys)
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	esc := strings.NewReplacer(`\`, `\\`, `'`, `''`, "\x00", `\\0`)
+	var b strings.Builder
+	b.WriteString("BEGIN; SELECT ")
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("pg_advisory_xact_lock(hashtextextended(E'")
+		b.WriteString(esc.Replace(k))
+		b.WriteString("', 0))")
+	}
+	return b.String()
 }
 
 // retryable reports a deadlock or a serialization failure.

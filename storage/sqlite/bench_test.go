@@ -21,7 +21,7 @@ func seedThreads(b *testing.B, s *Store, n int) {
 	b.Helper()
 	ctx := context.Background()
 	base := time.Now().Add(-time.Duration(n) * time.Second).UTC()
-	err := s.e.Write(ctx, func(ctx context.Context, tx sqlcore.Querier) error {
+	err := s.e.Write(ctx, nil, func(ctx context.Context, tx sqlcore.Querier) error {
 		const ins = `INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at,
 			metadata, status, config, state_values, interrupts) VALUES (?, ?, ?, ?, ?, 'idle', '{}', ?, '{}')`
 		for i := range n {

@@ -3,8 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"github.com/agentgate/agentgate/storage/internal/sqlcore"
 	"sync"
+
+	"github.com/agentgate/agentgate/storage/internal/sqlcore"
 )
 
 // Writes go through one connection in immediate transactions, committed in
@@ -21,7 +22,9 @@ func (s *engine) begin(ctx context.Context) (sqlcore.Tx, error) {
 }
 
 // Write implements sqlcore.Engine.
-func (s *engine) Write(ctx context.Context, fn sqlcore.WriteFunc) error { return s.gw.Write(ctx, fn) }
+func (s *engine) Write(ctx context.Context, _ []string, fn sqlcore.WriteFunc) error {
+	return s.gw.Write(ctx, fn)
+}
 
 // wtx is a write transaction whose statements go through the writer's
 // statement cache.

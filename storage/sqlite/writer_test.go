@@ -38,7 +38,7 @@ func TestGroupCommit(t *testing.T) {
 				if i%7 == 3 {
 					wctx = cancelled
 				}
-				results[i] = s.e.Write(wctx, func(ctx context.Context, tx sqlcore.Querier) error {
+				results[i] = s.e.Write(wctx, nil, func(ctx context.Context, tx sqlcore.Querier) error {
 					if err := insert(ctx, tx, id); err != nil {
 						return err
 					}
@@ -84,13 +84,13 @@ func TestGroupCommit(t *testing.T) {
 		t.Errorf("the writer's statement cache holds %d prepared inserts: %v", prepared, s.e.wstmts.m)
 	}
 	// The queue is idle again: a write still commits on its own.
-	if err := s.e.Write(ctx, func(ctx context.Context, tx sqlcore.Querier) error { return insert(ctx, tx, "last") }); err != nil {
+	if err := s.e.Write(ctx, nil, func(ctx context.Context, tx sqlcore.Querier) error { return insert(ctx, tx, "last") }); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = s.e.Write(ctx, func(ctx context.Context, tx sqlcore.Querier) error { return insert(ctx, tx, "after") })
+		_ = s.e.Write(ctx, nil, func(ctx context.Context, tx sqlcore.Querier) error { return insert(ctx, tx, "after") })
 	}()
 	select {
 	case <-done:
@@ -121,7 +121,7 @@ func TestWritePanicReachesItsCaller(t *testing.T) {
 					mu.Unlock()
 				}
 			}()
-			_ = s.e.Write(ctx, func(ctx context.Context, tx sqlcore.Querier) error {
+			_ = s.e.Write(ctx, nil, func(ctx context.Context, tx sqlcore.Querier) error {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at,
 					metadata, status, config, state_values, interrupts) VALUES (?, 1, 1, 1, '{}', 'idle', '{}', 'null', '{}')`, fmt.Sprint("p-", i)); err != nil {
 					return err

@@ -37,10 +37,10 @@ func (e timedEngine) Read(ctx context.Context, fn func(tx Querier) error) error 
 	return unavailable(e.Engine, ctx, tctx, e.d, err)
 }
 
-func (e timedEngine) Write(ctx context.Context, fn WriteFunc) error {
+func (e timedEngine) Write(ctx context.Context, keys []string, fn WriteFunc) error {
 	tctx, cancel := context.WithTimeout(ctx, e.d)
 	defer cancel()
-	return unavailable(e.Engine, ctx, tctx, e.d, e.Engine.Write(tctx, fn))
+	return unavailable(e.Engine, ctx, tctx, e.d, e.Engine.Write(tctx, keys, fn))
 }
 
 // boundQuerier runs statements under ctx, whatever ctx they are given.

@@ -36,16 +36,12 @@ func mapKeys(ids []string, f func(string) string) []string {
 
 // write runs fn in a write transaction that first locks keys.
 func (s *Store) write(ctx context.Context, keys []string, fn WriteFunc) error {
-	return s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
-		if err := s.lock(ctx, tx, keys...); err != nil {
-			return err
-		}
-		return fn(ctx, tx)
-	})
+	return s.e.Write(ctx, keys, fn)
 }
 
 // lock takes the transaction-level locks of keys, in sorted order, with
-// one statement.
+// one statement, in a transaction that holds none yet (or only keys that
+// sort before these).
 func (s *Store) lock(ctx context.Context, tx Querier, keys ...string) error {
 	if s.d.Lock == "" || len(keys) == 0 {
 		return nil

@@ -126,15 +126,6 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 	}
 	var out storage.RunCreated
 	err = r.s.write(ctx, []string{threadKey(c.ThreadID)}, func(ctx context.Context, tx Querier) error {
-		var dup, exists bool
-		err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM runs WHERE run_id = ?),
-			EXISTS (SELECT 1 FROM threads WHERE thread_id = ?)`, c.RunID, c.ThreadID).Scan(&dup, &exists)
-		if err != nil {
-			return dbErr("create run", err)
-		}
-		if dup {
-			return storage.Errorf(storage.ErrConflict, "Run with ID %s already exists", c.RunID)
-		}
 		now := r.s.now()
 		patch := map[string]any{"assistant_id": c.AssistantID}
 		if c.GraphID != "" {
@@ -142,8 +133,7 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 		}
 		var t storage.Thread
 		busy := false
-		switch {
-		case !exists && c.IfNotExists == "create":
+		if c.IfNotExists == "create" {
 			// Born busy with the run's metadata and config: no update below.
 			cfg := c.ThreadConfig
 			if cfg == nil {
@@ -152,13 +142,11 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 			t = storage.Thread{ThreadID: c.ThreadID, CreatedAt: now, UpdatedAt: now, StateUpdatedAt: now,
 				Metadata: query.Merge(tmd, patch), Status: storage.StatusBusy, Config: cfg, Interrupts: map[string]any{},
 				TTL: r.s.ttlOr(nil)}
-			if err := insertThread(ctx, tx, t); err != nil {
+			if out.ThreadCreated, err = insertThreadIf(ctx, tx, t, true); err != nil {
 				return err
 			}
-			out.ThreadCreated = true
-		case !exists:
-			return query.ThreadNotFound(c.ThreadID)
-		default:
+		}
+		if !out.ThreadCreated {
 			if t, err = getThread(ctx, tx, sc, c.ThreadID); err != nil {
 				return err
 			}
@@ -175,12 +163,17 @@ func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate)
 		if out.Started = c.StartLease > 0 && c.Delay <= 0 && !busy; out.Started {
 			status, attempt, lease = storage.RunRunning, 1, sql.NullInt64{Int64: ts(time.Now().Add(c.StartLease)), Valid: true}
 		}
+		// A run id in use inserts nothing (ids are server-made UUIDs: two
+		// creates racing on one are not guarded further).
 		out.Run, err = scanRun(tx.QueryRowContext(ctx, `INSERT INTO runs (run_id, thread_id, assistant_id, created_at,
-			updated_at, status, metadata, multitask_strategy, kwargs, attempt, lease_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			updated_at, status, metadata, multitask_strategy, kwargs, attempt, lease_until)
+			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?)
 			RETURNING `+runReturning,
 			c.RunID, c.ThreadID, c.AssistantID, ts(now.Add(c.Delay).Truncate(time.Microsecond)), ts(now), status, md,
-			c.MultitaskStrategy, kw, attempt, lease))
-		if err != nil {
+			c.MultitaskStrategy, kw, attempt, lease, c.RunID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return storage.Errorf(storage.ErrConflict, "Run with ID %s already exists", c.RunID)
+		} else if err != nil {
 			return dbErr("create run", err)
 		}
 		if out.Started {
@@ -413,7 +406,7 @@ func (r runs) Claim(ctx context.Context, sc storage.Scope, lease time.Duration) 
 	}
 	var out storage.Run
 	var ok bool
-	err = r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	err = r.s.e.Write(ctx, nil, func(ctx context.Context, tx Querier) error {
 		ok = false
 		var skip []string
 		for range claimTries {
@@ -568,7 +561,7 @@ func (r runs) RequeueExpired(ctx context.Context, sc storage.Scope) ([]storage.R
 		return nil, err
 	}
 	var out []storage.Run
-	err := r.s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	err := r.s.e.Write(ctx, nil, func(ctx context.Context, tx Querier) error {
 		out = nil
 		find := func() ([]storage.Run, error) {
 			return queryRuns(ctx, tx, `SELECT `+runCols+` FROM runs r WHERE status = 'running' AND lease_until <= ?

@@ -43,9 +43,9 @@ type Engine interface {
 	Reader() Querier
 	// Read runs fn in a read transaction (one snapshot).
 	Read(ctx context.Context, fn func(tx Querier) error) error
-	// Write runs fn in a write transaction. Writes that touch the same
-	// thing are serialized by the locks they take (see locks.go).
-	Write(ctx context.Context, fn WriteFunc) error
+	// Write runs fn in a write transaction that first takes the locks of
+	// keys (see locks.go; an engine with one writer needs none).
+	Write(ctx context.Context, keys []string, fn WriteFunc) error
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -82,6 +82,10 @@ type Dialect struct {
 	// DeleteCheckpoints delete the checkpoints of thread ?1 and their
 	// writes.
 	DeleteCheckpoints []string
+	// DeleteThreadWhere, when set, deletes the threads matching $WHERE (on
+	// alias t) with their checkpoints in one statement that returns how
+	// many threads it deleted.
+	DeleteThreadWhere string
 	// NoLimit is the LIMIT that means none.
 	NoLimit string
 	// ItemDoc is the document store-item scope filters are tested on.
@@ -334,7 +338,7 @@ func (s *Store) Sweep(ctx context.Context, sc storage.Scope, o storage.SweepOpti
 	if err := query.Sweeper(sc); err != nil {
 		return res, err
 	}
-	err := s.e.Write(ctx, func(ctx context.Context, tx Querier) error {
+	err := s.e.Write(ctx, nil, func(ctx context.Context, tx Querier) error {
 		res = storage.SweepResult{}
 		dues, err := s.dueThreads(ctx, tx, o)
 		if err != nil {

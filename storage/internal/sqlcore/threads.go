@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"github.com/agentgate/agentgate/storage"
 	"github.com/agentgate/agentgate/storage/internal/query"
@@ -101,18 +102,25 @@ func threadExists(ctx context.Context, q Querier, id string) (bool, error) {
 }
 
 func insertThread(ctx context.Context, q Querier, t storage.Thread) error {
+	_, err := insertThreadIf(ctx, q, t, false)
+	return err
+}
+
+// insertThreadIf inserts t; with missing, only if no thread has its id,
+// reporting whether it did.
+func insertThreadIf(ctx context.Context, q Querier, t storage.Thread, missing bool) (bool, error) {
 	md, err := encodeMap(t.Metadata)
 	if err != nil {
-		return err
+		return false, err
 	}
 	cfg, err := encodeMap(t.Config)
 	if err != nil {
-		return err
+		return false, err
 	}
 	var values sql.NullString
 	if t.Values != nil {
 		if values.String, err = encode(t.Values); err != nil {
-			return err
+			return false, err
 		}
 		values.Valid = true
 	}
@@ -122,11 +130,19 @@ func insertThread(ctx context.Context, q Querier, t storage.Thread) error {
 		strategy = sql.NullString{String: t.TTL.Strategy, Valid: true}
 		minutes = sql.NullFloat64{Float64: t.TTL.Minutes, Valid: true}
 	}
-	_, err = q.ExecContext(ctx, `INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at, metadata,
+	stmt := `INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at, metadata,
 		status, config, state_values, interrupts, error, ttl_strategy, ttl_minutes)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', NULL, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', NULL, ?, ?)`
+	if missing {
+		stmt += ` ON CONFLICT (thread_id) DO NOTHING`
+	}
+	res, err := q.ExecContext(ctx, stmt,
 		t.ThreadID, ts(t.CreatedAt), ts(t.UpdatedAt), ts(t.StateUpdatedAt), md, t.Status, cfg, values, strategy, minutes)
-	return dbErr("insert thread", err)
+	if err != nil {
+		return false, dbErr("insert thread", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, dbErr("insert thread", err)
 }
 
 func (r threads) Create(ctx context.Context, sc storage.Scope, c storage.ThreadCreate) (storage.Thread, error) {
@@ -247,6 +263,18 @@ func (r threads) Delete(ctx context.Context, sc storage.Scope, id string) error 
 		w := r.s.d.newWhere()
 		w.add("t.thread_id = ?", id)
 		w.scopeThreads(sc)
+		if r.s.d.DeleteThreadWhere != "" {
+			var n int
+			err := tx.QueryRowContext(ctx, strings.Replace(r.s.d.DeleteThreadWhere, "$WHERE", w.sql(), 1),
+				w.args.Values()...).Scan(&n)
+			if err != nil {
+				return dbErr("delete thread", err)
+			}
+			if n == 0 {
+				return query.ThreadNotFound(id)
+			}
+			return nil
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM threads AS t WHERE `+w.sql(), w.args.Values()...)
 		if err != nil {
 			return dbErr("delete thread", err)
