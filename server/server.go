@@ -92,6 +92,11 @@ type Options struct {
 	// Audit receives every authentication and authorization decision of
 	// a request; nil means no audit log.
 	Audit *AuditLog
+	// App, when set, serves custom routes (langgraph.json http.app): the
+	// server serves App(api), api being the complete API handler (its
+	// middleware, authentication and routes). App may answer requests
+	// itself, wrap them, or pass them to api. A panic in it answers 500.
+	App func(api http.Handler) http.Handler
 }
 
 // RunsOptions configure run execution.
@@ -234,6 +239,13 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.handler = s.middleware(s.mux)
+	if opts.App != nil {
+		app := opts.App(s.handler)
+		if app == nil {
+			return nil, errors.New("server: Options.App returned a nil handler")
+		}
+		s.handler = s.guard(app)
+	}
 	if err := s.eng.Start(ctx); err != nil {
 		return nil, err
 	}
