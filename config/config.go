@@ -127,6 +127,9 @@ type HTTP struct {
 	ConfigurableHeaders *HeaderFilter
 	// MaxBodyBytes is agentgate's request body limit; 0 means the default.
 	MaxBodyBytes int64
+	// App is "app", the custom routes reference "dir:Name" as written;
+	// AppDir is its absolute package directory and AppSymbol the name.
+	App, AppDir, AppSymbol string
 }
 
 // CORS is "http.cors".
@@ -228,7 +231,7 @@ func Parse(file, dir string, data []byte) (*Config, error) {
 		}
 	}
 	if raw, ok := top["http"]; ok {
-		if c.HTTP, err = d.http(raw); err != nil {
+		if c.HTTP, err = d.http(dir, raw); err != nil {
 			return nil, err
 		}
 	}

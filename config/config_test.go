@@ -108,9 +108,12 @@ func TestLoadErrors(t *testing.T) {
 		{"auth cache size string", `{"auth": {"cache": {"max_size": "10"}}}`, `auth.cache.max_size: expected an integer, got the string "10"`},
 
 		{"http not object", `{"http": true}`, `http: expected an object, got a boolean`},
-		{"http app", `{"http": {"app": "./app:App"}}`, `http.app: not supported: agentgate has no custom routes`},
-		{"http mount prefix", `{"http": {"mount_prefix": "/api"}}`, `http.mount_prefix: not supported: agentgate has no custom routes`},
-		{"http unknown", `{"http": {"disable_thread": true}}`, `http: unknown key "disable_thread" (known keys: configurable_headers, cors, disable_a2a, disable_assistants, disable_mcp, disable_meta, disable_runs, disable_store, disable_threads, disable_ui, disable_webhooks, max_body_bytes)`},
+		{"http app not relative", `{"http": {"app": "webapp:Routes"}}`, `http.app: "webapp:Routes": the package must be a directory relative to langgraph.json starting with "./" (for example "./webapp:Routes")`},
+		{"http app no name", `{"http": {"app": "./webapp"}}`, `http.app: "./webapp" must be "<package dir>:<Name>", for example "./webapp:Routes"`},
+		{"http app unexported", `{"http": {"app": "./webapp:routes"}}`, `http.app: "./webapp:routes": "routes" is not an exported Go identifier (it must start with an upper-case letter)`},
+		{"http app python", `{"http": {"app": "./app.py:app"}}`, `http.app: "./app.py:app": "app" is not an exported Go identifier (it must start with an upper-case letter)`},
+		{"http mount prefix", `{"http": {"mount_prefix": "/api"}}`, `http.mount_prefix: not supported: agentgate serves its API and the http.app routes at the root path`},
+		{"http unknown", `{"http": {"disable_thread": true}}`, `http: unknown key "disable_thread" (known keys: app, configurable_headers, cors, disable_a2a, disable_assistants, disable_mcp, disable_meta, disable_runs, disable_store, disable_threads, disable_ui, disable_webhooks, max_body_bytes)`},
 		{"http disable string", `{"http": {"disable_runs": "yes"}}`, `http.disable_runs: expected a JSON boolean (true or false without quotes), got the string "yes"`},
 		{"http max body zero", `{"http": {"max_body_bytes": 0}}`, `http.max_body_bytes: must be at least 1, got 0`},
 		{"http max body string", `{"http": {"max_body_bytes": "1MB"}}`, `http.max_body_bytes: expected an integer, got the string "1MB"`},
@@ -279,6 +282,17 @@ func TestParentDirGraph(t *testing.T) {
 	}
 	if g := c.Graphs["g"]; g.Dir != filepath.Join(dir, "shared") || g.Symbol != "G" || g.Kind != GraphGoPackage {
 		t.Errorf("graph = %+v", g)
+	}
+}
+
+func TestHTTPApp(t *testing.T) {
+	dir := project(t, map[string]string{"langgraph.json": `{"http": {"app": "./webapp:Routes"}}`})
+	c, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := c.HTTP; h.App != "./webapp:Routes" || h.AppDir != filepath.Join(c.Dir, "webapp") || h.AppSymbol != "Routes" {
+		t.Errorf("http = %+v", h)
 	}
 }
 

@@ -30,6 +30,26 @@ func readEnvFile(file string) (map[string]string, error) {
 	return godotenv.Parse(f)
 }
 
+// goRef decodes a Go package reference "./dir:Name" at key p: the string
+// as written, the absolute package directory and the exported name.
+func (d *decoder) goRef(p, dir string, v json.RawMessage, example string) (ref, pkgDir, sym string, err error) {
+	if ref, err = d.str(p, v); err != nil {
+		return "", "", "", err
+	}
+	i := strings.LastIndex(ref, ":")
+	if i <= 0 || i == len(ref)-1 {
+		return "", "", "", d.errf(p, `%q must be "<package dir>:<Name>", for example %q`, ref, example)
+	}
+	pkg, sym := ref[:i], ref[i+1:]
+	if pkg != "." && pkg != ".." && !strings.HasPrefix(pkg, "./") && !strings.HasPrefix(pkg, "../") {
+		return "", "", "", d.errf(p, "%q: the package must be a directory relative to langgraph.json starting with \"./\" (for example %q)", ref, example)
+	}
+	if !exportedIdent(sym) {
+		return "", "", "", d.errf(p, "%q: %q is not an exported Go identifier (it must start with an upper-case letter)", ref, sym)
+	}
+	return ref, filepath.Join(dir, filepath.FromSlash(pkg)), sym, nil
+}
+
 func (d *decoder) auth(dir string, raw json.RawMessage) (*Auth, error) {
 	obj, err := d.object("auth", raw)
 	if err != nil {
@@ -41,21 +61,9 @@ func (d *decoder) auth(dir string, raw json.RawMessage) (*Auth, error) {
 	}
 	a := &Auth{}
 	if v, ok := obj["path"]; ok {
-		if a.Path, err = d.str("auth.path", v); err != nil {
+		if a.Path, a.Dir, a.Symbol, err = d.goRef("auth.path", dir, v, "./security:Auth"); err != nil {
 			return nil, err
 		}
-		i := strings.LastIndex(a.Path, ":")
-		if i <= 0 || i == len(a.Path)-1 {
-			return nil, d.errf("auth.path", `%q must be "<package dir>:<Name>", for example "./security:Auth"`, a.Path)
-		}
-		pkg, sym := a.Path[:i], a.Path[i+1:]
-		if pkg != "." && pkg != ".." && !strings.HasPrefix(pkg, "./") && !strings.HasPrefix(pkg, "../") {
-			return nil, d.errf("auth.path", "%q: the package must be a directory relative to langgraph.json starting with \"./\" (for example \"./security:Auth\")", a.Path)
-		}
-		if !exportedIdent(sym) {
-			return nil, d.errf("auth.path", "%q: %q is not an exported Go identifier (it must start with an upper-case letter)", a.Path, sym)
-		}
-		a.Dir, a.Symbol = filepath.Join(dir, filepath.FromSlash(pkg)), sym
 	}
 	if v, ok := obj["disable_studio_auth"]; ok {
 		if a.DisableStudioAuth, err = d.boolean("auth.disable_studio_auth", v); err != nil {
@@ -196,15 +204,18 @@ func (d *decoder) authCache(raw json.RawMessage) (*AuthCache, error) {
 	return c, nil
 }
 
-func (d *decoder) http(raw json.RawMessage) (HTTP, error) {
+func (d *decoder) http(dir string, raw json.RawMessage) (HTTP, error) {
 	var h HTTP
 	obj, err := d.object("http", raw)
 	if err != nil {
 		return h, err
 	}
-	for _, k := range []string{"app", "mount_prefix"} {
-		if _, ok := obj[k]; ok {
-			return h, d.errf("http."+k, "not supported: agentgate has no custom routes")
+	if _, ok := obj["mount_prefix"]; ok {
+		return h, d.errf("http.mount_prefix", "not supported: agentgate serves its API and the http.app routes at the root path")
+	}
+	if v, ok := obj["app"]; ok {
+		if h.App, h.AppDir, h.AppSymbol, err = d.goRef("http.app", dir, v, "./webapp:Routes"); err != nil {
+			return h, err
 		}
 	}
 	flags := map[string]*bool{
@@ -218,7 +229,7 @@ func (d *decoder) http(raw json.RawMessage) (HTTP, error) {
 		"disable_a2a":        &h.DisableA2A,
 		"disable_webhooks":   &h.DisableWebhooks,
 	}
-	known := []string{"cors", "configurable_headers", "max_body_bytes"}
+	known := []string{"app", "cors", "configurable_headers", "max_body_bytes"}
 	for k := range flags {
 		known = append(known, k)
 	}
