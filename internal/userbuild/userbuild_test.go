@@ -93,6 +93,27 @@ func TestGenerateErrors(t *testing.T) {
 	if strings.Count(string(src), "example.com/proj/agent\"") != 1 {
 		t.Errorf("the shared package should be imported once:\n%s", src)
 	}
+	if strings.Contains(string(src), "HTTP:") {
+		t.Errorf("HTTP without http.app:\n%s", src)
+	}
+}
+
+func TestGenerateHTTPApp(t *testing.T) {
+	root, spec := project(t)
+	m, _ := FindModule(root)
+	write(t, filepath.Join(root, "app/webapp/webapp.go"), "package webapp\n\nvar Routes = 1\n")
+	spec.HTTP = &Ref{Dir: filepath.Join(spec.ProjectDir, "webapp"), Symbol: "Routes"}
+	src, err := Generate(m, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(src), "\"example.com/proj/app/webapp\"") || !strings.Contains(string(src), "HTTP: p2.Routes,") {
+		t.Errorf("generated main:\n%s", src)
+	}
+	spec.HTTP.Symbol = "routes"
+	if _, err := Generate(m, spec); err == nil || !strings.Contains(err.Error(), "http.app") {
+		t.Errorf("unexported http.app: %v", err)
+	}
 }
 
 func TestBuildRunsCachesAndRebuilds(t *testing.T) {
