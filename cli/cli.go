@@ -251,7 +251,8 @@ Run a local development server. Data lives in SQLite at
 <config dir>/.agentgate/agentgate.db (add .agentgate/ to your .gitignore),
 or in memory with --memory. Logs are text on stderr. Once the port is bound,
 one line "agentgate listening on http://HOST:PORT" is printed on stdout.
-When langgraph.json names Go packages ("./dir:Name" graphs, auth.path),
+When langgraph.json names Go packages ("./dir:Name" graphs, auth.path,
+http.app),
 they are built into a project binary first (cached; see "agentgate build").
 The server runs as a child process that is rebuilt and restarted on the
 same address when langgraph.json, its env file or the Go sources of the

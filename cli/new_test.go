@@ -163,6 +163,12 @@ func TestNewSecuredChatbotStartsWithoutBuild(t *testing.T) {
 // checkout, then "agentgate dev" on it the way the command does (build,
 // exec), starting the project binary for real. It returns its URL.
 func newGoProject(t *testing.T, name string, vars ...string) string {
+	return newEditedGoProject(t, name, nil, vars...)
+}
+
+// newEditedGoProject is newGoProject calling edit (unless nil) on the new
+// module's directory before it is tested, built and served.
+func newEditedGoProject(t *testing.T, name string, edit func(dir string), vars ...string) string {
 	if testing.Short() {
 		t.Skip("builds a project binary")
 	}
@@ -177,6 +183,9 @@ func newGoProject(t *testing.T, name string, vars ...string) string {
 	gomod, _ := os.ReadFile(filepath.Join(dir, "go.mod"))
 	if !strings.Contains(string(gomod), "replace github.com/agentgate/agentgate => "+checkoutRoot(t)) {
 		t.Errorf("go.mod lacks the replace directive:\n%s", gomod)
+	}
+	if edit != nil {
+		edit(dir)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

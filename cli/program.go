@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -13,7 +14,8 @@ import (
 	"github.com/agentgate/agentgate/graph"
 )
 
-// Program is what a main package hands to Main: its own graphs and auth.
+// Program is what a main package hands to Main: its own graphs, auth and
+// custom routes.
 // The agentgate command passes an empty Program; a main generated from
 // langgraph.json, or written by hand (library mode), passes its values.
 type Program struct {
@@ -28,6 +30,12 @@ type Program struct {
 	// langgraph.json "auth.path" and is combined with the built-in
 	// authenticators and policies the file configures.
 	Auth any
+	// HTTP, when set, serves custom routes; it stands for langgraph.json
+	// "http.app". The server serves HTTP(api), api being agentgate's
+	// complete handler (middleware, authentication and routes): HTTP may
+	// answer requests itself (its routes take precedence), wrap them, or
+	// pass them to api, which still authenticates them.
+	HTTP func(api http.Handler) http.Handler
 }
 
 // Main runs the agentgate command line args (without the program name)

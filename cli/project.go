@@ -14,8 +14,8 @@ import (
 // agentgate built and started, so that it never builds itself again.
 const projectBinaryEnv = "AGENTGATE_PROJECT_BINARY"
 
-// projectSpec returns what to build for cfg: every graph and the auth that
-// name Go packages. missing reports whether p lacks any of them (then p
+// projectSpec returns what to build for cfg: every graph, the auth and the
+// custom routes that name Go packages. missing reports whether p lacks any of them (then p
 // cannot serve cfg and the project binary must).
 func projectSpec(cfg *config.Config, p Program) (spec userbuild.Spec, missing, any bool) {
 	spec = userbuild.Spec{ProjectDir: cfg.Dir, Graphs: map[string]userbuild.Ref{}}
@@ -33,6 +33,13 @@ func projectSpec(cfg *config.Config, p Program) (spec userbuild.Spec, missing, a
 		any = true
 		spec.Auth = &userbuild.Ref{Dir: a.Dir, Symbol: a.Symbol}
 		if p.Auth == nil {
+			missing = true
+		}
+	}
+	if h := cfg.HTTP; h.App != "" {
+		any = true
+		spec.HTTP = &userbuild.Ref{Dir: h.AppDir, Symbol: h.AppSymbol}
+		if p.HTTP == nil {
 			missing = true
 		}
 	}
@@ -91,8 +98,8 @@ func runBuild(ctx context.Context, p Program, args []string, e env) int {
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: agentgate build [flags]
 
-Build a server binary for a langgraph.json whose graphs or auth.path name
-Go packages ("./dir:Name"): agentgate generates a main package importing
+Build a server binary for a langgraph.json whose graphs, auth.path or
+http.app name Go packages ("./dir:Name"): agentgate generates a main package importing
 them, builds it inside your Go module (against copies of go.mod and go.sum
 under <config dir>/.agentgate/build that the go command may complete; yours
 are not changed) and caches the binary under <config dir>/.agentgate/bin by

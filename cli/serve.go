@@ -69,6 +69,11 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	if err != nil {
 		return err
 	}
+	if cfg.HTTP.App != "" && p.HTTP == nil {
+		// Only when the program was built without the package; never
+		// serve without the routes.
+		return fmt.Errorf("%s: http.app: %q is not part of this program (run it with `agentgate dev`, which builds it)", cfg.File, cfg.HTTP.App)
+	}
 	logBuiltinModel(cfg, e.getenv, log)
 	checkUnsupported(cfg, log)
 	a, err := buildAuth(ctx, cfg, p, log)
@@ -133,6 +138,7 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	opts.Items, opts.SweepInterval = storeTTL(cfg.Store.TTL)
 	opts.SweepInterval, opts.SweepLimit = checkpointSweep(cfg.Checkpointer, opts.SweepInterval)
 	opts.GraphConfigs = graphConf
+	opts.App = p.HTTP
 	if enf != nil {
 		opts.Authenticator, opts.Authorizer = enf, enf
 	}
