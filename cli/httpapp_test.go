@@ -74,3 +74,24 @@ func TestHTTPAppBuildsAndServes(t *testing.T) {
 	}
 	checkOwnerIsolation(t, url, "user1-token", "user2-token")
 }
+
+// dev reloads when a .go file of the http.app package changes.
+func TestWatcherWatchesHTTPApp(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"langgraph.json":   `{"http": {"app": "./webapp:Routes"}}`,
+		"webapp/webapp.go": "package webapp\n",
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := newWatcher(dir)
+	if _, ok := w.last[filepath.Join(dir, "webapp", "webapp.go")]; !ok {
+		t.Fatalf("http.app sources not watched: %v", w.last)
+	}
+}

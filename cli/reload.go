@@ -68,6 +68,9 @@ func (w *watcher) scan() map[string]stamp {
 		if a := cfg.Auth; a != nil && a.Path != "" {
 			w.dirs = append(w.dirs, a.Dir)
 		}
+		if cfg.HTTP.App != "" {
+			w.dirs = append(w.dirs, cfg.HTTP.AppDir)
+		}
 	}
 	for _, d := range w.dirs {
 		entries, _ := os.ReadDir(d)
