@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sort"
 	"sync"
 	"time"
@@ -49,6 +50,8 @@ type Options struct {
 	SweepLimit           int
 	DisableWebhooks      bool
 	AllowPrivateWebhooks bool
+	// LocalWebhooks: see runs.Options.
+	LocalWebhooks http.Handler
 	// GraphConfigs (LANGGRAPH_CONFIG, as the LangGraph servers read it)
 	// give, by graph id, the config of the graph's system assistant; a
 	// "context" key in it is the assistant's context instead.
@@ -118,7 +121,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	e.runs, err = runs.New(runs.Options{Store: e.store, Broker: bk, Graphs: opts.Graphs, Workers: opts.Workers,
 		Lease: opts.Lease, Poll: opts.Poll, Timeout: opts.Timeout, Logger: e.log,
 		DisableWebhooks: opts.DisableWebhooks, AllowPrivateWebhooks: opts.AllowPrivateWebhooks,
-		Observer: opts.RunObserver, Tracer: opts.Tracer})
+		LocalWebhooks: opts.LocalWebhooks, Observer: opts.RunObserver, Tracer: opts.Tracer})
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -48,6 +49,9 @@ type Options struct {
 	DisableWebhooks      bool
 	AllowPrivateWebhooks bool
 	WebhookTimeout       time.Duration
+	// LocalWebhooks, when set, receives the POST of relative webhooks
+	// ("/path") in-process: the server's own handler (custom routes).
+	LocalWebhooks http.Handler
 	// Observer, when set, is told when runs start and end (metrics).
 	Observer Observer
 	// Tracer, when set, records a "run" span per attempt (a child of the

@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -20,21 +22,40 @@ import (
 )
 
 // CheckWebhookURL validates a run's webhook when the run is created: an
-// absolute http or https URL with a host. Relative URLs (which the Python
-// server calls in-process, without authentication) are refused.
+// absolute http or https URL with a host. Relative URLs are refused here;
+// see CheckLocalWebhook for servers with custom routes.
 func CheckWebhookURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("invalid webhook URL: %v", err)
 	}
 	if !u.IsAbs() || u.Host == "" {
-		return errors.New("invalid webhook URL: it must be absolute (http:// or https://); relative webhooks are not supported")
+		return errors.New("invalid webhook URL: it must be absolute (http:// or https://); relative webhooks need custom routes (langgraph.json http.app)")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return fmt.Errorf("invalid webhook URL: scheme %q is not http or https", u.Scheme)
 	}
 	if u.User != nil {
 		return errors.New("invalid webhook URL: credentials in the URL are not allowed")
+	}
+	return nil
+}
+
+// LocalWebhook reports whether raw is a relative webhook ("/path"), which
+// a server with custom routes delivers to itself (Options.LocalWebhooks).
+func LocalWebhook(raw string) bool {
+	return strings.HasPrefix(raw, "/") && !strings.HasPrefix(raw, "//")
+}
+
+// CheckLocalWebhook validates a relative webhook: a path starting with a
+// single "/", without scheme, host or fragment.
+func CheckLocalWebhook(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("invalid webhook URL: %v", err)
+	}
+	if !LocalWebhook(raw) || u.Scheme != "" || u.Host != "" || u.Fragment != "" {
+		return errors.New("invalid webhook URL: a relative webhook must be a path starting with \"/\"")
 	}
 	return nil
 }
@@ -91,6 +112,7 @@ func dialControl(network, address string, _ syscall.RawConn) error {
 // webhooks posts run results. Calls run in the background; Stop waits.
 type webhooks struct {
 	client   *http.Client
+	local    http.Handler // receives relative webhooks; nil refuses them
 	disabled bool
 	log      *slog.Logger
 	wg       sync.WaitGroup
@@ -115,7 +137,7 @@ func newWebhooks(opts Options, log *slog.Logger) *webhooks {
 	client := &http.Client{Transport: tr, Timeout: timeout,
 		// Redirects are not followed: the target answers for itself.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &webhooks{client: client, disabled: opts.DisableWebhooks, log: log}
+	return &webhooks{client: client, local: opts.LocalWebhooks, disabled: opts.DisableWebhooks, log: log}
 }
 
 // wait waits for the calls in flight and closes idle connections.
@@ -148,7 +170,11 @@ func (w *webhooks) send(ctx context.Context, url string, r storage.Run, payload 
 		log.InfoContext(ctx, "webhooks are disabled: not calling the run's webhook")
 		return
 	}
-	if err := CheckWebhookURL(url); err != nil {
+	check := CheckWebhookURL
+	if w.local != nil && LocalWebhook(url) {
+		check = CheckLocalWebhook
+	}
+	if err := check(url); err != nil {
 		log.WarnContext(ctx, "not calling the run's webhook", slog.Any("error", err))
 		return
 	}
@@ -169,7 +195,7 @@ func (w *webhooks) send(ctx context.Context, url string, r storage.Run, payload 
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("User-Agent", "agentgate-webhook")
 		injectTrace(ctx, req.Header)
-		res, err := w.client.Do(req)
+		res, err := w.do(req)
 		if err != nil {
 			log.WarnContext(ctx, "calling the run's webhook", slog.Any("error", err))
 			return
@@ -182,6 +208,21 @@ func (w *webhooks) send(ctx context.Context, url string, r storage.Run, payload 
 		}
 		log.InfoContext(ctx, "called the run's webhook", slog.Int("status", res.StatusCode))
 	}()
+}
+
+// do sends req: over the network, or to the local handler for a
+// relative webhook (the way the Python server calls its own app).
+func (w *webhooks) do(req *http.Request) (*http.Response, error) {
+	if req.URL.IsAbs() {
+		return w.client.Do(req)
+	}
+	req.RequestURI, req.RemoteAddr = req.URL.RequestURI(), "127.0.0.1:0"
+	if req.Host == "" {
+		req.Host = "localhost"
+	}
+	rec := httptest.NewRecorder()
+	w.local.ServeHTTP(rec, req)
+	return rec.Result(), nil
 }
 
 // sendWebhook calls the webhook of a run that ended (when it has one).

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/agentgate/agentgate/auth"
-	"github.com/agentgate/agentgate/runs"
 	"github.com/agentgate/agentgate/runs/cron"
 	"github.com/agentgate/agentgate/storage"
 )
@@ -32,8 +31,9 @@ type cronRunFields struct {
 	CheckpointDuring  *bool           `json:"checkpoint_during"`
 }
 
-// payload validates the fields and builds the stored payload.
-func (f *cronRunFields) payload(stateless bool) (cron.Payload, error) {
+// payload validates the fields and builds the stored payload; localHooks
+// accepts relative webhooks (the server has custom routes).
+func (f *cronRunFields) payload(stateless, localHooks bool) (cron.Payload, error) {
 	var p cron.Payload
 	before, err := nodeList("interrupt_before", f.InterruptBefore)
 	if err != nil {
@@ -65,10 +65,8 @@ func (f *cronRunFields) payload(stateless bool) (cron.Payload, error) {
 	if conf, _ := f.Config["configurable"].(map[string]any); len(conf) > 0 && len(f.Context) > 0 {
 		return p, httpErr(http.StatusBadRequest, "Cannot specify both configurable and context. Prefer setting context alone.")
 	}
-	if f.Webhook != "" {
-		if err := runs.CheckWebhookURL(f.Webhook); err != nil {
-			return p, httpErr(http.StatusBadRequest, err.Error())
-		}
+	if err := checkWebhook(f.Webhook, localHooks); err != nil {
+		return p, err
 	}
 	return cron.Payload{Input: f.Input, Metadata: f.Metadata, Config: f.Config, Context: f.Context,
 		Webhook: f.Webhook, InterruptBefore: before, InterruptAfter: after, StreamMode: modes,
@@ -156,7 +154,7 @@ func (s *Server) createCron(w http.ResponseWriter, r *http.Request) error {
 	if stateless && onDone == "" {
 		onDone = storage.CronDeleteThread
 	}
-	p, err := b.payload(stateless)
+	p, err := b.payload(stateless, s.opts.App != nil)
 	if err != nil {
 		return err
 	}
@@ -377,7 +375,7 @@ func (s *Server) patchCron(w http.ResponseWriter, r *http.Request) error {
 	if err := json.Unmarshal(mb, &f); err != nil {
 		return bodyError(err)
 	}
-	p, err := f.payload(cur.ThreadID == "")
+	p, err := f.payload(cur.ThreadID == "", s.opts.App != nil)
 	if err != nil {
 		return err
 	}

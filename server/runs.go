@@ -149,6 +149,22 @@ type parsedRun struct {
 }
 
 // parse validates b (422, or 400 where the Python server says so).
+// checkWebhook validates a webhook ("" is none): absolute, or relative
+// ("/path", delivered in-process) when the server has custom routes.
+func checkWebhook(raw string, local bool) error {
+	check := runs.CheckWebhookURL
+	if local && runs.LocalWebhook(raw) {
+		check = runs.CheckLocalWebhook
+	}
+	if raw == "" {
+		return nil
+	}
+	if err := check(raw); err != nil {
+		return httpErr(http.StatusBadRequest, err.Error())
+	}
+	return nil
+}
+
 func (s *Server) parse(b *runCreateBody, stateless bool) (p parsedRun, err error) {
 	if b.AssistantID == "" {
 		return p, invalid("Invalid value for 'assistant_id': required")
@@ -187,10 +203,8 @@ func (s *Server) parse(b *runCreateBody, stateless bool) (p parsedRun, err error
 			return p, err
 		}
 	}
-	if b.Webhook != "" {
-		if err := runs.CheckWebhookURL(b.Webhook); err != nil {
-			return p, httpErr(http.StatusBadRequest, err.Error())
-		}
+	if err := checkWebhook(b.Webhook, s.opts.App != nil); err != nil {
+		return p, err
 	}
 	if b.AfterSeconds < 0 {
 		return p, invalid("Invalid value for 'after_seconds': must not be negative")

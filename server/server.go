@@ -222,7 +222,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	s.eng, err = engine.New(ctx, engine.Options{Store: opts.Store, Graphs: s.graphs, Authorizer: s.authz,
 		Logger: s.log, Broker: o.Broker, Workers: o.Workers, Lease: o.Lease, Poll: o.Poll, Timeout: o.Timeout,
 		CronPoll: o.CronPoll, NoCrons: opts.HTTP.Disable.Runs, SweepInterval: opts.SweepInterval, SweepLimit: opts.SweepLimit,
-		DisableWebhooks: o.DisableWebhooks, AllowPrivateWebhooks: o.AllowPrivateWebhooks,
+		DisableWebhooks: o.DisableWebhooks, AllowPrivateWebhooks: o.AllowPrivateWebhooks, LocalWebhooks: s.localWebhooks(opts),
 		GraphConfigs: opts.GraphConfigs, RunObserver: s.prom, StorageObserver: stObs, SweepObserver: s.prom, Tracer: s.tracer})
 	if err != nil {
 		return nil, err
@@ -250,6 +250,17 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// localWebhooks is the receiver of relative webhooks: with custom routes,
+// the server's own handler (set before the engine starts), called
+// in-process as the Python server does: no address to learn or trust,
+// and the same on every replica. Nil without custom routes.
+func (s *Server) localWebhooks(opts Options) http.Handler {
+	if opts.App == nil {
+		return nil
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) })
 }
 
 // Close stops the run workers (runs they were executing are requeued by
