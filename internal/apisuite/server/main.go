@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/agentgate/agentgate/cli"
+	"github.com/agentgate/agentgate/internal/apisuite"
 	"github.com/agentgate/agentgate/internal/apisuite/graphs"
 )
 
@@ -37,9 +38,9 @@ func main() {
 	inner := fmt.Sprintf("http://127.0.0.1:%d", port)
 	os.Setenv(graphs.StoreURLEnv, inner)
 
-	// The suite's langgraph.json "http" section, minus the custom app
-	// (agentgate has none): x-configurable-header reaches configurable,
-	// which is what http.mts's body-mutating middleware does.
+	// The suite's langgraph.json "http" section: the custom app is
+	// apisuite.App (Program.HTTP); x-configurable-header reaches
+	// configurable, which is what http.mts's body-mutating middleware does.
 	dir, err := os.MkdirTemp("", "apisuite")
 	if err != nil {
 		log.Fatal(err)
@@ -53,7 +54,7 @@ func main() {
 		// --no-reload: a reloading dev re-executes this binary, whose
 		// own flags would then see its arguments.
 		args := []string{"dev", "--memory", "--no-reload", "--port", fmt.Sprint(port), "--config", filepath.Join(dir, "langgraph.json")}
-		os.Exit(cli.Main(cli.Program{Graphs: graphs.All()}, append(args, flag.Args()...)))
+		os.Exit(cli.Main(cli.Program{Graphs: graphs.All(), HTTP: apisuite.App}, append(args, flag.Args()...)))
 	}()
 	for i := 0; ; i++ {
 		resp, err := http.Get(inner + "/ok")
