@@ -298,7 +298,7 @@ func TestCronFiresAsItsCreator(t *testing.T) {
 	})
 }
 
-// TestRunWebhookThroughServer: relative webhooks are refused at creation;
+// TestRunWebhookThroughServer: without custom routes, relative webhooks are refused at creation;
 // an absolute one is called when the run ends (loopback allowed here).
 func TestRunWebhookThroughServer(t *testing.T) {
 	got := make(chan map[string]any, 1)
