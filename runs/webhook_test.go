@@ -214,3 +214,16 @@ func TestWebhookPayloadCarriesNoIdentity(t *testing.T) {
 		t.Error("Redacted changed the stored run's config")
 	}
 }
+
+func TestCheckLocalWebhook(t *testing.T) {
+	for _, ok := range []string{"/hook", "/custom/webhook?a=b"} {
+		if err := CheckLocalWebhook(ok); err != nil || !LocalWebhook(ok) {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"//evil.example/x", "/x#frag", "hook", "http://example.com/x", ""} {
+		if CheckLocalWebhook(bad) == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

@@ -13,8 +13,8 @@ import (
 
 // TestRelativeWebhookToCustomApp: with custom routes, a relative webhook
 // is accepted and delivered in-process to the server's own handler; the
-// app's route gets the run's payload. Webhooks stay private-address
-// checked: the call never goes over the network.
+// app's route gets the run's payload (no network call, so no
+// AllowPrivateWebhooks needed).
 func TestRelativeWebhookToCustomApp(t *testing.T) {
 	got := make(chan map[string]any, 1)
 	app := func(api http.Handler) http.Handler {
