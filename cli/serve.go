@@ -139,6 +139,7 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	opts.SweepInterval, opts.SweepLimit = checkpointSweep(cfg.Checkpointer, opts.SweepInterval)
 	opts.GraphConfigs = graphConf
 	opts.App = p.HTTP
+	opts.AppAuth = cfg.HTTP.EnableCustomRouteAuth
 	if enf != nil {
 		opts.Authenticator, opts.Authorizer = enf, enf
 	}

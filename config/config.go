@@ -123,6 +123,9 @@ type HTTP struct {
 	DisableMCP        bool
 	DisableA2A        bool
 	DisableWebhooks   bool
+	// EnableCustomRouteAuth authenticates requests before the custom
+	// routes (http.app) see them, as LangGraph's enable_custom_route_auth.
+	EnableCustomRouteAuth bool
 	// ConfigurableHeaders is nil when not configured.
 	ConfigurableHeaders *HeaderFilter
 	// MaxBodyBytes is agentgate's request body limit; 0 means the default.

@@ -219,15 +219,16 @@ func (d *decoder) http(dir string, raw json.RawMessage) (HTTP, error) {
 		}
 	}
 	flags := map[string]*bool{
-		"disable_assistants": &h.DisableAssistants,
-		"disable_threads":    &h.DisableThreads,
-		"disable_runs":       &h.DisableRuns,
-		"disable_store":      &h.DisableStore,
-		"disable_meta":       &h.DisableMeta,
-		"disable_ui":         &h.DisableUI,
-		"disable_mcp":        &h.DisableMCP,
-		"disable_a2a":        &h.DisableA2A,
-		"disable_webhooks":   &h.DisableWebhooks,
+		"disable_assistants":       &h.DisableAssistants,
+		"disable_threads":          &h.DisableThreads,
+		"disable_runs":             &h.DisableRuns,
+		"disable_store":            &h.DisableStore,
+		"disable_meta":             &h.DisableMeta,
+		"disable_ui":               &h.DisableUI,
+		"disable_mcp":              &h.DisableMCP,
+		"disable_a2a":              &h.DisableA2A,
+		"disable_webhooks":         &h.DisableWebhooks,
+		"enable_custom_route_auth": &h.EnableCustomRouteAuth,
 	}
 	known := []string{"app", "cors", "configurable_headers", "max_body_bytes"}
 	for k := range flags {

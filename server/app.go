@@ -7,6 +7,29 @@ import (
 	"runtime/debug"
 )
 
+// appAuth authenticates the requests for custom routes before app sees
+// them (Options.AppAuth). Requests for the API's own paths go on as they
+// are: the API authenticates its protected routes itself, and /ok, /info
+// and /docs stay open as without custom routes.
+func (s *Server) appAuth(app http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, p := s.mux.Handler(r); p != "" && p != "/" {
+			app.ServeHTTP(w, r)
+			return
+		}
+		ctx, err := s.authn.Authenticate(r)
+		s.prom.authenticated(err)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if ctx != nil {
+			r = r.WithContext(ctx)
+		}
+		app.ServeHTTP(w, r)
+	})
+}
+
 // guard runs the custom routes handler (Options.App): a panic in it is
 // logged and answered 500 {"detail": ...}, or cuts the response short when
 // it had started.

@@ -97,6 +97,11 @@ type Options struct {
 	// middleware, authentication and routes). App may answer requests
 	// itself, wrap them, or pass them to api. A panic in it answers 500.
 	App func(api http.Handler) http.Handler
+	// AppAuth authenticates the requests for custom routes (paths that
+	// are not the API's) before App sees them (langgraph.json
+	// http.enable_custom_route_auth): without valid credentials they are
+	// answered 401, else App sees the caller (auth.IdentityFrom).
+	AppAuth bool
 }
 
 // RunsOptions configure run execution.
@@ -243,6 +248,9 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		app := opts.App(s.handler)
 		if app == nil {
 			return nil, errors.New("server: Options.App returned a nil handler")
+		}
+		if opts.AppAuth && s.authn != nil {
+			app = s.appAuth(app)
 		}
 		s.handler = s.guard(app)
 	}
