@@ -45,3 +45,23 @@ func TestAppAuth(t *testing.T) {
 	}
 	off.ok(401, "POST", "/threads/search", map[string]any{})
 }
+
+// TestAppCannotForgeAnIdentity: an identity the custom routes put in the
+// request context does not reach the API: its routes authenticate the
+// request themselves.
+func TestAppCannotForgeAnIdentity(t *testing.T) {
+	e := tutorialAuth(t)
+	ts := newTestServer(t, Options{Authenticator: e, Authorizer: e, App: func(api http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			forged := &auth.Identity{User: &auth.User{Identity: "alice"}}
+			api.ServeHTTP(w, r.WithContext(auth.WithIdentity(r.Context(), forged)))
+		})
+	}})
+	ts.createThread(map[string]any{"k": "v"}, "Authorization", "Bearer tok-alice")
+	ts.ok(401, "POST", "/threads/search", map[string]any{})
+	var bob []map[string]any
+	ts.ok(200, "POST", "/threads/search", map[string]any{}, "Authorization", "Bearer tok-bob").json(t, &bob)
+	if len(bob) != 0 {
+		t.Fatalf("bob with a forged alice identity sees %v", bob)
+	}
+}
