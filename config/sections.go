@@ -44,18 +44,9 @@ func (d *decoder) auth(dir string, raw json.RawMessage) (*Auth, error) {
 		if a.Path, err = d.str("auth.path", v); err != nil {
 			return nil, err
 		}
-		i := strings.LastIndex(a.Path, ":")
-		if i <= 0 || i == len(a.Path)-1 {
-			return nil, d.errf("auth.path", `%q must be "<package dir>:<Name>", for example "./security:Auth"`, a.Path)
+		if a.Dir, a.Symbol, err = d.goRef("auth.path", dir, a.Path, "./security:Auth"); err != nil {
+			return nil, err
 		}
-		pkg, sym := a.Path[:i], a.Path[i+1:]
-		if pkg != "." && pkg != ".." && !strings.HasPrefix(pkg, "./") && !strings.HasPrefix(pkg, "../") {
-			return nil, d.errf("auth.path", "%q: the package must be a directory relative to langgraph.json starting with \"./\" (for example \"./security:Auth\")", a.Path)
-		}
-		if !exportedIdent(sym) {
-			return nil, d.errf("auth.path", "%q: %q is not an exported Go identifier (it must start with an upper-case letter)", a.Path, sym)
-		}
-		a.Dir, a.Symbol = filepath.Join(dir, filepath.FromSlash(pkg)), sym
 	}
 	if v, ok := obj["disable_studio_auth"]; ok {
 		if a.DisableStudioAuth, err = d.boolean("auth.disable_studio_auth", v); err != nil {
@@ -417,4 +408,44 @@ func (d *decoder) storeTTL(raw json.RawMessage) (*StoreTTL, error) {
 		t.SweepIntervalMinutes = &n
 	}
 	return t, nil
+}
+
+// goRef splits a "<package dir>:<Name>" reference at path into the
+// absolute package directory (relative to dir) and the exported name.
+func (d *decoder) goRef(path, dir, ref, example string) (pkgDir, sym string, err error) {
+	i := strings.LastIndex(ref, ":")
+	if i <= 0 || i == len(ref)-1 {
+		return "", "", d.errf(path, `%q must be "<package dir>:<Name>", for example %q`, ref, example)
+	}
+	pkg, sym := ref[:i], ref[i+1:]
+	if pkg != "." && pkg != ".." && !strings.HasPrefix(pkg, "./") && !strings.HasPrefix(pkg, "../") {
+		return "", "", d.errf(path, "%q: the package must be a directory relative to langgraph.json starting with \"./\" (for example %q)", ref, example)
+	}
+	if !exportedIdent(sym) {
+		return "", "", d.errf(path, "%q: %q is not an exported Go identifier (it must start with an upper-case letter)", ref, sym)
+	}
+	return filepath.Join(dir, filepath.FromSlash(pkg)), sym, nil
+}
+
+// encryption decodes "encryption": {"path": "./dir:Name"}.
+func (d *decoder) encryption(dir string, raw json.RawMessage) (*Encryption, error) {
+	obj, err := d.object("encryption", raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.checkKeys("encryption", obj, "path"); err != nil {
+		return nil, err
+	}
+	v, ok := obj["path"]
+	if !ok {
+		return nil, d.errf("encryption", `has no "path": name the Go package and its *encryption.Encryption, for example "./crypt:Encryption"`)
+	}
+	e := &Encryption{}
+	if e.Path, err = d.str("encryption.path", v); err != nil {
+		return nil, err
+	}
+	if e.Dir, e.Symbol, err = d.goRef("encryption.path", dir, e.Path, "./crypt:Encryption"); err != nil {
+		return nil, err
+	}
+	return e, nil
 }
