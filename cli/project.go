@@ -14,8 +14,8 @@ import (
 // agentgate built and started, so that it never builds itself again.
 const projectBinaryEnv = "AGENTGATE_PROJECT_BINARY"
 
-// projectSpec returns what to build for cfg: every graph and the auth that
-// name Go packages. missing reports whether p lacks any of them (then p
+// projectSpec returns what to build for cfg: every graph, the auth and the
+// encryption that name Go packages. missing reports whether p lacks any of them (then p
 // cannot serve cfg and the project binary must).
 func projectSpec(cfg *config.Config, p Program) (spec userbuild.Spec, missing, any bool) {
 	spec = userbuild.Spec{ProjectDir: cfg.Dir, Graphs: map[string]userbuild.Ref{}}
@@ -33,6 +33,13 @@ func projectSpec(cfg *config.Config, p Program) (spec userbuild.Spec, missing, a
 		any = true
 		spec.Auth = &userbuild.Ref{Dir: a.Dir, Symbol: a.Symbol}
 		if p.Auth == nil {
+			missing = true
+		}
+	}
+	if c := cfg.Encryption; c != nil {
+		any = true
+		spec.Encryption = &userbuild.Ref{Dir: c.Dir, Symbol: c.Symbol}
+		if p.Encryption == nil {
 			missing = true
 		}
 	}
