@@ -1,16 +1,20 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/agentgate/agentgate/encryption"
 	"github.com/agentgate/agentgate/internal/testenv"
 )
 
@@ -188,4 +192,262 @@ func postgresDump(t *testing.T, url string) string {
 		sb.WriteString(strings.Join(texts, "\n"))
 	}
 	return sb.String()
+}
+
+func TestEncryptionRefusesToStart(t *testing.T) {
+	cfg := writeConfig(t, `{}`)
+	db := filepath.Join(t.TempDir(), "x.db")
+	noop := func(_ context.Context, _ encryption.Context, v map[string]any) (map[string]any, error) { return v, nil }
+	half := &encryption.Encryption{EncryptJSON: noop}
+	full := &encryption.Encryption{EncryptJSON: noop, DecryptJSON: noop}
+	encDir := writeConfig(t, `{"encryption": {"path": "./crypt:Encryption"}}`)
+	if err := os.WriteFile(filepath.Join(encDir, "go.mod"), []byte("module example.com/p\n\ngo 1.26\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		p    Program
+		vars map[string]string
+		dir  string
+		want string
+	}{
+		{"short key", Program{}, map[string]string{"LANGGRAPH_AES_KEY": "short"}, cfg,
+			"encryption at rest: LANGGRAPH_AES_KEY: encryption: the AES key is 5 bytes; want 16, 24 or 32 (AES-128, AES-192, AES-256)"},
+		{"bad old key", Program{}, map[string]string{"LANGGRAPH_AES_KEY": atRestKey, "LANGGRAPH_AES_OLD_KEYS": "abc"}, cfg,
+			"LANGGRAPH_AES_OLD_KEYS: encryption: the AES old key 1 is 3 bytes"},
+		{"system key listed", Program{}, map[string]string{"LANGGRAPH_AES_KEY": atRestKey, "LANGGRAPH_AES_JSON_KEYS": "owner"}, cfg,
+			`LANGGRAPH_AES_JSON_KEYS: encryption: JSON key "owner" is read by the server and cannot be encrypted`},
+		{"json keys without key", Program{}, map[string]string{"AGENTGATE_AES_JSON_KEYS": "a"}, cfg,
+			"AGENTGATE_AES_JSON_KEYS is set without LANGGRAPH_AES_KEY"},
+		{"both custom and env", Program{Encryption: full}, map[string]string{"LANGGRAPH_AES_KEY": atRestKey}, cfg,
+			"both LANGGRAPH_AES_KEY and a custom encryption"},
+		{"half a pair", Program{Encryption: half}, nil, cfg,
+			"Program.Encryption: encryption: EncryptJSON and DecryptJSON must be set together"},
+		{"wrong type", Program{Encryption: "aes"}, nil, cfg, "Program.Encryption: a string is not an encryption"},
+		{"encryption path missing dir", Program{}, nil, encDir,
+			`encryption.path: package directory ` + filepath.Join(encDir, "crypt") + `: open`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runProgram(t, tt.p, tt.vars, "serve", "--addr", "127.0.0.1:0", "--database", db, "--config", tt.dir)
+			if code != exitError || stdout != "" {
+				t.Errorf("exit %d, stdout %q: the server must not start", code, stdout)
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr lacks %q:\n%s", tt.want, stderr)
+			}
+		})
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Error("a refused start created the database")
+	}
+}
+
+// hookPackage is a user's encryption package: per-tenant AES-GCM keys
+// derived from the Context hook's tenant, which each ciphertext names.
+const hookPackage = `package crypt
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"strings"
+
+	"github.com/agentgate/agentgate/auth"
+	"github.com/agentgate/agentgate/encryption"
+)
+
+const prefix = "hook1:"
+
+func gcm(tenant string) cipher.AEAD {
+	k := sha256.Sum256([]byte("demo master key/" + tenant))
+	b, _ := aes.NewCipher(k[:])
+	g, _ := cipher.NewGCM(b)
+	return g
+}
+
+func seal(tenant string, plain []byte) string {
+	g := gcm(tenant)
+	nonce := make([]byte, g.NonceSize())
+	rand.Read(nonce)
+	return prefix + tenant + ":" + base64.StdEncoding.EncodeToString(g.Seal(nonce, nonce, plain, nil))
+}
+
+func open(s string) ([]byte, error) {
+	tenant, b64, ok := strings.Cut(strings.TrimPrefix(s, prefix), ":")
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if !ok || err != nil {
+		return nil, errors.New("malformed ciphertext")
+	}
+	g := gcm(tenant)
+	if len(raw) < g.NonceSize() {
+		return nil, errors.New("short ciphertext")
+	}
+	return g.Open(nil, raw[:g.NonceSize()], raw[g.NonceSize():], nil)
+}
+
+func tenant(c encryption.Context) string {
+	if t, ok := c.Metadata["tenant"].(string); ok {
+		return t
+	}
+	return "none"
+}
+
+func whole(c encryption.Context, key string) bool {
+	return key == "api_key" || c.Field != encryption.FieldMetadata && c.Field != encryption.FieldConfig || key == "writes"
+}
+
+var Encryption = &encryption.Encryption{
+	Name: "tenant-gcm hook",
+	Context: func(_ context.Context, u *auth.User) (map[string]any, error) {
+		if u == nil {
+			return map[string]any{"tenant": "system"}, nil
+		}
+		return map[string]any{"tenant": u.Identity}, nil
+	},
+	EncryptBlob: func(_ context.Context, c encryption.Context, b []byte) ([]byte, error) {
+		return []byte(seal(tenant(c), b)), nil
+	},
+	DecryptBlob: func(_ context.Context, _ encryption.Context, b []byte) ([]byte, error) {
+		if !strings.HasPrefix(string(b), prefix) {
+			return b, nil
+		}
+		return open(string(b))
+	},
+	EncryptJSON: func(_ context.Context, c encryption.Context, v map[string]any) (map[string]any, error) {
+		out := map[string]any{}
+		for k, x := range v {
+			if s, ok := x.(string); ok && whole(c, k) {
+				out[k] = seal(tenant(c), []byte(s))
+			} else if x != nil && whole(c, k) {
+				out[k] = map[string]any{"nested": seal(tenant(c), []byte(encodeJSON(x)))}
+			} else {
+				out[k] = x
+			}
+		}
+		return out, nil
+	},
+	DecryptJSON: func(_ context.Context, _ encryption.Context, v map[string]any) (map[string]any, error) {
+		out := map[string]any{}
+		for k, x := range v {
+			out[k] = x
+			if s, ok := x.(string); ok && strings.HasPrefix(s, prefix) {
+				b, err := open(s)
+				if err != nil {
+					return nil, err
+				}
+				out[k] = string(b)
+			}
+			if m, ok := x.(map[string]any); ok && len(m) == 1 {
+				if s, ok := m["nested"].(string); ok && strings.HasPrefix(s, prefix) {
+					b, err := open(s)
+					if err != nil {
+						return nil, err
+					}
+					out[k] = decodeJSON(b)
+				}
+			}
+		}
+		return out, nil
+	},
+}
+`
+
+const hookJSON = `package crypt
+
+import "encoding/json"
+
+func encodeJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+func decodeJSON(b []byte) any { var v any; _ = json.Unmarshal(b, &v); return v }
+`
+
+// TestEncryptionPathHookPackage builds a project whose langgraph.json
+// names a user's encryption package (a module outside this checkout,
+// with a replace directive), runs its binary on SQLite and reads the file.
+func TestEncryptionPathHookPackage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a project binary")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("SKIPPED: no go toolchain on PATH")
+	}
+	dir := t.TempDir()
+	root := checkoutRoot(t)
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"go.mod": "module example.com/enchook\n\ngo 1.26\n\nrequire github.com/agentgate/agentgate v0.0.0-00010101000000-000000000000\n\n" +
+			"replace github.com/agentgate/agentgate => " + root + "\n",
+		"go.sum":         string(sum),
+		"langgraph.json": `{"graphs": {"chat": "builtin:chatbot"}, "encryption": {"path": "./crypt:Encryption"}}`,
+		"crypt/crypt.go": hookPackage,
+		"crypt/json.go":  hookJSON,
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	db := filepath.Join(t.TempDir(), "hook.db")
+	var built, errb syncBuffer
+	e := env{stdout: &built, stderr: &errb, getenv: getenvFrom(nil)}
+	if code := run(ctx, Program{}, []string{"build", "--config", dir}, e); code != exitOK {
+		t.Fatalf("build: exit %d; stderr:\n%s", code, errb.String())
+	}
+	bin := strings.TrimSpace(built.String())
+	t.Logf("build:\n%s", errb.String())
+	gotArgs := []string{"serve", "--addr", "127.0.0.1:0", "--database", db, "--config", dir}
+	cmd := exec.Command(bin, gotArgs...)
+	cmd.Env = append(os.Environ(), projectBinaryEnv+"="+bin, "AGENTGATE_MODEL=", "OPENAI_API_KEY=", "ANTHROPIC_API_KEY=",
+		"LANGGRAPH_AES_KEY=", "AGENTGATE_AES_KEY=", "LANGGRAPH_AES_JSON_KEYS=", "AGENTGATE_AES_JSON_KEYS=")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var serr syncBuffer
+	cmd.Stderr = &serr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	lines := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(out).ReadString('\n')
+		lines <- line
+	}()
+	var url string
+	select {
+	case line := <-lines:
+		var ok bool
+		if url, ok = strings.CutPrefix(strings.TrimSpace(line), "agentgate listening on "); !ok {
+			t.Fatalf("project binary: first stdout %q; stderr:\n%s", line, serr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("project binary did not listen within 30s; stderr:\n%s", serr.String())
+	}
+	exerciseAtRest(t, url, func() string {
+		raw := sqliteBytes(t, db)
+		if !strings.Contains(raw, "hook1:system:") {
+			t.Error("the database holds no ciphertext of the user's hook")
+		}
+		return raw
+	})
+	_ = cmd.Process.Signal(os.Interrupt)
+	_ = cmd.Wait()
+	if !strings.Contains(serr.String(), `"encryption":"tenant-gcm hook"`) {
+		t.Errorf("the startup log does not name the hook's encryption:\n%s", serr.String())
+	}
 }

@@ -125,12 +125,18 @@ func AESFromEnv(getenv func(string) string) (*Encryption, error) {
 		return nil, nil
 	}
 	o := AESOptions{Key: []byte(key), JSONKeys: splitList(jk)}
-	for _, k := range splitList(old) {
+	if _, err := newAESKey(o.Key, "key"); err != nil {
+		return nil, fmt.Errorf("%s: %w", keyVar, err)
+	}
+	for i, k := range splitList(old) {
+		if _, err := newAESKey([]byte(k), fmt.Sprintf("old key %d", i+1)); err != nil {
+			return nil, fmt.Errorf("%s: %w", oldVar, err)
+		}
 		o.OldKeys = append(o.OldKeys, []byte(k))
 	}
 	e, err := NewAES(o)
 	if err != nil {
-		return nil, fmt.Errorf("%s/%s: %w", keyVar, oldVar, err)
+		return nil, fmt.Errorf("%s: %w", jkVar, err)
 	}
 	return e, nil
 }
