@@ -24,7 +24,6 @@ import (
 	"github.com/agentgate/agentgate/runs/broker"
 	"github.com/agentgate/agentgate/server"
 	"github.com/agentgate/agentgate/storage"
-	"github.com/agentgate/agentgate/storage/encrypted"
 	"github.com/agentgate/agentgate/storage/memory"
 	"github.com/agentgate/agentgate/storage/postgres"
 	"github.com/agentgate/agentgate/storage/sqlite"
@@ -104,11 +103,6 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 			log.Error("close store", "err", err)
 		}
 	}()
-	// Every reader and writer (routes, workers, schedulers) gets the
-	// decorated store: the server never sees the backend itself.
-	if store, err = encrypted.New(store, enc); err != nil {
-		return err
-	}
 	metrics, err := metricsOptions(f)
 	if err != nil {
 		return err
@@ -128,11 +122,12 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	}
 	defer shutdownTracing(ctx, tp, log)
 	opts := server.Options{
-		Store:   store,
-		Graphs:  graphs,
-		Logger:  log,
-		Version: version(),
-		HTTP:    httpOptions(cfg.HTTP),
+		Store:      store,
+		Encryption: enc,
+		Graphs:     graphs,
+		Logger:     log,
+		Version:    version(),
+		HTTP:       httpOptions(cfg.HTTP),
 		Runs: server.RunsOptions{DisableWebhooks: cfg.HTTP.DisableWebhooks,
 			AllowPrivateWebhooks: f.allowPrivateWebhooks, Workers: f.jobs, Broker: bk},
 		Metrics:    metrics,
