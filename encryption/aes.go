@@ -23,11 +23,13 @@ const (
 	EnvAESJSONKeys = "LANGGRAPH_AES_JSON_KEYS"
 )
 
-// SystemKeys are metadata keys the server reads itself; they cannot be
-// listed in AESOptions.JSONKeys.
-var SystemKeys = []string{"langgraph_version", "langgraph_api_version", "langgraph_plan", "langgraph_host",
-	"langgraph_api_url", "langgraph_request_id", "langgraph_auth_user_id", "langgraph_auth_permissions",
-	"graph_id", "assistant_id", "thread_id", "run_id", "user_id", "owner", "source", "step", "parents"}
+// SystemKeys returns the metadata keys the server reads itself; they
+// cannot be listed in AESOptions.JSONKeys.
+func SystemKeys() []string {
+	return []string{"langgraph_version", "langgraph_api_version", "langgraph_plan", "langgraph_host",
+		"langgraph_api_url", "langgraph_request_id", "langgraph_auth_user_id", "langgraph_auth_permissions",
+		"graph_id", "assistant_id", "thread_id", "run_id", "user_id", "owner", "source", "step", "parents"}
+}
 
 // AESOptions configure NewAES.
 type AESOptions struct {
@@ -85,7 +87,7 @@ func NewAES(o AESOptions) (*Encryption, error) {
 		}
 	}
 	for _, k := range o.JSONKeys {
-		if slices.Contains(SystemKeys, k) {
+		if slices.Contains(SystemKeys(), k) {
 			return nil, fmt.Errorf("encryption: JSON key %q is read by the server and cannot be encrypted", k)
 		}
 		m.jsonKeys[k] = true
