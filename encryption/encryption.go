@@ -76,7 +76,8 @@ type Encryption struct {
 	EncryptBlob func(ctx context.Context, c Context, b []byte) ([]byte, error)
 	DecryptBlob func(ctx context.Context, c Context, b []byte) ([]byte, error)
 	// Context derives Context.Metadata from the caller (nil for the
-	// server's own work), for example a tenant id from a claim.
+	// server's own work), for example a tenant id from a claim. It runs
+	// before every hook call: keep it cheap (cache what needs I/O).
 	Context func(ctx context.Context, user *auth.User) (map[string]any, error)
 	// Name describes the encryption in the startup log ("custom" if empty).
 	Name string

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/encryption"
 	"github.com/agentgate/agentgate/graph/checkpoint"
 	"github.com/agentgate/agentgate/internal/testenv"
@@ -243,5 +245,36 @@ func TestHookErrorsFailTheCall(t *testing.T) {
 		ChannelValues: map[string]json.RawMessage{"x": json.RawMessage(`1`)}}, checkpoint.Metadata{}, nil)
 	if !errors.Is(err, boom) {
 		t.Errorf("Put with a failing hook: %v", err)
+	}
+}
+
+func TestHooksSeeTheCallerModelAndField(t *testing.T) {
+	var seen []string
+	e := &encryption.Encryption{
+		Context: func(_ context.Context, u *auth.User) (map[string]any, error) {
+			if u == nil {
+				return map[string]any{"tenant": "system"}, nil
+			}
+			return map[string]any{"tenant": u.Identity}, nil
+		},
+		EncryptJSON: func(_ context.Context, c encryption.Context, v map[string]any) (map[string]any, error) {
+			who := "-"
+			if c.User != nil {
+				who = c.User.Identity
+			}
+			seen = append(seen, who+" "+c.Model+"."+c.Field+" "+c.Metadata["tenant"].(string))
+			return v, nil
+		},
+		DecryptJSON: func(_ context.Context, _ encryption.Context, v map[string]any) (map[string]any, error) { return v, nil },
+	}
+	st := wrap(t, memory.New(), e)
+	ctx := auth.WithIdentity(context.Background(), &auth.Identity{User: &auth.User{Identity: "alice"}})
+	val(st.Threads().Create(ctx, sys(), storage.ThreadCreate{ThreadID: "t", Metadata: map[string]any{"a": 1}})).get(t)
+	if err := st.Items().Put(context.Background(), sys(), storage.ItemPut{Namespace: []string{"n"}, Key: "k", Value: map[string]any{"x": 1}}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"alice thread.metadata alice", "- store.value system"}
+	if !slices.Equal(seen, want) {
+		t.Errorf("hook calls %q, want %q", seen, want)
 	}
 }
