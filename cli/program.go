@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/agentgate/agentgate/auth"
+	"github.com/agentgate/agentgate/encryption"
 	"github.com/agentgate/agentgate/graph"
 )
 
@@ -36,6 +37,10 @@ type Program struct {
 	// answer requests itself (its routes take precedence), wrap them, or
 	// pass them to api, which still authenticates them.
 	HTTP func(api http.Handler) http.Handler
+	// Encryption is a *encryption.Encryption or a func() returning one,
+	// or nil. It stands for langgraph.json "encryption.path"; data is then
+	// encrypted at rest with its hooks (see docs/encryption.md).
+	Encryption any
 }
 
 // Main runs the agentgate command line args (without the program name)
@@ -104,6 +109,26 @@ func programAuth(v any) (*auth.Auth, error) {
 		return nil, fmt.Errorf("Program.Auth: nil *auth.Auth")
 	}
 	return a, nil
+}
+
+// programEncryption turns Program.Encryption into an *encryption.Encryption
+// (nil when unset), checked with Validate.
+func programEncryption(v any) (*encryption.Encryption, error) {
+	var e *encryption.Encryption
+	switch f := v.(type) {
+	case nil:
+		return nil, nil
+	case *encryption.Encryption:
+		e = f
+	case func() *encryption.Encryption:
+		e = f()
+	default:
+		return nil, fmt.Errorf("Program.Encryption: a %T is not an encryption (want *encryption.Encryption or func() *encryption.Encryption)", v)
+	}
+	if err := e.Validate(); err != nil {
+		return nil, fmt.Errorf("Program.Encryption: %w", err)
+	}
+	return e, nil
 }
 
 func programGraphIDs(p Program) []string {

@@ -15,7 +15,7 @@ import (
 const projectBinaryEnv = "AGENTGATE_PROJECT_BINARY"
 
 // projectSpec returns what to build for cfg: every graph, the auth and the
-// custom routes that name Go packages. missing reports whether p lacks any of them (then p
+// custom routes and encryption that name Go packages. missing reports whether p lacks any of them (then p
 // cannot serve cfg and the project binary must).
 func projectSpec(cfg *config.Config, p Program) (spec userbuild.Spec, missing, any bool) {
 	spec = userbuild.Spec{ProjectDir: cfg.Dir, Graphs: map[string]userbuild.Ref{}}
@@ -40,6 +40,13 @@ func projectSpec(cfg *config.Config, p Program) (spec userbuild.Spec, missing, a
 		any = true
 		spec.HTTP = &userbuild.Ref{Dir: h.AppDir, Symbol: h.AppSymbol}
 		if p.HTTP == nil {
+			missing = true
+		}
+	}
+	if c := cfg.Encryption; c != nil {
+		any = true
+		spec.Encryption = &userbuild.Ref{Dir: c.Dir, Symbol: c.Symbol}
+		if p.Encryption == nil {
 			missing = true
 		}
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/config"
+	"github.com/agentgate/agentgate/encryption"
 	"github.com/agentgate/agentgate/runs/broker"
 	"github.com/agentgate/agentgate/server"
 	"github.com/agentgate/agentgate/storage"
@@ -94,6 +95,10 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	if err != nil {
 		return err
 	}
+	enc, encDesc, err := loadEncryption(cfg, p, e.getenv)
+	if err != nil {
+		return err
+	}
 	store, where, err := openStore(ctx, f, cfg)
 	if err != nil {
 		return err
@@ -122,11 +127,12 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	}
 	defer shutdownTracing(ctx, tp, log)
 	opts := server.Options{
-		Store:   store,
-		Graphs:  graphs,
-		Logger:  log,
-		Version: version(),
-		HTTP:    httpOptions(cfg.HTTP),
+		Store:      store,
+		Encryption: enc,
+		Graphs:     graphs,
+		Logger:     log,
+		Version:    version(),
+		HTTP:       httpOptions(cfg.HTTP),
 		Runs: server.RunsOptions{DisableWebhooks: cfg.HTTP.DisableWebhooks,
 			AllowPrivateWebhooks: f.allowPrivateWebhooks, Workers: f.jobs, Broker: bk},
 		Metrics:    metrics,
@@ -175,7 +181,7 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	// The log line first: whoever waits for the stdout line (a supervisor, a
 	// test) then finds the startup summary already written.
 	log.Info("agentgate started", "mode", f.mode, "url", url, "store", where, "broker", brokerDesc, "jobs", f.jobs,
-		"graphs", graphIDs(graphs), "config", cfg.File, "auth", authSummary(cfg, a, studio),
+		"graphs", graphIDs(graphs), "config", cfg.File, "auth", authSummary(cfg, a, studio), "encryption", encDesc,
 		"metrics", metricsSummary(metrics, metricsURL), "traces", tracesSummary(tp), "version", version())
 	fmt.Fprintf(e.stdout, "agentgate listening on %s\n", url)
 	if f.mode == "dev" {
@@ -452,6 +458,37 @@ func authSummary(cfg *config.Config, a *auth.Auth, studio bool) string {
 		parts = append(parts, "studio admitted")
 	}
 	return strings.Join(parts, ", ")
+}
+
+// loadEncryption returns the encryption at rest: langgraph.json
+// "encryption.path" (Program.Encryption) or the built-in AES mode of
+// LANGGRAPH_AES_KEY, never both; nil when neither is set. It describes it
+// for the log.
+func loadEncryption(cfg *config.Config, p Program, getenv func(string) string) (*encryption.Encryption, string, error) {
+	custom, err := programEncryption(p.Encryption)
+	if err != nil {
+		if c := cfg.Encryption; c != nil {
+			return nil, "", fmt.Errorf("encryption.path %q: %w", c.Path, err)
+		}
+		return nil, "", err
+	}
+	builtin, err := encryption.AESFromEnv(getenv)
+	if err != nil {
+		return nil, "", fmt.Errorf("encryption at rest: %w", err)
+	}
+	switch {
+	case custom != nil && builtin != nil:
+		return nil, "", fmt.Errorf("encryption at rest: both %s and a custom encryption (langgraph.json encryption.path or Program.Encryption) are set; use one", encryption.EnvAESKey)
+	case builtin != nil:
+		return builtin, builtin.Name, nil
+	case custom != nil:
+		name := custom.Name
+		if name == "" {
+			name = "custom"
+		}
+		return custom, name, nil
+	}
+	return nil, "off", nil
 }
 
 // openStore opens the storage backend and describes it for the log.

@@ -35,9 +35,11 @@ type Config struct {
 	// EnvFile is the absolute path of the .env file named by "env", if any.
 	EnvFile string
 	// Auth is nil when the file has no "auth" key.
-	Auth  *Auth
-	HTTP  HTTP
-	Store Store
+	Auth *Auth
+	// Encryption is nil when the file has no "encryption" key.
+	Encryption *Encryption
+	HTTP       HTTP
+	Store      Store
 	// MCP is "mcp": the MCP servers agents may use.
 	MCP MCP
 	// Checkpointer is "checkpointer" (nil when absent).
@@ -77,6 +79,13 @@ func (c *Config) ApplyEnv() error {
 		}
 	}
 	return nil
+}
+
+// Encryption is langgraph.json "encryption" (see docs/encryption.md).
+type Encryption struct {
+	// Path is "dir:Name" as written; Dir is the absolute package directory
+	// and Symbol the exported *encryption.Encryption.
+	Path, Dir, Symbol string
 }
 
 // Auth is langgraph.json "auth" (see docs/config.md).
@@ -207,7 +216,7 @@ func Parse(file, dir string, data []byte) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	known := append([]string{"graphs", "env", "auth", "http", "store", "mcp", "checkpointer"}, ignoredKeys()...)
+	known := append([]string{"graphs", "env", "auth", "encryption", "http", "store", "mcp", "checkpointer"}, ignoredKeys()...)
 	if err := d.checkKeys("", top, known...); err != nil {
 		return nil, err
 	}
@@ -230,6 +239,11 @@ func Parse(file, dir string, data []byte) (*Config, error) {
 	}
 	if raw, ok := top["auth"]; ok {
 		if c.Auth, err = d.auth(dir, raw); err != nil {
+			return nil, err
+		}
+	}
+	if raw, ok := top["encryption"]; ok {
+		if c.Encryption, err = d.encryption(dir, raw); err != nil {
 			return nil, err
 		}
 	}

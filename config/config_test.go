@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -43,7 +44,7 @@ func TestLoadErrors(t *testing.T) {
 		{"not json", `{"graphs": }`, `invalid JSON at line 1, column 12: invalid character '}' looking for beginning of value`},
 		{"truncated", `{"graphs": {`, `invalid JSON: unexpected end of file`},
 		{"top level array", `[]`, `expected an object, got an array`},
-		{"unknown top key", `{"graph": {}}`, `unknown key "graph" (known keys: graphs, env, auth, http, store, mcp, checkpointer, $schema, api_version, base_image, dependencies, docker_compose_file, dockerfile_lines, image_distro, node_loader, node_version, pip_config_file, pip_installer, python_version, ui, ui_config)`},
+		{"unknown top key", `{"graph": {}}`, `unknown key "graph" (known keys: graphs, env, auth, encryption, http, store, mcp, checkpointer, $schema, api_version, base_image, dependencies, docker_compose_file, dockerfile_lines, image_distro, node_loader, node_version, pip_config_file, pip_installer, python_version, ui, ui_config)`},
 		{"duplicate key", `{"graphs": {}, "graphs": {}}`, `duplicate key "graphs"`},
 
 		{"graphs not object", `{"graphs": ["a"]}`, `graphs: expected an object, got an array`},
@@ -106,6 +107,12 @@ func TestLoadErrors(t *testing.T) {
 		{"auth cache ttl float", `{"auth": {"cache": {"ttl_seconds": 1.5}}}`, `auth.cache.ttl_seconds: expected an integer, got 1.5`},
 		{"auth cache ttl negative", `{"auth": {"cache": {"ttl_seconds": -1}}}`, `auth.cache.ttl_seconds: must be at least 0, got -1`},
 		{"auth cache size string", `{"auth": {"cache": {"max_size": "10"}}}`, `auth.cache.max_size: expected an integer, got the string "10"`},
+
+		{"encryption not object", `{"encryption": "./crypt:Enc"}`, `encryption: expected an object, got the string "./crypt:Enc"`},
+		{"encryption no path", `{"encryption": {}}`, `encryption: has no "path": name the Go package and its *encryption.Encryption, for example "./crypt:Encryption"`},
+		{"encryption unknown key", `{"encryption": {"path": "./c:E", "key": "x"}}`, `encryption: unknown key "key" (known keys: path)`},
+		{"encryption path not relative", `{"encryption": {"path": "crypt:Enc"}}`, `encryption.path: "crypt:Enc": the package must be a directory relative to langgraph.json starting with "./" (for example "./crypt:Encryption")`},
+		{"encryption path unexported", `{"encryption": {"path": "./crypt:enc"}}`, `encryption.path: "./crypt:enc": "enc" is not an exported Go identifier (it must start with an upper-case letter)`},
 
 		{"http not object", `{"http": true}`, `http: expected an object, got a boolean`},
 		{"http app not relative", `{"http": {"app": "webapp:Routes"}}`, `http.app: "webapp:Routes": the package must be a directory relative to langgraph.json starting with "./" (for example "./webapp:Routes")`},
@@ -413,5 +420,17 @@ func TestAuditLogPath(t *testing.T) {
 		if c.Auth.AuditLog != want {
 			t.Errorf("%q: %q, want %q", in, c.Auth.AuditLog, want)
 		}
+	}
+}
+
+func TestLoadEncryption(t *testing.T) {
+	dir := project(t, map[string]string{"langgraph.json": `{"encryption": {"path": "./crypt:Encryption"}}`})
+	c, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Encryption{Path: "./crypt:Encryption", Dir: filepath.Join(dir, "crypt"), Symbol: "Encryption"}
+	if !reflect.DeepEqual(c.Encryption, want) {
+		t.Errorf("encryption = %+v, want %+v", c.Encryption, want)
 	}
 }

@@ -430,3 +430,23 @@ func (d *decoder) storeTTL(raw json.RawMessage) (*StoreTTL, error) {
 	}
 	return t, nil
 }
+
+// encryption decodes "encryption": {"path": "./dir:Name"}.
+func (d *decoder) encryption(dir string, raw json.RawMessage) (*Encryption, error) {
+	obj, err := d.object("encryption", raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.checkKeys("encryption", obj, "path"); err != nil {
+		return nil, err
+	}
+	v, ok := obj["path"]
+	if !ok {
+		return nil, d.errf("encryption", `has no "path": name the Go package and its *encryption.Encryption, for example "./crypt:Encryption"`)
+	}
+	e := &Encryption{}
+	if e.Path, e.Dir, e.Symbol, err = d.goRef("encryption.path", dir, v, "./crypt:Encryption"); err != nil {
+		return nil, err
+	}
+	return e, nil
+}

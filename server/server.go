@@ -10,6 +10,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -23,10 +24,12 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/agentgate/agentgate/auth"
+	"github.com/agentgate/agentgate/encryption"
 	"github.com/agentgate/agentgate/engine"
 	"github.com/agentgate/agentgate/runs"
 	"github.com/agentgate/agentgate/runs/broker"
 	"github.com/agentgate/agentgate/storage"
+	"github.com/agentgate/agentgate/storage/encrypted"
 )
 
 // Authorizer decides an authorization event. v is the event's typed value
@@ -57,6 +60,10 @@ func (f AuthenticatorFunc) Authenticate(r *http.Request) (context.Context, error
 // Options configure a Server.
 type Options struct {
 	Store storage.Store
+	// Encryption, when set, encrypts data at rest: New wraps Store in
+	// storage/encrypted, so every route, worker and scheduler reads and
+	// writes through it (docs/encryption.md).
+	Encryption *encryption.Encryption
 	// Graphs are the registered graphs by graph id.
 	Graphs map[string]Graph
 	// Authenticator runs before every protected route; nil means requests
@@ -189,6 +196,11 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Store == nil {
 		return nil, errors.New("server: Options.Store is required")
 	}
+	st, err := encrypted.New(opts.Store, opts.Encryption)
+	if err != nil {
+		return nil, fmt.Errorf("server: Options.Encryption: %w", err)
+	}
+	opts.Store = st
 	s := &Server{
 		opts:    opts,
 		store:   opts.Store,
@@ -212,7 +224,6 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
 	}
-	var err error
 	if s.cors, err = newCORS(opts.HTTP.CORS); err != nil {
 		return nil, err
 	}

@@ -28,19 +28,20 @@ func project(t *testing.T) (root string, spec Spec) {
 
 import ("fmt"; "sort")
 
-type Program struct { Graphs map[string]any; Auth any }
+type Program struct { Graphs map[string]any; Auth any; Encryption any }
 
 func Main(p Program, args []string) int {
 	ids := []string{}
 	for id := range p.Graphs { ids = append(ids, id) }
 	sort.Strings(ids)
 	for _, id := range ids { fmt.Printf("%s=%v ", id, p.Graphs[id]) }
-	fmt.Printf("auth=%v args=%v\n", p.Auth, args)
+	fmt.Printf("auth=%v encryption=%v args=%v\n", p.Auth, p.Encryption, args)
 	return 3
 }
 `)
 	write(t, filepath.Join(root, "agent/agent.go"), "package agent\n\nvar Graph = \"agent-graph\"\nvar Other = \"other-graph\"\n")
 	write(t, filepath.Join(root, "app/security/security.go"), "package security\n\nvar Auth = \"my-auth\"\n")
+	write(t, filepath.Join(root, "app/crypt/crypt.go"), "package crypt\n\nvar Enc = \"my-encryption\"\n")
 	proj := filepath.Join(root, "app")
 	spec = Spec{
 		ProjectDir: proj,
@@ -48,8 +49,9 @@ func Main(p Program, args []string) int {
 			"agent": {Dir: filepath.Join(root, "agent"), Symbol: "Graph"},
 			"other": {Dir: filepath.Join(root, "agent"), Symbol: "Other"},
 		},
-		Auth:      &Ref{Dir: filepath.Join(proj, "security"), Symbol: "Auth"},
-		CLIImport: "example.com/proj/cli",
+		Auth:       &Ref{Dir: filepath.Join(proj, "security"), Symbol: "Auth"},
+		Encryption: &Ref{Dir: filepath.Join(proj, "crypt"), Symbol: "Enc"},
+		CLIImport:  "example.com/proj/cli",
 	}
 	return root, spec
 }
@@ -86,9 +88,17 @@ func TestGenerateErrors(t *testing.T) {
 	if _, err := Generate(m, bad); err == nil || !strings.Contains(err.Error(), "graphs.agent") {
 		t.Errorf("missing dir: %v", err)
 	}
+	bad = spec
+	bad.Encryption = &Ref{Dir: filepath.Join(root, "app/crypt"), Symbol: "enc"}
+	if _, err := Generate(m, bad); err == nil || !strings.Contains(err.Error(), "encryption.path") {
+		t.Errorf("unexported encryption: %v", err)
+	}
 	src, err := Generate(m, spec)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(string(src), "Encryption: p") {
+		t.Errorf("the main does not pass the encryption:\n%s", src)
 	}
 	if strings.Count(string(src), "example.com/proj/agent\"") != 1 {
 		t.Errorf("the shared package should be imported once:\n%s", src)
@@ -134,7 +144,7 @@ func TestBuildRunsCachesAndRebuilds(t *testing.T) {
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 {
 		t.Fatalf("binary exit: %v\n%s", err, out)
 	}
-	if got := strings.TrimSpace(string(out)); got != "agent=agent-graph other=other-graph auth=my-auth args=[dev --port 0]" {
+	if got := strings.TrimSpace(string(out)); got != "agent=agent-graph other=other-graph auth=my-auth encryption=my-encryption args=[dev --port 0]" {
 		t.Errorf("binary printed %q", got)
 	}
 	bin2, built, err := b.Build(ctx, spec)
