@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -117,7 +118,7 @@ func TestGenerateHTTPApp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(src), "\"example.com/proj/app/webapp\"") || !strings.Contains(string(src), "HTTP: p2.Routes,") {
+	if !strings.Contains(string(src), "\"example.com/proj/app/webapp\"") || !regexp.MustCompile(`HTTP:\s+p2\.Routes,`).Match(src) {
 		t.Errorf("generated main:\n%s", src)
 	}
 	spec.HTTP.Symbol = "routes"
