@@ -84,6 +84,7 @@ func TestDevReloadsOnConfigChange(t *testing.T) {
 
 	writeFile(t, file, `{"graphs": {"a": "builtin:chatbot", "b": "builtin:chatbot"}}`)
 	waitFor(t, "graph b served after editing langgraph.json", func() bool { return graphCount(t, r.url, "b") == 1 }, r)
+	waitFor(t, "reload finished", func() bool { return strings.Contains(r.stderr.String(), "msg=reloaded") }, r)
 	if n := graphCount(t, r.url, "a"); n != 1 {
 		t.Errorf("after reload, assistants of graph a = %d, want 1", n)
 	}
