@@ -3,7 +3,9 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,6 +55,21 @@ func graphCount(t *testing.T, url, id string) int {
 	return len(list(t, "POST", url+"/assistants/search", `{"graph_id": "`+id+`"}`))
 }
 
+// servedGraphs is graphCount while a reload may be under way: a request
+// the replaced server cuts as it stops counts as -1 (the poll asks again).
+func servedGraphs(url, id string) int {
+	resp, err := http.Post(url+"/assistants/search", "application/json", strings.NewReader(`{"graph_id": "`+id+`"}`))
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	var out []map[string]any
+	if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&out) != nil {
+		return -1
+	}
+	return len(out)
+}
+
 // waitFor polls cond for up to 10 s.
 func waitFor(t *testing.T, what string, cond func() bool, r *running) {
 	t.Helper()
@@ -83,7 +100,7 @@ func TestDevReloadsOnConfigChange(t *testing.T) {
 	}
 
 	writeFile(t, file, `{"graphs": {"a": "builtin:chatbot", "b": "builtin:chatbot"}}`)
-	waitFor(t, "graph b served after editing langgraph.json", func() bool { return graphCount(t, r.url, "b") == 1 }, r)
+	waitFor(t, "graph b served after editing langgraph.json", func() bool { return servedGraphs(r.url, "b") == 1 }, r)
 	waitFor(t, "reload finished", func() bool { return strings.Contains(r.stderr.String(), "msg=reloaded") }, r)
 	if n := graphCount(t, r.url, "a"); n != 1 {
 		t.Errorf("after reload, assistants of graph a = %d, want 1", n)
