@@ -121,6 +121,7 @@ func startChild(ctx context.Context, f serverFlags, e env, sock *os.File) (*chil
 	}
 	cmd.Env = append(cmd.Env, listenFDEnv+"=3") // ExtraFiles[0] is fd 3
 	cmd.ExtraFiles = []*os.File{sock}
+	dieWithParent(cmd)
 	tail := &lastLine{w: e.stderr}
 	cmd.Stderr = tail
 	pr, pw, err := os.Pipe()
