@@ -395,7 +395,7 @@ func (r runs) Claim(ctx context.Context, sc storage.Scope, lease time.Duration) 
 	const next = `SELECT r.run_id FROM runs r WHERE r.status = 'pending' AND r.created_at <= ?
 			AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.thread_id = r.thread_id AND o.status = 'running')
 			ORDER BY r.created_at, r.run_id LIMIT 1`
-	// Look on a reader first: idle polls must not take the write lock.
+	// Look on a reader first: idle polls must not open a write transaction.
 	var id string
 	rctx, end := r.s.bound(ctx)
 	err := end(r.s.e.Reader().QueryRowContext(rctx, next, ts(time.Now())).Scan(&id))

@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// Writes are serialized (one writer connection for SQLite, an advisory lock
-// for Postgres), so concurrent writers queue. Most of a small transaction's
+// SQLite's writes are serialized (one writer connection), so concurrent
+// writers queue (Postgres runs them concurrently instead, see locks.go). Most of a small transaction's
 // cost is its commit, so a queue of writes is committed as one transaction
 // ("group commit"): each write runs in its own savepoint, and one that fails
 // is rolled back alone. A write returns once the transaction holding it has
