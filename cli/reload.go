@@ -34,11 +34,23 @@ type stamp struct {
 }
 
 // watcher polls the files a dev reload depends on: langgraph.json, its env
-// file and the .go files of the package directories it names.
+// file, the .go files of the package directories it names and the script
+// and style files of its "ui" entries' directories.
 type watcher struct {
 	config string   // --config as given
 	dirs   []string // Go package directories of the last valid config
+	uiDirs []string // directories of its "ui" entries
 	last   map[string]stamp
+}
+
+// uiSource reports whether a file in a "ui" entry's directory goes into
+// its bundle.
+func uiSource(name string) bool {
+	switch filepath.Ext(name) {
+	case ".ts", ".tsx", ".mts", ".js", ".jsx", ".mjs", ".css", ".json":
+		return true
+	}
+	return false
 }
 
 func newWatcher(configPath string) *watcher {
@@ -70,6 +82,18 @@ func (w *watcher) scan() map[string]stamp {
 		}
 		if cfg.HTTP.App != "" {
 			w.dirs = append(w.dirs, cfg.HTTP.AppDir)
+		}
+		w.uiDirs = w.uiDirs[:0]
+		for _, p := range cfg.UI.Entries {
+			w.uiDirs = append(w.uiDirs, filepath.Dir(p))
+		}
+	}
+	for _, d := range w.uiDirs {
+		entries, _ := os.ReadDir(d)
+		for _, en := range entries {
+			if !en.IsDir() && uiSource(en.Name()) {
+				files = append(files, filepath.Join(d, en.Name()))
+			}
 		}
 	}
 	for _, d := range w.dirs {

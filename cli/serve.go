@@ -99,6 +99,10 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	if err != nil {
 		return err
 	}
+	ui, err := buildUI(cfg, log)
+	if err != nil {
+		return err
+	}
 	store, where, err := openStore(ctx, f, cfg)
 	if err != nil {
 		return err
@@ -146,6 +150,7 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	opts.GraphConfigs = graphConf
 	opts.App = p.HTTP
 	opts.AppAuth = cfg.HTTP.EnableCustomRouteAuth
+	opts.UI = ui
 	if enf != nil {
 		opts.Authenticator, opts.Authorizer = enf, enf
 	}
@@ -579,37 +584,6 @@ func openAuditLog(f serverFlags, cfg *config.Config) (*server.AuditLog, error) {
 		return nil, fmt.Errorf("%s: %w", key, err)
 	}
 	return a, nil
-}
-
-// httpOptions maps langgraph.json "http" onto the server's options.
-func httpOptions(h config.HTTP) server.HTTPOptions {
-	o := server.HTTPOptions{
-		Disable: server.DisableOptions{
-			Assistants: h.DisableAssistants,
-			Threads:    h.DisableThreads,
-			Runs:       h.DisableRuns,
-			Store:      h.DisableStore,
-			Meta:       h.DisableMeta,
-			MCP:        h.DisableMCP,
-			A2A:        h.DisableA2A,
-		},
-		MaxBodyBytes: h.MaxBodyBytes,
-	}
-	if c := h.CORS; c != nil {
-		o.CORS = server.CORSOptions{
-			AllowOrigins:     c.AllowOrigins,
-			AllowMethods:     c.AllowMethods,
-			AllowHeaders:     c.AllowHeaders,
-			AllowCredentials: c.AllowCredentials,
-			AllowOriginRegex: c.AllowOriginRegex,
-			ExposeHeaders:    c.ExposeHeaders,
-			MaxAge:           int(c.MaxAge),
-		}
-	}
-	if ch := h.ConfigurableHeaders; ch != nil {
-		o.ConfigurableHeaders = server.HeaderFilter{Includes: ch.Includes, Excludes: ch.Excludes}
-	}
-	return o
 }
 
 func parseLevel(s string) (slog.Level, error) {

@@ -44,6 +44,8 @@ type Config struct {
 	MCP MCP
 	// Checkpointer is "checkpointer" (nil when absent).
 	Checkpointer *Checkpointer
+	// UI is "ui" and "ui_config".
+	UI UI
 	// Ignored lists the top-level keys accepted for compatibility with
 	// LangGraph tooling that agentgate does not use, sorted.
 	Ignored []string
@@ -216,7 +218,7 @@ func Parse(file, dir string, data []byte) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	known := append([]string{"graphs", "env", "auth", "encryption", "http", "store", "mcp", "checkpointer"}, ignoredKeys()...)
+	known := append([]string{"graphs", "env", "auth", "encryption", "http", "store", "mcp", "checkpointer", "ui", "ui_config"}, ignoredKeys()...)
 	if err := d.checkKeys("", top, known...); err != nil {
 		return nil, err
 	}
@@ -262,6 +264,16 @@ func Parse(file, dir string, data []byte) (*Config, error) {
 			return nil, err
 		}
 	}
+	if raw, ok := top["ui"]; ok {
+		if c.UI.Entries, err = d.ui(dir, raw); err != nil {
+			return nil, err
+		}
+	}
+	if raw, ok := top["ui_config"]; ok {
+		if c.UI.Shared, err = d.uiConfig(raw); err != nil {
+			return nil, err
+		}
+	}
 	if raw, ok := top["mcp"]; ok {
 		if c.MCP, err = d.mcp(dir, raw); err != nil {
 			return nil, err
@@ -270,12 +282,12 @@ func Parse(file, dir string, data []byte) (*Config, error) {
 	return c, nil
 }
 
-// ignoredKeys are LangGraph keys for Docker images, Python and JS tooling
-// and the UI bundler. agentgate accepts them and does nothing with them.
+// ignoredKeys are LangGraph keys for Docker images and Python and JS
+// tooling. agentgate accepts them and does nothing with them.
 func ignoredKeys() []string {
 	return []string{
 		"$schema", "api_version", "base_image", "dependencies", "docker_compose_file",
 		"dockerfile_lines", "image_distro", "node_loader", "node_version",
-		"pip_config_file", "pip_installer", "python_version", "ui", "ui_config",
+		"pip_config_file", "pip_installer", "python_version",
 	}
 }

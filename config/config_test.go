@@ -44,7 +44,7 @@ func TestLoadErrors(t *testing.T) {
 		{"not json", `{"graphs": }`, `invalid JSON at line 1, column 12: invalid character '}' looking for beginning of value`},
 		{"truncated", `{"graphs": {`, `invalid JSON: unexpected end of file`},
 		{"top level array", `[]`, `expected an object, got an array`},
-		{"unknown top key", `{"graph": {}}`, `unknown key "graph" (known keys: graphs, env, auth, encryption, http, store, mcp, checkpointer, $schema, api_version, base_image, dependencies, docker_compose_file, dockerfile_lines, image_distro, node_loader, node_version, pip_config_file, pip_installer, python_version, ui, ui_config)`},
+		{"unknown top key", `{"graph": {}}`, `unknown key "graph" (known keys: graphs, env, auth, encryption, http, store, mcp, checkpointer, ui, ui_config, $schema, api_version, base_image, dependencies, docker_compose_file, dockerfile_lines, image_distro, node_loader, node_version, pip_config_file, pip_installer, python_version)`},
 		{"duplicate key", `{"graphs": {}, "graphs": {}}`, `duplicate key "graphs"`},
 
 		{"graphs not object", `{"graphs": ["a"]}`, `graphs: expected an object, got an array`},

@@ -209,7 +209,8 @@ func startOn(t *testing.T, st storage.Store, a *auth.Auth, wrap func(*authz.Enfo
 	t.Cleanup(cancel)
 	srv, err := server.New(ctx, server.Options{Store: st, Graphs: map[string]server.Graph{"agent": g},
 		Authenticator: enf, Authorizer: enf, Logger: slog.New(slog.DiscardHandler), Version: "0.0.0-isolation",
-		Metrics: server.MetricsOptions{Token: metricsToken}})
+		Metrics: server.MetricsOptions{Token: metricsToken},
+		UI:      map[string][]server.UIFile{"agent": {{Name: "entrypoint.js", Body: []byte("var __LGUI_agent;")}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -480,7 +481,8 @@ func rpcRefused(body []byte) bool {
 // TestUnauthenticated. GET /metrics needs the operator's metrics token.
 const metricsToken = "metrics-operator-token"
 
-var metaRoutes = []string{"GET /ok", "GET /info", "GET /openapi.json", "GET /docs", "GET /docs/scalar.js", "GET /metrics"}
+var metaRoutes = []string{"GET /ok", "GET /info", "GET /openapi.json", "GET /docs", "GET /docs/scalar.js", "GET /metrics",
+	"GET /ui/{name}/{file}"}
 
 // TestUnauthenticated: every protected route answers 401 with a JSON
 // {"detail": ...} body and the authenticator's WWW-Authenticate header
@@ -499,7 +501,7 @@ func TestUnauthenticated(t *testing.T) {
 			meta := map[string]bool{}
 			for _, rt := range srv.Routes() {
 				path := w.fill(rt.Pattern)
-				if !rt.Protected {
+				if !rt.Protected && !rt.Authenticated {
 					meta[key(rt)] = true
 					if key(rt) == "GET /metrics" {
 						if r := anon.do(rt.Method, path, ""); r.status != 401 || detail(r.body) == "" {

@@ -40,6 +40,8 @@ func (w *world) fill(s string) string {
 		"{owner}", w.identity,
 		"{b_thread_id}", w.bThreadID,
 		"{marker}", w.marker,
+		"{name}", "agent", // generative UI bundle
+		"{file}", "entrypoint.js",
 	).Replace(s)
 }
 

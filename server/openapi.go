@@ -271,5 +271,6 @@ func componentSchemas(graphIDs []string) map[string]any {
 		"StoreNamespacesRequest": obj(map[string]any{"prefix": namespace, "suffix": namespace, "max_depth": integer,
 			"limit": map[string]any{"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}, "offset": offset}),
 		"StoreNamespacesResponse": obj(map[string]any{"namespaces": arr(namespace)}, "namespaces"),
+		"UIComponentRequest":      obj(map[string]any{"name": str, "props": object}, "name"),
 	}
 }

@@ -22,7 +22,10 @@ type Route struct {
 	Action    string
 	Then      []RouteEvent
 	Protected bool
-	Handler   HandlerFunc
+	// Authenticated routes require credentials but hold no tenant data,
+	// so they raise no authorization event (POST /ui/{name}).
+	Authenticated bool
+	Handler       HandlerFunc
 	// OpenAPI documentation.
 	Summary  string
 	Body     string // component schema of the request body, "" for none
@@ -65,10 +68,13 @@ const (
 	groupStore
 	groupMCP
 	groupA2A
+	groupUI
 )
 
 func (rt *Route) group() routeGroup {
 	switch {
+	case strings.HasPrefix(rt.Pattern, "/ui/"):
+		return groupUI
 	case rt.Resource == "":
 		return groupMeta
 	case rt.Pattern == "/mcp":
@@ -165,5 +171,5 @@ func Routes() []Route {
 
 		// MCP: assistants as tools (mcp.go).
 		{Method: "POST", Pattern: "/mcp", Resource: A, Action: "search", Then: []RouteEvent{{T, "create_run", "tools/call"}, readAssistant()}, Protected: true, Handler: (*Server).handleMCP, Summary: "MCP Streamable HTTP endpoint (JSON-RPC, stateless): the assistants the caller may search are tools; tools/call runs one statelessly and waits"},
-	}, append(cronRoutes(), a2aRoutes()...)...)
+	}, append(append(cronRoutes(), a2aRoutes()...), uiRoutes()...)...)
 }

@@ -41,6 +41,14 @@ func TestRouteTable(t *testing.T) {
 			}
 			continue
 		}
+		if rt.group() == groupUI {
+			// Generative UI: no tenant data, so no event; POST needs
+			// credentials.
+			if rt.Resource != "" || rt.Protected || rt.Authenticated != (rt.Method == "POST") {
+				t.Errorf("%s: UI route must have no event, and POST only must be authenticated", key)
+			}
+			continue
+		}
 		if !rt.Protected {
 			t.Errorf("%s: tenant route not protected", key)
 		}
@@ -159,6 +167,9 @@ func TestDocsListEveryRoute(t *testing.T) {
 	ts := newTestServer(t, Options{})
 	for _, rt := range ts.srv.Routes() {
 		ev := "— (public)"
+		if rt.Authenticated {
+			ev = "— (authenticated)"
+		}
 		if rt.Resource != "" {
 			ev = rt.Resource + ":" + rt.Action
 		}

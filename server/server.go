@@ -109,6 +109,9 @@ type Options struct {
 	// http.enable_custom_route_auth): without valid credentials they are
 	// answered 401, else App sees the caller (auth.IdentityFrom).
 	AppAuth bool
+	// UI holds the generative UI bundles by name (langgraph.json "ui",
+	// built by package genui), served at /ui/{name}.
+	UI map[string][]UIFile
 }
 
 // RunsOptions configure run execution.
@@ -153,7 +156,7 @@ type CORSOptions struct {
 
 // DisableOptions turn off groups of routes (MCP: POST /mcp; A2A: /a2a/... and the agent card).
 type DisableOptions struct {
-	Assistants, Threads, Runs, Store, Meta, MCP, A2A bool
+	Assistants, Threads, Runs, Store, Meta, MCP, A2A, UI bool
 }
 
 // HeaderFilter selects the request headers copied into config.configurable
@@ -332,6 +335,8 @@ func (s *Server) disabled(rt *Route) bool {
 		return d.MCP
 	case groupA2A:
 		return d.A2A
+	case groupUI:
+		return d.UI
 	}
 	return false
 }
@@ -340,7 +345,7 @@ func (s *Server) disabled(rt *Route) bool {
 // then the handler, then error mapping.
 func (s *Server) endpoint(rt *Route) http.Handler {
 	h := rt.Handler
-	protected := rt.Protected
+	protected := rt.Protected || rt.Authenticated
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rs := stateFrom(r.Context())
 		if rs != nil {

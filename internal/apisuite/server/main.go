@@ -25,6 +25,14 @@ import (
 	"github.com/agentgate/agentgate/internal/apisuite/graphs"
 )
 
+// weatherUI is the fixture's generative UI module.
+const weatherUI = `type Props = { city?: string };
+function WeatherComponent({ city = "somewhere" }: Props) {
+  return <section className="weather">Weather in {city}</section>;
+}
+export default { "weather-component": WeatherComponent };
+`
+
 func main() {
 	addr := flag.String("addr", "127.0.0.1:2024", "address the suite talks to")
 	flag.Parse()
@@ -46,8 +54,17 @@ func main() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	conf := `{"graphs": {}, "http": {"configurable_headers": {"includes": ["x-configurable-header"]}}}`
+	// "ui": the suite's generative UI entry "agent-alias" with a
+	// "weather-component" (our own fixture component).
+	conf := `{"graphs": {}, "http": {"configurable_headers": {"includes": ["x-configurable-header"]}},
+		"ui": {"agent-alias": "./agent/ui.tsx"}}`
 	if err := os.WriteFile(filepath.Join(dir, "langgraph.json"), []byte(conf), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "agent"), 0o755); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "agent", "ui.tsx"), []byte(weatherUI), 0o644); err != nil {
 		log.Fatal(err)
 	}
 	go func() {
