@@ -42,9 +42,11 @@ export function agentgateBinary() {
  * env: extra environment variables for the server process.
  * Returns { url, client, stderr(), dataDir, stop() }.
  */
-export async function startServer(backend, { configJSON, configDir, env, listenTimeoutMs = 20000 } = {}) {
+export async function startServer(backend, { configJSON, configDir, env, files = {}, listenTimeoutMs = 20000 } = {}) {
   const bin = agentgateBinary();
   const work = mkdtempSync(join(tmpdir(), `agentgate-e2e-${backend}-`));
+  // files: more project files next to langgraph.json (path → content).
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(work, name), content);
   let cfg = join(work, "langgraph.json");
   if (configDir !== undefined) cfg = resolve(repoRoot, configDir);
   else if (configJSON !== undefined) writeFileSync(cfg, JSON.stringify(configJSON));

@@ -10,11 +10,15 @@ import React, { useCallback, useEffect, useMemo, useState } from "react";
 import { createRoot } from "react-dom/client";
 import { Client } from "@langchain/langgraph-sdk";
 import { useStream } from "@langchain/langgraph-sdk/react";
+import { LoadExternalComponent } from "@langchain/langgraph-sdk/react-ui";
 
 const params = new URLSearchParams(window.location.search);
 const apiUrl = params.get("api");
 const token = params.get("token");
 const assistantId = params.get("assistant") || "chatbot";
+// ?ui=<component>&city=<prop>: show that generative UI component of the
+// assistant's bundle (POST /ui/{assistant}, then its entrypoint.js).
+const uiComponent = params.get("ui");
 const defaultHeaders = token ? { Authorization: `Bearer ${token}` } : {};
 
 function setThreadInURL(id) {
@@ -82,6 +86,12 @@ function App() {
     onError: (e) => console.error("useStream error", e),
   });
 
+  // LoadExternalComponent reads the client and the assistant id of the
+  // stream. It gets only those: React's development build reads every
+  // getter of a changed prop, and useStream's history getter throws
+  // without fetchStateHistory.
+  const uiStream = useMemo(() => ({ client: stream.client, assistantId }), [stream.client]);
+
   const send = (e) => {
     e.preventDefault();
     const content = draft;
@@ -121,6 +131,15 @@ function App() {
           Send
         </button>
       </form>
+      {uiComponent ? (
+        <section data-testid="genui">
+          <LoadExternalComponent
+            stream={uiStream}
+            message={{ id: "ui-1", type: "ui", name: uiComponent, props: { city: params.get("city") } }}
+            fallback={<p data-testid="genui-loading">loading component…</p>}
+          />
+        </section>
+      ) : null}
       <h2>Your threads</h2>
       <Threads client={client} refreshKey={refreshKey} />
     </main>

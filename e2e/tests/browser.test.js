@@ -69,6 +69,14 @@ function within(ms, what, promise) {
   ]).finally(() => clearTimeout(timer));
 }
 
+const weatherUI = `import { useState } from "react";
+function Weather({ city }: { city: string }) {
+  const [clicks, setClicks] = useState(0);
+  return <button data-testid="weather" onClick={() => setClicks(clicks + 1)}>Weather in {city}: {clicks}</button>;
+}
+export default { weather: Weather };
+`;
+
 const words = (n, tag) => Array.from({ length: n }, (_, i) => `${tag}${i}`).join(" ");
 
 const chromium = chromiumPath();
@@ -86,12 +94,15 @@ describe("browser: useStream page in headless Chromium", { skip, timeout: 120000
     srv = await startServer("memory", {
       configJSON: {
         graphs: { chatbot: "builtin:chatbot", approval: "builtin:approval" },
+        ui: { chatbot: "./ui.tsx" },
         auth: {
           authenticators: [{ type: "tokens", file: join(repoRoot, "examples/secured-chatbot/tokens.json") }],
           policy: "owner",
         },
       },
       env: { AGENTGATE_MODEL: "openai:gpt-test", OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: llm.url },
+      // A generative UI bundle (langgraph.json "ui"), built by agentgate.
+      files: { "ui.tsx": weatherUI },
     });
     page = await within(WAIT_MS, "esbuild bundle", buildPage());
     site = await servePage(page.dir);
@@ -121,7 +132,7 @@ describe("browser: useStream page in headless Chromium", { skip, timeout: 120000
    * Opens the page as the token's user. Records every text the last AI
    * message shows (window.__aiStates) and every request to agentgate.
    */
-  async function open(token, assistant = "chatbot") {
+  async function open(token, assistant = "chatbot", extra = {}) {
     const tab = await browser.newPage();
     const requests = [];
     const logs = [];
@@ -139,7 +150,7 @@ describe("browser: useStream page in headless Chromium", { skip, timeout: 120000
       }).observe(document, { subtree: true, childList: true, characterData: true });
     });
     const u = new URL(site.url);
-    u.search = new URLSearchParams({ api: srv.url, token, assistant }).toString();
+    u.search = new URLSearchParams({ api: srv.url, token, assistant, ...extra }).toString();
     await within(WAIT_MS, "page load", tab.goto(u.toString(), { waitUntil: "load" }));
     const wait = async (what, fn, ...args) => {
       try {
@@ -254,5 +265,19 @@ describe("browser: useStream page in headless Chromium", { skip, timeout: 120000
     assert.deepEqual(bobs, [], "Bob sees Alice's threads");
     for (const r of q.requests.filter((r) => r.method !== "OPTIONS")) assert.equal(r.auth, `Bearer ${bob}`);
     await q.tab.close();
+  });
+
+  test("renders a generative UI component from the server's bundle (LoadExternalComponent)", async () => {
+    const p = await open(alice, "chatbot", { ui: "weather", city: "Paris" });
+    // The component lives in a shadow root and runs with the page's React.
+    const shown = (want) =>
+      document.querySelector('[data-testid="genui"] div[id^="child-shadow-"]')?.shadowRoot?.querySelector('[data-testid="weather"]')?.textContent === want;
+    await p.wait("the component", shown, "Weather in Paris: 0");
+    await p.tab.evaluate(() => document.querySelector('[data-testid="genui"] div[id^="child-shadow-"]').shadowRoot.querySelector('[data-testid="weather"]').click());
+    await p.wait("its state to update", shown, "Weather in Paris: 1");
+    const ui = p.requests.filter((r) => r.method !== "OPTIONS" && r.url.includes("/ui/chatbot"));
+    assert.deepEqual(ui.map((r) => [r.method, new URL(r.url).pathname]), [["POST", "/ui/chatbot"], ["GET", "/ui/chatbot/entrypoint.js"]]);
+    assert.equal(ui[0].auth, `Bearer ${alice}`, "POST /ui carries the user's token");
+    await p.tab.close();
   });
 });
