@@ -23,7 +23,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -249,33 +248,15 @@ func (e *engine) Close() error { return e.db.Close() }
 // built with filter.Args in the Postgres dialect number theirs already.
 type pq struct{ q sqlcore.Querier }
 
-var Stmts = map[string]*int64{}
-var StmtMu sync.Mutex
-
-func count(q string) {
-	StmtMu.Lock()
-	k := q
-	if len(k) > 60 {
-		k = k[:60]
-	}
-	if Stmts[k] == nil {
-		Stmts[k] = new(int64)
-	}
-	*Stmts[k]++
-	StmtMu.Unlock()
-}
 func (p pq) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	count(q)
 	return p.q.ExecContext(ctx, rebind(q), args...)
 }
 
 func (p pq) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	count(q)
 	return p.q.QueryContext(ctx, rebind(q), args...)
 }
 
 func (p pq) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	count(q)
 	return p.q.QueryRowContext(ctx, rebind(q), args...)
 }
 
