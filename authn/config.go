@@ -123,14 +123,17 @@ func ParseConfig(raw json.RawMessage) (*Config, error) {
 	return cfg, nil
 }
 
-var keysByType = map[string][]string{
-	"tokens": {"type", "name", "header", "file", "env"},
-	"jwt": {"type", "name", "header", "issuer", "audience", "jwks_url", "oidc_discovery", "secret_env",
-		"secret_file", "algorithms", "leeway_seconds", "max_token_bytes", "jwks_refresh_seconds",
-		"jwks_min_refetch_seconds", "jwks_max_stale_seconds", "timeout_seconds", "claims"},
-	"userinfo": {"type", "name", "header", "url", "headers_from_env", "forward_header", "timeout_seconds",
-		"max_token_bytes", "claims"},
-	"custom": {"type", "name"},
+// keysByType lists the keys each authenticator type accepts.
+func keysByType() map[string][]string {
+	return map[string][]string{
+		"tokens": {"type", "name", "header", "file", "env"},
+		"jwt": {"type", "name", "header", "issuer", "audience", "jwks_url", "oidc_discovery", "secret_env",
+			"secret_file", "algorithms", "leeway_seconds", "max_token_bytes", "jwks_refresh_seconds",
+			"jwks_min_refetch_seconds", "jwks_max_stale_seconds", "timeout_seconds", "claims"},
+		"userinfo": {"type", "name", "header", "url", "headers_from_env", "forward_header", "timeout_seconds",
+			"max_token_bytes", "claims"},
+		"custom": {"type", "name"},
+	}
 }
 
 func parseAuthenticator(path string, raw json.RawMessage) (*AuthenticatorConfig, error) {
@@ -146,7 +149,7 @@ func parseAuthenticator(path string, raw json.RawMessage) (*AuthenticatorConfig,
 	if err := strict(t, &a.Type); err != nil {
 		return nil, cfgErr(path+".type", "expected a string")
 	}
-	known, ok := keysByType[a.Type]
+	known, ok := keysByType()[a.Type]
 	if !ok {
 		return nil, cfgErr(path+".type", "unknown type %q (want tokens, jwt, userinfo or custom)", a.Type)
 	}

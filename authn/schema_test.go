@@ -45,7 +45,7 @@ func TestSchemaMatchesParser(t *testing.T) {
 		}
 	}
 	check("top level", keysOf(doc.Properties), "authenticators", "cache")
-	for typ, keys := range keysByType {
+	for typ, keys := range keysByType() {
 		check(typ, keysOf(doc.Defs[typ].Properties), slices.Clone(keys)...)
 	}
 	check("claims", keysOf(doc.Defs["claims"].Properties), "identity", "display_name", "permissions", "extra")
