@@ -195,6 +195,8 @@ type serverFlags struct {
 	// requestLog tunes the info-level request lines (--request-log-sample,
 	// --no-request-log, --log-health-checks).
 	requestLog server.RequestLogOptions
+	// events bound the run events kept in process.
+	events eventFlags
 }
 
 func parseServerFlags(mode string, args []string, e env) (serverFlags, int, bool) {
@@ -234,6 +236,10 @@ func parseServerFlags(mode string, args []string, e env) (serverFlags, int, bool
 	fs.Float64Var(&sample, "request-log-sample", 1, "fraction (0 to 1) of successful requests logged at info level; errors are always logged")
 	fs.BoolVar(&f.requestLog.Off, "no-request-log", false, "log no line per request")
 	fs.BoolVar(&f.requestLog.Health, "log-health-checks", false, "also log successful GET /ok requests")
+	if err := f.events.register(fs, e); err != nil {
+		fmt.Fprintf(e.stderr, "agentgate %s: %v\n", mode, err)
+		return f, exitUsage, true
+	}
 	var host string
 	var port int
 	switch mode {
@@ -311,6 +317,10 @@ Flags:
 	}
 	if f.jobs < 1 {
 		fmt.Fprintf(e.stderr, "agentgate %s: --n-jobs-per-worker %d: want at least 1\n", mode, f.jobs)
+		return f, exitUsage, true
+	}
+	if err := f.events.check(); err != nil {
+		fmt.Fprintf(e.stderr, "agentgate %s: %v\n", mode, err)
 		return f, exitUsage, true
 	}
 	if redisURL != "" {

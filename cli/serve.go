@@ -183,6 +183,7 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	for i, hs := range servers {
 		go func() { served <- hs.Serve(listeners[i]) }()
 	}
+	go reclaimMemory(ctx, log)
 	// The log line first: whoever waits for the stdout line (a supervisor, a
 	// test) then finds the startup summary already written.
 	log.Info("agentgate started", "mode", f.mode, "url", url, "store", where, "broker", brokerDesc, "jobs", f.jobs,
@@ -549,7 +550,7 @@ func openPostgres(ctx context.Context, u string, timeout time.Duration, ttl *sto
 // in-process broker). An unreachable Redis refuses the start.
 func openBroker(ctx context.Context, f serverFlags) (broker.Broker, func(), string, error) {
 	if f.redis == nil {
-		return nil, func() {}, "memory", nil
+		return broker.NewMemory(f.events.memory()), func() {}, "memory", nil
 	}
 	rdb := redis.NewClient(f.redis)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -558,7 +559,7 @@ func openBroker(ctx context.Context, f serverFlags) (broker.Broker, func(), stri
 		_ = rdb.Close()
 		return nil, nil, "", fmt.Errorf("redis %s: %w", f.redisShown, err)
 	}
-	return broker.NewRedis(rdb, broker.RedisOptions{}), func() { _ = rdb.Close() }, "redis:" + f.redisShown, nil
+	return broker.NewRedis(rdb, broker.RedisOptions{Retention: f.events.retention}), func() { _ = rdb.Close() }, "redis:" + f.redisShown, nil
 }
 
 func openSQLite(ctx context.Context, path string, timeout time.Duration, ttl *storage.ThreadTTL) (storage.Store, string, error) {

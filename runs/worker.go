@@ -11,6 +11,7 @@ import (
 
 	"github.com/agentgate/agentgate/graph"
 	"github.com/agentgate/agentgate/graph/checkpoint"
+	"github.com/agentgate/agentgate/runs/broker"
 	"github.com/agentgate/agentgate/storage"
 )
 
@@ -444,6 +445,11 @@ func (s *Scheduler) finishStreams(ctx context.Context, r storage.Run, body any, 
 	}
 	b, _ := json.Marshal(map[string]any{"status": "run_done", "run_id": r.RunID})
 	s.bk.Publish(ctx, ts, "metadata", b)
+	if st, ok := s.bk.(broker.Settler); ok && !threadGone {
+		// The run's events on its thread's stream go after the same grace
+		// as its own stream's, not when the thread has been idle a day.
+		_ = st.Settle(ctx, ts)
+	}
 	if threadGone {
 		if err := s.bk.Finish(ctx, ts); err != nil {
 			s.log.ErrorContext(ctx, "finishing a thread stream", slog.String("thread_id", r.ThreadID), slog.Any("error", err))

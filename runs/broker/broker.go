@@ -67,6 +67,14 @@ type Subscription interface {
 	Close() error
 }
 
+// Settler is implemented by brokers that hold events in process (Memory's):
+// Settle says that the events a stream holds now are no longer live (a
+// thread's stream when its run ended), so they may go after the finished
+// retention although the stream stays open for the thread's next run.
+type Settler interface {
+	Settle(ctx context.Context, stream string) error
+}
+
 // Skipper is implemented by subscriptions that can tell whether the broker
 // trimmed events they had not read yet (Memory's). Next never waits for
 // trimmed events: it goes on with the oldest one kept, as Redis does.

@@ -35,9 +35,13 @@ type Memory struct {
 	timer     *time.Timer // sweeps when the oldest finished stream expires
 }
 
+// endedStream is a stream that finished at at, or, with settled set,
+// whose events up to absolute index upto were settled at at.
 type endedStream struct {
-	name string
-	at   time.Time
+	name    string
+	at      time.Time
+	settled *memStream
+	upto    int
 }
 
 // eventRef is an event by stream and absolute index.
@@ -86,7 +90,7 @@ type MemoryOptions struct {
 	MaxEvents int
 	// MaxStreamBytes caps the bytes kept per stream (default 8 MiB).
 	MaxStreamBytes int64
-	// MaxTotalBytes caps the bytes kept by all streams (default 64 MiB).
+	// MaxTotalBytes caps the bytes kept by all streams (default 32 MiB).
 	MaxTotalBytes int64
 }
 
@@ -113,7 +117,7 @@ func NewMemory(opts MemoryOptions) *Memory {
 		opts.MaxStreamBytes = 8 << 20
 	}
 	if opts.MaxTotalBytes <= 0 {
-		opts.MaxTotalBytes = 64 << 20
+		opts.MaxTotalBytes = 32 << 20
 	}
 	return &Memory{finishedRetention: opts.FinishedRetention, idle: opts.Idle, maxEvents: opts.MaxEvents,
 		maxStreamBytes: opts.MaxStreamBytes, maxTotalBytes: opts.MaxTotalBytes, now: time.Now,
@@ -171,9 +175,24 @@ func (m *Memory) Finish(ctx context.Context, stream string) error {
 	s := m.stream(stream)
 	s.finished = true
 	s.endedAt = m.now()
-	m.ended = append(m.ended, endedStream{stream, s.endedAt})
+	m.ended = append(m.ended, endedStream{name: stream, at: s.endedAt})
 	m.armLocked()
 	s.notifyLocked()
+	return nil
+}
+
+// Settle implements Settler: the events s holds now are released after the
+// finished retention, as a finished stream's would be, but the stream
+// stays open (its subscribers wait for more). The newest event stays.
+func (m *Memory) Settle(ctx context.Context, stream string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.streams[stream]
+	if s == nil || s.kept() == 0 {
+		return nil
+	}
+	m.ended = append(m.ended, endedStream{name: stream, at: m.now(), settled: s, upto: s.trimmed + s.kept() - 1})
+	m.armLocked()
 	return nil
 }
 

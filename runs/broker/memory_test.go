@@ -431,3 +431,54 @@ func TestMemoryForgetsIdleStreams(t *testing.T) {
 		t.Errorf("an hour later: watched %v, busy %v, other %v (want false, false, true)", has("watched"), has("busy"), has("other"))
 	}
 }
+
+// TestMemorySettledEventsGoAfterTheGrace: a thread's stream stays open
+// across runs, but the events of a run that ended (Settle) are released
+// after the finished retention, all but the newest; a later run's events
+// stay, and a reader behind the trim goes on with the oldest kept.
+func TestMemorySettledEventsGoAfterTheGrace(t *testing.T) {
+	ctx := context.Background()
+	b, clock := newFakeMemory(t, MemoryOptions{FinishedRetention: time.Minute})
+	first, _ := b.Publish(ctx, "thread", "e", []byte("a1"))
+	b.Publish(ctx, "thread", "e", []byte("a2"))
+	b.Publish(ctx, "thread", "e", []byte("a-done"))
+	if err := b.Settle(ctx, "thread"); err != nil {
+		t.Fatal(err)
+	}
+	live, _ := b.Subscribe(ctx, "thread", "")
+	defer live.Close()
+	clock.add(30 * time.Second)
+	b.Publish(ctx, "other", "e", []byte("x")) // sweeps: within the grace
+	if got := kept(b, "thread"); got != "a1 a2 a-done" {
+		t.Fatalf("within the grace: %q", got)
+	}
+	b.Publish(ctx, "thread", "e", []byte("b1")) // the next run
+	clock.add(31 * time.Second)
+	b.Publish(ctx, "other", "e", []byte("y"))
+	if got := kept(b, "thread"); got != "b1" {
+		t.Fatalf("after the grace: %q, want the next run's event only", got)
+	}
+	checkAccounts(t, b)
+	late, _ := b.Subscribe(ctx, "thread", first.ID)
+	defer late.Close()
+	ev, ok, err := late.Next(ctx)
+	if err != nil || !ok || string(ev.Data) != "b1" || !skipped(late) {
+		t.Errorf("late reader: %q %v %v skipped=%v", ev.Data, ok, err, skipped(late))
+	}
+	// The stream is still open: its subscriber gets the next events.
+	if ev, ok, _ := live.Next(ctx); !ok || string(ev.Data) != "b1" {
+		t.Errorf("live subscriber: %q %v", ev.Data, ok)
+	}
+
+	// Settled with nothing after: the newest event stays.
+	b.Publish(ctx, "quiet", "e", []byte("q1"))
+	b.Publish(ctx, "quiet", "e", []byte("q-done"))
+	b.Settle(ctx, "quiet")
+	b.Settle(ctx, "missing") // unknown streams are no error
+	clock.add(2 * time.Minute)
+	b.Publish(ctx, "other", "e", []byte("z"))
+	if got := kept(b, "quiet"); got != "q-done" {
+		t.Errorf("quiet stream: %q", got)
+	}
+	checkAccounts(t, b)
+}

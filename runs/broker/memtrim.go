@@ -96,14 +96,23 @@ func (m *Memory) forgetLocked(name string, s *memStream) {
 	s.events, s.ids, s.off = nil, nil, 0
 }
 
-// sweepLocked forgets finished streams past their retention. It looks at
-// the oldest finishes only, so a publish costs O(1) amortized.
+// sweepLocked forgets finished streams past their retention and trims
+// settled events past it. It looks at the oldest entries only, so a
+// publish costs O(1) amortized.
 func (m *Memory) sweepLocked() {
 	cutoff := m.now().Add(-m.finishedRetention)
 	for m.endedHead < len(m.ended) && m.ended[m.endedHead].at.Before(cutoff) {
 		e := m.ended[m.endedHead]
 		m.ended[m.endedHead] = endedStream{}
 		m.endedHead++
+		if e.settled != nil {
+			// Settled events go, all but the stream's newest one.
+			s := e.settled
+			for s.kept() > 1 && s.trimmed <= e.upto {
+				m.trimFrontLocked(s)
+			}
+			continue
+		}
 		// A stream reopened (or finished again) since is not expired.
 		if s := m.streams[e.name]; s != nil && s.finished && s.endedAt.Equal(e.at) {
 			m.forgetLocked(e.name, s)

@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -63,7 +65,9 @@ func soak(args []string) error {
 			fmt.Printf("%-28s rss ?: %v\n", label, err)
 			return
 		}
-		fmt.Printf("%-28s rss %6.1f MB  events %6.1f MB\n", label, float64(kb)/1024, float64(eventBytes(url))/(1<<20))
+		anon, file := rssParts(pid)
+		fmt.Printf("%-28s rss %6.1f MB (anon %5.1f, file %5.1f)  go heap in use %6.1f MB  events %6.1f MB\n", label,
+			float64(kb)/1024, float64(anon)/1024, float64(file)/1024, float64(heapInuse(url))/(1<<20), float64(eventBytes(url))/(1<<20))
 	}
 	c := &http.Client{Timeout: 60 * time.Second}
 	time.Sleep(time.Second)
@@ -192,4 +196,40 @@ func eventBytes(url string) int64 {
 		return -1
 	}
 	return m.Events.Bytes
+}
+
+// rssParts returns RssAnon and RssFile (kB): the process's own memory and
+// the pages of files it maps (mostly the binary).
+func rssParts(pid int) (anon, file int) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return -1, -1
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "RssAnon:"); ok {
+			anon, _ = strconv.Atoi(strings.Fields(v)[0])
+		}
+		if v, ok := strings.CutPrefix(l, "RssFile:"); ok {
+			file, _ = strconv.Atoi(strings.Fields(v)[0])
+		}
+	}
+	return anon, file
+}
+
+// heapInuse reads go_memstats_heap_inuse_bytes from GET /metrics.
+func heapInuse(url string) int64 {
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_heap_inuse_bytes "); ok {
+			f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return int64(f)
+		}
+	}
+	return -1
 }

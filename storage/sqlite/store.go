@@ -147,13 +147,12 @@ func dsn(path string, write bool) string {
 		"_pragma=foreign_keys(1)",
 		"_pragma=journal_mode(WAL)",
 		"_pragma=synchronous(NORMAL)",
-		"_pragma=cache_size(-32000)",
 		"_pragma=temp_store(MEMORY)",
 	}
 	if write {
-		p = append(p, "_txlock=immediate")
+		p = append(p, "_pragma=cache_size(-16000)", "_txlock=immediate")
 	} else {
-		p = append(p, "_pragma=query_only(1)")
+		p = append(p, "_pragma=cache_size(-4000)", "_pragma=query_only(1)")
 	}
 	// The path is a URI path: "%" must be escaped ("?" and "#" are refused).
 	return "file:" + strings.ReplaceAll(path, "%", "%25") + "?" + strings.Join(p, "&")

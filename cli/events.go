@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/agentgate/agentgate/runs/broker"
+)
+
+// Defaults of the run event memory flags (docs/runs.md).
+const (
+	defaultEventsMaxMiB       = 32
+	defaultEventsStreamMaxMiB = 8
+	defaultEventsRetention    = time.Minute
+)
+
+// eventFlags bound the run events this process keeps for streaming and
+// Last-Event-ID replays (--events-max-mib, --events-stream-max-mib,
+// --events-retention).
+type eventFlags struct {
+	maxMiB, streamMaxMiB int
+	retention            time.Duration
+}
+
+// register adds the flags, with defaults from the environment.
+func (ef *eventFlags) register(fs *flag.FlagSet, e env) error {
+	maxMiB, err := envInt(e, "AGENTGATE_EVENTS_MAX_MIB", defaultEventsMaxMiB)
+	if err != nil {
+		return err
+	}
+	streamMiB, err := envInt(e, "AGENTGATE_EVENTS_STREAM_MAX_MIB", defaultEventsStreamMaxMiB)
+	if err != nil {
+		return err
+	}
+	retention := defaultEventsRetention
+	if v := strings.TrimSpace(e.getenv("AGENTGATE_EVENTS_RETENTION")); v != "" {
+		if retention, err = time.ParseDuration(v); err != nil {
+			return fmt.Errorf("AGENTGATE_EVENTS_RETENTION=%q: want a duration such as 60s", v)
+		}
+	}
+	fs.IntVar(&ef.maxMiB, "events-max-mib", maxMiB, "MiB of run events kept in this process over all streams, oldest trimmed first (without --redis-url; env AGENTGATE_EVENTS_MAX_MIB)")
+	fs.IntVar(&ef.streamMaxMiB, "events-stream-max-mib", streamMiB, "MiB of run events kept per stream (without --redis-url; env AGENTGATE_EVENTS_STREAM_MAX_MIB)")
+	fs.DurationVar(&ef.retention, "events-retention", retention, "how long an ended run's events stay replayable with Last-Event-ID (env AGENTGATE_EVENTS_RETENTION)")
+	return nil
+}
+
+func envInt(e env, name string, def int) (int, error) {
+	v := strings.TrimSpace(e.getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q: want a whole number", name, v)
+	}
+	return n, nil
+}
+
+// check validates the flags' values.
+func (ef eventFlags) check() error {
+	switch {
+	case ef.maxMiB < 1:
+		return fmt.Errorf("--events-max-mib %d: want at least 1", ef.maxMiB)
+	case ef.streamMaxMiB < 1 || ef.streamMaxMiB > ef.maxMiB:
+		return fmt.Errorf("--events-stream-max-mib %d: want 1 to --events-max-mib (%d)", ef.streamMaxMiB, ef.maxMiB)
+	case ef.retention < time.Second:
+		return fmt.Errorf("--events-retention %s: want at least 1s", ef.retention)
+	}
+	return nil
+}
+
+// memory is the in-process broker's options.
+func (ef eventFlags) memory() broker.MemoryOptions {
+	return broker.MemoryOptions{FinishedRetention: ef.retention,
+		MaxStreamBytes: int64(ef.streamMaxMiB) << 20, MaxTotalBytes: int64(ef.maxMiB) << 20}
+}
