@@ -11,11 +11,12 @@ import (
 // Memory reclaiming: the Go runtime collects garbage when the program
 // allocates, and forces a collection only every two minutes. After a burst
 // (big messages, many streams) an idle server thus keeps the memory of
-// events it has already dropped. reclaimEvery checks whether that is the
-// case and gives it back to the OS.
+// events it has already dropped. Every reclaimEvery, a quiet process
+// collects and gives free memory back to the OS (debug.FreeOSMemory).
 const (
 	reclaimEvery = 10 * time.Second
-	reclaimSlack = 16 << 20 // bytes of garbage or free heap worth a reclaim
+	reclaimSlack = 16 << 20 // heap bytes below which nothing is done
+	reclaimQuiet = 30 * time.Second
 )
 
 // heapSample is what reclaim looks at.
@@ -43,17 +44,24 @@ func readHeap() heapSample {
 	return h
 }
 
+// reclaimState is what reclaim remembers of its last run.
+type reclaimState struct {
+	at    time.Time // of the last reclaim
+	freed uint64    // heap bytes it gave back
+}
+
 // shouldReclaim: no collection ran since the last check (the server is
-// quiet) and garbage or free heap beyond the slack is held.
-func shouldReclaim(prev, now heapSample) bool {
+// quiet: garbage is only collected when a program allocates), and the heap
+// holds more than reclaimSlack, unless the last reclaim, within
+// reclaimQuiet, found next to nothing to free (a large live heap).
+func shouldReclaim(prev, now heapSample, last reclaimState, at time.Time) bool {
 	if now.gcCycles != prev.gcCycles {
 		return false // busy: the runtime collects and scavenges by itself
 	}
-	garbage := uint64(0)
-	if now.objects > now.live {
-		garbage = now.objects - now.live
+	if now.objects+now.free <= reclaimSlack {
+		return false
 	}
-	return garbage+now.free > reclaimSlack
+	return at.Sub(last.at) >= reclaimQuiet || last.freed >= reclaimSlack/4
 }
 
 // reclaimMemory runs until ctx ends.
@@ -61,19 +69,26 @@ func reclaimMemory(ctx context.Context, log *slog.Logger) {
 	t := time.NewTicker(reclaimEvery)
 	defer t.Stop()
 	prev := readHeap()
+	var last reclaimState
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case now := <-t.C:
+			cur := readHeap()
+			if shouldReclaim(prev, cur, last, now) {
+				start := time.Now()
+				debug.FreeOSMemory()
+				after := readHeap()
+				last = reclaimState{at: now}
+				if held, left := cur.objects+cur.free, after.objects+after.free; held > left {
+					last.freed = held - left
+				}
+				log.Debug("memory reclaimed", "took_ms", time.Since(start).Milliseconds(), "freed_bytes", last.freed,
+					"live_bytes", after.live)
+				cur = after
+			}
+			prev = cur
 		}
-		now := readHeap()
-		if shouldReclaim(prev, now) {
-			start := time.Now()
-			debug.FreeOSMemory()
-			now = readHeap()
-			log.Debug("memory reclaimed", "took_ms", time.Since(start).Milliseconds(), "live_bytes", now.live)
-		}
-		prev = now
 	}
 }

@@ -1,20 +1,28 @@
 package cli
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestShouldReclaim(t *testing.T) {
-	idle := heapSample{gcCycles: 7, objects: 150 << 20, live: 20 << 20}
+	at := time.Unix(10_000, 0)
+	quiet := heapSample{gcCycles: 7, objects: 150 << 20, live: 20 << 20}
 	for _, c := range []struct {
 		name      string
 		prev, now heapSample
+		last      reclaimState
 		want      bool
 	}{
-		{"quiet with garbage", idle, idle, true},
-		{"busy: a GC ran", heapSample{gcCycles: 6}, idle, false},
-		{"quiet and small", idle, heapSample{gcCycles: 7, objects: 30 << 20, live: 25 << 20, free: 4 << 20}, false},
-		{"quiet with free heap", idle, heapSample{gcCycles: 7, objects: 20 << 20, live: 20 << 20, free: 40 << 20}, true},
+		{"quiet with a big heap", quiet, quiet, reclaimState{}, true},
+		{"busy: a GC ran", heapSample{gcCycles: 6}, quiet, reclaimState{}, false},
+		{"quiet and small", quiet, heapSample{gcCycles: 7, objects: 10 << 20, live: 9 << 20, free: 4 << 20}, reclaimState{}, false},
+		{"quiet with free heap", quiet, heapSample{gcCycles: 7, objects: 2 << 20, free: 40 << 20}, reclaimState{}, true},
+		{"the last one freed little, lately", quiet, quiet, reclaimState{at: at.Add(-20 * time.Second), freed: 1 << 20}, false},
+		{"the last one freed little, long ago", quiet, quiet, reclaimState{at: at.Add(-time.Minute), freed: 1 << 20}, true},
+		{"the last one freed much, lately", quiet, quiet, reclaimState{at: at.Add(-20 * time.Second), freed: 30 << 20}, true},
 	} {
-		if got := shouldReclaim(c.prev, c.now); got != c.want {
+		if got := shouldReclaim(c.prev, c.now, c.last, at); got != c.want {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}
@@ -24,7 +32,7 @@ func TestShouldReclaim(t *testing.T) {
 // (a renamed metric would read as zero and never reclaim).
 func TestReadHeapSeesAllocations(t *testing.T) {
 	h := readHeap()
-	if h.objects == 0 {
+	if h.objects == 0 || h.live == 0 && h.gcCycles > 0 {
 		t.Fatalf("heap sample %+v", h)
 	}
 	keep := make([]byte, 32<<20)

@@ -66,8 +66,10 @@ func soak(args []string) error {
 			return
 		}
 		anon, file := rssParts(pid)
-		fmt.Printf("%-28s rss %6.1f MB (anon %5.1f, file %5.1f)  go heap in use %6.1f MB  events %6.1f MB\n", label,
-			float64(kb)/1024, float64(anon)/1024, float64(file)/1024, float64(heapInuse(url))/(1<<20), float64(eventBytes(url))/(1<<20))
+		g := goMem(url)
+		fmt.Printf("%-28s rss %6.1f MB (anon %5.1f, file %5.1f)  go heap in use %6.1f MB, held %6.1f MB  events %6.1f MB\n", label,
+			float64(kb)/1024, float64(anon)/1024, float64(file)/1024, g["heap_inuse"]/(1<<20),
+			(g["heap_sys"]-g["heap_released"])/(1<<20), float64(eventBytes(url))/(1<<20))
 	}
 	c := &http.Client{Timeout: 60 * time.Second}
 	time.Sleep(time.Second)
@@ -216,20 +218,23 @@ func rssParts(pid int) (anon, file int) {
 	return anon, file
 }
 
-// heapInuse reads go_memstats_heap_inuse_bytes from GET /metrics.
-func heapInuse(url string) int64 {
+// goMem reads the go_memstats_*_bytes gauges of GET /metrics by name
+// (heap_inuse, heap_sys, heap_released, ...).
+func goMem(url string) map[string]float64 {
+	out := map[string]float64{}
 	resp, err := http.Get(url + "/metrics")
 	if err != nil {
-		return -1
+		return out
 	}
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_heap_inuse_bytes "); ok {
+		name, v, ok := strings.Cut(sc.Text(), " ")
+		if k, found := strings.CutPrefix(name, "go_memstats_"); ok && found && strings.HasSuffix(k, "_bytes") {
 			f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			return int64(f)
+			out[strings.TrimSuffix(k, "_bytes")] = f
 		}
 	}
-	return -1
+	return out
 }
