@@ -76,6 +76,14 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 				"content": map[string]any{
 					"text/plain":       map[string]any{"schema": map[string]any{"type": "string"}},
 					"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}}
+		case rt.Pattern == "/ui/{name}":
+			responses["200"] = map[string]any{"description": "HTML that loads the component (link and script tags)",
+				"content": map[string]any{"text/html": map[string]any{"schema": map[string]any{"type": "string"}}}}
+		case rt.Pattern == "/ui/{name}/{file}":
+			responses["200"] = map[string]any{"description": "A file of the bundle",
+				"content": map[string]any{
+					"text/javascript": map[string]any{"schema": map[string]any{"type": "string"}},
+					"text/css":        map[string]any{"schema": map[string]any{"type": "string"}}}}
 		case rt.Pattern == "/openapi.json":
 			responses["200"] = map[string]any{"description": "This document",
 				"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}}
@@ -86,7 +94,13 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 		if rt.Pattern == metricsPattern { // see MetricsOptions
 			codes = []int{401, 403}
 		}
-		if rt.Resource != "" || rt.Pattern == metricsPattern {
+		switch rt.Pattern {
+		case "/ui/{name}":
+			codes = []int{401, 404, 422}
+		case "/ui/{name}/{file}":
+			codes = []int{404}
+		}
+		if rt.Resource != "" || rt.Pattern == metricsPattern || rt.group() == groupUI {
 			for _, c := range codes {
 				responses[strconv.Itoa(c)] = map[string]any{"description": http.StatusText(c),
 					"content": map[string]any{"application/json": map[string]any{"schema": ref("ErrorResponse")}}}

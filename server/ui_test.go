@@ -73,3 +73,22 @@ func TestUIDisabled(t *testing.T) {
 	ts.ok(404, "POST", "/ui/agent-alias", map[string]any{"name": "weather-component"})
 	ts.ok(404, "GET", "/ui/agent-alias/entrypoint.js", nil)
 }
+
+func TestUIInOpenAPI(t *testing.T) {
+	ts := newTestServer(t, Options{UI: uiBundles()})
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Content map[string]any `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+	}
+	ts.ok(200, "GET", "/openapi.json", nil).json(t, &doc)
+	post := doc.Paths["/ui/{name}"]["post"].Responses
+	if _, no := post["204"]; post["200"].Content["text/html"] == nil || post["401"].Content == nil || no {
+		t.Errorf("POST /ui/{name} responses: %+v", post)
+	}
+	if get := doc.Paths["/ui/{name}/{file}"]["get"].Responses; get["200"].Content["text/javascript"] == nil {
+		t.Errorf("GET /ui/{name}/{file} responses: %+v", get)
+	}
+}
