@@ -95,6 +95,12 @@ export async function startServer(backend, { configJSON, configDir, env, files =
     if (Date.now() > deadline) throw new Error(`GET /ok never answered 200; stderr:\n${stderr}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+  // The server logs its startup summary before the listening line, but the
+  // two pipes are read independently: wait (briefly) until the summary has
+  // arrived, so that tests reading stderr() find it.
+  for (const until = Date.now() + 3000; !stderr.includes("agentgate started") && Date.now() < until; ) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
 
   const client = new Client({ apiUrl: url, apiKey: null, callerOptions: { maxRetries: 0 } });
   let stopped;
