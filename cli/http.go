@@ -24,6 +24,7 @@ func httpOptions(h config.HTTP) server.HTTPOptions {
 			UI:         h.DisableUI,
 		},
 		MaxBodyBytes: h.MaxBodyBytes,
+		MountPrefix:  h.MountPrefix,
 	}
 	if c := h.CORS; c != nil {
 		o.CORS = server.CORSOptions{

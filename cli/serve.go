@@ -191,7 +191,7 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 		"metrics", metricsSummary(metrics, metricsURL), "traces", tracesSummary(tp), "version", version())
 	fmt.Fprintf(e.stdout, "agentgate listening on %s\n", url)
 	if f.mode == "dev" {
-		log.Info("API docs at " + url + "/docs")
+		log.Info("API docs at " + url + cfg.HTTP.MountPrefix + "/docs")
 	}
 
 	var serveErr error

@@ -141,6 +141,9 @@ type HTTP struct {
 	ConfigurableHeaders *HeaderFilter
 	// MaxBodyBytes is agentgate's request body limit; 0 means the default.
 	MaxBodyBytes int64
+	// MountPrefix serves everything under this path ("/api"); "" for the
+	// root.
+	MountPrefix string
 	// App is "app", the custom routes reference "dir:Name" as written;
 	// AppDir is its absolute package directory and AppSymbol the name.
 	App, AppDir, AppSymbol string

@@ -119,8 +119,10 @@ func TestLoadErrors(t *testing.T) {
 		{"http app no name", `{"http": {"app": "./webapp"}}`, `http.app: "./webapp" must be "<package dir>:<Name>", for example "./webapp:Routes"`},
 		{"http app unexported", `{"http": {"app": "./webapp:routes"}}`, `http.app: "./webapp:routes": "routes" is not an exported Go identifier (it must start with an upper-case letter)`},
 		{"http app python", `{"http": {"app": "./app.py:app"}}`, `http.app: "./app.py:app": "app" is not an exported Go identifier (it must start with an upper-case letter)`},
-		{"http mount prefix", `{"http": {"mount_prefix": "/api"}}`, `http.mount_prefix: not supported: agentgate serves its API and the http.app routes at the root path`},
-		{"http unknown", `{"http": {"disable_thread": true}}`, `http: unknown key "disable_thread" (known keys: app, configurable_headers, cors, disable_a2a, disable_assistants, disable_mcp, disable_meta, disable_runs, disable_store, disable_threads, disable_ui, disable_webhooks, enable_custom_route_auth, max_body_bytes)`},
+		{"http mount prefix no slash", `{"http": {"mount_prefix": "api"}}`, `http.mount_prefix: "api": want a path such as /api (a leading /, no trailing /; letters, digits and -._~/)`},
+		{"http mount prefix trailing", `{"http": {"mount_prefix": "/api/"}}`, `http.mount_prefix: "/api/": want a path such as /api (a leading /, no trailing /; letters, digits and -._~/)`},
+		{"http mount prefix dots", `{"http": {"mount_prefix": "/a/.."}}`, `http.mount_prefix: "/a/..": want a path such as /api (a leading /, no trailing /; letters, digits and -._~/)`},
+		{"http unknown", `{"http": {"disable_thread": true}}`, `http: unknown key "disable_thread" (known keys: app, configurable_headers, cors, disable_a2a, disable_assistants, disable_mcp, disable_meta, disable_runs, disable_store, disable_threads, disable_ui, disable_webhooks, enable_custom_route_auth, max_body_bytes, mount_prefix)`},
 		{"http disable string", `{"http": {"disable_runs": "yes"}}`, `http.disable_runs: expected a JSON boolean (true or false without quotes), got the string "yes"`},
 		{"http max body zero", `{"http": {"max_body_bytes": 0}}`, `http.max_body_bytes: must be at least 1, got 0`},
 		{"http max body string", `{"http": {"max_body_bytes": "1MB"}}`, `http.max_body_bytes: expected an integer, got the string "1MB"`},
@@ -222,7 +224,7 @@ func TestLoadFull(t *testing.T) {
     "disable_assistants": true, "disable_threads": false, "disable_runs": true, "disable_store": true,
     "disable_meta": true, "disable_ui": true, "disable_mcp": true, "disable_a2a": true, "disable_webhooks": true, "enable_custom_route_auth": true,
     "configurable_headers": {"include": ["x-user-*"], "excludes": ["x-user-secret"]},
-    "max_body_bytes": 1048576
+    "max_body_bytes": 1048576, "mount_prefix": "/agents/v1"
   },
   "store": {"index": {"dims": 1536, "embed": "openai:text-embedding-3-small", "fields": ["$"]},
             "ttl": {"refresh_on_read": true, "default_ttl": 1440.5, "sweep_interval_minutes": 60}}
@@ -255,6 +257,7 @@ func TestLoadFull(t *testing.T) {
 			DisableUI: true, DisableMCP: true, DisableA2A: true, DisableWebhooks: true, EnableCustomRouteAuth: true,
 			ConfigurableHeaders: &HeaderFilter{Includes: []string{"x-user-*"}, Excludes: []string{"x-user-secret"}},
 			MaxBodyBytes:        1 << 20,
+			MountPrefix:         "/agents/v1",
 		},
 		Store: Store{
 			Index: &StoreIndex{Dims: 1536, Embed: "openai:text-embedding-3-small", Fields: []string{"$"}},

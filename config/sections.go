@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -204,14 +205,23 @@ func (d *decoder) authCache(raw json.RawMessage) (*AuthCache, error) {
 	return c, nil
 }
 
+var mountPrefix = regexp.MustCompile(`^(/[A-Za-z0-9._~-]+)+$`)
+
 func (d *decoder) http(dir string, raw json.RawMessage) (HTTP, error) {
 	var h HTTP
 	obj, err := d.object("http", raw)
 	if err != nil {
 		return h, err
 	}
-	if _, ok := obj["mount_prefix"]; ok {
-		return h, d.errf("http.mount_prefix", "not supported: agentgate serves its API and the http.app routes at the root path")
+	if v, ok := obj["mount_prefix"]; ok {
+		if h.MountPrefix, err = d.str("http.mount_prefix", v); err != nil {
+			return h, err
+		}
+		if !mountPrefix.MatchString(h.MountPrefix) || slices.ContainsFunc(strings.Split(h.MountPrefix, "/"), func(seg string) bool {
+			return seg == "." || seg == ".."
+		}) {
+			return h, d.errf("http.mount_prefix", "%q: want a path such as /api (a leading /, no trailing /; letters, digits and -._~/)", h.MountPrefix)
+		}
 	}
 	if v, ok := obj["app"]; ok {
 		if h.App, h.AppDir, h.AppSymbol, err = d.goRef("http.app", dir, v, "./webapp:Routes"); err != nil {
@@ -230,7 +240,7 @@ func (d *decoder) http(dir string, raw json.RawMessage) (HTTP, error) {
 		"disable_webhooks":         &h.DisableWebhooks,
 		"enable_custom_route_auth": &h.EnableCustomRouteAuth,
 	}
-	known := []string{"app", "cors", "configurable_headers", "max_body_bytes"}
+	known := []string{"app", "cors", "configurable_headers", "max_body_bytes", "mount_prefix"}
 	for k := range flags {
 		known = append(known, k)
 	}

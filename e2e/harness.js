@@ -43,6 +43,8 @@ export function agentgateBinary() {
  * Returns { url, client, stderr(), dataDir, stop() }.
  */
 export async function startServer(backend, { configJSON, configDir, env, files = {}, listenTimeoutMs = 20000 } = {}) {
+  // http.mount_prefix: the server answers under it only.
+  const prefix = configJSON?.http?.mount_prefix ?? "";
   const bin = agentgateBinary();
   const work = mkdtempSync(join(tmpdir(), `agentgate-e2e-${backend}-`));
   // files: more project files next to langgraph.json (path → content).
@@ -87,7 +89,7 @@ export async function startServer(backend, { configJSON, configDir, env, files =
   const deadline = Date.now() + 10000;
   for (;;) {
     try {
-      const r = await fetch(`${url}/ok`);
+      const r = await fetch(`${url}${prefix}/ok`);
       if (r.status === 200) break;
     } catch {
       /* not ready */

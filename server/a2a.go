@@ -94,7 +94,7 @@ func (s *Server) agentCard(w http.ResponseWriter, r *http.Request) error {
 	}
 	text := []string{"text/plain"}
 	return writeJSON(w, a2a.AgentCard{
-		Name: a.Name, Description: desc, URL: requestBase(r) + "/a2a/" + a.AssistantID,
+		Name: a.Name, Description: desc, URL: requestBase(r) + s.at("/a2a/"+a.AssistantID),
 		Version: strconv.Itoa(a.Version), ProtocolVersion: a2aProtocolVersion,
 		PreferredTransport: a2a.TransportProtocolJSONRPC,
 		Capabilities:       a2a.AgentCapabilities{Streaming: true},

@@ -131,6 +131,9 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 		"paths":      paths,
 		"components": map[string]any{"schemas": schemas},
 	}
+	if p := s.opts.HTTP.MountPrefix; p != "" {
+		doc["servers"] = []any{map[string]any{"url": p}}
+	}
 	if unknown := applySecurity(doc, paths, s.opts.OpenAPISecurity); len(unknown) > 0 {
 		sort.Strings(unknown)
 		s.log.Warn("auth.openapi.paths names operations that do not exist; ignored", "operations", unknown)

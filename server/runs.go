@@ -397,7 +397,7 @@ func createRunHandler(kind runKind) HandlerFunc {
 		if err != nil {
 			return err
 		}
-		loc := runLocation(run.ThreadID, run.RunID)
+		loc := s.at(runLocation(run.ThreadID, run.RunID))
 		w.Header().Set("Content-Location", loc)
 		if kind == runCreate {
 			return writeJSON(w, runs.Redacted(run))

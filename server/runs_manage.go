@@ -147,7 +147,7 @@ func (s *Server) joinRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", runLocation(run.ThreadID, run.RunID)+"/join")
+	w.Header().Set("Location", s.at(runLocation(run.ThreadID, run.RunID))+"/join")
 	return s.waitResult(w, r, scope, run, s.disconnectScope(r, run, cancelOnDisconnect))
 }
 

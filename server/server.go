@@ -139,6 +139,9 @@ type HTTPOptions struct {
 	Disable             DisableOptions
 	MaxBodyBytes        int64 // default 10 MiB; nesting is capped by MaxJSONDepth
 	ConfigurableHeaders HeaderFilter
+	// MountPrefix ("/api") serves everything under that path (mount.go);
+	// "" serves at the root.
+	MountPrefix string
 }
 
 // CORSOptions mirror langgraph.json "http.cors". Empty lists take the
@@ -168,6 +171,7 @@ type HeaderFilter struct {
 // Server serves the API.
 type Server struct {
 	opts    Options
+	inner   http.Handler // handler before the mount prefix
 	store   storage.Store
 	authz   Authorizer
 	authn   Authenticator
@@ -268,6 +272,13 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		}
 		s.handler = s.guard(app)
 	}
+	s.inner = s.handler
+	if p := opts.HTTP.MountPrefix; p != "" {
+		if !strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") {
+			return nil, fmt.Errorf("server: HTTP.MountPrefix %q must start with / and not end with /", p)
+		}
+		s.handler = mount(p, s.handler)
+	}
 	if err := s.eng.Start(ctx); err != nil {
 		return nil, err
 	}
@@ -282,7 +293,16 @@ func (s *Server) localWebhooks(opts Options) http.Handler {
 	if opts.App == nil {
 		return nil
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) })
+	// A relative webhook may name the path with or without the mount
+	// prefix.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := s.opts.HTTP.MountPrefix; p != "" {
+			if rest, ok := strings.CutPrefix(r.URL.Path, p); ok && strings.HasPrefix(rest, "/") {
+				r.URL.Path, r.URL.RawPath = rest, ""
+			}
+		}
+		s.inner.ServeHTTP(w, r)
+	})
 }
 
 // Close stops the run workers (runs they were executing are requeued by

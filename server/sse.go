@@ -31,10 +31,10 @@ func (s *Server) newSSE(w http.ResponseWriter, r *http.Request, contentLocation,
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	if contentLocation != "" {
-		h.Set("Content-Location", contentLocation)
+		h.Set("Content-Location", s.at(contentLocation))
 	}
 	if location != "" {
-		h.Set("Location", location)
+		h.Set("Location", s.at(location))
 	}
 	w.WriteHeader(http.StatusOK)
 	sw := &sseWriter{w: w, rc: http.NewResponseController(w), beat: s.beat}

@@ -48,7 +48,7 @@ func (s *Server) uiComponent(w http.ResponseWriter, r *http.Request) error {
 	if len(files) == 0 {
 		return notFound("UI not found for " + strconv.Quote(entry))
 	}
-	base := uiBase(r) + "/ui/" + entry + "/"
+	base := uiBase(r) + s.at("/ui/"+entry+"/")
 	var b strings.Builder
 	for _, f := range files {
 		if path.Ext(f.Name) == ".css" {
