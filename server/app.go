@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -25,6 +26,26 @@ func (s *Server) appAuth(app http.Handler) http.Handler {
 		}
 		if ctx != nil {
 			r = r.WithContext(ctx)
+		}
+		app.ServeHTTP(w, r)
+	})
+}
+
+// corsDone marks a request whose CORS headers appCORS has set, so that the
+// API's middleware does not set them again.
+type corsDone struct{}
+
+// appCORS applies the CORS settings to every request before the custom
+// routes see it, as LangGraph's outermost CORS middleware does: routes the
+// app answers itself get the same headers as the API's, and preflights
+// are answered for them too.
+func (s *Server) appCORS(app http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if origin := r.Header.Get("Origin"); origin != "" {
+			if s.cors.handle(w, r, origin) {
+				return // preflight answered
+			}
+			r = r.WithContext(context.WithValue(r.Context(), corsDone{}, true))
 		}
 		app.ServeHTTP(w, r)
 	})

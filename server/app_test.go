@@ -186,3 +186,33 @@ func TestAppNilHandlerRefused(t *testing.T) {
 		t.Fatal("nil App handler accepted")
 	}
 }
+
+// TestAppRoutesGetCORS: routes the app answers itself get the CORS
+// headers and preflights the API's routes get, and API requests through
+// the app get them once.
+func TestAppRoutesGetCORS(t *testing.T) {
+	ts := newTestServer(t, Options{
+		HTTP: HTTPOptions{CORS: CORSOptions{AllowOrigins: []string{"https://app.example"}}},
+		App: func(api http.Handler) http.Handler {
+			return appMux(api, map[string]http.HandlerFunc{
+				"GET /custom/hello": func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "hi") },
+			})
+		}})
+	origin := []string{"Origin", "https://app.example"}
+	r := ts.ok(200, "GET", "/custom/hello", nil, origin...)
+	if got := r.header.Get("Access-Control-Allow-Origin"); got != "https://app.example" || string(r.body) != "hi" {
+		t.Errorf("custom route: Access-Control-Allow-Origin %q, body %s", got, r.body)
+	}
+	r = ts.ok(200, "OPTIONS", "/custom/hello", nil, append(origin, "Access-Control-Request-Method", "GET")...)
+	if r.header.Get("Access-Control-Allow-Methods") == "" {
+		t.Errorf("preflight of a custom route: %v", r.header)
+	}
+	ts.ok(400, "OPTIONS", "/custom/hello", nil, "Origin", "https://evil.example", "Access-Control-Request-Method", "GET")
+	if r = ts.ok(200, "GET", "/custom/hello", nil, "Origin", "https://evil.example"); r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("foreign origin allowed: %v", r.header)
+	}
+	r = ts.ok(200, "GET", "/info", nil, origin...)
+	if got := r.header.Values("Access-Control-Allow-Origin"); len(got) != 1 || len(r.header.Values("Vary")) != 1 {
+		t.Errorf("API through the app: Access-Control-Allow-Origin %q, Vary %q", got, r.header.Values("Vary"))
+	}
+}

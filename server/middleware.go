@@ -54,7 +54,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 
 // serve applies CORS and the body limit, then calls next.
 func (s *Server) serve(next http.Handler, w *statusWriter, r *http.Request) {
-	if origin := r.Header.Get("Origin"); origin != "" {
+	if origin := r.Header.Get("Origin"); origin != "" && r.Context().Value(corsDone{}) == nil {
 		if s.cors.handle(w, r, origin) {
 			return // preflight answered
 		}

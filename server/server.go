@@ -270,7 +270,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		if opts.AppAuth && s.authn != nil {
 			app = s.appAuth(app)
 		}
-		s.handler = s.guard(app)
+		s.handler = s.guard(s.appCORS(app))
 	}
 	s.inner = s.handler
 	if p := opts.HTTP.MountPrefix; p != "" {
