@@ -73,26 +73,12 @@ func (s saver) decTuple(ctx context.Context, t *checkpoint.Tuple) error {
 
 func (s saver) GetTuple(ctx context.Context, cfg checkpoint.Config) (checkpoint.Tuple, error) {
 	t, err := s.sv.GetTuple(ctx, cfg)
-	if err != nil {
-		return t, err
-	}
-	if err := s.decTuple(ctx, &t); err != nil {
-		return checkpoint.Tuple{}, err
-	}
-	return t, nil
+	return decOne(ctx, t, err, s.decTuple)
 }
 
 func (s saver) List(ctx context.Context, cfg checkpoint.Config, o checkpoint.ListOptions) ([]checkpoint.Tuple, error) {
 	ts, err := s.sv.List(ctx, cfg, o)
-	if err != nil {
-		return nil, err
-	}
-	for i := range ts {
-		if err := s.decTuple(ctx, &ts[i]); err != nil {
-			return nil, err
-		}
-	}
-	return ts, nil
+	return decAll(ctx, ts, err, s.decTuple)
 }
 
 func (s saver) DeleteThread(ctx context.Context, threadID string) error {

@@ -209,3 +209,29 @@ func (c codec) decAny(ctx context.Context, model, field string, v any) (any, err
 	}
 	return v, nil
 }
+
+// decOne decrypts x in place with dec, unless err (the wrapped call's) is
+// set; a decryption error drops x.
+func decOne[T any](ctx context.Context, x T, err error, dec func(context.Context, *T) error) (T, error) {
+	if err != nil {
+		return x, err
+	}
+	if err := dec(ctx, &x); err != nil {
+		var zero T
+		return zero, err
+	}
+	return x, nil
+}
+
+// decAll is decOne for every element of xs.
+func decAll[T any](ctx context.Context, xs []T, err error, dec func(context.Context, *T) error) ([]T, error) {
+	if err != nil {
+		return xs, err
+	}
+	for i := range xs {
+		if err := dec(ctx, &xs[i]); err != nil {
+			return nil, err
+		}
+	}
+	return xs, nil
+}

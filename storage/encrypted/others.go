@@ -32,14 +32,12 @@ func (c codec) assistantFields(ctx context.Context, encrypt bool, md, cfg, cx *m
 	return nil
 }
 
+func (c codec) decAssistant(ctx context.Context, a *storage.Assistant) error {
+	return c.assistantFields(ctx, false, &a.Metadata, &a.Config, &a.Context)
+}
+
 func (c codec) assistant(ctx context.Context, a storage.Assistant, err error) (storage.Assistant, error) {
-	if err != nil {
-		return a, err
-	}
-	if err := c.assistantFields(ctx, false, &a.Metadata, &a.Config, &a.Context); err != nil {
-		return storage.Assistant{}, err
-	}
-	return a, nil
+	return decOne(ctx, a, err, c.decAssistant)
 }
 
 func (a assistants) Create(ctx context.Context, s storage.Scope, ac storage.AssistantCreate) (storage.Assistant, error) {
@@ -69,15 +67,7 @@ func (a assistants) Delete(ctx context.Context, s storage.Scope, id string) erro
 
 func (a assistants) Search(ctx context.Context, s storage.Scope, q storage.AssistantSearch) ([]storage.Assistant, error) {
 	out, err := a.a.Search(ctx, s, q)
-	if err != nil {
-		return nil, err
-	}
-	for i := range out {
-		if out[i], err = a.c.assistant(ctx, out[i], nil); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return decAll(ctx, out, err, a.c.decAssistant)
 }
 
 func (a assistants) Count(ctx context.Context, s storage.Scope, q storage.AssistantSearch) (int, error) {
@@ -86,16 +76,9 @@ func (a assistants) Count(ctx context.Context, s storage.Scope, q storage.Assist
 
 func (a assistants) Versions(ctx context.Context, s storage.Scope, id string, q storage.VersionSearch) ([]storage.AssistantVersion, error) {
 	out, err := a.a.Versions(ctx, s, id, q)
-	if err != nil {
-		return nil, err
-	}
-	for i := range out {
-		v := &out[i]
-		if err := a.c.assistantFields(ctx, false, &v.Metadata, &v.Config, &v.Context); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return decAll(ctx, out, err, func(ctx context.Context, v *storage.AssistantVersion) error {
+		return a.c.assistantFields(ctx, false, &v.Metadata, &v.Config, &v.Context)
+	})
 }
 
 func (a assistants) SetLatest(ctx context.Context, s storage.Scope, id string, version int) (storage.Assistant, error) {
@@ -108,29 +91,20 @@ type crons struct {
 	c codec
 }
 
-func (c codec) cron(ctx context.Context, cr storage.Cron, err error) (storage.Cron, error) {
-	if err != nil {
-		return cr, err
-	}
+func (c codec) decCron(ctx context.Context, cr *storage.Cron) (err error) {
 	if cr.Metadata, err = c.dec(ctx, mCron, enc.FieldMetadata, cr.Metadata); err != nil {
-		return storage.Cron{}, err
+		return err
 	}
-	if cr.Payload, err = c.dec(ctx, mCron, enc.FieldPayload, cr.Payload); err != nil {
-		return storage.Cron{}, err
-	}
-	return cr, nil
+	cr.Payload, err = c.dec(ctx, mCron, enc.FieldPayload, cr.Payload)
+	return err
+}
+
+func (c codec) cron(ctx context.Context, cr storage.Cron, err error) (storage.Cron, error) {
+	return decOne(ctx, cr, err, c.decCron)
 }
 
 func (c codec) cronList(ctx context.Context, cs []storage.Cron, err error) ([]storage.Cron, error) {
-	if err != nil {
-		return nil, err
-	}
-	for i := range cs {
-		if cs[i], err = c.cron(ctx, cs[i], nil); err != nil {
-			return nil, err
-		}
-	}
-	return cs, nil
+	return decAll(ctx, cs, err, c.decCron)
 }
 
 func (r crons) Create(ctx context.Context, s storage.Scope, cc storage.CronCreate) (storage.Cron, error) {
@@ -197,15 +171,14 @@ func (i items) Put(ctx context.Context, s storage.Scope, p storage.ItemPut) erro
 	return i.i.Put(ctx, s, p)
 }
 
+func (c codec) decItem(ctx context.Context, it *storage.Item) (err error) {
+	it.Value, err = c.dec(ctx, mStore, enc.FieldValue, it.Value)
+	return err
+}
+
 func (i items) Get(ctx context.Context, s storage.Scope, namespace []string, key string, refreshTTL bool) (storage.Item, error) {
 	it, err := i.i.Get(ctx, s, namespace, key, refreshTTL)
-	if err != nil {
-		return it, err
-	}
-	if it.Value, err = i.c.dec(ctx, mStore, enc.FieldValue, it.Value); err != nil {
-		return storage.Item{}, err
-	}
-	return it, nil
+	return decOne(ctx, it, err, i.c.decItem)
 }
 
 func (i items) Delete(ctx context.Context, s storage.Scope, namespace []string, key string) error {
@@ -214,15 +187,7 @@ func (i items) Delete(ctx context.Context, s storage.Scope, namespace []string, 
 
 func (i items) Search(ctx context.Context, s storage.Scope, q storage.ItemSearch) ([]storage.Item, error) {
 	out, err := i.i.Search(ctx, s, q)
-	if err != nil {
-		return nil, err
-	}
-	for j := range out {
-		if out[j].Value, err = i.c.dec(ctx, mStore, enc.FieldValue, out[j].Value); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return decAll(ctx, out, err, i.c.decItem)
 }
 
 func (i items) ListNamespaces(ctx context.Context, s storage.Scope, q storage.NamespaceList) ([][]string, error) {

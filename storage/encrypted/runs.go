@@ -24,25 +24,11 @@ func (c codec) decRun(ctx context.Context, r *storage.Run) (err error) {
 }
 
 func (c codec) decRuns(ctx context.Context, rs []storage.Run, err error) ([]storage.Run, error) {
-	if err != nil {
-		return rs, err
-	}
-	for i := range rs {
-		if err := c.decRun(ctx, &rs[i]); err != nil {
-			return nil, err
-		}
-	}
-	return rs, nil
+	return decAll(ctx, rs, err, c.decRun)
 }
 
 func (c codec) run(ctx context.Context, r storage.Run, err error) (storage.Run, error) {
-	if err != nil {
-		return r, err
-	}
-	if err := c.decRun(ctx, &r); err != nil {
-		return storage.Run{}, err
-	}
-	return r, nil
+	return decOne(ctx, r, err, c.decRun)
 }
 
 func (r runs) Create(ctx context.Context, s storage.Scope, rc storage.RunCreate) (storage.RunCreated, error) {

@@ -30,13 +30,7 @@ func (c codec) decThread(ctx context.Context, t *storage.Thread) (err error) {
 }
 
 func (c codec) thread(ctx context.Context, t storage.Thread, err error) (storage.Thread, error) {
-	if err != nil {
-		return t, err
-	}
-	if err := c.decThread(ctx, &t); err != nil {
-		return storage.Thread{}, err
-	}
-	return t, nil
+	return decOne(ctx, t, err, c.decThread)
 }
 
 func (c codec) encThreadCreate(ctx context.Context, tc storage.ThreadCreate) (storage.ThreadCreate, error) {
@@ -89,15 +83,7 @@ func (t threads) Delete(ctx context.Context, s storage.Scope, id string) error {
 
 func (t threads) Search(ctx context.Context, s storage.Scope, q storage.ThreadSearch) ([]storage.Thread, error) {
 	out, err := t.t.Search(ctx, s, q)
-	if err != nil {
-		return nil, err
-	}
-	for i := range out {
-		if err := t.c.decThread(ctx, &out[i]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return decAll(ctx, out, err, t.c.decThread)
 }
 
 func (t threads) Count(ctx context.Context, s storage.Scope, q storage.ThreadSearch) (int, error) {
