@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -304,22 +303,6 @@ func TestDevBuildsProjectBinary(t *testing.T) {
 		t.Errorf("build: exit %d, printed %q, want %q", code, out.String(), gotBin)
 	}
 
-	cmd := exec.Command(gotBin, args...)
-	cmd.Env = append(os.Environ(), projectBinaryEnv+"="+gotBin)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, _ := bufio.NewReader(stdout).ReadString('\n')
-	url, ok := strings.CutPrefix(strings.TrimSpace(line), "agentgate listening on ")
-	if !ok {
-		t.Fatalf("project binary: first stdout %q; stderr:\n%s", line, stderr.String())
-	}
+	url, _, _ := startBinary(t, gotBin, args)
 	checkOwnerIsolation(t, url, "user1-token", "user2-token")
 }

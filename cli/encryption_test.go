@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -410,34 +409,8 @@ func TestEncryptionPathHookPackage(t *testing.T) {
 	bin := strings.TrimSpace(built.String())
 	t.Logf("build:\n%s", errb.String())
 	gotArgs := []string{"serve", "--addr", "127.0.0.1:0", "--database", db, "--config", dir}
-	cmd := exec.Command(bin, gotArgs...)
-	cmd.Env = append(os.Environ(), projectBinaryEnv+"="+bin, "AGENTGATE_MODEL=", "OPENAI_API_KEY=", "ANTHROPIC_API_KEY=",
+	url, cmd, serr := startBinary(t, bin, gotArgs, "AGENTGATE_MODEL=", "OPENAI_API_KEY=", "ANTHROPIC_API_KEY=",
 		"LANGGRAPH_AES_KEY=", "AGENTGATE_AES_KEY=", "LANGGRAPH_AES_JSON_KEYS=", "AGENTGATE_AES_JSON_KEYS=")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var serr syncBuffer
-	cmd.Stderr = &serr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	lines := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(out).ReadString('\n')
-		lines <- line
-	}()
-	var url string
-	select {
-	case line := <-lines:
-		var ok bool
-		if url, ok = strings.CutPrefix(strings.TrimSpace(line), "agentgate listening on "); !ok {
-			t.Fatalf("project binary: first stdout %q; stderr:\n%s", line, serr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("project binary did not listen within 30s; stderr:\n%s", serr.String())
-	}
 	exerciseAtRest(t, url, func() string {
 		raw := sqliteBytes(t, db)
 		if !strings.Contains(raw, "hook1:system:") {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -131,6 +132,42 @@ func startEnv(t *testing.T, p Program, e env, args ...string) *running {
 		}
 	}()
 	return r
+}
+
+// startBinary runs an agentgate binary (a project binary) with args and
+// the extra environment vars, waits up to 30 s for its listening line and
+// returns its URL, its process and its stderr. The process is killed at
+// cleanup.
+func startBinary(t *testing.T, bin string, args []string, vars ...string) (string, *exec.Cmd, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(append(os.Environ(), projectBinaryEnv+"="+bin), vars...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	serr := &syncBuffer{}
+	cmd.Stderr = serr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	lines := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(out).ReadString('\n')
+		lines <- line
+	}()
+	select {
+	case line := <-lines:
+		url, ok := strings.CutPrefix(strings.TrimSpace(line), "agentgate listening on ")
+		if !ok {
+			t.Fatalf("%s: first stdout %q; stderr:\n%s", bin, line, serr.String())
+		}
+		return url, cmd, serr
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s did not listen within 30s; stderr:\n%s", bin, serr.String())
+	}
+	return "", nil, nil
 }
 
 func call(t *testing.T, method, url, body string, hdr ...string) (int, http.Header, map[string]any) {

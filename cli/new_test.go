@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"os"
@@ -216,36 +215,9 @@ func newEditedGoProject(t *testing.T, name string, edit func(dir string), vars .
 		t.Errorf("build: exit %d, printed %q, want %q", code, built.String(), bin)
 	}
 
-	cmd := exec.Command(bin, gotArgs...)
 	// No model key from the machine: the echo model unless vars name one.
-	cmd.Env = append(os.Environ(), projectBinaryEnv+"="+bin, "AGENTGATE_MODEL=", "OPENAI_API_KEY=", "ANTHROPIC_API_KEY=")
-	cmd.Env = append(cmd.Env, vars...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var serr syncBuffer
-	cmd.Stderr = &serr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	lines := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(out).ReadString('\n')
-		lines <- line
-	}()
-	select {
-	case line := <-lines:
-		url, ok := strings.CutPrefix(strings.TrimSpace(line), "agentgate listening on ")
-		if !ok {
-			t.Fatalf("project binary: first stdout %q; stderr:\n%s", line, serr.String())
-		}
-		return url
-	case <-time.After(30 * time.Second):
-		t.Fatalf("project binary did not listen within 30s; stderr:\n%s", serr.String())
-	}
-	return ""
+	url, _, _ := startBinary(t, bin, gotArgs, append([]string{"AGENTGATE_MODEL=", "OPENAI_API_KEY=", "ANTHROPIC_API_KEY="}, vars...)...)
+	return url
 }
 
 func TestNewCustomAuthBuildsAndServes(t *testing.T) {
