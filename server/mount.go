@@ -13,16 +13,26 @@ import (
 // UI file URLs, /openapi.json's servers) carry the prefix, so that clients
 // following them stay under it.
 
+// under returns path without prefix ("/" for prefix itself), and whether
+// path is under prefix at all.
+func under(prefix, path string) (string, bool) {
+	rest, ok := strings.CutPrefix(path, prefix)
+	switch {
+	case !ok || rest != "" && rest[0] != '/':
+		return path, false
+	case rest == "":
+		return "/", true
+	}
+	return rest, true
+}
+
 // mount strips prefix from the request path before h sees it.
 func mount(prefix string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rest, ok := strings.CutPrefix(r.URL.Path, prefix)
-		if !ok || rest != "" && rest[0] != '/' {
+		rest, ok := under(prefix, r.URL.Path)
+		if !ok {
 			writeDetail(w, http.StatusNotFound, "Not Found")
 			return
-		}
-		if rest == "" {
-			rest = "/"
 		}
 		r2 := new(http.Request)
 		*r2 = *r

@@ -297,7 +297,7 @@ func (s *Server) localWebhooks(opts Options) http.Handler {
 	// prefix.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p := s.opts.HTTP.MountPrefix; p != "" {
-			if rest, ok := strings.CutPrefix(r.URL.Path, p); ok && strings.HasPrefix(rest, "/") {
+			if rest, ok := under(p, r.URL.Path); ok {
 				r.URL.Path, r.URL.RawPath = rest, ""
 			}
 		}
