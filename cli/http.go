@@ -45,7 +45,7 @@ func httpOptions(h config.HTTP) server.HTTPOptions {
 
 // buildUI bundles langgraph.json "ui" (see docs/api.md, Generative UI).
 // A bundle that does not build stops the server.
-func buildUI(cfg *config.Config, log *slog.Logger) (map[string][]server.UIFile, error) {
+func buildUI(cfg *config.Config, log *slog.Logger) (map[string]server.UIBundle, error) {
 	if len(cfg.UI.Entries) == 0 || cfg.HTTP.DisableUI {
 		return nil, nil
 	}
@@ -54,13 +54,15 @@ func buildUI(cfg *config.Config, log *slog.Logger) (map[string][]server.UIFile, 
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.File, err)
 	}
-	out := make(map[string][]server.UIFile, len(bundles))
+	out := make(map[string]server.UIBundle, len(bundles))
 	for _, b := range bundles {
+		ub := server.UIBundle{Global: b.Global}
 		size := 0
 		for _, f := range b.Files {
-			out[b.Name] = append(out[b.Name], server.UIFile{Name: f.Name, Body: f.Body})
+			ub.Files = append(ub.Files, server.UIFile{Name: f.Name, Body: f.Body})
 			size += len(f.Body)
 		}
+		out[b.Name] = ub
 		log.Info("generative UI bundled", "name", b.Name, "files", len(b.Files), "bytes", size,
 			"ms", time.Since(start).Milliseconds())
 	}

@@ -27,10 +27,12 @@ type File struct {
 	Body []byte
 }
 
-// Bundle is the build of one "ui" entry.
+// Bundle is the build of one "ui" entry; its entrypoint.js defines the
+// global Global (GlobalName of Name).
 type Bundle struct {
-	Name  string
-	Files []File
+	Name   string
+	Global string
+	Files  []File
 }
 
 // Externals are the packages every bundle imports from the page.
@@ -80,7 +82,7 @@ func Build(dir string, entries map[string]string, shared []string) ([]Bundle, er
 		if err != nil {
 			return nil, fmt.Errorf("ui %q: %w", n, err)
 		}
-		out = append(out, Bundle{Name: n, Files: files})
+		out = append(out, Bundle{Name: n, Global: GlobalName(n), Files: files})
 	}
 	return out, nil
 }

@@ -33,7 +33,7 @@ export default { "weather-component": Weather };
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(bundles) != 1 || bundles[0].Name != "agent-alias" {
+	if len(bundles) != 1 || bundles[0].Name != "agent-alias" || bundles[0].Global != "__LGUI_agent_alias" {
 		t.Fatalf("bundles = %+v", bundles)
 	}
 	files := map[string]string{}

@@ -210,7 +210,8 @@ func startOn(t *testing.T, st storage.Store, a *auth.Auth, wrap func(*authz.Enfo
 	srv, err := server.New(ctx, server.Options{Store: st, Graphs: map[string]server.Graph{"agent": g},
 		Authenticator: enf, Authorizer: enf, Logger: slog.New(slog.DiscardHandler), Version: "0.0.0-isolation",
 		Metrics: server.MetricsOptions{Token: metricsToken},
-		UI:      map[string][]server.UIFile{"agent": {{Name: "entrypoint.js", Body: []byte("var __LGUI_agent;")}}}})
+		UI: map[string]server.UIBundle{"agent": {Global: "__LGUI_agent",
+			Files: []server.UIFile{{Name: "entrypoint.js", Body: []byte("var __LGUI_agent;")}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -111,7 +111,7 @@ type Options struct {
 	AppAuth bool
 	// UI holds the generative UI bundles by name (langgraph.json "ui",
 	// built by package genui), served at /ui/{name}.
-	UI map[string][]UIFile
+	UI map[string]UIBundle
 }
 
 // RunsOptions configure run execution.

@@ -10,8 +10,16 @@ import (
 	"strings"
 )
 
-// UIFile is one file of a generative UI bundle (package genui builds them
-// from langgraph.json "ui"): entrypoint.js, entrypoint.css or an asset.
+// UIBundle is a generative UI bundle (package genui builds them from
+// langgraph.json "ui"): Global is the global its entrypoint.js defines
+// (with render(component, shadowRootId)).
+type UIBundle struct {
+	Global string
+	Files  []UIFile
+}
+
+// UIFile is one file of a UIBundle: entrypoint.js, entrypoint.css or an
+// asset.
 type UIFile struct {
 	Name string
 	Body []byte
@@ -44,7 +52,8 @@ func (s *Server) uiComponent(w http.ResponseWriter, r *http.Request) error {
 		return invalid("name is required")
 	}
 	entry := r.PathValue("name")
-	files := s.opts.UI[entry]
+	bundle := s.opts.UI[entry]
+	files := bundle.Files
 	if len(files) == 0 {
 		return notFound("UI not found for " + strconv.Quote(entry))
 	}
@@ -63,7 +72,7 @@ func (s *Server) uiComponent(w http.ResponseWriter, r *http.Request) error {
 		// attribute: escape what would end the attribute.
 		name, _ := json.Marshal(*req.Name)
 		arg := strings.NewReplacer("&", "&amp;", "'", "&#39;", "<", "&lt;", ">", "&gt;").Replace(string(name))
-		b.WriteString(`<script src="` + html.EscapeString(base+f.Name) + `" onload='` + uiGlobal(entry) + `.render(` + arg + `, "{{shadowRootId}}")'></script>`)
+		b.WriteString(`<script src="` + html.EscapeString(base+f.Name) + `" onload='` + bundle.Global + `.render(` + arg + `, "{{shadowRootId}}")'></script>`)
 		break
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -73,7 +82,7 @@ func (s *Server) uiComponent(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) uiAsset(w http.ResponseWriter, r *http.Request) error {
 	entry, name := r.PathValue("name"), r.PathValue("file")
-	for _, f := range s.opts.UI[entry] {
+	for _, f := range s.opts.UI[entry].Files {
 		if f.Name != name {
 			continue
 		}
@@ -104,15 +113,4 @@ func uiBase(r *http.Request) string {
 		return "http://" + host
 	}
 	return "//" + host
-}
-
-// uiGlobal is the global a bundle defines (genui.GlobalName).
-func uiGlobal(entry string) string {
-	b := []byte(entry)
-	for i, c := range b {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
-			b[i] = '_'
-		}
-	}
-	return "__LGUI_" + string(b)
 }

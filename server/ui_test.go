@@ -6,11 +6,11 @@ import (
 	"testing"
 )
 
-func uiBundles() map[string][]UIFile {
-	return map[string][]UIFile{"agent-alias": {
+func uiBundles() map[string]UIBundle {
+	return map[string]UIBundle{"agent-alias": {Global: "__LGUI_agent_alias", Files: []UIFile{
 		{Name: "entrypoint.js", Body: []byte(`var __LGUI_agent_alias=(()=>{})();`)},
 		{Name: "entrypoint.css", Body: []byte(`.w{color:red}`)},
-	}}
+	}}}
 }
 
 func TestUIServesBundles(t *testing.T) {
