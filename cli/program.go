@@ -92,18 +92,26 @@ func programGraph(id string, v any) (*graph.Graph, error) {
 	return g, nil
 }
 
-// programAuth turns Program.Auth into an *auth.Auth (nil when unset).
-func programAuth(v any) (*auth.Auth, error) {
-	var a *auth.Auth
+// programValue reads a Program field that holds a *T or a func() *T
+// (what names the field and noun its kind in messages); set is false when
+// the field is nil.
+func programValue[T any](what, noun string, v any) (x *T, set bool, err error) {
 	switch f := v.(type) {
 	case nil:
-		return nil, nil
-	case *auth.Auth:
-		a = f
-	case func() *auth.Auth:
-		a = f()
-	default:
-		return nil, fmt.Errorf("Program.Auth: a %T is not an auth (want *auth.Auth or func() *auth.Auth)", v)
+		return nil, false, nil
+	case *T:
+		return f, true, nil
+	case func() *T:
+		return f(), true, nil
+	}
+	return nil, true, fmt.Errorf("%s: a %T is not %s (want %T or %T)", what, v, noun, (*T)(nil), (func() *T)(nil))
+}
+
+// programAuth turns Program.Auth into an *auth.Auth (nil when unset).
+func programAuth(v any) (*auth.Auth, error) {
+	a, set, err := programValue[auth.Auth]("Program.Auth", "an auth", v)
+	if err != nil || !set {
+		return nil, err
 	}
 	if a == nil {
 		return nil, fmt.Errorf("Program.Auth: nil *auth.Auth")
@@ -114,16 +122,9 @@ func programAuth(v any) (*auth.Auth, error) {
 // programEncryption turns Program.Encryption into an *encryption.Encryption
 // (nil when unset), checked with Validate.
 func programEncryption(v any) (*encryption.Encryption, error) {
-	var e *encryption.Encryption
-	switch f := v.(type) {
-	case nil:
-		return nil, nil
-	case *encryption.Encryption:
-		e = f
-	case func() *encryption.Encryption:
-		e = f()
-	default:
-		return nil, fmt.Errorf("Program.Encryption: a %T is not an encryption (want *encryption.Encryption or func() *encryption.Encryption)", v)
+	e, set, err := programValue[encryption.Encryption]("Program.Encryption", "an encryption", v)
+	if err != nil || !set {
+		return nil, err
 	}
 	if err := e.Validate(); err != nil {
 		return nil, fmt.Errorf("Program.Encryption: %w", err)
