@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +46,10 @@ type engine struct {
 	db *sql.DB
 }
 
+// lockCall takes a transaction-level advisory lock on a text key (%s):
+// sqlcore's Dialect.Lock and beginLocking must hash keys alike.
+const lockCall = "pg_advisory_xact_lock(hashtextextended(%s, 0))"
+
 // writeRetries bounds the retries of a write that Postgres aborted for a
 // deadlock or a serialization failure.
 const writeRetries = 4
@@ -71,7 +74,7 @@ func dialect() sqlcore.Dialect {
 			WHERE ttl_minutes IS NOT NULL AND updated_at + CAST(LEAST(ttl_minutes, ?1) * 60000000000 AS BIGINT) <= ?2
 				AND (ttl_strategy IS DISTINCT FROM 'keep_latest' OR ttl_pruned_at IS NULL OR ttl_pruned_at < updated_at)
 			ORDER BY updated_at LIMIT ?3`,
-		Lock:       "pg_advisory_xact_lock(hashtextextended(?, 0))",
+		Lock:       fmt.Sprintf(lockCall, "?"),
 		ClaimLock:  "pg_try_advisory_xact_lock(hashtextextended('thread:' || c.thread_id, 0))",
 		SkipLocked: " FOR UPDATE OF r SKIP LOCKED",
 		DeleteCheckpoints: []string{`WITH w AS (DELETE FROM checkpoint_writes WHERE thread_id = ?1)
@@ -206,19 +209,14 @@ func beginLocking(keys []string) string {
 	if len(keys) == 0 {
 		return "BEGIN"
 	}
-	keys = slices.Clone(keys)
-	slices.Sort(keys)
-	keys = slices.Compact(keys)
 	esc := strings.NewReplacer(`\`, `\\`, `'`, `''`, "\x00", `\\0`)
 	var b strings.Builder
 	b.WriteString("BEGIN; SELECT ")
-	for i, k := range keys {
+	for i, k := range sqlcore.LockOrder(keys) {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("pg_advisory_xact_lock(hashtextextended(E'")
-		b.WriteString(esc.Replace(k))
-		b.WriteString("', 0))")
+		fmt.Fprintf(&b, lockCall, "E'"+esc.Replace(k)+"'")
 	}
 	return b.String()
 }

@@ -39,6 +39,14 @@ func (s *Store) write(ctx context.Context, keys []string, fn WriteFunc) error {
 	return s.e.Write(ctx, keys, fn)
 }
 
+// LockOrder is keys sorted and without repeats: the order every write
+// takes its locks in (engines that lock at BEGIN use it too).
+func LockOrder(keys []string) []string {
+	keys = slices.Clone(keys)
+	slices.Sort(keys)
+	return slices.Compact(keys)
+}
+
 // lock takes the transaction-level locks of keys, in sorted order, with
 // one statement, in a transaction that holds none yet (or only keys that
 // sort before these).
@@ -46,9 +54,7 @@ func (s *Store) lock(ctx context.Context, tx Querier, keys ...string) error {
 	if s.d.Lock == "" || len(keys) == 0 {
 		return nil
 	}
-	keys = slices.Clone(keys)
-	slices.Sort(keys)
-	keys = slices.Compact(keys)
+	keys = LockOrder(keys)
 	args := make([]any, len(keys))
 	calls := make([]string, len(keys))
 	for i, k := range keys {
