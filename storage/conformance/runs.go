@@ -171,6 +171,15 @@ func testRunIfNotExists(t *testing.T, s storage.Store) {
 	if o := val(s.Threads().Get(ctx(), sys(), id)).get(t).Metadata["owner"]; o != "alice" {
 		t.Errorf("owner = %v after a second create", o)
 	}
+	// A run id in use, on a thread the call would create: nothing stays.
+	other := "7a2d2be5-8e4d-4b7f-8e1c-2e3f4a5b6c7d"
+	c = newRun(other)
+	c.IfNotExists, c.RunID = "create", got.Run.RunID
+	_, err = s.Runs().Create(ctx(), all(), c)
+	isErr(t, err, storage.ErrConflict, "Create with a run id in use on a new thread")
+	if _, err := s.Threads().Get(ctx(), sys(), other); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("the thread of a conflicting create: %v, want not found", err)
+	}
 }
 
 func testRunMultitask(t *testing.T, s storage.Store) {

@@ -37,7 +37,7 @@ func BenchmarkThreadSearchOwner1M(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := s.e.db.ExecContext(ctx, `ANALYZE threads`); err != nil {
+	if _, err := s.e.pool.Exec(ctx, `ANALYZE threads`); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("seeded %d threads in %v", n, time.Since(seedStart).Round(time.Second))

@@ -189,34 +189,41 @@ func must[T any](v T, err error) func(*testing.T) T {
 	}
 }
 
-// TestBeginLockingQuotesKeys: keys with quotes, backslashes and NUL bytes
-// still lock (the statement parses) and lock the same as a parameter.
-func TestBeginLockingQuotesKeys(t *testing.T) {
-	db, err := sql.Open("pgx", testenv.FreshPostgres(t))
+// TestBeginLocksKeys: keys with quotes, backslashes and NUL bytes lock,
+// with the statement that begins the transaction, the lock of the key.
+func TestBeginLocksKeys(t *testing.T) {
+	u := testenv.FreshPostgres(t)
+	s, err := Open(t.Context(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	db, err := sql.Open("pgx", u)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	ctx := t.Context()
 	for _, k := range []string{"thread:a", `it's`, `back\slash\'`, "nul\x00byte", "'); DROP TABLE runs; --"} {
-		conn, err := db.Conn(ctx)
+		err := s.e.inTx(ctx, begin("BEGIN", []string{k, "z"}), func(tx *tx) error {
+			var one int
+			if err := tx.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+				return err
+			}
+			// Another session cannot take the same lock while it is held.
+			param := strings.ReplaceAll(k, "\x00", `\0`)
+			var free bool
+			if err := db.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(hashtextextended($1, 0))`, param).Scan(&free); err != nil {
+				return err
+			}
+			if free {
+				t.Errorf("%q: the lock begin took is not the lock of the key", k)
+				db.ExecContext(ctx, `SELECT pg_advisory_unlock(hashtextextended($1, 0))`, param)
+			}
+			return nil
+		})
 		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := conn.ExecContext(ctx, beginLocking([]string{k, "z"})); err != nil {
 			t.Errorf("%q: %v", k, err)
 		}
-		// Another session cannot take the same lock while it is held.
-		param := strings.ReplaceAll(k, "\x00", `\0`)
-		var free bool
-		if err := db.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(hashtextextended($1, 0))`, param).Scan(&free); err != nil {
-			t.Fatal(err)
-		}
-		if free {
-			t.Errorf("%q: the lock beginLocking took is not the lock of the key", k)
-			db.ExecContext(ctx, `SELECT pg_advisory_unlock(hashtextextended($1, 0))`, param)
-		}
-		conn.ExecContext(ctx, "ROLLBACK")
-		conn.Close()
 	}
 }

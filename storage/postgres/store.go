@@ -1,5 +1,5 @@
 // Package postgres is the storage backend for a Postgres database shared by
-// one or more agentgate processes (pgx through database/sql). The storage
+// one or more agentgate processes (pgx and its pool, pgx.go). The storage
 // methods are storage/internal/sqlcore's, as for SQLite: the same tables,
 // with the JSON columns kept as text (filters read them as jsonb, served by
 // expression GIN indexes), and the same semantics. Writes run concurrently
@@ -25,7 +25,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/agentgate/agentgate/auth/filter"
 	"github.com/agentgate/agentgate/storage"
@@ -43,7 +44,7 @@ var _ storage.Store = (*Store)(nil)
 
 // engine runs the statements (sqlcore.Engine).
 type engine struct {
-	db *sql.DB
+	pool *pgxpool.Pool
 }
 
 // lockCall takes a transaction-level advisory lock on a text key (%s):
@@ -83,9 +84,14 @@ func dialect() sqlcore.Dialect {
 			w AS (DELETE FROM checkpoint_writes WHERE thread_id IN (SELECT thread_id FROM t)),
 			c AS (DELETE FROM checkpoints WHERE thread_id IN (SELECT thread_id FROM t))
 			SELECT count(*) FROM t`,
-		NoLimit:  "ALL",
-		ItemDoc:  `(i.value::jsonb || jsonb_build_object('namespace', i.namespace_json::jsonb, 'key', i.key))`,
-		ItemCond: itemCond,
+		NoLimit:    "ALL",
+		ItemDoc:    `(i.value::jsonb || jsonb_build_object('namespace', i.namespace_json::jsonb, 'key', i.key))`,
+		ItemCond:   itemCond,
+		InsertWith: true,
+		UniqueViolation: func(err error) bool {
+			var pe *pgconn.PgError
+			return errors.As(err, &pe) && pe.Code == "23505"
+		},
 	}
 }
 
@@ -113,7 +119,7 @@ func Open(ctx context.Context, url string) (*Store, error) { return OpenWith(ctx
 
 // OpenWith is Open with options.
 func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
-	db, err := sql.Open("pgx", url)
+	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
@@ -121,105 +127,77 @@ func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
 	if conns <= 0 {
 		conns = DefaultMaxConns
 	}
-	db.SetMaxOpenConns(conns)
-	db.SetMaxIdleConns(conns)
-	db.SetConnMaxIdleTime(5 * time.Minute)
-	e := &engine{db: db}
+	cfg.MaxConns = int32(conns)
+	cfg.MinConns = 0
+	cfg.MaxConnIdleTime = 5 * time.Minute
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	e := &engine{pool: pool}
 	s := &Store{Store: sqlcore.New(e, dialect(), o.Timeout, o.ThreadTTL), e: e}
 	if err := s.Ping(ctx); err != nil {
-		db.Close()
+		pool.Close()
 		return nil, err
 	}
-	if err := migrate(ctx, db); err != nil {
-		db.Close()
+	// Migrations run on database/sql over the same pool.
+	db := stdlib.OpenDBFromPool(pool)
+	err = migrate(ctx, db)
+	db.Close()
+	if err != nil {
+		pool.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-// Reader implements sqlcore.Engine.
-func (e *engine) Reader() sqlcore.Querier { return pq{e.db} }
+// Reader implements sqlcore.Engine: statements on pooled connections.
+func (e *engine) Reader() sqlcore.Querier { return querier{e.pool} }
+
+// readBegin opens Read's transactions: one snapshot, read only.
+const readBegin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 
 // Read implements sqlcore.Engine: a repeatable-read, read-only transaction.
 func (e *engine) Read(ctx context.Context, fn func(tx sqlcore.Querier) error) error {
-	tx, err := e.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-	if err != nil {
-		return fmt.Errorf("postgres: begin: %w", err)
-	}
-	defer tx.Rollback()
-	return fn(pq{tx})
+	return e.inTx(ctx, begin(readBegin, nil), func(t *tx) error {
+		err := fn(t)
+		t.rollback(ctx)
+		return err
+	})
 }
 
 // Write implements sqlcore.Engine: fn runs in its own transaction, again
 // when Postgres aborts it for a deadlock or a serialization failure.
 func (e *engine) Write(ctx context.Context, keys []string, fn sqlcore.WriteFunc) error {
-	begin := beginLocking(keys)
+	prefix := begin("BEGIN", keys)
 	for try := 0; ; try++ {
-		err := e.write(ctx, begin, fn)
+		err := e.inTx(ctx, prefix, func(t *tx) error {
+			if err := fn(ctx, t); err != nil {
+				return err
+			}
+			return t.commit(ctx)
+		})
 		if try == writeRetries || !retryable(err) || ctx.Err() != nil {
 			return err
 		}
 	}
 }
 
-// write runs fn in a transaction that begin opened. The transaction is
-// driven with statements on one connection rather than through sql.Tx,
-// so that BEGIN and the locks take one round trip (the simple protocol
-// carries several statements when they have no parameters).
-func (e *engine) write(ctx context.Context, begin string, fn sqlcore.WriteFunc) (err error) {
-	conn, err := e.db.Conn(ctx)
+// inTx runs fn with a transaction (begun by its first statement) on a
+// pooled connection, and rolls back what fn left open.
+func (e *engine) inTx(ctx context.Context, prefix []queued, fn func(t *tx) error) error {
+	c, err := e.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
 	}
-	open := false
-	defer func() {
-		if open {
-			// A transaction still open is rolled back; a connection where
-			// that fails is dropped, never reused mid-transaction.
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
-			if _, rerr := conn.ExecContext(rctx, "ROLLBACK"); rerr != nil {
-				conn.Raw(func(any) error { return driver.ErrBadConn })
-			}
-			cancel()
-		}
-		conn.Close()
-	}()
-	open = true
-	if _, err := conn.ExecContext(ctx, begin); err != nil {
-		return fmt.Errorf("postgres: begin: %w", err)
-	}
-	if err := fn(ctx, pq{conn}); err != nil {
-		return err
-	}
-	open = false
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		conn.Raw(func(any) error { return driver.ErrBadConn })
-		return fmt.Errorf("postgres: commit: %w", err)
-	}
-	return nil
+	defer c.Release()
+	t := &tx{conn: c.Conn(), prefix: prefix}
+	defer t.rollback(ctx)
+	return fn(t)
 }
 
 // rollbackTimeout bounds the rollback of a failed write.
 const rollbackTimeout = 2 * time.Second
-
-// beginLocking is BEGIN followed by the advisory locks of keys, sorted,
-// as one parameterless statement list. Keys are quoted as escape-string
-// literals, so any text is safe in them.
-func beginLocking(keys []string) string {
-	if len(keys) == 0 {
-		return "BEGIN"
-	}
-	esc := strings.NewReplacer(`\`, `\\`, `'`, `''`, "\x00", `\\0`)
-	var b strings.Builder
-	b.WriteString("BEGIN; SELECT ")
-	for i, k := range sqlcore.LockOrder(keys) {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, lockCall, "E'"+esc.Replace(k)+"'")
-	}
-	return b.String()
-}
 
 // retryable reports a deadlock or a serialization failure.
 func retryable(err error) bool {
@@ -237,25 +215,12 @@ func (e *engine) ConnError(err error) bool {
 }
 
 // Ping implements sqlcore.Engine.
-func (e *engine) Ping(ctx context.Context) error { return e.db.PingContext(ctx) }
+func (e *engine) Ping(ctx context.Context) error { return e.pool.Ping(ctx) }
 
 // Close implements sqlcore.Engine.
-func (e *engine) Close() error { return e.db.Close() }
-
-// pq rebinds sqlcore's "?" and "?N" placeholders to Postgres' $n; queries
-// built with filter.Args in the Postgres dialect number theirs already.
-type pq struct{ q sqlcore.Querier }
-
-func (p pq) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return p.q.ExecContext(ctx, rebind(q), args...)
-}
-
-func (p pq) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return p.q.QueryContext(ctx, rebind(q), args...)
-}
-
-func (p pq) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return p.q.QueryRowContext(ctx, rebind(q), args...)
+func (e *engine) Close() error {
+	e.pool.Close()
+	return nil
 }
 
 // rebind numbers the "?" placeholders of q outside string literals ("?N"

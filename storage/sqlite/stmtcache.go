@@ -77,9 +77,9 @@ type cachedReader struct{ s *engine }
 // Reader implements sqlcore.Engine.
 func (s *engine) Reader() sqlcore.Querier {
 	if s.stmts == nil {
-		return s.r
+		return sqlcore.FromSQL(s.r)
 	}
-	return cachedReader{s}
+	return sqlcore.FromSQL(cachedReader{s})
 }
 
 func (r cachedReader) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {

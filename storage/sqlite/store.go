@@ -191,5 +191,5 @@ func (s *engine) Read(ctx context.Context, fn func(tx sqlcore.Querier) error) er
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
 	defer tx.Rollback()
-	return fn(tx)
+	return fn(sqlcore.FromSQL(tx))
 }

@@ -18,7 +18,7 @@ func (s *engine) begin(ctx context.Context) (sqlcore.Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &wtx{tx, s.wstmts}, nil
+	return wtx{sqlcore.FromSQL(&wstmts{tx, s.wstmts}), tx}, nil
 }
 
 // Write implements sqlcore.Engine.
@@ -27,27 +27,36 @@ func (s *engine) Write(ctx context.Context, _ []string, fn sqlcore.WriteFunc) er
 }
 
 // wtx is a write transaction whose statements go through the writer's
-// statement cache.
+// statement cache (wstmts).
 type wtx struct {
+	sqlcore.Querier
+	tx *sql.Tx
+}
+
+func (t wtx) Commit() error   { return t.tx.Commit() }
+func (t wtx) Rollback() error { return t.tx.Rollback() }
+
+// wstmts runs a transaction's statements through the writer's cache.
+type wstmts struct {
 	*sql.Tx
 	c *wstmtCache
 }
 
-func (t *wtx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+func (t *wstmts) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	if st := t.c.get(q); st != nil {
 		return t.Tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
 	return t.Tx.ExecContext(ctx, q, args...)
 }
 
-func (t *wtx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+func (t *wstmts) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	if st := t.c.get(q); st != nil {
 		return t.Tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
 	return t.Tx.QueryContext(ctx, q, args...)
 }
 
-func (t *wtx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+func (t *wstmts) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
 	if st := t.c.get(q); st != nil {
 		return t.Tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}

@@ -2,7 +2,6 @@ package sqlcore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"time"
 
@@ -49,15 +48,15 @@ type boundQuerier struct {
 	ctx context.Context
 }
 
-func (b boundQuerier) ExecContext(_ context.Context, q string, args ...any) (sql.Result, error) {
+func (b boundQuerier) ExecContext(_ context.Context, q string, args ...any) (Result, error) {
 	return b.q.ExecContext(b.ctx, q, args...)
 }
 
-func (b boundQuerier) QueryContext(_ context.Context, q string, args ...any) (*sql.Rows, error) {
+func (b boundQuerier) QueryContext(_ context.Context, q string, args ...any) (Rows, error) {
 	return b.q.QueryContext(b.ctx, q, args...)
 }
 
-func (b boundQuerier) QueryRowContext(_ context.Context, q string, args ...any) *sql.Row {
+func (b boundQuerier) QueryRowContext(_ context.Context, q string, args ...any) Row {
 	return b.q.QueryRowContext(b.ctx, q, args...)
 }
 

@@ -23,7 +23,7 @@ const runReturning = `run_id, thread_id, assistant_id, created_at, updated_at, s
 	multitask_strategy, kwargs, attempt, cancel`
 
 // scanClaim scans runCols and the thread's created_at.
-func scanClaim(row *sql.Row) (storage.Run, error) {
+func scanClaim(row Row) (storage.Run, error) {
 	var created int64
 	r, err := scanRunAnd(row, &created)
 	r.ThreadCreatedAt = fromTS(created)
@@ -95,138 +95,6 @@ func (s *Store) settle(ctx context.Context, tx Querier, thread, except string) e
 		WHEN interrupts != '{}' THEN 'interrupted'
 		ELSE 'idle' END WHERE thread_id = ?`, ts(s.now()), busy, thread)
 	return dbErr("update thread", err)
-}
-
-func (r runs) Create(ctx context.Context, sc storage.Scope, c storage.RunCreate) (storage.RunCreated, error) {
-	if err := query.Begin(ctx, sc); err != nil {
-		return storage.RunCreated{}, err
-	}
-	c, err := query.RunCreate(c)
-	if err != nil {
-		return storage.RunCreated{}, err
-	}
-	md, err := encodeMap(c.Metadata)
-	if err != nil {
-		return storage.RunCreated{}, err
-	}
-	kw, err := encodeMap(c.Kwargs)
-	if err != nil {
-		return storage.RunCreated{}, err
-	}
-	tmd, err := query.NormalizeMap(c.ThreadMetadata)
-	if err != nil {
-		return storage.RunCreated{}, err
-	}
-	var tcfg sql.NullString
-	if c.ThreadConfig != nil {
-		if tcfg.String, err = encodeMap(c.ThreadConfig); err != nil {
-			return storage.RunCreated{}, err
-		}
-		tcfg.Valid = true
-	}
-	var out storage.RunCreated
-	err = r.s.write(ctx, []string{threadKey(c.ThreadID)}, func(ctx context.Context, tx Querier) error {
-		now := r.s.now()
-		patch := map[string]any{"assistant_id": c.AssistantID}
-		if c.GraphID != "" {
-			patch["graph_id"] = c.GraphID
-		}
-		var t storage.Thread
-		busy := false
-		if c.IfNotExists == "create" {
-			// Born busy with the run's metadata and config: no update below.
-			cfg := c.ThreadConfig
-			if cfg == nil {
-				cfg = map[string]any{}
-			}
-			t = storage.Thread{ThreadID: c.ThreadID, CreatedAt: now, UpdatedAt: now, StateUpdatedAt: now,
-				Metadata: query.Merge(tmd, patch), Status: storage.StatusBusy, Config: cfg, Interrupts: map[string]any{},
-				TTL: r.s.ttlOr(nil)}
-			if out.ThreadCreated, err = insertThreadIf(ctx, tx, t, true); err != nil {
-				return err
-			}
-		}
-		if !out.ThreadCreated {
-			if t, err = getThread(ctx, tx, sc, c.ThreadID); err != nil {
-				return err
-			}
-			if busy, err = active(ctx, tx, c.ThreadID, ""); err != nil {
-				return err
-			}
-			if busy {
-				if out.Stopping, err = r.multitask(ctx, tx, c, now); err != nil {
-					return err
-				}
-			}
-		}
-		status, attempt, lease := storage.RunPending, 0, sql.NullInt64{}
-		if out.Started = c.StartLease > 0 && c.Delay <= 0 && !busy; out.Started {
-			status, attempt, lease = storage.RunRunning, 1, sql.NullInt64{Int64: ts(time.Now().Add(c.StartLease)), Valid: true}
-		}
-		// A run id in use inserts nothing (ids are server-made UUIDs: two
-		// creates racing on one are not guarded further).
-		out.Run, err = scanRun(tx.QueryRowContext(ctx, `INSERT INTO runs (run_id, thread_id, assistant_id, created_at,
-			updated_at, status, metadata, multitask_strategy, kwargs, attempt, lease_until)
-			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?)
-			RETURNING `+runReturning,
-			c.RunID, c.ThreadID, c.AssistantID, ts(now.Add(c.Delay).Truncate(time.Microsecond)), ts(now), status, md,
-			c.MultitaskStrategy, kw, attempt, lease, c.RunID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return storage.Errorf(storage.ErrConflict, "Run with ID %s already exists", c.RunID)
-		} else if err != nil {
-			return dbErr("create run", err)
-		}
-		if out.Started {
-			out.Run.ThreadCreatedAt = t.CreatedAt
-			if out.ThreadCreated {
-				out.Run.ThreadCreatedAt = now
-			}
-		}
-		if !out.ThreadCreated {
-			tm, err := encodeMap(query.Merge(t.Metadata, patch))
-			if err != nil {
-				return err
-			}
-			_, err = tx.ExecContext(ctx, `UPDATE threads SET status = 'busy', metadata = ?, config = coalesce(?, config),
-				updated_at = ? WHERE thread_id = ?`, tm, tcfg, ts(now), c.ThreadID)
-			if err != nil {
-				return dbErr("create run", err)
-			}
-		}
-		return nil
-	})
-	return out, err
-}
-
-// multitask applies c's strategy to a busy thread and returns the running
-// runs asked to stop.
-func (r runs) multitask(ctx context.Context, tx Querier, c storage.RunCreate, now time.Time) ([]storage.Run, error) {
-	switch c.MultitaskStrategy {
-	case storage.MultitaskReject:
-		return nil, query.ThreadBusy()
-	case storage.MultitaskEnqueue:
-		return nil, nil
-	}
-	var err error
-	if c.MultitaskStrategy == storage.MultitaskRollback {
-		_, err = tx.ExecContext(ctx, `DELETE FROM runs WHERE thread_id = ? AND status = 'pending'`, c.ThreadID)
-	} else {
-		_, err = tx.ExecContext(ctx, `UPDATE runs SET status = 'interrupted', updated_at = ? WHERE thread_id = ? AND status = 'pending'`,
-			ts(now), c.ThreadID)
-	}
-	if err != nil {
-		return nil, dbErr("cancel runs", err)
-	}
-	stopping, err := queryRuns(ctx, tx, `SELECT `+runCols+` FROM runs r WHERE thread_id = ? AND status = 'running'
-		ORDER BY created_at, run_id`, c.ThreadID)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE runs SET cancel = ? WHERE thread_id = ? AND status = 'running'`,
-		c.MultitaskStrategy, c.ThreadID); err != nil {
-		return nil, dbErr("cancel runs", err)
-	}
-	return stopping, nil
 }
 
 func (r runs) Get(ctx context.Context, sc storage.Scope, threadID, runID string) (storage.Run, error) {
@@ -519,7 +387,7 @@ func (r runs) Finish(ctx context.Context, sc storage.Scope, f storage.RunFinish)
 		if err != nil {
 			return dbErr("finish run", err)
 		}
-		out, err = scanRun(tx.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs r WHERE run_id = ?`, f.RunID))
+		out, err = scanRun(last(tx).QueryRowContext(ctx, `SELECT `+runCols+` FROM runs r WHERE run_id = ?`, f.RunID))
 		return dbErr("finish run", err)
 	})
 	return out, err

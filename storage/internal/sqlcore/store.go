@@ -25,13 +25,78 @@ import (
 	"github.com/agentgate/agentgate/storage/internal/query"
 )
 
-// Querier is what *sql.DB and *sql.Tx have in common. Queries use "?" and
-// "?N" placeholders; an engine whose database numbers them otherwise
-// rewrites them.
+// Querier runs statements: database/sql's methods (FromSQL adapts them)
+// or a driver's own. Queries use "?" and "?N" placeholders; an engine
+// whose database numbers them otherwise rewrites them.
 type Querier interface {
+	ExecContext(ctx context.Context, q string, args ...any) (Result, error)
+	QueryContext(ctx context.Context, q string, args ...any) (Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) Row
+}
+
+// Rows is a query's rows (*sql.Rows has these methods).
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Close() error
+	Err() error
+}
+
+// Row is one row of a query; Scan reports sql.ErrNoRows when there is none.
+type Row interface {
+	Scan(dest ...any) error
+}
+
+// Result is what an Exec reports.
+type Result interface {
+	RowsAffected() (int64, error)
+}
+
+// SQL is database/sql's statement methods (*sql.DB, *sql.Tx, *sql.Conn).
+type SQL interface {
 	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// FromSQL is a Querier on database/sql.
+func FromSQL(q SQL) Querier { return sqlQuerier{q} }
+
+type sqlQuerier struct{ q SQL }
+
+func (s sqlQuerier) ExecContext(ctx context.Context, q string, args ...any) (Result, error) {
+	res, err := s.q.ExecContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (s sqlQuerier) QueryContext(ctx context.Context, q string, args ...any) (Rows, error) {
+	rows, err := s.q.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+func (s sqlQuerier) QueryRowContext(ctx context.Context, q string, args ...any) Row {
+	return s.q.QueryRowContext(ctx, q, args...)
+}
+
+// Finisher is a write transaction that can send its COMMIT with the next
+// statement, saving a round trip: once that statement succeeds, the write
+// is committed, whatever its function returns.
+type Finisher interface{ CommitWithNext() }
+
+// last is tx, where its next statement is the write's last and commits it
+// when the engine can (Finisher). Only for a statement after which the
+// write either returns nil or fails with nothing to undo.
+func last(tx Querier) Querier {
+	if f, ok := tx.(Finisher); ok {
+		f.CommitWithNext()
+	}
+	return tx
 }
 
 // WriteFunc is a write: ctx is the one to use for its statements.
@@ -92,6 +157,12 @@ type Dialect struct {
 	ItemDoc string
 	// ItemCond ANDs one store-search condition on a top-level value field.
 	ItemCond func(w *Where, c query.ItemCond)
+	// UniqueViolation, when set, reports an insert that failed on a
+	// unique key (writes may then rely on it instead of checking first).
+	UniqueViolation func(err error) bool
+	// InsertWith: an INSERT may take its rows from a WITH clause that
+	// inserts (a run and its new thread in one statement).
+	InsertWith bool
 	// MetadataHints and ValuesHints may AND cheap conditions that only
 	// narrow what a search's filters already require (nil: none).
 	MetadataHints func(w *Where, sc storage.Scope, md map[string]any, col string)

@@ -109,18 +109,33 @@ func insertThread(ctx context.Context, q Querier, t storage.Thread) error {
 // insertThreadIf inserts t; with missing, only if no thread has its id,
 // reporting whether it did.
 func insertThreadIf(ctx context.Context, q Querier, t storage.Thread, missing bool) (bool, error) {
-	md, err := encodeMap(t.Metadata)
+	stmt, args, err := threadInsert(t, missing)
 	if err != nil {
 		return false, err
 	}
+	res, err := q.ExecContext(ctx, stmt, args...)
+	if err != nil {
+		return false, dbErr("insert thread", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, dbErr("insert thread", err)
+}
+
+// threadInsert is the statement that inserts t (with missing, unless a
+// thread has its id) and its arguments.
+func threadInsert(t storage.Thread, missing bool) (string, []any, error) {
+	md, err := encodeMap(t.Metadata)
+	if err != nil {
+		return "", nil, err
+	}
 	cfg, err := encodeMap(t.Config)
 	if err != nil {
-		return false, err
+		return "", nil, err
 	}
 	var values sql.NullString
 	if t.Values != nil {
 		if values.String, err = encode(t.Values); err != nil {
-			return false, err
+			return "", nil, err
 		}
 		values.Valid = true
 	}
@@ -136,13 +151,8 @@ func insertThreadIf(ctx context.Context, q Querier, t storage.Thread, missing bo
 	if missing {
 		stmt += ` ON CONFLICT (thread_id) DO NOTHING`
 	}
-	res, err := q.ExecContext(ctx, stmt,
-		t.ThreadID, ts(t.CreatedAt), ts(t.UpdatedAt), ts(t.StateUpdatedAt), md, t.Status, cfg, values, strategy, minutes)
-	if err != nil {
-		return false, dbErr("insert thread", err)
-	}
-	n, err := res.RowsAffected()
-	return n == 1, dbErr("insert thread", err)
+	return stmt, []any{t.ThreadID, ts(t.CreatedAt), ts(t.UpdatedAt), ts(t.StateUpdatedAt), md, t.Status, cfg, values,
+		strategy, minutes}, nil
 }
 
 func (r threads) Create(ctx context.Context, sc storage.Scope, c storage.ThreadCreate) (storage.Thread, error) {
@@ -264,8 +274,10 @@ func (r threads) Delete(ctx context.Context, sc storage.Scope, id string) error 
 		w.add("t.thread_id = ?", id)
 		w.scopeThreads(sc)
 		if r.s.d.DeleteThreadWhere != "" {
+			// Nothing deleted leaves nothing to undo: one statement, and
+			// the COMMIT with it.
 			var n int
-			err := tx.QueryRowContext(ctx, strings.Replace(r.s.d.DeleteThreadWhere, "$WHERE", w.sql(), 1),
+			err := last(tx).QueryRowContext(ctx, strings.Replace(r.s.d.DeleteThreadWhere, "$WHERE", w.sql(), 1),
 				w.args.Values()...).Scan(&n)
 			if err != nil {
 				return dbErr("delete thread", err)
