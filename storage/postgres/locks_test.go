@@ -162,6 +162,57 @@ func TestOneRunPerThreadAcrossStores(t *testing.T) {
 	}
 }
 
+// TestRunsOnANewThreadAtOnce: runs created at once, from two stores, on
+// one thread that none of them finds (if_not_exists=create, starting where
+// they can): the thread is created once, one run starts and the others
+// wait for it, whichever statement created the thread.
+func TestRunsOnANewThreadAtOnce(t *testing.T) {
+	u := testenv.FreshPostgres(t)
+	var stores [2]*Store
+	for i := range stores {
+		s, err := Open(t.Context(), u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		stores[i] = s
+	}
+	ctx := t.Context()
+	sc := storage.Authorized(storage.Event{Resource: "threads", Action: "create_run"})
+	for round := range 5 {
+		th := fmt.Sprintf("00000000-0000-4000-8000-%012d", round)
+		const n = 12
+		outs := make([]storage.RunCreated, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				var err error
+				outs[i], err = stores[i%2].Runs().Create(ctx, sc, storage.RunCreate{ThreadID: th, AssistantID: "x",
+					IfNotExists: "create", StartLease: time.Minute, MultitaskStrategy: storage.MultitaskEnqueue})
+				if err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		created, started := 0, 0
+		for _, o := range outs {
+			if o.ThreadCreated {
+				created++
+			}
+			if o.Started {
+				started++
+			}
+		}
+		running := must(stores[0].Runs().List(ctx, storage.System(), th, storage.RunList{Status: storage.RunRunning}))(t)
+		pending := must(stores[0].Runs().List(ctx, storage.System(), th, storage.RunList{Status: storage.RunPending}))(t)
+		if created != 1 || started != 1 || len(running) != 1 || len(pending) != n-1 {
+			t.Errorf("round %d: %d created the thread, %d started, %d running, %d pending; want 1, 1, 1, %d",
+				round, created, started, len(running), len(pending), n-1)
+		}
+	}
+}
+
 func TestRetryable(t *testing.T) {
 	for _, c := range []struct {
 		err  error

@@ -94,9 +94,11 @@ func runInsert(c runCreate, now time.Time, busy bool) (started bool, stmt string
 // createWithThread creates the run and its thread in one statement, when
 // the thread is new; ok is false, with nothing written, when it exists.
 // With an engine that commits with the statement (Finisher), this is one
-// round trip.
+// round trip. It takes no thread lock: until it commits, no other write
+// sees the thread (one that inserts it too waits on its key, then finds
+// it), and when the thread exists it writes nothing.
 func (r runs) createWithThread(ctx context.Context, c runCreate) (out storage.RunCreated, ok bool, err error) {
-	err = r.s.write(ctx, []string{threadKey(c.ThreadID)}, func(ctx context.Context, tx Querier) error {
+	err = r.s.write(ctx, nil, func(ctx context.Context, tx Querier) error {
 		now := r.s.now()
 		tstmt, targs, err := threadInsert(r.newThread(c, now), true)
 		if err != nil {
