@@ -31,8 +31,13 @@ type Kwargs struct {
 	Traceparent string `json:"traceparent,omitempty"`
 }
 
-// Map is the JSON object form stored in storage.
+// Map is the JSON object form stored in storage. When k holds JSON values
+// (and string lists) only, it is built directly; else through
+// encoding/json, the reference.
 func (k Kwargs) Map() (map[string]any, error) {
+	if m, ok := k.mapOf(); ok {
+		return m, nil
+	}
 	b, err := json.Marshal(k)
 	if err != nil {
 		return nil, fmt.Errorf("runs: encode kwargs: %w", err)
@@ -44,8 +49,14 @@ func (k Kwargs) Map() (map[string]any, error) {
 	return m, nil
 }
 
-// ParseKwargs reads the stored form.
+// ParseKwargs reads the stored form. The usual form (Map's keys with JSON
+// values, as storage returns them) is read directly, copying its values;
+// anything else goes through encoding/json, whose rules and errors are the
+// reference (a run used to pay two JSON round trips here).
 func ParseKwargs(m map[string]any) (Kwargs, error) {
+	if k, ok := kwargsOf(m); ok {
+		return k, nil
+	}
 	var k Kwargs
 	b, err := json.Marshal(m)
 	if err != nil {

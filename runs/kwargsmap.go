@@ -1,0 +1,189 @@
+package runs
+
+import (
+	"math"
+	"unicode/utf8"
+)
+
+// kwargsOf reads m as ParseKwargs' JSON round trip would, when m holds only
+// Kwargs' own keys with JSON values (objects, arrays, strings, float64,
+// bools, nulls); ok is false for anything else, which the round trip then
+// reads (other keys, which JSON matches without case; a command; numbers
+// of other types; values of the wrong kind, which are errors there).
+func kwargsOf(m map[string]any) (k Kwargs, ok bool) {
+	for key, v := range m {
+		switch key {
+		case "input":
+			k.Input, ok = jsonCopy(v)
+		case "command":
+			ok = v == nil
+		case "config":
+			k.Config, ok = objectOf(v)
+		case "context":
+			k.Context, ok = objectOf(v)
+		case "stream_mode":
+			k.StreamMode, ok = stringsOf(v)
+		case "interrupt_before":
+			k.InterruptBefore, ok = stringsOf(v)
+		case "interrupt_after":
+			k.InterruptAfter, ok = stringsOf(v)
+		case "feedback_keys":
+			k.FeedbackKeys, ok = stringsOf(v)
+		case "webhook":
+			k.Webhook, ok = stringOf(v)
+		case "durability":
+			k.Durability, ok = stringOf(v)
+		case "traceparent":
+			k.Traceparent, ok = stringOf(v)
+		case "temporary":
+			k.Temporary, ok = boolOf(v)
+		case "subgraphs":
+			k.Subgraphs, ok = boolOf(v)
+		case "resumable":
+			k.Resumable, ok = boolOf(v)
+		default:
+			ok = false
+		}
+		if !ok {
+			return Kwargs{}, false
+		}
+	}
+	return k, true
+}
+
+// mapOf is Map's JSON round trip when k holds JSON values only: the keys
+// and values encoding/json would write and read back.
+func (k Kwargs) mapOf() (map[string]any, bool) {
+	if k.Command != nil {
+		return nil, false
+	}
+	m := make(map[string]any, 16)
+	var ok bool
+	if m["input"], ok = jsonCopy(k.Input); !ok {
+		return nil, false
+	}
+	m["command"] = nil
+	for key, v := range map[string]map[string]any{"config": k.Config, "context": k.Context} {
+		if v == nil {
+			m[key] = nil
+		} else if m[key], ok = objectOf(v); !ok {
+			return nil, false
+		}
+	}
+	m["stream_mode"] = stringList(k.StreamMode)
+	m["interrupt_before"] = stringList(k.InterruptBefore)
+	m["interrupt_after"] = stringList(k.InterruptAfter)
+	if len(k.FeedbackKeys) > 0 {
+		m["feedback_keys"] = stringList(k.FeedbackKeys)
+	}
+	for key, v := range map[string]string{"webhook": k.Webhook, "durability": k.Durability, "traceparent": k.Traceparent} {
+		if v != "" {
+			m[key] = v
+		}
+	}
+	m["temporary"], m["subgraphs"], m["resumable"] = k.Temporary, k.Subgraphs, k.Resumable
+	return m, true
+}
+
+// stringList is a string list as JSON reads it back (null for nil).
+func stringList(s []string) any {
+	if s == nil {
+		return nil
+	}
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+// jsonCopy copies a JSON value (a string list becomes the array JSON
+// reads back); ok is false for any other Go value.
+func jsonCopy(v any) (any, bool) {
+	switch x := v.(type) {
+	case nil, bool:
+		return x, true
+	case string:
+		// JSON would replace invalid UTF-8.
+		return x, utf8.ValidString(x)
+	case float64:
+		// JSON cannot write these.
+		return x, !math.IsNaN(x) && !math.IsInf(x, 0)
+	case []string:
+		for _, s := range x {
+			if !utf8.ValidString(s) {
+				return nil, false
+			}
+		}
+		return stringList(x), true
+	case map[string]any:
+		return objectOf(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			c, ok := jsonCopy(e)
+			if !ok {
+				return nil, false
+			}
+			out[i] = c
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// objectOf copies a JSON object (nil for null).
+func objectOf(v any) (map[string]any, bool) {
+	if v == nil {
+		return nil, true
+	}
+	x, ok := v.(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	out := make(map[string]any, len(x))
+	for key, e := range x {
+		c, ok := jsonCopy(e)
+		if !ok || !utf8.ValidString(key) {
+			return nil, false
+		}
+		out[key] = c
+	}
+	return out, true
+}
+
+// stringsOf reads a JSON array of strings (nil for null).
+func stringsOf(v any) ([]string, bool) {
+	if v == nil {
+		return nil, true
+	}
+	x, ok := v.([]any)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, len(x))
+	for i, e := range x {
+		if out[i], ok = e.(string); !ok || !utf8.ValidString(out[i]) {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// stringOf reads a JSON string ("" for null, as JSON leaves the field).
+func stringOf(v any) (string, bool) {
+	if v == nil {
+		return "", true
+	}
+	s, ok := v.(string)
+	return s, ok && utf8.ValidString(s)
+}
+
+// boolOf reads a JSON bool (false for null).
+func boolOf(v any) (bool, bool) {
+	if v == nil {
+		return false, true
+	}
+	b, ok := v.(bool)
+	return b, ok
+}
