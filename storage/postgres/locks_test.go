@@ -14,6 +14,7 @@ import (
 
 	"github.com/agentgate/agentgate/internal/testenv"
 	"github.com/agentgate/agentgate/storage"
+	"github.com/agentgate/agentgate/storage/internal/sqlcore"
 )
 
 // TestWritesLockOnlyTheirThread: a transaction holding one thread's lock
@@ -276,5 +277,71 @@ func TestBeginLocksKeys(t *testing.T) {
 		if err != nil {
 			t.Errorf("%q: %v", k, err)
 		}
+	}
+}
+
+// TestOneStatementWrites: a write whose first statement is its last goes
+// without BEGIN and COMMIT, as one implicit transaction with its locks: the
+// locks are held while the statement runs and released after, what it wrote
+// is committed, and a failing statement leaves nothing written.
+func TestOneStatementWrites(t *testing.T) {
+	u := testenv.FreshPostgres(t)
+	s, err := Open(t.Context(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	db, err := sql.Open("pgx", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := t.Context()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE scratch (v INT)`); err != nil {
+		t.Fatal(err)
+	}
+	free := func() bool {
+		var ok bool
+		if err := db.QueryRowContext(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended('k', 0))`).Scan(&ok); err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	held := make(chan bool, 1)
+	go func() {
+		time.Sleep(150 * time.Millisecond)
+		held <- !free()
+	}()
+	err = s.e.Write(ctx, []string{"k"}, func(ctx context.Context, q sqlcore.Querier) error {
+		_, err := sqlcore.Last(q).ExecContext(ctx, `WITH w AS (INSERT INTO scratch VALUES (1)) SELECT pg_sleep(0.4)`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !<-held {
+		t.Error("the lock was not held while the statement ran")
+	}
+	if !free() {
+		t.Error("the lock is still held after the write")
+	}
+	err = s.e.Write(ctx, []string{"k"}, func(ctx context.Context, q sqlcore.Querier) error {
+		_, err := sqlcore.Last(q).ExecContext(ctx, `WITH w AS (INSERT INTO scratch VALUES (2)) SELECT 1 / 0`)
+		return err
+	})
+	if err == nil {
+		t.Fatal("a division by zero committed")
+	}
+	var n, sum int
+	if err := db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(v), 0) FROM scratch`).Scan(&n, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || sum != 1 {
+		t.Errorf("scratch has %d rows summing %d; want the first write's only", n, sum)
+	}
+	// The connection went back to the pool usable.
+	var one int
+	if err := s.e.Reader().QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil || one != 1 {
+		t.Errorf("after the failed write: %v", err)
 	}
 }

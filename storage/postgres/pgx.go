@@ -98,11 +98,12 @@ func (r errRow) Scan(...any) error { return r.err }
 // in one batch; a transaction that runs no statement is never begun. A
 // statement after CommitWithNext is sent with the COMMIT.
 type tx struct {
-	conn   *pgx.Conn
-	prefix []queued
-	open   bool // begun and not ended
-	final  bool // the next statement commits
-	ended  bool // committed with a statement
+	conn     *pgx.Conn
+	prefix   []queued
+	open     bool // begun and not ended
+	final    bool // the next statement commits
+	implicit bool // the batch in flight is a whole implicit transaction
+	ended    bool // committed with a statement
 }
 
 var _ sqlcore.Finisher = (*tx)(nil)
@@ -152,22 +153,29 @@ func (t *tx) direct() (bool, error) {
 // end.
 func (t *tx) send(ctx context.Context, q string, args []any) (pgx.BatchResults, error) {
 	b := &pgx.Batch{}
-	prefix := 0
-	if !t.open {
-		prefix = len(t.prefix)
-		for _, p := range t.prefix {
-			b.Queue(p.sql, p.args...)
-		}
+	prefix := t.prefix
+	if t.open {
+		prefix = nil
+	}
+	// A write whose first statement is its last needs no BEGIN and COMMIT:
+	// the statements of a batch (its locks, then q) run in one implicit
+	// transaction, committed at the batch's end.
+	t.implicit = t.final && !t.open && len(prefix) > 0 && prefix[0].sql == "BEGIN"
+	if t.implicit {
+		prefix = prefix[1:]
+	}
+	for _, p := range prefix {
+		b.Queue(p.sql, p.args...)
 	}
 	b.Queue(rebind(q), args...)
-	if t.final {
+	if t.final && !t.implicit {
 		b.Queue("COMMIT")
 	}
 	t.open = true
 	br := t.conn.SendBatch(ctx, b)
 	for range prefix {
 		if _, err := br.Exec(); err != nil {
-			br.Close()
+			t.end(br, err)
 			return nil, fmt.Errorf("postgres: begin: %w", err)
 		}
 	}
@@ -175,19 +183,22 @@ func (t *tx) send(ctx context.Context, q string, args []any) (pgx.BatchResults, 
 }
 
 // end reads the COMMIT's result, if it was sent, and closes the batch;
-// err is the statement's.
+// err is the statement's. An implicit transaction ends with the batch,
+// committed or, after an error, rolled back.
 func (t *tx) end(br pgx.BatchResults, err error) error {
-	if t.final && err == nil {
+	if t.final && !t.implicit && err == nil {
 		tag, cerr := br.Exec()
-		err = committed(tag, cerr)
-		if err == nil {
+		if err = committed(tag, cerr); err == nil {
 			t.open, t.ended = false, true
 		}
 	}
-	t.final = false
 	if cerr := br.Close(); err == nil {
 		err = cerr
 	}
+	if t.implicit {
+		t.open, t.ended = false, err == nil
+	}
+	t.final, t.implicit = false, false
 	return err
 }
 

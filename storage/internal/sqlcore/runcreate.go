@@ -105,7 +105,7 @@ func (r runs) createWithThread(ctx context.Context, c runCreate) (out storage.Ru
 			return err
 		}
 		started, rstmt, rargs := runInsert(c, now, false)
-		run, err := scanRun(last(tx).QueryRowContext(ctx, `WITH t AS (`+tstmt+` RETURNING thread_id) `+
+		run, err := scanRun(Last(tx).QueryRowContext(ctx, `WITH t AS (`+tstmt+` RETURNING thread_id) `+
 			rstmt+` FROM t RETURNING `+runReturning, append(targs, rargs...)...))
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -179,7 +179,7 @@ func (r runs) create(ctx context.Context, sc storage.Scope, c runCreate) (storag
 		if err != nil {
 			return err
 		}
-		_, err = last(tx).ExecContext(ctx, `UPDATE threads SET status = 'busy', metadata = ?, config = coalesce(?, config),
+		_, err = Last(tx).ExecContext(ctx, `UPDATE threads SET status = 'busy', metadata = ?, config = coalesce(?, config),
 			updated_at = ? WHERE thread_id = ?`, tm, c.tcfg, ts(now), c.ThreadID)
 		return dbErr("create run", err)
 	})

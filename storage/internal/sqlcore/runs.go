@@ -387,7 +387,7 @@ func (r runs) Finish(ctx context.Context, sc storage.Scope, f storage.RunFinish)
 		if err != nil {
 			return dbErr("finish run", err)
 		}
-		out, err = scanRun(last(tx).QueryRowContext(ctx, `SELECT `+runCols+` FROM runs r WHERE run_id = ?`, f.RunID))
+		out, err = scanRun(Last(tx).QueryRowContext(ctx, `SELECT `+runCols+` FROM runs r WHERE run_id = ?`, f.RunID))
 		return dbErr("finish run", err)
 	})
 	return out, err

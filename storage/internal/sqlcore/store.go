@@ -89,10 +89,10 @@ func (s sqlQuerier) QueryRowContext(ctx context.Context, q string, args ...any) 
 // is committed, whatever its function returns.
 type Finisher interface{ CommitWithNext() }
 
-// last is tx, where its next statement is the write's last and commits it
+// Last is tx, where its next statement is the write's last and commits it
 // when the engine can (Finisher). Only for a statement after which the
 // write either returns nil or fails with nothing to undo.
-func last(tx Querier) Querier {
+func Last(tx Querier) Querier {
 	if f, ok := tx.(Finisher); ok {
 		f.CommitWithNext()
 	}

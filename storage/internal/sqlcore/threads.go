@@ -277,7 +277,7 @@ func (r threads) Delete(ctx context.Context, sc storage.Scope, id string) error 
 			// Nothing deleted leaves nothing to undo: one statement, and
 			// the COMMIT with it.
 			var n int
-			err := last(tx).QueryRowContext(ctx, strings.Replace(r.s.d.DeleteThreadWhere, "$WHERE", w.sql(), 1),
+			err := Last(tx).QueryRowContext(ctx, strings.Replace(r.s.d.DeleteThreadWhere, "$WHERE", w.sql(), 1),
 				w.args.Values()...).Scan(&n)
 			if err != nil {
 				return dbErr("delete thread", err)
