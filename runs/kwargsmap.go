@@ -63,12 +63,11 @@ func (k Kwargs) mapOf() (map[string]any, bool) {
 		return nil, false
 	}
 	m["command"] = nil
-	for key, v := range map[string]map[string]any{"config": k.Config, "context": k.Context} {
-		if v == nil {
-			m[key] = nil
-		} else if m[key], ok = objectOf(v); !ok {
-			return nil, false
-		}
+	if m["config"], ok = objectOrNull(k.Config); !ok {
+		return nil, false
+	}
+	if m["context"], ok = objectOrNull(k.Context); !ok {
+		return nil, false
 	}
 	m["stream_mode"] = stringList(k.StreamMode)
 	m["interrupt_before"] = stringList(k.InterruptBefore)
@@ -76,13 +75,25 @@ func (k Kwargs) mapOf() (map[string]any, bool) {
 	if len(k.FeedbackKeys) > 0 {
 		m["feedback_keys"] = stringList(k.FeedbackKeys)
 	}
-	for key, v := range map[string]string{"webhook": k.Webhook, "durability": k.Durability, "traceparent": k.Traceparent} {
-		if v != "" {
-			m[key] = v
-		}
+	if k.Webhook != "" {
+		m["webhook"] = k.Webhook
+	}
+	if k.Durability != "" {
+		m["durability"] = k.Durability
+	}
+	if k.Traceparent != "" {
+		m["traceparent"] = k.Traceparent
 	}
 	m["temporary"], m["subgraphs"], m["resumable"] = k.Temporary, k.Subgraphs, k.Resumable
 	return m, true
+}
+
+// objectOrNull copies an object, which is null (a nil any) when nil.
+func objectOrNull(v map[string]any) (any, bool) {
+	if v == nil {
+		return nil, true
+	}
+	return objectOf(v)
 }
 
 // stringList is a string list as JSON reads it back (null for nil).
