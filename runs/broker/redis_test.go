@@ -2,6 +2,8 @@ package broker
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,5 +92,59 @@ func TestRedisDropDeletesEvents(t *testing.T) {
 	}
 	if ttl := rdb.TTL(ctx, prefix+"thread").Val(); ttl <= 0 || ttl > time.Minute {
 		t.Errorf("TTL after Drop = %v, want at most a minute", ttl)
+	}
+}
+
+// TestRedisConcurrentStreamsSharePipelines: streams publishing at once are
+// written together, in fewer pipelines than events, each in its order.
+func TestRedisConcurrentStreamsSharePipelines(t *testing.T) {
+	opt, err := redis.ParseURL(testenv.RedisURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	t.Cleanup(func() { rdb.Close() })
+	ctx := t.Context()
+	prefix := "agentgate-test:" + uuid.NewString() + ":"
+	b := NewRedis(rdb, RedisOptions{Prefix: prefix, Retention: time.Minute})
+	defer b.Close()
+	const streams, events = 24, 25
+	t.Cleanup(func() {
+		for i := range streams {
+			rdb.Del(context.Background(), fmt.Sprintf("%ss%d", prefix, i))
+		}
+	})
+	var wg sync.WaitGroup
+	for i := range streams {
+		wg.Go(func() {
+			for j := range events {
+				if _, err := b.Publish(ctx, fmt.Sprintf("s%d", i), "e", fmt.Appendf(nil, "%d", j)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.q.mu.Lock()
+	pipelines := b.q.pipelines
+	b.q.mu.Unlock()
+	t.Logf("%d events in %d pipelines", streams*events, pipelines)
+	if pipelines > streams*events*4/5 {
+		t.Errorf("%d events took %d pipelines", streams*events, pipelines)
+	}
+	for i := range streams {
+		msgs, err := rdb.XRange(ctx, fmt.Sprintf("%ss%d", prefix, i), "-", "+").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) != events {
+			t.Fatalf("stream %d has %d entries, want %d", i, len(msgs), events)
+		}
+		for j, m := range msgs {
+			if m.Values[fieldData] != fmt.Sprint(j) {
+				t.Errorf("stream %d entry %d = %v", i, j, m.Values[fieldData])
+			}
+		}
 	}
 }

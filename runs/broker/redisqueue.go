@@ -67,6 +67,7 @@ type entry struct {
 
 // pubStream is the write side of one stream in this process.
 type pubStream struct {
+	name     string
 	last     eventID // the newest id assigned
 	queue    []*entry
 	flushing bool
@@ -79,10 +80,14 @@ type queue struct {
 	b       *Redis
 	mu      sync.Mutex
 	streams map[string]*pubStream
-	bytes   int64
-	swept   time.Time
-	ctx     context.Context // ends with Close
-	stop    context.CancelFunc
+	ready   []*pubStream // streams waiting for a flusher
+	// flushers is how many flushLoops run (at most maxFlushers).
+	flushers  int
+	pipelines int64 // pipelines sent (tests)
+	bytes     int64
+	swept     time.Time
+	ctx       context.Context // ends with Close
+	stop      context.CancelFunc
 }
 
 func newQueue(b *Redis) *queue {
@@ -112,7 +117,7 @@ func (q *queue) push(ctx context.Context, stream string, fields []any, ttl time.
 	q.sweepLocked(now)
 	st := q.streams[stream]
 	if st == nil {
-		st = &pubStream{}
+		st = &pubStream{name: stream}
 		q.streams[stream] = st
 	}
 	st.used = now
@@ -143,7 +148,7 @@ func (q *queue) push(ctx context.Context, stream string, fields []any, ttl time.
 	q.appendLocked(st, e)
 	if !st.flushing {
 		st.flushing = true
-		go q.flush(stream, st)
+		q.scheduleLocked(st)
 	}
 	q.mu.Unlock()
 	if !healthy {
@@ -189,36 +194,90 @@ func (q *queue) sweepLocked(now time.Time) {
 	}
 }
 
-// flush writes st's queue to Redis in order, in batches, retrying with
-// capped backoff until it is empty or the broker is closed.
-func (q *queue) flush(stream string, st *pubStream) {
-	key := q.b.prefix + stream
+// Streams with entries to write wait in q.ready. Up to maxFlushers
+// goroutines each take the ready streams (up to maxPipeline entries) and
+// write their heads in one pipeline, so that the publishes of concurrent
+// runs share round trips; a stream is in one pipeline at a time, which
+// keeps its order. After a failure the streams that failed wait a capped
+// backoff before they are ready again.
+const (
+	maxFlushers = 4
+	maxPipeline = 512
+	maxPerWrite = 256 // entries of one stream per pipeline
+)
+
+// flushWork is one stream's part of a pipeline.
+type flushWork struct {
+	st    *pubStream
+	batch []*entry
+	ids   []string // stored, in order, up to the first failure
+	err   error
+}
+
+// scheduleLocked makes st ready and starts a flusher if one may start.
+func (q *queue) scheduleLocked(st *pubStream) {
+	q.ready = append(q.ready, st)
+	if q.flushers < maxFlushers {
+		q.flushers++
+		go q.flushLoop()
+	}
+}
+
+// takeLocked takes ready streams' heads for one pipeline.
+func (q *queue) takeLocked() []flushWork {
+	var work []flushWork
+	n, i := 0, 0
+	for ; i < len(q.ready) && n < maxPipeline; i++ {
+		st := q.ready[i]
+		if len(st.queue) == 0 {
+			st.flushing = false
+			continue
+		}
+		k := min(len(st.queue), maxPerWrite, maxPipeline-n)
+		work = append(work, flushWork{st: st, batch: append([]*entry(nil), st.queue[:k]...)})
+		n += k
+	}
+	q.ready = q.ready[:copy(q.ready, q.ready[i:])]
+	return work
+}
+
+// flushLoop writes ready streams until none is left or the broker closes.
+func (q *queue) flushLoop() {
 	backoff := 10 * time.Millisecond
 	for {
 		q.mu.Lock()
-		if len(st.queue) == 0 || q.ctx.Err() != nil {
-			st.flushing = false
+		if q.ctx.Err() != nil || len(q.ready) == 0 {
+			if q.ctx.Err() != nil {
+				for _, st := range q.ready {
+					st.flushing = false
+				}
+				q.ready = nil
+			}
+			q.flushers--
 			q.mu.Unlock()
 			return
 		}
-		batch := append([]*entry(nil), st.queue[:min(len(st.queue), 256)]...)
+		work := q.takeLocked()
 		q.mu.Unlock()
-		ids, err := q.write(key, batch)
-		q.mu.Lock()
-		// A drop may have discarded entries meanwhile: settle only those
-		// still at the head of the queue.
-		n := 0
-		for n < len(ids) && n < len(st.queue) && st.queue[n] == batch[n] {
-			e := st.queue[n]
-			e.stored = ids[n]
-			if id, perr := parseID(ids[n]); perr == nil && st.last.less(id) {
-				st.last = id
-			}
-			q.bytes -= e.size
-			close(e.done)
-			n++
+		if len(work) == 0 {
+			continue
 		}
-		st.queue = st.queue[n:]
+		q.write(work)
+		var failed []*pubStream
+		var err error
+		q.mu.Lock()
+		q.pipelines++
+		for _, w := range work {
+			q.settleLocked(w)
+			switch {
+			case w.err != nil:
+				failed, err = append(failed, w.st), w.err
+			case len(w.st.queue) > 0:
+				q.ready = append(q.ready, w.st)
+			default:
+				w.st.flushing = false
+			}
+		}
 		q.mu.Unlock()
 		if err == nil {
 			backoff = 10 * time.Millisecond
@@ -230,60 +289,94 @@ func (q *queue) flush(stream string, st *pubStream) {
 		case <-q.ctx.Done():
 		}
 		backoff = min(2*backoff, time.Second)
+		q.mu.Lock()
+		for _, st := range failed {
+			if q.ctx.Err() != nil {
+				st.flushing = false
+			} else {
+				q.ready = append(q.ready, st)
+			}
+		}
+		q.mu.Unlock()
 	}
 }
 
-// write sends a batch in one pipeline (EVALSHA; the scripts are loaded
-// and the batch sent again when Redis lacks them, which idempotent writes
-// allow) and returns the ids of the entries stored, in order, up to the
-// first failure.
-func (q *queue) write(key string, batch []*entry) ([]string, error) {
+// settleLocked marks the entries of w that were stored. A drop may have
+// discarded entries meanwhile: only those still at the head count.
+func (q *queue) settleLocked(w flushWork) {
+	st, n := w.st, 0
+	for n < len(w.ids) && n < len(st.queue) && st.queue[n] == w.batch[n] {
+		e := st.queue[n]
+		e.stored = w.ids[n]
+		if id, perr := parseID(w.ids[n]); perr == nil && st.last.less(id) {
+			st.last = id
+		}
+		q.bytes -= e.size
+		close(e.done)
+		n++
+	}
+	st.queue = st.queue[n:]
+}
+
+// write sends the streams' batches in one pipeline (EVALSHA; the scripts
+// are loaded and the pipeline sent again when Redis lacks them, which
+// idempotent writes allow), setting each one's stored ids and error.
+func (q *queue) write(work []flushWork) {
 	ctx, cancel := context.WithTimeout(q.ctx, q.b.writeTimeout)
 	defer cancel()
-	ids, err := q.writeSha(ctx, key, batch)
-	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-		if err := addScript.Load(ctx, q.b.rdb).Err(); err != nil {
-			return ids, err
-		}
-		if err := dropScript.Load(ctx, q.b.rdb).Err(); err != nil {
-			return ids, err
-		}
-		return q.writeSha(ctx, key, batch)
-	}
-	return ids, err
-}
-
-func (q *queue) writeSha(ctx context.Context, key string, batch []*entry) ([]string, error) {
-	pipe := q.b.rdb.Pipeline()
-	cmds := make([]*redis.Cmd, len(batch))
-	for i, e := range batch {
-		ttl := strconv.FormatInt(e.ttl.Milliseconds(), 10)
-		if e.drop {
-			cmds[i] = dropScript.EvalSha(ctx, pipe, []string{key}, ttl)
+	q.writeSha(ctx, work)
+	for _, w := range work {
+		if w.err == nil || !redis.HasErrorPrefix(w.err, "NOSCRIPT") {
 			continue
 		}
-		args := append([]any{e.id.String(), q.b.maxEvents, ttl}, e.fields...)
-		cmds[i] = addScript.EvalSha(ctx, pipe, []string{key}, args...)
-	}
-	_, err := pipe.Exec(ctx)
-	var ids []string
-	for i, c := range cmds {
-		if c.Err() != nil {
-			if err == nil {
-				err = c.Err()
+		err := addScript.Load(ctx, q.b.rdb).Err()
+		if err == nil {
+			err = dropScript.Load(ctx, q.b.rdb).Err()
+		}
+		if err != nil {
+			for i := range work {
+				work[i].ids, work[i].err = nil, err
 			}
-			break
+			return
 		}
-		id, _ := c.Val().(string)
-		if batch[i].drop {
-			id = batch[i].id.String()
+		q.writeSha(ctx, work)
+		return
+	}
+}
+
+func (q *queue) writeSha(ctx context.Context, work []flushWork) {
+	pipe := q.b.rdb.Pipeline()
+	cmds := make([][]*redis.Cmd, len(work))
+	for i, w := range work {
+		key := q.b.prefix + w.st.name
+		for _, e := range w.batch {
+			ttl := strconv.FormatInt(e.ttl.Milliseconds(), 10)
+			if e.drop {
+				cmds[i] = append(cmds[i], dropScript.EvalSha(ctx, pipe, []string{key}, ttl))
+				continue
+			}
+			args := append([]any{e.id.String(), q.b.maxEvents, ttl}, e.fields...)
+			cmds[i] = append(cmds[i], addScript.EvalSha(ctx, pipe, []string{key}, args...))
 		}
-		ids = append(ids, id)
 	}
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return ids, err
+	pipe.Exec(ctx)
+	for i := range work {
+		w := &work[i]
+		w.ids, w.err = nil, nil
+		for j, c := range cmds[i] {
+			if c.Err() != nil {
+				if !errors.Is(c.Err(), redis.Nil) {
+					w.err = c.Err()
+				}
+				break
+			}
+			id, _ := c.Val().(string)
+			if w.batch[j].drop {
+				id = w.batch[j].id.String()
+			}
+			w.ids = append(w.ids, id)
+		}
 	}
-	return ids, nil
 }
 
 // Buffered returns the bytes of the writes waiting for Redis.
