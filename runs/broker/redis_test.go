@@ -12,13 +12,19 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-func TestRedis(t *testing.T) {
+// testRedis is a client of the test Redis, closed when the test ends.
+func testRedis(t *testing.T) *redis.Client {
 	opt, err := redis.ParseURL(testenv.RedisURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rdb := redis.NewClient(opt)
 	t.Cleanup(func() { rdb.Close() })
+	return rdb
+}
+
+func TestRedis(t *testing.T) {
+	rdb := testRedis(t)
 	if err := rdb.Ping(context.Background()).Err(); err != nil {
 		t.Fatalf("redis: %v", err)
 	}
@@ -39,12 +45,7 @@ func TestRedis(t *testing.T) {
 // TestRedisStreamsExpire: every publish pushes a stream's expiry to the
 // idle time; Finish shortens it to the retention time.
 func TestRedisStreamsExpire(t *testing.T) {
-	opt, err := redis.ParseURL(testenv.RedisURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { rdb.Close() })
+	rdb := testRedis(t)
 	ctx := t.Context()
 	prefix := "agentgate-test:" + uuid.NewString() + ":"
 	b := NewRedis(rdb, RedisOptions{Prefix: prefix, Retention: time.Minute, Idle: time.Hour})
@@ -68,12 +69,7 @@ func TestRedisStreamsExpire(t *testing.T) {
 // TestRedisDropDeletesEvents: after Drop the key holds only the drop
 // marker, expiring after the retention time.
 func TestRedisDropDeletesEvents(t *testing.T) {
-	opt, err := redis.ParseURL(testenv.RedisURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { rdb.Close() })
+	rdb := testRedis(t)
 	ctx := t.Context()
 	prefix := "agentgate-test:" + uuid.NewString() + ":"
 	b := NewRedis(rdb, RedisOptions{Prefix: prefix, Retention: time.Minute})
@@ -98,12 +94,7 @@ func TestRedisDropDeletesEvents(t *testing.T) {
 // TestRedisConcurrentStreamsSharePipelines: streams publishing at once are
 // written together, in fewer pipelines than events, each in its order.
 func TestRedisConcurrentStreamsSharePipelines(t *testing.T) {
-	opt, err := redis.ParseURL(testenv.RedisURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { rdb.Close() })
+	rdb := testRedis(t)
 	ctx := t.Context()
 	prefix := "agentgate-test:" + uuid.NewString() + ":"
 	b := NewRedis(rdb, RedisOptions{Prefix: prefix, Retention: time.Minute})

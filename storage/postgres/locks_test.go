@@ -17,25 +17,37 @@ import (
 	"github.com/agentgate/agentgate/storage/internal/sqlcore"
 )
 
-// TestWritesLockOnlyTheirThread: a transaction holding one thread's lock
-// (as a write to it does) holds up writes to that thread only; writes to
-// other threads, and new threads, go on. There is no global write lock.
-func TestWritesLockOnlyTheirThread(t *testing.T) {
+// openStores opens n stores on one fresh database (n processes sharing
+// it) and a database/sql pool on it, all closed when the test ends.
+func openStores(t *testing.T, n int) ([]*Store, *sql.DB) {
 	u := testenv.FreshPostgres(t)
-	s, err := Open(t.Context(), u)
-	if err != nil {
-		t.Fatal(err)
+	stores := make([]*Store, n)
+	for i := range stores {
+		s, err := Open(t.Context(), u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores[i] = s
 	}
-	defer s.Close()
-	ctx, sys := t.Context(), storage.System()
-	a := must(s.Threads().Create(ctx, sys, storage.ThreadCreate{}))(t).ThreadID
-	b := must(s.Threads().Create(ctx, sys, storage.ThreadCreate{}))(t).ThreadID
-
 	db, err := sql.Open("pgx", u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
+	return stores, db
+}
+
+// TestWritesLockOnlyTheirThread: a transaction holding one thread's lock
+// (as a write to it does) holds up writes to that thread only; writes to
+// other threads, and new threads, go on. There is no global write lock.
+func TestWritesLockOnlyTheirThread(t *testing.T) {
+	stores, db := openStores(t, 1)
+	s := stores[0]
+	ctx, sys := t.Context(), storage.System()
+	a := must(s.Threads().Create(ctx, sys, storage.ThreadCreate{}))(t).ThreadID
+	b := must(s.Threads().Create(ctx, sys, storage.ThreadCreate{}))(t).ThreadID
+
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -83,16 +95,7 @@ func TestWritesLockOnlyTheirThread(t *testing.T) {
 // processes) claim and finish runs of a few threads as fast as they can;
 // a thread never has two runs running at once, and every run runs once.
 func TestOneRunPerThreadAcrossStores(t *testing.T) {
-	u := testenv.FreshPostgres(t)
-	var stores [2]*Store
-	for i := range stores {
-		s, err := Open(t.Context(), u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		stores[i] = s
-	}
+	stores, _ := openStores(t, 2)
 	ctx, sys := t.Context(), storage.System()
 	const threads, perThread = 4, 15
 	var ids []string
@@ -168,16 +171,7 @@ func TestOneRunPerThreadAcrossStores(t *testing.T) {
 // they can): the thread is created once, one run starts and the others
 // wait for it, whichever statement created the thread.
 func TestRunsOnANewThreadAtOnce(t *testing.T) {
-	u := testenv.FreshPostgres(t)
-	var stores [2]*Store
-	for i := range stores {
-		s, err := Open(t.Context(), u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		stores[i] = s
-	}
+	stores, _ := openStores(t, 2)
 	ctx := t.Context()
 	sc := storage.Authorized(storage.Event{Resource: "threads", Action: "create_run"})
 	for round := range 5 {
@@ -244,17 +238,8 @@ func must[T any](v T, err error) func(*testing.T) T {
 // TestBeginLocksKeys: keys with quotes, backslashes and NUL bytes lock,
 // with the statement that begins the transaction, the lock of the key.
 func TestBeginLocksKeys(t *testing.T) {
-	u := testenv.FreshPostgres(t)
-	s, err := Open(t.Context(), u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	db, err := sql.Open("pgx", u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	stores, db := openStores(t, 1)
+	s := stores[0]
 	ctx := t.Context()
 	for _, k := range []string{"thread:a", `it's`, `back\slash\'`, "nul\x00byte", "'); DROP TABLE runs; --"} {
 		err := s.e.inTx(ctx, begin("BEGIN", []string{k, "z"}), func(tx *tx) error {
@@ -285,17 +270,8 @@ func TestBeginLocksKeys(t *testing.T) {
 // locks are held while the statement runs and released after, what it wrote
 // is committed, and a failing statement leaves nothing written.
 func TestOneStatementWrites(t *testing.T) {
-	u := testenv.FreshPostgres(t)
-	s, err := Open(t.Context(), u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	db, err := sql.Open("pgx", u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	stores, db := openStores(t, 1)
+	s := stores[0]
 	ctx := t.Context()
 	if _, err := db.ExecContext(ctx, `CREATE TABLE scratch (v INT)`); err != nil {
 		t.Fatal(err)
@@ -312,7 +288,7 @@ func TestOneStatementWrites(t *testing.T) {
 		time.Sleep(150 * time.Millisecond)
 		held <- !free()
 	}()
-	err = s.e.Write(ctx, []string{"k"}, func(ctx context.Context, q sqlcore.Querier) error {
+	err := s.e.Write(ctx, []string{"k"}, func(ctx context.Context, q sqlcore.Querier) error {
 		_, err := sqlcore.Last(q).ExecContext(ctx, `WITH w AS (INSERT INTO scratch VALUES (1)) SELECT pg_sleep(0.4)`)
 		return err
 	})
