@@ -295,8 +295,9 @@ func (s *Scheduler) worker(ctx context.Context) {
 				s.give()
 				break
 			}
-			s.execute(ctx, r)
-			s.give()
+			slot := &slot{s: s}
+			s.execute(ctx, r, slot)
+			slot.give()
 		}
 	}
 }
@@ -329,8 +330,9 @@ func (s *Scheduler) Create(ctx context.Context, sc storage.Scope, c storage.RunC
 		run := out.Run
 		go func() {
 			defer s.wg.Done()
-			defer s.give()
-			s.execute(wctx, run)
+			slot := &slot{s: s}
+			defer slot.give()
+			s.execute(wctx, run, slot)
 		}()
 		// The caller sees the run as created, queued, as LangGraph
 		// reports a new run (it may be running already either way).
@@ -360,6 +362,21 @@ func (s *Scheduler) take() bool {
 		return true
 	default:
 		return false
+	}
+}
+
+// slot is the worker slot of one executing run, given back once: before
+// the run's streams end (a client that sees the end may start its next
+// run at once, and finds the slot free) or when the run returns.
+type slot struct {
+	s    *Scheduler
+	done bool
+}
+
+func (sl *slot) give() {
+	if !sl.done {
+		sl.done = true
+		sl.s.give()
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/graph"
 	"github.com/agentgate/agentgate/graph/checkpoint"
+	"github.com/agentgate/agentgate/graphs/chatbot"
+	"github.com/agentgate/agentgate/llm"
 	"github.com/agentgate/agentgate/runs/broker"
 	"github.com/agentgate/agentgate/storage"
 	"github.com/agentgate/agentgate/storage/memory"
@@ -516,4 +518,45 @@ func TestStopReleasesRunningRunsForTheNextStart(t *testing.T) {
 	}
 	e2.sched.CancelRuns(t.Context(), storage.Authorized(storage.Event{Resource: "threads", Action: "update"}), storage.RunCancel{ThreadID: th, RunIDs: []string{r.RunID}})
 	waitStatus(t, e2, th, r.RunID, storage.RunInterrupted)
+}
+
+// slowFinish is a broker whose Finish returns 100 ms after the stream has
+// ended, as a remote broker's answer can come after readers saw the end.
+type slowFinish struct{ broker.Broker }
+
+func (b slowFinish) Finish(ctx context.Context, stream string) error {
+	err := b.Broker.Finish(ctx, stream)
+	time.Sleep(100 * time.Millisecond)
+	return err
+}
+
+// TestSlotIsFreeWhenTheStreamEnds: a run gives its worker slot back
+// before its stream ends, so a client that sees the end and starts its
+// next run finds the slot free (and the run starts at once, unclaimed).
+func TestSlotIsFreeWhenTheStreamEnds(t *testing.T) {
+	chat, err := chatbot.New(llm.Echo{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, bk := memory.New(), broker.NewMemory(broker.MemoryOptions{})
+	s, err := New(Options{Store: store, Broker: slowFinish{bk}, Workers: 1,
+		Graphs: map[string]*graph.Graph{"chatbot": chat}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Stop(); bk.Close() })
+	e := &env{t: t, store: store, bk: bk, sched: s}
+	for i := range 3 {
+		for deadline := time.Now().Add(time.Second); len(s.slots) > 0 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond) // a worker's first look for queued runs
+		}
+		r := e.create(t.Context(), e.thread(), "chatbot", Kwargs{Input: human(fmt.Sprint(i))}, "")
+		e.events(r.RunID)
+		if n := len(s.slots); n != 0 {
+			t.Fatalf("run %d: its stream ended with %d worker slot(s) still held", i, n)
+		}
+	}
 }

@@ -36,7 +36,7 @@ func errorBody(name, msg string) map[string]any {
 }
 
 // execute runs one claimed run to its end.
-func (s *Scheduler) execute(ctx context.Context, r storage.Run) {
+func (s *Scheduler) execute(ctx context.Context, r storage.Run, sl *slot) {
 	ctx, sp := s.startRunSpan(ctx, r.Kwargs, r.RunID, r.ThreadID, r.Attempt)
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -88,7 +88,7 @@ func (s *Scheduler) execute(ctx context.Context, r storage.Run) {
 		}
 		return
 	}
-	status = s.end(ctx, r, a, out)
+	status = s.end(ctx, r, a, out, sl)
 }
 
 // heartbeat renews the lease until ctx ends, and passes on cancel requests
@@ -236,9 +236,10 @@ func (s *Scheduler) graphConfig(r storage.Run, kw Kwargs, saver checkpoint.Saver
 	return cfg
 }
 
-// end records the run's end in storage and closes its stream; it returns
-// the status the run ended with (see Observer.RunEnded).
-func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outcome) string {
+// end records the run's end in storage, gives its worker slot back and
+// closes its stream; it returns the status the run ended with (see
+// Observer.RunEnded).
+func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outcome, sl *slot) string {
 	action := a.cancelAction()
 	f := storage.RunFinish{ThreadID: r.ThreadID, RunID: r.RunID, Status: storage.RunSuccess}
 	var body any
@@ -248,6 +249,7 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 			s.log.ErrorContext(ctx, "rolling back a run", slog.String("run_id", r.RunID), slog.Any("error", err))
 		}
 		s.dropTemporary(ctx, r, out.kw.Temporary)
+		sl.give()
 		s.finishStreams(ctx, r, map[string]any{}, out.kw.Temporary)
 		return "rollback"
 	case out.err != nil && action != "":
@@ -300,6 +302,7 @@ func (s *Scheduler) end(ctx context.Context, r storage.Run, a *active, out outco
 		}
 	}
 	s.sendWebhook(ctx, r, out, f)
+	sl.give()
 	s.finishStreams(ctx, r, body, out.kw.Temporary)
 	return f.Status
 }
