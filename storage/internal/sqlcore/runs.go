@@ -331,7 +331,7 @@ func (r runs) Heartbeat(ctx context.Context, sc storage.Scope, runID string, lea
 	}
 	var cancel string
 	err := r.s.write(ctx, nil, func(ctx context.Context, tx Querier) error {
-		err := tx.QueryRowContext(ctx, `UPDATE runs SET lease_until = ? WHERE run_id = ? AND status = 'running' RETURNING cancel`,
+		err := Last(tx).QueryRowContext(ctx, `UPDATE runs SET lease_until = ? WHERE run_id = ? AND status = 'running' RETURNING cancel`,
 			ts(time.Now().Add(lease)), runID).Scan(&cancel)
 		if errors.Is(err, sql.ErrNoRows) {
 			return query.RunNotFound(runID)

@@ -69,7 +69,7 @@ func (v *saver) Put(ctx context.Context, cfg checkpoint.Config, cp checkpoint.Ch
 		if err := v.threadGone(ctx, tx); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_id, checkpoint, metadata)
+		_, err := Last(tx).ExecContext(ctx, `INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_id, checkpoint, metadata)
 			VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
 				parent_id = excluded.parent_id, checkpoint = excluded.checkpoint, metadata = excluded.metadata`,
@@ -105,7 +105,11 @@ func (v *saver) PutWrites(ctx context.Context, cfg checkpoint.Config, writes []c
 			if !json.Valid(val) {
 				return fmt.Errorf("storage: put writes: value of %q is not JSON", w.Channel)
 			}
-			if _, err := tx.ExecContext(ctx, ins, cfg.ThreadID, cfg.CheckpointNS, cfg.CheckpointID, taskID,
+			q := tx
+			if i == len(writes)-1 {
+				q = Last(tx)
+			}
+			if _, err := q.ExecContext(ctx, ins, cfg.ThreadID, cfg.CheckpointNS, cfg.CheckpointID, taskID,
 				checkpoint.WriteIndex(w.Channel, i), w.Channel, string(val)); err != nil {
 				return dbErr("put writes", err)
 			}
