@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -118,35 +117,26 @@ type queued struct {
 }
 
 // begin is the prefix of a transaction opened with stmt (BEGIN ...) that
-// takes the advisory locks of keys, in sqlcore.LockOrder.
+// takes the advisory locks of keys (sqlcore.LockStatement).
 func begin(stmt string, keys []string) []queued {
 	p := []queued{{sql: stmt}}
 	if len(keys) == 0 {
 		return p
 	}
-	keys = sqlcore.LockOrder(keys)
-	var b strings.Builder
-	args := make([]any, len(keys))
-	b.WriteString("SELECT ")
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, lockCall, "$"+strconv.Itoa(i+1))
+	lock, args := sqlcore.LockStatement(lockCall, keys)
+	for i, k := range args {
 		// Text cannot hold NUL: it locks as the two characters \0.
-		args[i] = strings.ReplaceAll(k, "\x00", `\0`)
+		args[i] = strings.ReplaceAll(k.(string), "\x00", `\0`)
 	}
-	return append(p, queued{b.String(), args})
+	return append(p, queued{rebind(lock), args})
 }
 
-// direct reports whether q can go to the connection alone (nothing to
-// send with it); a statement after the COMMIT is an error.
-func (t *tx) direct() (bool, error) {
-	if t.ended {
-		return false, errors.New("postgres: a statement after the write's last one")
-	}
-	return t.open && !t.final, nil
-}
+// errAfterLast is a statement sent after the write's COMMIT.
+var errAfterLast = errors.New("postgres: a statement after the write's last one")
+
+// alone reports whether a statement goes to the connection by itself:
+// nothing (prefix, COMMIT) has to go with it.
+func (t *tx) alone() bool { return t.open && !t.final }
 
 // send sends what must go with q (the prefix, the COMMIT) and q in one
 // batch and reads the prefix's results; the caller reads q's, then calls
@@ -160,7 +150,7 @@ func (t *tx) send(ctx context.Context, q string, args []any) (pgx.BatchResults, 
 	// A write whose first statement is its last needs no BEGIN and COMMIT:
 	// the statements of a batch (its locks, then q) run in one implicit
 	// transaction, committed at the batch's end.
-	t.implicit = t.final && !t.open && len(prefix) > 0 && prefix[0].sql == "BEGIN"
+	t.implicit = t.final && !t.open && len(prefix) > 0 && prefix[0].sql == writeBegin
 	if t.implicit {
 		prefix = prefix[1:]
 	}
@@ -203,10 +193,10 @@ func (t *tx) end(br pgx.BatchResults, err error) error {
 }
 
 func (t *tx) ExecContext(ctx context.Context, q string, args ...any) (sqlcore.Result, error) {
-	if ok, err := t.direct(); err != nil || ok {
-		if err != nil {
-			return nil, err
-		}
+	if t.ended {
+		return nil, errAfterLast
+	}
+	if t.alone() {
 		return querier{t.conn}.ExecContext(ctx, q, args...)
 	}
 	br, err := t.send(ctx, q, args)
@@ -221,10 +211,10 @@ func (t *tx) ExecContext(ctx context.Context, q string, args ...any) (sqlcore.Re
 }
 
 func (t *tx) QueryContext(ctx context.Context, q string, args ...any) (sqlcore.Rows, error) {
-	if ok, err := t.direct(); err != nil || ok {
-		if err != nil {
-			return nil, err
-		}
+	if t.ended {
+		return nil, errAfterLast
+	}
+	if t.alone() {
 		return querier{t.conn}.QueryContext(ctx, q, args...)
 	}
 	br, err := t.send(ctx, q, args)
@@ -239,10 +229,10 @@ func (t *tx) QueryContext(ctx context.Context, q string, args ...any) (sqlcore.R
 }
 
 func (t *tx) QueryRowContext(ctx context.Context, q string, args ...any) sqlcore.Row {
-	if ok, err := t.direct(); err != nil || ok {
-		if err != nil {
-			return errRow{err}
-		}
+	if t.ended {
+		return errRow{errAfterLast}
+	}
+	if t.alone() {
 		return querier{t.conn}.QueryRowContext(ctx, q, args...)
 	}
 	br, err := t.send(ctx, q, args)

@@ -47,9 +47,9 @@ type engine struct {
 	pool *pgxpool.Pool
 }
 
-// lockCall takes a transaction-level advisory lock on a text key (%s):
-// sqlcore's Dialect.Lock and beginLocking must hash keys alike.
-const lockCall = "pg_advisory_xact_lock(hashtextextended(%s, 0))"
+// lockCall takes a transaction-level advisory lock on the text key "?":
+// the dialect's Lock, which begin locks with too.
+const lockCall = "pg_advisory_xact_lock(hashtextextended(?, 0))"
 
 // writeRetries bounds the retries of a write that Postgres aborted for a
 // deadlock or a serialization failure.
@@ -75,7 +75,7 @@ func dialect() sqlcore.Dialect {
 			WHERE ttl_minutes IS NOT NULL AND updated_at + CAST(LEAST(ttl_minutes, ?1) * 60000000000 AS BIGINT) <= ?2
 				AND (ttl_strategy IS DISTINCT FROM 'keep_latest' OR ttl_pruned_at IS NULL OR ttl_pruned_at < updated_at)
 			ORDER BY updated_at LIMIT ?3`,
-		Lock:       fmt.Sprintf(lockCall, "?"),
+		Lock:       lockCall,
 		ClaimLock:  "pg_try_advisory_xact_lock(hashtextextended('thread:' || c.thread_id, 0))",
 		SkipLocked: " FOR UPDATE OF r SKIP LOCKED",
 		DeleteCheckpoints: []string{`WITH w AS (DELETE FROM checkpoint_writes WHERE thread_id = ?1)
@@ -154,22 +154,23 @@ func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
 // Reader implements sqlcore.Engine: statements on pooled connections.
 func (e *engine) Reader() sqlcore.Querier { return querier{e.pool} }
 
-// readBegin opens Read's transactions: one snapshot, read only.
-const readBegin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+// readBegin opens Read's transactions: one snapshot, read only;
+// writeBegin opens Write's.
+const (
+	readBegin  = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+	writeBegin = "BEGIN"
+)
 
-// Read implements sqlcore.Engine: a repeatable-read, read-only transaction.
+// Read implements sqlcore.Engine: a repeatable-read, read-only transaction
+// (inTx rolls it back).
 func (e *engine) Read(ctx context.Context, fn func(tx sqlcore.Querier) error) error {
-	return e.inTx(ctx, begin(readBegin, nil), func(t *tx) error {
-		err := fn(t)
-		t.rollback(ctx)
-		return err
-	})
+	return e.inTx(ctx, begin(readBegin, nil), func(t *tx) error { return fn(t) })
 }
 
 // Write implements sqlcore.Engine: fn runs in its own transaction, again
 // when Postgres aborts it for a deadlock or a serialization failure.
 func (e *engine) Write(ctx context.Context, keys []string, fn sqlcore.WriteFunc) error {
-	prefix := begin("BEGIN", keys)
+	prefix := begin(writeBegin, keys)
 	for try := 0; ; try++ {
 		err := e.inTx(ctx, prefix, func(t *tx) error {
 			if err := fn(ctx, t); err != nil {

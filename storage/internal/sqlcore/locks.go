@@ -39,12 +39,20 @@ func (s *Store) write(ctx context.Context, keys []string, fn WriteFunc) error {
 	return s.e.Write(ctx, keys, fn)
 }
 
-// LockOrder is keys sorted and without repeats: the order every write
-// takes its locks in (engines that lock at BEGIN use it too).
-func LockOrder(keys []string) []string {
+// LockStatement is the one statement that takes the locks of keys, sorted
+// and without repeats (the order every write takes its locks in), with
+// call (Dialect.Lock) for each, and its arguments. Engines that lock at
+// BEGIN use it too.
+func LockStatement(call string, keys []string) (string, []any) {
 	keys = slices.Clone(keys)
 	slices.Sort(keys)
-	return slices.Compact(keys)
+	keys = slices.Compact(keys)
+	args := make([]any, len(keys))
+	calls := make([]string, len(keys))
+	for i, k := range keys {
+		args[i], calls[i] = k, call
+	}
+	return "SELECT " + strings.Join(calls, ", "), args
 }
 
 // lock takes the transaction-level locks of keys, in sorted order, with
@@ -54,13 +62,8 @@ func (s *Store) lock(ctx context.Context, tx Querier, keys ...string) error {
 	if s.d.Lock == "" || len(keys) == 0 {
 		return nil
 	}
-	keys = LockOrder(keys)
-	args := make([]any, len(keys))
-	calls := make([]string, len(keys))
-	for i, k := range keys {
-		args[i], calls[i] = k, s.d.Lock
-	}
-	_, err := tx.ExecContext(ctx, `SELECT `+strings.Join(calls, ", "), args...)
+	stmt, args := LockStatement(s.d.Lock, keys)
+	_, err := tx.ExecContext(ctx, stmt, args...)
 	return dbErr("lock", err)
 }
 
