@@ -69,20 +69,28 @@ func (k Kwargs) mapOf() (map[string]any, bool) {
 	if m["context"], ok = objectOrNull(k.Context); !ok {
 		return nil, false
 	}
-	m["stream_mode"] = stringList(k.StreamMode)
-	m["interrupt_before"] = stringList(k.InterruptBefore)
-	m["interrupt_after"] = stringList(k.InterruptAfter)
-	if len(k.FeedbackKeys) > 0 {
-		m["feedback_keys"] = stringList(k.FeedbackKeys)
+	if m["stream_mode"], ok = stringList(k.StreamMode); !ok {
+		return nil, false
 	}
-	if k.Webhook != "" {
-		m["webhook"] = k.Webhook
+	if m["interrupt_before"], ok = stringList(k.InterruptBefore); !ok {
+		return nil, false
 	}
-	if k.Durability != "" {
-		m["durability"] = k.Durability
+	if m["interrupt_after"], ok = stringList(k.InterruptAfter); !ok {
+		return nil, false
 	}
-	if k.Traceparent != "" {
-		m["traceparent"] = k.Traceparent
+	if len(k.FeedbackKeys) > 0 { // omitempty
+		if m["feedback_keys"], ok = stringList(k.FeedbackKeys); !ok {
+			return nil, false
+		}
+	}
+	for _, f := range [...][2]string{{"webhook", k.Webhook}, {"durability", k.Durability}, {"traceparent", k.Traceparent}} {
+		if f[1] == "" { // omitempty
+			continue
+		}
+		if !utf8.ValidString(f[1]) { // JSON would replace invalid UTF-8
+			return nil, false
+		}
+		m[f[0]] = f[1]
 	}
 	m["temporary"], m["subgraphs"], m["resumable"] = k.Temporary, k.Subgraphs, k.Resumable
 	return m, true
@@ -96,16 +104,20 @@ func objectOrNull(v map[string]any) (any, bool) {
 	return objectOf(v)
 }
 
-// stringList is a string list as JSON reads it back (null for nil).
-func stringList(s []string) any {
+// stringList is a string list as JSON reads it back (null for nil); ok is
+// false when a string is not valid UTF-8, which JSON would replace.
+func stringList(s []string) (any, bool) {
 	if s == nil {
-		return nil
+		return nil, true
 	}
 	out := make([]any, len(s))
 	for i, v := range s {
+		if !utf8.ValidString(v) {
+			return nil, false
+		}
 		out[i] = v
 	}
-	return out
+	return out, true
 }
 
 // jsonCopy copies a JSON value (a string list becomes the array JSON
@@ -121,12 +133,7 @@ func jsonCopy(v any) (any, bool) {
 		// JSON cannot write these.
 		return x, !math.IsNaN(x) && !math.IsInf(x, 0)
 	case []string:
-		for _, s := range x {
-			if !utf8.ValidString(s) {
-				return nil, false
-			}
-		}
-		return stringList(x), true
+		return stringList(x)
 	case map[string]any:
 		return objectOf(x)
 	case []any:

@@ -163,3 +163,19 @@ func TestMapOfAgreesWithJSON(t *testing.T) {
 		}
 	})
 }
+
+// TestMapOfLeavesInvalidUTF8ToJSON: strings JSON would rewrite (invalid
+// UTF-8) are not copied directly, wherever they are.
+func TestMapOfLeavesInvalidUTF8ToJSON(t *testing.T) {
+	for name, k := range map[string]Kwargs{
+		"stream_mode":   {StreamMode: []string{"values", "\xff"}},
+		"feedback_keys": {FeedbackKeys: []string{"\xff"}},
+		"webhook":       {Webhook: "http://x/\xff"},
+		"traceparent":   {Traceparent: "\xff"},
+		"input":         {Input: map[string]any{"\xff": "x"}},
+	} {
+		if _, ok := k.mapOf(); ok {
+			t.Errorf("%s with invalid UTF-8 was copied directly", name)
+		}
+	}
+}
