@@ -139,3 +139,37 @@ func TestRedisConcurrentStreamsSharePipelines(t *testing.T) {
 		}
 	}
 }
+
+// TestRedisLoadsItsScripts: after Redis forgets its scripts (a restart, a
+// SCRIPT FLUSH), the next writes load them and are stored once.
+func TestRedisLoadsItsScripts(t *testing.T) {
+	rdb := testRedis(t)
+	ctx := t.Context()
+	prefix := "agentgate-test:" + uuid.NewString() + ":"
+	b := NewRedis(rdb, RedisOptions{Prefix: prefix, Retention: time.Minute})
+	defer b.Close()
+	t.Cleanup(func() { rdb.Del(context.Background(), prefix+"a", prefix+"b") })
+	for round := range 2 {
+		if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for _, s := range []string{"a", "b"} {
+			wg.Go(func() {
+				if _, err := b.Publish(ctx, s, "e", fmt.Appendf(nil, "%d", round)); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	for _, s := range []string{"a", "b"} {
+		msgs, err := rdb.XRange(ctx, prefix+s, "-", "+").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) != 2 || msgs[0].Values[fieldData] != "0" || msgs[1].Values[fieldData] != "1" {
+			t.Errorf("stream %s: %v", s, msgs)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -325,22 +326,21 @@ func (q *queue) write(work []flushWork) {
 	ctx, cancel := context.WithTimeout(q.ctx, q.b.writeTimeout)
 	defer cancel()
 	q.writeSha(ctx, work)
-	for _, w := range work {
-		if w.err == nil || !redis.HasErrorPrefix(w.err, "NOSCRIPT") {
-			continue
-		}
-		err := addScript.Load(ctx, q.b.rdb).Err()
-		if err == nil {
-			err = dropScript.Load(ctx, q.b.rdb).Err()
-		}
-		if err != nil {
-			for i := range work {
-				work[i].ids, work[i].err = nil, err
-			}
-			return
-		}
+	if !slices.ContainsFunc(work, func(w flushWork) bool { return w.err != nil && redis.HasErrorPrefix(w.err, "NOSCRIPT") }) {
+		return
+	}
+	err := addScript.Load(ctx, q.b.rdb).Err()
+	if err == nil {
+		err = dropScript.Load(ctx, q.b.rdb).Err()
+	}
+	if err == nil {
 		q.writeSha(ctx, work)
 		return
+	}
+	for i := range work {
+		if work[i].err != nil {
+			work[i].err = err
+		}
 	}
 }
 
