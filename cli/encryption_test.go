@@ -376,7 +376,7 @@ func TestEncryptionPathHookPackage(t *testing.T) {
 		t.Skip("SKIPPED: no go toolchain on PATH")
 	}
 	dir := t.TempDir()
-	root := checkoutRoot(t)
+	root := testenv.ModuleRoot(t)
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
 	if err != nil {
 		t.Fatal(err)

@@ -12,17 +12,8 @@ import (
 	"time"
 
 	"github.com/agentgate/agentgate/internal/fakeopenai"
+	"github.com/agentgate/agentgate/internal/testenv"
 )
-
-// checkoutRoot is the agentgate checkout these tests run in.
-func checkoutRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
-}
 
 // runNewCmd runs "agentgate new args..." with a generous timeout (go mod
 // tidy may download modules).
@@ -59,7 +50,7 @@ func TestNewListAndRefusals(t *testing.T) {
 		{nil, exitUsage, "want one directory, got 0 arguments"},
 		{[]string{"a", "b"}, exitUsage, "want one directory, got 2 arguments"},
 		{[]string{"--template", "custom-auth", "--agentgate-source", t.TempDir(), filepath.Join(t.TempDir(), "p")}, exitError, "is not inside a Go module"},
-		{[]string{"--template", "custom-auth", "--agentgate-source", filepath.Join(checkoutRoot(t), "cli"), filepath.Join(t.TempDir(), "p")}, exitError, "is not a checkout of github.com/agentgate/agentgate"},
+		{[]string{"--template", "custom-auth", "--agentgate-source", filepath.Join(testenv.ModuleRoot(t), "cli"), filepath.Join(t.TempDir(), "p")}, exitError, "is not a checkout of github.com/agentgate/agentgate"},
 	}
 	for _, tt := range tests {
 		code, stdout, stderr := runNewCmd(t, nil, tt.args...)
@@ -107,7 +98,7 @@ func TestModVersionOf(t *testing.T) {
 
 // TestGoDirectiveMatchesGoMod: generated modules ask for agentgate's Go.
 func TestGoDirectiveMatchesGoMod(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(checkoutRoot(t), "go.mod"))
+	b, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "go.mod"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,12 +166,12 @@ func newEditedGoProject(t *testing.T, name string, edit func(dir string), vars .
 		t.Skip("SKIPPED: no go toolchain on PATH")
 	}
 	dir := filepath.Join(t.TempDir(), name)
-	code, stdout, stderr := runNewCmd(t, map[string]string{"AGENTGATE_SOURCE": checkoutRoot(t)}, "--template", name, dir)
+	code, stdout, stderr := runNewCmd(t, map[string]string{"AGENTGATE_SOURCE": testenv.ModuleRoot(t)}, "--template", name, dir)
 	if code != exitOK || !strings.Contains(stderr, "running go mod tidy") {
 		t.Fatalf("new: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	gomod, _ := os.ReadFile(filepath.Join(dir, "go.mod"))
-	if !strings.Contains(string(gomod), "replace github.com/agentgate/agentgate => "+checkoutRoot(t)) {
+	if !strings.Contains(string(gomod), "replace github.com/agentgate/agentgate => "+testenv.ModuleRoot(t)) {
 		t.Errorf("go.mod lacks the replace directive:\n%s", gomod)
 	}
 	if edit != nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/agentgate/agentgate/internal/testenv"
 )
 
 // TestDevReloadsGoPackage: in a project made by "agentgate new" outside the
@@ -23,7 +25,7 @@ func TestDevReloadsGoPackage(t *testing.T) {
 		t.Setenv(k, "") // the echo model
 	}
 	dir := filepath.Join(t.TempDir(), "bot")
-	if code, _, stderr := runNewCmd(t, map[string]string{"AGENTGATE_SOURCE": checkoutRoot(t)}, "--template", "chatbot", dir); code != exitOK {
+	if code, _, stderr := runNewCmd(t, map[string]string{"AGENTGATE_SOURCE": testenv.ModuleRoot(t)}, "--template", "chatbot", dir); code != exitOK {
 		t.Fatalf("new: exit %d\n%s", code, stderr)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

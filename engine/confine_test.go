@@ -5,12 +5,13 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/agentgate/agentgate/internal/testenv"
 )
 
 const storagePath = "github.com/agentgate/agentgate/storage"
@@ -35,15 +36,9 @@ func mintersOf(fn string) []string {
 // storage.Scope literal with fields) outside the packages allowed to make
 // one. Request handlers therefore never hold the System scope.
 func TestScopesAreMintedOnlyByTheirOwners(t *testing.T) {
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Fatalf("module root not found: %v", err)
-	}
+	root := testenv.ModuleRoot(t)
 	files, calls := 0, map[string]int{}
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

@@ -5,30 +5,12 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// moduleRoot is the directory of go.mod above this package.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test")
-		}
-		dir = parent
-	}
-}
+	"github.com/agentgate/agentgate/internal/testenv"
+)
 
 // mutable reports why a package-level variable's declaration makes
 // shared mutable state: a map, a lock or an atomic, or a pointer from new.
@@ -62,7 +44,7 @@ func mutable(spec *ast.ValueSpec) string {
 // package-level map, lock, atomic or make/new value (DESIGN: no
 // package-level mutable state; state lives in values that are passed).
 func TestNoPackageLevelMutableState(t *testing.T) {
-	root := moduleRoot(t)
+	root := testenv.ModuleRoot(t)
 	fset := token.NewFileSet()
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/agentgate/agentgate/internal/testenv"
 )
 
 // maxLines is where the project's "files under about 600 lines" becomes a
@@ -14,7 +16,7 @@ import (
 const maxLines = 650
 
 func TestFilesStaySmall(t *testing.T) {
-	root := moduleRoot(t)
+	root := testenv.ModuleRoot(t)
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
-// Package testenv gives tests the URLs of external services. A test that
-// needs one skips visibly when it is not configured, and fails instead when
-// CI=true, so a CI run can never pass by skipping a suite.
+// Package testenv gives tests the URLs of external services, and the
+// checkout's root (ModuleRoot). A test that needs a service skips visibly
+// when it is not configured, and fails instead when CI=true, so a CI run
+// can never pass by skipping a suite.
 package testenv
 
 import (
