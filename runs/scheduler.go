@@ -295,9 +295,9 @@ func (s *Scheduler) worker(ctx context.Context) {
 				s.give()
 				break
 			}
-			slot := &slot{s: s}
-			s.execute(ctx, r, slot)
-			slot.give()
+			sl := &slot{s: s}
+			s.execute(ctx, r, sl)
+			sl.give()
 		}
 	}
 }
@@ -330,9 +330,9 @@ func (s *Scheduler) Create(ctx context.Context, sc storage.Scope, c storage.RunC
 		run := out.Run
 		go func() {
 			defer s.wg.Done()
-			slot := &slot{s: s}
-			defer slot.give()
-			s.execute(wctx, run, slot)
+			sl := &slot{s: s}
+			defer sl.give()
+			s.execute(wctx, run, sl)
 		}()
 		// The caller sees the run as created, queued, as LangGraph
 		// reports a new run (it may be running already either way).
