@@ -12,6 +12,18 @@ import (
 
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 
+// answer is a response described by desc, with a schema per media type.
+func answer(desc string, schemas map[string]any) map[string]any {
+	content := map[string]any{}
+	for media, schema := range schemas {
+		content[media] = map[string]any{"schema": schema}
+	}
+	return map[string]any{"description": desc, "content": content}
+}
+
+// typed is the schema of a JSON type.
+func typed(t string) map[string]any { return map[string]any{"type": t} }
+
 // buildOpenAPI renders an OpenAPI 3.1 document from the route table, with
 // the registered graph ids as the graph_id enum.
 func (s *Server) buildOpenAPI() ([]byte, error) {
@@ -63,30 +75,21 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 		responses := map[string]any{}
 		switch {
 		case rt.Response != "":
-			responses["200"] = map[string]any{"description": "Success",
-				"content": map[string]any{"application/json": map[string]any{"schema": ref(rt.Response)}}}
+			responses["200"] = answer("Success", map[string]any{"application/json": ref(rt.Response)})
 		case rt.Pattern == "/docs":
-			responses["200"] = map[string]any{"description": "HTML page",
-				"content": map[string]any{"text/html": map[string]any{"schema": map[string]any{"type": "string"}}}}
+			responses["200"] = answer("HTML page", map[string]any{"text/html": typed("string")})
 		case rt.Pattern == docsScriptPattern:
-			responses["200"] = map[string]any{"description": "JavaScript",
-				"content": map[string]any{"text/javascript": map[string]any{"schema": map[string]any{"type": "string"}}}}
-		case rt.Pattern == "/metrics":
-			responses["200"] = map[string]any{"description": "Prometheus text (format=prometheus) or JSON (format=json)",
-				"content": map[string]any{
-					"text/plain":       map[string]any{"schema": map[string]any{"type": "string"}},
-					"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}}
+			responses["200"] = answer("JavaScript", map[string]any{"text/javascript": typed("string")})
+		case rt.Pattern == metricsPattern:
+			responses["200"] = answer("Prometheus text (format=prometheus) or JSON (format=json)",
+				map[string]any{"text/plain": typed("string"), "application/json": typed("object")})
 		case rt.Pattern == "/ui/{name}":
-			responses["200"] = map[string]any{"description": "HTML that loads the component (link and script tags)",
-				"content": map[string]any{"text/html": map[string]any{"schema": map[string]any{"type": "string"}}}}
+			responses["200"] = answer("HTML that loads the component (link and script tags)", map[string]any{"text/html": typed("string")})
 		case rt.Pattern == "/ui/{name}/{file}":
-			responses["200"] = map[string]any{"description": "A file of the bundle",
-				"content": map[string]any{
-					"text/javascript": map[string]any{"schema": map[string]any{"type": "string"}},
-					"text/css":        map[string]any{"schema": map[string]any{"type": "string"}}}}
+			responses["200"] = answer("A file of the bundle",
+				map[string]any{"text/javascript": typed("string"), "text/css": typed("string")})
 		case rt.Pattern == "/openapi.json":
-			responses["200"] = map[string]any{"description": "This document",
-				"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}}
+			responses["200"] = answer("This document", map[string]any{"application/json": typed("object")})
 		default:
 			responses["204"] = map[string]any{"description": "Success"}
 		}
@@ -102,8 +105,7 @@ func (s *Server) buildOpenAPI() ([]byte, error) {
 		}
 		if rt.Resource != "" || rt.Pattern == metricsPattern || rt.group() == groupUI {
 			for _, c := range codes {
-				responses[strconv.Itoa(c)] = map[string]any{"description": http.StatusText(c),
-					"content": map[string]any{"application/json": map[string]any{"schema": ref("ErrorResponse")}}}
+				responses[strconv.Itoa(c)] = answer(http.StatusText(c), map[string]any{"application/json": ref("ErrorResponse")})
 			}
 		}
 		op["responses"] = responses
