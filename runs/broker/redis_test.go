@@ -23,21 +23,29 @@ func testRedis(t *testing.T) *redis.Client {
 	return rdb
 }
 
+// testBroker is a Redis broker on rdb under a fresh key prefix (returned),
+// closed, and its keys deleted, when the test ends.
+func testBroker(t *testing.T, rdb *redis.Client, opts RedisOptions) (*Redis, string) {
+	opts.Prefix = "agentgate-test:" + uuid.NewString() + ":"
+	b := NewRedis(rdb, opts)
+	t.Cleanup(func() {
+		b.Close()
+		keys, _ := rdb.Keys(context.Background(), opts.Prefix+"*").Result()
+		if len(keys) > 0 {
+			rdb.Del(context.Background(), keys...)
+		}
+	})
+	return b, opts.Prefix
+}
+
 func TestRedis(t *testing.T) {
 	rdb := testRedis(t)
 	if err := rdb.Ping(context.Background()).Err(); err != nil {
 		t.Fatalf("redis: %v", err)
 	}
 	runSuite(t, func(t *testing.T) Broker {
-		prefix := "agentgate-test:" + uuid.NewString() + ":"
-		b := NewRedis(rdb, RedisOptions{Prefix: prefix, Retention: time.Minute})
+		b, _ := testBroker(t, rdb, RedisOptions{Retention: time.Minute})
 		b.block = 100 * time.Millisecond
-		t.Cleanup(func() {
-			keys, _ := rdb.Keys(context.Background(), prefix+"*").Result()
-			if len(keys) > 0 {
-				rdb.Del(context.Background(), keys...)
-			}
-		})
 		return b
 	})
 }
@@ -47,9 +55,7 @@ func TestRedis(t *testing.T) {
 func TestRedisStreamsExpire(t *testing.T) {
 	rdb := testRedis(t)
 	ctx := t.Context()
-	prefix := "agentgate-test:" + uuid.NewString() + ":"
-	b := NewRedis(rdb, RedisOptions{Prefix: prefix, Retention: time.Minute, Idle: time.Hour})
-	t.Cleanup(func() { rdb.Del(context.Background(), prefix+"thread", prefix+"run") })
+	b, prefix := testBroker(t, rdb, RedisOptions{Retention: time.Minute, Idle: time.Hour})
 	for _, s := range []string{"thread", "run"} {
 		if _, err := b.Publish(ctx, s, "e", []byte("{}")); err != nil {
 			t.Fatal(err)
@@ -71,9 +77,7 @@ func TestRedisStreamsExpire(t *testing.T) {
 func TestRedisDropDeletesEvents(t *testing.T) {
 	rdb := testRedis(t)
 	ctx := t.Context()
-	prefix := "agentgate-test:" + uuid.NewString() + ":"
-	b := NewRedis(rdb, RedisOptions{Prefix: prefix, Retention: time.Minute})
-	t.Cleanup(func() { rdb.Del(context.Background(), prefix+"thread") })
+	b, prefix := testBroker(t, rdb, RedisOptions{Retention: time.Minute})
 	for range 3 {
 		if _, err := b.Publish(ctx, "thread", "e", []byte("{}")); err != nil {
 			t.Fatal(err)
@@ -96,15 +100,8 @@ func TestRedisDropDeletesEvents(t *testing.T) {
 func TestRedisConcurrentStreamsSharePipelines(t *testing.T) {
 	rdb := testRedis(t)
 	ctx := t.Context()
-	prefix := "agentgate-test:" + uuid.NewString() + ":"
-	b := NewRedis(rdb, RedisOptions{Prefix: prefix, Retention: time.Minute})
-	defer b.Close()
+	b, prefix := testBroker(t, rdb, RedisOptions{Retention: time.Minute})
 	const streams, events = 24, 25
-	t.Cleanup(func() {
-		for i := range streams {
-			rdb.Del(context.Background(), fmt.Sprintf("%ss%d", prefix, i))
-		}
-	})
 	var wg sync.WaitGroup
 	for i := range streams {
 		wg.Go(func() {
@@ -145,10 +142,7 @@ func TestRedisConcurrentStreamsSharePipelines(t *testing.T) {
 func TestRedisLoadsItsScripts(t *testing.T) {
 	rdb := testRedis(t)
 	ctx := t.Context()
-	prefix := "agentgate-test:" + uuid.NewString() + ":"
-	b := NewRedis(rdb, RedisOptions{Prefix: prefix, Retention: time.Minute})
-	defer b.Close()
-	t.Cleanup(func() { rdb.Del(context.Background(), prefix+"a", prefix+"b") })
+	b, prefix := testBroker(t, rdb, RedisOptions{Retention: time.Minute})
 	for round := range 2 {
 		if err := rdb.ScriptFlush(ctx).Err(); err != nil {
 			t.Fatal(err)
