@@ -1,19 +1,24 @@
-// Package anthropic is an llm.ChatModel for Anthropic's Messages API, built
-// on the official Go SDK. It streams replies as LangChain AIMessageChunks
-// and returns the whole reply as an AI message in LangChain's shape.
+// Package anthropic is an llm.ChatModel for Anthropic's Messages API. It
+// speaks the streaming endpoint's wire format itself (docs/models.md says
+// why not the official SDK), streams replies as LangChain
+// AIMessageChunks and returns the whole reply as an AI message in
+// LangChain's shape.
 package anthropic
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/agentgate/agentgate/graph"
 	"github.com/agentgate/agentgate/llm"
-	sdk "github.com/anthropics/anthropic-sdk-go/v2"
-	"github.com/anthropics/anthropic-sdk-go/v2/option"
+	"github.com/agentgate/agentgate/llm/wire"
 )
 
 // Defaults for the zero Options.
@@ -26,17 +31,17 @@ const (
 type Options struct {
 	// APIKey; "" reads ANTHROPIC_API_KEY.
 	APIKey string
-	// BaseURL of the API; "" reads ANTHROPIC_BASE_URL, else the SDK's
-	// production URL.
+	// BaseURL of the API; "" reads ANTHROPIC_BASE_URL, else
+	// DefaultBaseURL.
 	BaseURL string
 	// MaxTokens caps the reply; 0 means DefaultMaxTokens.
 	MaxTokens int64
-	// Temperature is sent when set. API version 2026-10-21, which this SDK
-	// speaks, deprecated it, so it goes into the body as a raw field.
+	// Temperature is sent when set (API version 2026-10-21, which this
+	// package speaks, deprecated it).
 	Temperature *float64
-	// MaxRetries bounds the SDK's retries of 408, 409, 429 and 5xx
-	// responses and of failed connections (retry-after is honoured);
-	// 0 means DefaultMaxRetries and a negative value means none.
+	// MaxRetries bounds the retries of 408, 409, 429 and 5xx responses and
+	// of failed connections (retry-after is honoured); 0 means
+	// DefaultMaxRetries and a negative value means none.
 	MaxRetries int
 	// HTTPClient sends the requests; nil means http.DefaultClient.
 	HTTPClient *http.Client
@@ -47,7 +52,9 @@ type Options struct {
 // Model is a Claude model. It implements llm.ChatModel and llm.ToolBinder
 // and is safe for concurrent use.
 type Model struct {
-	client      sdk.Client
+	key, url    string
+	retries     int
+	client      *http.Client
 	model       string
 	maxTokens   int64
 	temperature *float64
@@ -91,18 +98,8 @@ func New(model string, opts Options) (*Model, error) {
 	if maxTokens <= 0 {
 		maxTokens = DefaultMaxTokens
 	}
-	ro := []option.RequestOption{
-		// The SDK would otherwise read more of the environment and profile
-		// files; this package resolves its own settings.
-		option.WithoutEnvironmentDefaults(),
-		option.WithAPIKey(key),
-		option.WithMaxRetries(retries),
-	}
-	if base != "" {
-		ro = append(ro, option.WithBaseURL(base))
-	}
-	if opts.HTTPClient != nil {
-		ro = append(ro, option.WithHTTPClient(opts.HTTPClient))
+	if base == "" {
+		base = DefaultBaseURL
 	}
 	var temp *float64
 	if opts.Temperature != nil {
@@ -110,7 +107,10 @@ func New(model string, opts Options) (*Model, error) {
 		temp = &t
 	}
 	return &Model{
-		client:      sdk.NewClient(ro...),
+		key:         key,
+		url:         strings.TrimRight(base, "/") + "/v1/messages",
+		retries:     retries,
+		client:      opts.HTTPClient,
 		model:       model,
 		maxTokens:   maxTokens,
 		temperature: temp,
@@ -135,47 +135,81 @@ func (m *Model) Stream(ctx context.Context, messages []graph.Message, onChunk fu
 }
 
 func (m *Model) stream(ctx context.Context, messages []graph.Message, onChunk func(graph.Message)) (graph.Message, error) {
-	params, err := m.params(messages)
+	req, err := m.body(messages)
 	if err != nil {
 		return graph.Message{}, &llm.Error{Provider: provider, Kind: KindBadRequest, Message: err.Error(), Err: err}
 	}
-	var ro []option.RequestOption
-	if m.temperature != nil {
-		ro = append(ro, option.WithJSONSet("temperature", *m.temperature))
-	}
-	stream := m.client.Messages.NewStreaming(ctx, params, ro...)
-	defer stream.Close()
-	acc := newAccumulator(m.model, onChunk)
-	for stream.Next() {
-		if err := acc.add(stream.Current()); err != nil {
-			return graph.Message{}, streamError("malformed stream: "+err.Error(), err)
-		}
-	}
-	err = stream.Err()
-	if ctxErr := ctx.Err(); ctxErr != nil && (err != nil || !acc.stopped) {
-		return graph.Message{}, ctxErr
-	}
+	h := http.Header{"Authorization": {"Bearer " + m.key}, "Anthropic-Version": {apiVersion}, "Accept": {"text/event-stream"}}
+	res, err := wire.Post(ctx, wire.Request{URL: m.url, Header: h, Body: req, MaxRetries: m.retries, Client: m.client})
 	if err != nil {
-		return graph.Message{}, toError(err, acc.started)
+		if ctx.Err() != nil {
+			return graph.Message{}, ctx.Err()
+		}
+		return graph.Message{}, requestError(err)
+	}
+	defer res.Body.Close()
+	acc := newAccumulator(m.model, onChunk)
+	events := wire.NewEvents(res.Body)
+	for !acc.stopped {
+		ev, err := events.Next()
+		if ctx.Err() != nil {
+			return graph.Message{}, ctx.Err()
+		}
+		if errors.Is(err, io.EOF) {
+			break // message() tells a stream that ended early
+		}
+		if err != nil {
+			return graph.Message{}, streamError("stream interrupted: "+err.Error(), err)
+		}
+		if err := m.take(acc, ev); err != nil {
+			return graph.Message{}, err
+		}
 	}
 	return acc.message()
 }
 
-// params builds the request body.
-func (m *Model) params(messages []graph.Message) (sdk.MessageNewParams, error) {
+// take folds one server-sent event into acc.
+func (m *Model) take(acc *accumulator, ev wire.Event) error {
+	switch ev.Name {
+	case "ping":
+		return nil
+	case "error":
+		var e struct{ Error apiError }
+		if err := json.Unmarshal(ev.Data, &e); err != nil {
+			return streamError("malformed error event: "+err.Error(), err)
+		}
+		return eventError(e.Error)
+	}
+	var data event
+	if err := json.Unmarshal(ev.Data, &data); err != nil {
+		return streamError("malformed event: "+err.Error(), err)
+	}
+	switch data.Type {
+	case "message_start", "content_block_start", "content_block_delta", "content_block_stop",
+		"message_delta", "message_stop":
+	default:
+		return nil // event types added to the API later
+	}
+	if err := acc.add(data); err != nil {
+		return streamError("malformed stream: "+err.Error(), err)
+	}
+	return nil
+}
+
+// body builds the request body.
+func (m *Model) body(messages []graph.Message) ([]byte, error) {
 	system, msgs, err := convertMessages(messages)
 	if err != nil {
-		return sdk.MessageNewParams{}, err
+		return nil, err
 	}
 	tools, err := convertTools(m.tools)
 	if err != nil {
-		return sdk.MessageNewParams{}, err
+		return nil, err
 	}
-	return sdk.MessageNewParams{
-		Model:     m.model,
-		MaxTokens: m.maxTokens,
-		System:    system,
-		Messages:  msgs,
-		Tools:     tools,
-	}, nil
+	b, err := json.Marshal(body{Model: m.model, MaxTokens: m.maxTokens, System: system, Messages: msgs,
+		Tools: tools, Temperature: m.temperature, Stream: true})
+	if err != nil {
+		return nil, fmt.Errorf("encoding the request: %w", err)
+	}
+	return b, nil
 }

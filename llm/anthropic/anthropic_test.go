@@ -58,7 +58,7 @@ func TestStreamsTextAndSendsTheRequest(t *testing.T) {
 		t.Fatalf("%d requests, want 1", len(reqs))
 	}
 	h := reqs[0].Header
-	// SDK v2 (API version 2026-10-21) sends the key as a bearer token.
+	// API version 2026-10-21 takes the key as a bearer token.
 	if got := h.Get("Authorization"); got != "Bearer test-key" {
 		t.Errorf("Authorization = %q", got)
 	}

@@ -5,10 +5,11 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/agentgate/agentgate/llm"
-	sdk "github.com/anthropics/anthropic-sdk-go/v2"
+	"github.com/agentgate/agentgate/llm/wire"
 )
 
 const provider = "anthropic"
@@ -22,41 +23,40 @@ const (
 	KindStream         = "stream"
 )
 
-// toError maps an SDK error to an *llm.Error. An error response carries
-// its HTTP status; an "event: error" in a 200 stream has none, so its
-// error type decides; anything else (no connection, a dropped one, bad
-// JSON) is a stream error. started says whether events had arrived.
-func toError(err error, started bool) error {
-	var ae *sdk.Error
-	if !errors.As(err, &ae) {
-		var syn *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &syn) || errors.As(err, &typ):
-			return streamError("malformed event: "+err.Error(), err)
-		case started:
-			return streamError("stream interrupted: "+err.Error(), err)
-		}
+// requestError maps a failed request to an *llm.Error: an error answer
+// keeps its status, and its error type decides the message; no answer at
+// all is a stream error ("request failed").
+func requestError(err error) *llm.Error {
+	var se *wire.StatusError
+	if !errors.As(err, &se) {
 		return streamError("request failed: "+err.Error(), err)
 	}
-	e := &llm.Error{Provider: provider, Message: ae.Message, Err: err}
-	typ := string(ae.Type())
-	if e.Message == "" {
-		e.Message = ae.RawJSON()
+	var body struct{ Error apiError }
+	_ = json.Unmarshal(se.Body, &body)
+	e := &llm.Error{Provider: provider, Status: se.Status, Kind: kindOfStatus(se.Status), Err: err,
+		Message: errorMessage(body.Error, se.Body)}
+	if se.Status == http.StatusTooManyRequests {
+		e.RetryAfter = retryAfter(se.Header)
 	}
-	if typ != "" {
-		e.Message = typ + ": " + e.Message
-	}
-	if ae.StatusCode >= 400 {
-		e.Status = ae.StatusCode
-		e.Kind = kindOfStatus(ae.StatusCode)
-		if ae.Response != nil && ae.StatusCode == http.StatusTooManyRequests {
-			e.RetryAfter = retryAfter(ae.Response.Header)
-		}
-		return e
-	}
-	e.Kind = kindOfType(typ)
 	return e
+}
+
+// eventError maps an "event: error" in a 200 stream, which has no status:
+// its error type decides the kind.
+func eventError(ae apiError) *llm.Error {
+	return &llm.Error{Provider: provider, Kind: kindOfType(ae.Type), Message: errorMessage(ae, nil)}
+}
+
+// errorMessage is "type: message", or the raw body when there is none.
+func errorMessage(ae apiError, raw []byte) string {
+	msg := ae.Message
+	if msg == "" {
+		msg = strings.TrimSpace(string(raw))
+	}
+	if ae.Type != "" {
+		msg = ae.Type + ": " + msg
+	}
+	return msg
 }
 
 func kindOfStatus(status int) string {

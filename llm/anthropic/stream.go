@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/agentgate/agentgate/graph"
-	sdk "github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/google/uuid"
 )
 
@@ -30,7 +29,9 @@ type accumulator struct {
 	order   []int64
 	stop    string
 	stopSeq string
-	usage   sdk.Usage
+	in      int64 // input tokens, less cached ones
+	cacheRd int64
+	cacheWr int64
 	outTok  int64
 	started bool
 	stopped bool
@@ -54,7 +55,7 @@ func (a *accumulator) emit(c graph.Message) {
 }
 
 // add takes one event; an error means the stream does not make sense.
-func (a *accumulator) add(ev sdk.MessageStreamEventUnion) error {
+func (a *accumulator) add(ev event) error {
 	if a.stopped {
 		return fmt.Errorf("event %q after message_stop", ev.Type)
 	}
@@ -74,8 +75,7 @@ func (a *accumulator) add(ev sdk.MessageStreamEventUnion) error {
 		if msg.Model != "" {
 			a.model = msg.Model
 		}
-		a.usage = msg.Usage
-		a.outTok = msg.Usage.OutputTokens
+		a.addUsage(msg.Usage)
 	case "content_block_start":
 		if _, dup := a.blocks[ev.Index]; dup {
 			return fmt.Errorf("content block %d started twice", ev.Index)
@@ -118,24 +118,27 @@ func (a *accumulator) add(ev sdk.MessageStreamEventUnion) error {
 			}
 		}
 	case "message_delta":
-		a.stop = string(ev.Delta.StopReason)
+		a.stop = ev.Delta.StopReason
 		a.stopSeq = ev.Delta.StopSequence
-		// message_delta usage is cumulative.
-		u := ev.Usage
-		a.outTok = u.OutputTokens
-		if u.JSON.InputTokens.Valid() && u.InputTokens > 0 {
-			a.usage.InputTokens = u.InputTokens
-		}
-		if u.JSON.CacheReadInputTokens.Valid() && u.CacheReadInputTokens > 0 {
-			a.usage.CacheReadInputTokens = u.CacheReadInputTokens
-		}
-		if u.JSON.CacheCreationInputTokens.Valid() && u.CacheCreationInputTokens > 0 {
-			a.usage.CacheCreationInputTokens = u.CacheCreationInputTokens
-		}
+		a.addUsage(ev.Usage) // cumulative
 	case "message_stop":
 		a.stopped = true
 	}
 	return nil
+}
+
+// addUsage takes counts from message_start or message_delta: output
+// tokens always, the others when given and not zero.
+func (a *accumulator) addUsage(u usage) {
+	a.outTok = u.OutputTokens
+	for _, f := range []struct {
+		v   *int64
+		dst *int64
+	}{{u.InputTokens, &a.in}, {u.CacheReadInputTokens, &a.cacheRd}, {u.CacheCreationInputTokens, &a.cacheWr}} {
+		if f.v != nil && *f.v > 0 {
+			*f.dst = *f.v
+		}
+	}
 }
 
 // toolCallChunk is LangChain's tool_call_chunk; "" name or id is null.
@@ -191,17 +194,16 @@ func (a *accumulator) message() (graph.Message, error) {
 // usageMetadata is LangChain's shape: input_tokens counts cached input too,
 // which input_token_details splits out.
 func (a *accumulator) usageMetadata() map[string]any {
-	u := a.usage
-	in := u.InputTokens + u.CacheReadInputTokens + u.CacheCreationInputTokens
+	in := a.in + a.cacheRd + a.cacheWr
 	m := map[string]any{
 		"input_tokens":  int(in),
 		"output_tokens": int(a.outTok),
 		"total_tokens":  int(in + a.outTok),
 	}
-	if u.CacheReadInputTokens > 0 || u.CacheCreationInputTokens > 0 {
+	if a.cacheRd > 0 || a.cacheWr > 0 {
 		m["input_token_details"] = map[string]any{
-			"cache_read":     int(u.CacheReadInputTokens),
-			"cache_creation": int(u.CacheCreationInputTokens),
+			"cache_read":     int(a.cacheRd),
+			"cache_creation": int(a.cacheWr),
 		}
 	}
 	return m

@@ -7,30 +7,22 @@ import (
 	"strings"
 
 	"github.com/agentgate/agentgate/graph"
-	sdk "github.com/openai/openai-go/v3"
 )
 
 // toParams converts graph messages to Chat Completions messages.
-func toParams(messages []graph.Message) ([]sdk.ChatCompletionMessageParamUnion, error) {
-	out := make([]sdk.ChatCompletionMessageParamUnion, 0, len(messages))
+func toParams(messages []graph.Message) ([]message, error) {
+	out := make([]message, 0, len(messages))
 	for i, m := range messages {
 		text := m.Text()
 		switch m.Type {
 		case graph.SystemType:
-			out = append(out, sdk.SystemMessage(text))
+			out = append(out, message{Role: "system", Content: text})
 		case graph.HumanType:
-			u := sdk.UserMessage(text)
-			if m.Name != "" {
-				u.OfUser.Name = sdk.String(m.Name)
-			}
-			out = append(out, u)
+			out = append(out, message{Role: "user", Content: text, Name: m.Name})
 		case graph.AIType, graph.ChunkType:
-			a := sdk.ChatCompletionAssistantMessageParam{}
+			a := message{Role: "assistant", Name: m.Name}
 			if text != "" || len(m.ToolCalls) == 0 {
-				a.Content.OfString = sdk.String(text)
-			}
-			if m.Name != "" {
-				a.Name = sdk.String(m.Name)
+				a.Content = text
 			}
 			for _, tc := range m.ToolCalls {
 				args := tc.Args
@@ -41,19 +33,15 @@ func toParams(messages []graph.Message) ([]sdk.ChatCompletionMessageParamUnion, 
 				if err != nil {
 					return nil, fmt.Errorf("message %d: tool call %q: %w", i, tc.Name, err)
 				}
-				a.ToolCalls = append(a.ToolCalls, sdk.ChatCompletionMessageToolCallUnionParam{
-					OfFunction: &sdk.ChatCompletionMessageFunctionToolCallParam{
-						ID:       tc.ID,
-						Function: sdk.ChatCompletionMessageFunctionToolCallFunctionParam{Name: tc.Name, Arguments: string(b)},
-					},
-				})
+				a.ToolCalls = append(a.ToolCalls, toolCall{ID: tc.ID, Type: "function",
+					Function: callFunction{Name: tc.Name, Arguments: string(b)}})
 			}
-			out = append(out, sdk.ChatCompletionMessageParamUnion{OfAssistant: &a})
+			out = append(out, a)
 		case graph.ToolType:
 			if m.ToolCallID == "" {
 				return nil, fmt.Errorf("message %d: tool message without tool_call_id", i)
 			}
-			out = append(out, sdk.ToolMessage(text, m.ToolCallID))
+			out = append(out, message{Role: "tool", Content: text, ToolCallID: m.ToolCallID})
 		default:
 			return nil, fmt.Errorf("message %d: cannot send a %q message", i, m.Type)
 		}
@@ -83,11 +71,11 @@ func newAccumulator(id string) *accumulator {
 }
 
 // add folds in one chunk and returns the messages to hand to onChunk.
-func (a *accumulator) add(c sdk.ChatCompletionChunk) []graph.Message {
+func (a *accumulator) add(c chunk) []graph.Message {
 	if c.Model != "" {
 		a.model = c.Model
 	}
-	if c.JSON.Usage.Valid() {
+	if c.Usage != nil {
 		u := c.Usage
 		a.usage = map[string]any{
 			"input_tokens":  u.PromptTokens,

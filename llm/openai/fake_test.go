@@ -23,6 +23,7 @@ type fake struct {
 // seen is a request the fake received.
 type seen struct {
 	method, path, auth string
+	header             http.Header
 	body               map[string]any
 }
 
@@ -37,7 +38,7 @@ func newFake(t *testing.T, handle func(w http.ResponseWriter, r *http.Request, n
 		}
 		f.mu.Lock()
 		n := len(f.reqs)
-		f.reqs = append(f.reqs, seen{r.Method, r.URL.Path, r.Header.Get("Authorization"), body})
+		f.reqs = append(f.reqs, seen{r.Method, r.URL.Path, r.Header.Get("Authorization"), r.Header.Clone(), body})
 		f.mu.Unlock()
 		f.handle(w, r, n)
 	}))
@@ -86,7 +87,7 @@ func sse(w http.ResponseWriter, events ...string) {
 const done = "[DONE]"
 
 // chunk is a chat.completion.chunk with one choice holding delta.
-func chunk(delta map[string]any, finish any) string {
+func chunkJSON(delta map[string]any, finish any) string {
 	b, _ := json.Marshal(map[string]any{
 		"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1700000000,
 		"model": "gpt-test-2025", "usage": nil,
@@ -95,9 +96,9 @@ func chunk(delta map[string]any, finish any) string {
 	return string(b)
 }
 
-func text(s string) string { return chunk(map[string]any{"content": s}, nil) }
+func text(s string) string { return chunkJSON(map[string]any{"content": s}, nil) }
 
-func finish(reason string) string { return chunk(map[string]any{}, reason) }
+func finish(reason string) string { return chunkJSON(map[string]any{}, reason) }
 
 // toolDelta is a delta of the tool call at index; id and name only in its
 // first piece, as OpenAI sends them.
@@ -107,11 +108,11 @@ func toolDelta(index int, id, name, args string) string {
 	if id != "" {
 		tc["id"], tc["type"], fn["name"] = id, "function", name
 	}
-	return chunk(map[string]any{"tool_calls": []any{tc}}, nil)
+	return chunkJSON(map[string]any{"tool_calls": []any{tc}}, nil)
 }
 
-// usage is the final chunk that include_usage asks for.
-func usage(in, out int) string {
+// usageJSON is the final chunk that include_usage asks for.
+func usageJSON(in, out int) string {
 	b, _ := json.Marshal(map[string]any{
 		"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1700000000,
 		"model": "gpt-test-2025", "choices": []any{},

@@ -1,22 +1,23 @@
 // Package openai is an llm.ChatModel for OpenAI's Chat Completions API and
-// for servers that speak it (vLLM, Ollama, LiteLLM, ...), built on the
-// official openai-go SDK.
+// for servers that speak it (vLLM, Ollama, LiteLLM, ...). It speaks the
+// streaming endpoint's wire format itself (docs/models.md says why not
+// the official SDK).
 package openai
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strings"
 
 	"github.com/agentgate/agentgate/graph"
 	"github.com/agentgate/agentgate/llm"
+	"github.com/agentgate/agentgate/llm/wire"
 	"github.com/google/uuid"
-	sdk "github.com/openai/openai-go/v3"
-	"github.com/openai/openai-go/v3/option"
-	"github.com/openai/openai-go/v3/shared"
 )
 
 // DefaultBaseURL is OpenAI's own API.
@@ -30,6 +31,9 @@ type Options struct {
 	// BaseURL is the API root, e.g. "http://localhost:11434/v1"; "" reads
 	// OPENAI_BASE_URL, then DefaultBaseURL.
 	BaseURL string
+	// Organization and Project are sent as OpenAI-Organization and
+	// OpenAI-Project when set; "" reads OPENAI_ORG_ID and OPENAI_PROJECT_ID.
+	Organization, Project string
 	// MaxTokens caps the reply (0: the server's default). OpenAI's API gets
 	// max_completion_tokens, other base URLs the widely supported max_tokens.
 	MaxTokens int
@@ -38,7 +42,7 @@ type Options struct {
 	// MaxRetries bounds retries of failed requests (429, 5xx, connection
 	// errors) before any output: 0 means 2, negative means none.
 	MaxRetries int
-	// HTTPClient replaces the SDK's default client.
+	// HTTPClient sends the requests; nil means http.DefaultClient.
 	HTTPClient *http.Client
 	// LookupEnv reads the environment; nil means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
@@ -47,11 +51,10 @@ type Options struct {
 // Model is a chat model on a Chat Completions endpoint. It implements
 // llm.ChatModel and llm.ToolBinder and is safe for concurrent use.
 type Model struct {
-	client  sdk.Client
 	model   string
 	baseURL string
 	opts    Options
-	tools   []sdk.ChatCompletionToolUnionParam
+	tools   []tool
 }
 
 var (
@@ -75,6 +78,12 @@ func New(model string, opts Options) (*Model, error) {
 	if opts.BaseURL == "" {
 		opts.BaseURL, _ = lookup("OPENAI_BASE_URL")
 	}
+	if opts.Organization == "" {
+		opts.Organization, _ = lookup("OPENAI_ORG_ID")
+	}
+	if opts.Project == "" {
+		opts.Project, _ = lookup("OPENAI_PROJECT_ID")
+	}
 	custom := opts.BaseURL != ""
 	if !custom {
 		opts.BaseURL = DefaultBaseURL
@@ -88,60 +97,45 @@ func New(model string, opts Options) (*Model, error) {
 	case opts.MaxRetries < 0:
 		opts.MaxRetries = 0
 	}
-	// Key and base URL are always set explicitly, so the SDK's own reading
-	// of the process environment cannot override what was resolved here.
-	ro := []option.RequestOption{
-		option.WithBaseURL(opts.BaseURL),
-		option.WithAPIKey(opts.APIKey),
-		option.WithMaxRetries(opts.MaxRetries),
-	}
-	if opts.HTTPClient != nil {
-		ro = append(ro, option.WithHTTPClient(opts.HTTPClient))
-	}
-	return &Model{client: sdk.NewClient(ro...), model: model, baseURL: opts.BaseURL, opts: opts}, nil
+	return &Model{model: model, baseURL: opts.BaseURL, opts: opts}, nil
 }
 
 // BindTools returns a copy of m that offers tools to the model.
 func (m *Model) BindTools(tools []llm.ToolSpec) llm.ChatModel {
 	c := *m
-	c.tools = make([]sdk.ChatCompletionToolUnionParam, 0, len(tools))
+	c.tools = make([]tool, 0, len(tools))
 	for _, t := range tools {
 		params := t.Parameters
 		if params == nil {
 			params = map[string]any{"type": "object", "properties": map[string]any{}}
 		}
-		fn := shared.FunctionDefinitionParam{Name: t.Name, Parameters: shared.FunctionParameters(params)}
-		if t.Description != "" {
-			fn.Description = sdk.String(t.Description)
-		}
-		c.tools = append(c.tools, sdk.ChatCompletionFunctionTool(fn))
+		c.tools = append(c.tools, tool{Type: "function",
+			Function: function{Name: t.Name, Description: t.Description, Parameters: params}})
 	}
 	return &c
 }
 
-// params builds the request body.
-func (m *Model) params(messages []graph.Message) (sdk.ChatCompletionNewParams, error) {
+// body builds the request body.
+func (m *Model) body(messages []graph.Message) ([]byte, error) {
 	msgs, err := toParams(messages)
 	if err != nil {
-		return sdk.ChatCompletionNewParams{}, err
+		return nil, err
 	}
-	p := sdk.ChatCompletionNewParams{
-		Model:         shared.ChatModel(m.model),
-		Messages:      msgs,
-		StreamOptions: sdk.ChatCompletionStreamOptionsParam{IncludeUsage: sdk.Bool(true)},
-		Tools:         m.tools,
-	}
-	if m.opts.MaxTokens > 0 {
+	r := request{Model: m.model, Messages: msgs, Stream: true, Tools: m.tools,
+		Temperature: m.opts.Temperature}
+	r.StreamOptions.IncludeUsage = true
+	if n := m.opts.MaxTokens; n > 0 {
 		if strings.TrimRight(m.baseURL, "/") == DefaultBaseURL {
-			p.MaxCompletionTokens = sdk.Int(int64(m.opts.MaxTokens))
+			r.MaxCompletionTokens = &n
 		} else {
-			p.MaxTokens = sdk.Int(int64(m.opts.MaxTokens))
+			r.MaxTokens = &n
 		}
 	}
-	if m.opts.Temperature != nil {
-		p.Temperature = sdk.Float(*m.opts.Temperature)
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the request: %w", err)
 	}
-	return p, nil
+	return b, nil
 }
 
 // Stream implements llm.ChatModel. Content and tool-call deltas reach
@@ -154,31 +148,58 @@ func (m *Model) Stream(ctx context.Context, messages []graph.Message, onChunk fu
 }
 
 func (m *Model) stream(ctx context.Context, messages []graph.Message, onChunk func(graph.Message)) (graph.Message, error) {
-	p, err := m.params(messages)
+	body, err := m.body(messages)
 	if err != nil {
 		return graph.Message{}, &llm.Error{Provider: "openai", Kind: "bad_request", Message: err.Error(), Err: err}
 	}
-	w := &watch{}
-	stream := m.client.Chat.Completions.NewStreaming(ctx, p, option.WithMiddleware(w.middleware))
-	defer stream.Close()
+	h := http.Header{"Accept": {"text/event-stream"}}
+	if k := m.opts.APIKey; k != "" {
+		h.Set("Authorization", "Bearer "+k)
+	}
+	if o := m.opts.Organization; o != "" {
+		h.Set("OpenAI-Organization", o)
+	}
+	if p := m.opts.Project; p != "" {
+		h.Set("OpenAI-Project", p)
+	}
+	res, err := wire.Post(ctx, wire.Request{URL: strings.TrimRight(m.baseURL, "/") + "/chat/completions",
+		Header: h, Body: body, MaxRetries: m.opts.MaxRetries, Client: m.opts.HTTPClient})
+	if err != nil {
+		if ctx.Err() != nil {
+			return graph.Message{}, ctx.Err()
+		}
+		return graph.Message{}, requestError(err)
+	}
+	defer res.Body.Close()
 
 	acc := newAccumulator("run-" + uuid.NewString())
-	for stream.Next() {
-		for _, c := range acc.add(stream.Current()) {
+	events := wire.NewEvents(res.Body)
+	for {
+		ev, err := events.Next()
+		if ctx.Err() != nil {
+			return graph.Message{}, ctx.Err()
+		}
+		if errors.Is(err, io.EOF) {
+			return graph.Message{}, streamError("stream ended before [DONE]", nil)
+		}
+		if err != nil {
+			return graph.Message{}, streamError("malformed or interrupted stream: "+err.Error(), err)
+		}
+		if string(ev.Data) == "[DONE]" {
+			break
+		}
+		var c chunk
+		if err := json.Unmarshal(ev.Data, &c); err != nil {
+			return graph.Message{}, streamError("malformed chunk: "+err.Error(), err)
+		}
+		if c.Error != nil {
+			return graph.Message{}, streamError("error event: "+c.Error.Message, nil)
+		}
+		for _, ch := range acc.add(c) {
 			if onChunk != nil {
-				onChunk(c)
+				onChunk(ch)
 			}
 		}
-	}
-	if err := ctx.Err(); err != nil {
-		return graph.Message{}, err
-	}
-	if err := stream.Err(); err != nil {
-		return graph.Message{}, toError(err, w)
-	}
-	if !w.done {
-		return graph.Message{}, &llm.Error{Provider: "openai", Kind: "stream",
-			Message: "stream ended before [DONE]"}
 	}
 	reply, err := acc.message()
 	if err != nil {

@@ -2,6 +2,7 @@ package openai
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -19,7 +20,7 @@ func collect(chunks *[]graph.Message) func(graph.Message) {
 
 func TestStreamsTextAndSendsTheConversation(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
-		sse(w, text("Hel"), text("lo, "), text("world"), finish("stop"), usage(42, 3), done)
+		sse(w, text("Hel"), text("lo, "), text("world"), finish("stop"), usageJSON(42, 3), done)
 	})
 	m := f.model(t, Options{}).BindTools([]llm.ToolSpec{{
 		Name: "get_weather", Description: "Weather in a city",
@@ -103,13 +104,13 @@ func TestStreamsTextAndSendsTheConversation(t *testing.T) {
 func TestStreamsToolCallsAndParsesTheirArgs(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		sse(w,
-			chunk(map[string]any{"role": "assistant", "content": nil}, nil),
+			chunkJSON(map[string]any{"role": "assistant", "content": nil}, nil),
 			toolDelta(0, "call_a", "get_weather", ""),
 			toolDelta(0, "", "", `{"ci`),
 			toolDelta(0, "", "", `ty": "Paris"}`),
 			toolDelta(1, "call_b", "get_time", `{"tz":`),
 			toolDelta(1, "", "", ` "CET", "n": 2}`),
-			finish("tool_calls"), usage(10, 20), done)
+			finish("tool_calls"), usageJSON(10, 20), done)
 	})
 	var chunks []graph.Message
 	reply, err := f.model(t, Options{}).Stream(context.Background(), []graph.Message{graph.Human("hi")}, collect(&chunks))
@@ -156,7 +157,8 @@ func TestEnvironmentGivesKeyAndBaseURL(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a local server needs no key: %v", err)
 	}
-	keyed, err := New("llama3", Options{LookupEnv: env(map[string]string{"OPENAI_BASE_URL": f.URL, "OPENAI_API_KEY": "sk-env"})})
+	keyed, err := New("llama3", Options{LookupEnv: env(map[string]string{"OPENAI_BASE_URL": f.URL, "OPENAI_API_KEY": "sk-env",
+		"OPENAI_ORG_ID": "org-1", "OPENAI_PROJECT_ID": "proj-1"})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,6 +170,11 @@ func TestEnvironmentGivesKeyAndBaseURL(t *testing.T) {
 	reqs := f.requests()
 	if len(reqs) != 2 || reqs[0].auth != "" || reqs[1].auth != "Bearer sk-env" {
 		t.Errorf("authorization headers: %+v", reqs)
+	}
+	for i, want := range [][2]string{{"", ""}, {"org-1", "proj-1"}} {
+		if h := reqs[i].header; h.Get("OpenAI-Organization") != want[0] || h.Get("OpenAI-Project") != want[1] {
+			t.Errorf("request %d: organization %q, project %q, want %q", i, h.Get("OpenAI-Organization"), h.Get("OpenAI-Project"), want)
+		}
 	}
 	if _, err := New("gpt-4o", Options{LookupEnv: noEnv}); err == nil {
 		t.Error("OpenAI's own API without a key was accepted")
@@ -203,12 +210,16 @@ func TestSendsMaxTokensAndTemperature(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := own.params([]graph.Message{graph.Human("hi")})
+	raw, err := own.body([]graph.Message{graph.Human("hi")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !p.MaxCompletionTokens.Valid() || p.MaxTokens.Valid() {
-		t.Errorf("max_completion_tokens %v max_tokens %v", p.MaxCompletionTokens, p.MaxTokens)
+	var p map[string]any
+	if err := json.Unmarshal(raw, &p); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p["max_tokens"]; p["max_completion_tokens"] != float64(64) || ok {
+		t.Errorf("max_completion_tokens %v max_tokens %v", p["max_completion_tokens"], p["max_tokens"])
 	}
 }
 
