@@ -27,7 +27,10 @@ import (
 // -big-bytes (the echo chatbot streams it back), then samples RSS for
 // -settle. Phase 2 runs -rounds rounds of -duration of a mixed workload
 // (threads, runs/wait, runs/stream, search, store) with -c clients,
-// sampling RSS every 5 s. It stops by itself.
+// sampling RSS every 5 s, then samples it every 10 s for -after. It stops
+// by itself. "all go" is the memory the Go runtime holds (heap, stacks and
+// its own structures); the rest of anon is SQLite's (modernc allocates
+// outside the Go heap).
 func soak(args []string) error {
 	fs := flag.NewFlagSet("soak", flag.ExitOnError)
 	big := fs.Int("big", 30, "runs with a big message")
@@ -36,6 +39,7 @@ func soak(args []string) error {
 	dur := fs.Duration("duration", 60*time.Second, "length of one mixed round")
 	rounds := fs.Int("rounds", 2, "mixed rounds")
 	conc := fs.Int("c", 8, "concurrent clients in the mixed rounds")
+	after := fs.Duration("after", 30*time.Second, "how long to watch RSS after the last round")
 	_ = fs.Parse(args)
 	cmdline := fs.Args()
 	if len(cmdline) == 0 {
@@ -67,9 +71,10 @@ func soak(args []string) error {
 		}
 		anon, file := rssParts(pid)
 		g := goMem(url)
-		fmt.Printf("%-28s rss %6.1f MB (anon %5.1f, file %5.1f)  go heap in use %6.1f MB, held %6.1f MB  events %6.1f MB\n", label,
+		fmt.Printf("%-28s rss %6.1f MB (anon %5.1f, file %5.1f)  go heap in use %6.1f MB, held %6.1f MB, all go %6.1f MB  events %6.1f MB\n", label,
 			float64(kb)/1024, float64(anon)/1024, float64(file)/1024, g["heap_inuse"]/(1<<20),
-			(g["heap_sys"]-g["heap_released"])/(1<<20), float64(eventBytes(url))/(1<<20))
+			(g["heap_sys"]-g["heap_released"])/(1<<20), (g["sys"]-g["heap_released"])/(1<<20),
+			float64(eventBytes(url))/(1<<20))
 	}
 	c := &http.Client{Timeout: 60 * time.Second}
 	time.Sleep(time.Second)
@@ -111,6 +116,10 @@ func soak(args []string) error {
 		}
 		wg.Wait()
 		rss(fmt.Sprintf("end of round %d", r+1))
+	}
+	for t := time.Duration(0); t < *after; t += 10 * time.Second {
+		time.Sleep(10 * time.Second)
+		rss(fmt.Sprintf("  +%s", t+10*time.Second))
 	}
 	fmt.Printf("mixed iterations %d, failed %d\n", reqs.Load(), errs.Load())
 	return nil
