@@ -12,7 +12,7 @@ import (
 
 // Defaults of the run event memory flags (docs/runs.md).
 const (
-	defaultEventsMaxMiB       = 32
+	defaultEventsMaxMiB       = 16
 	defaultEventsStreamMaxMiB = 8
 	defaultEventsRetention    = time.Minute
 )

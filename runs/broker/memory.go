@@ -90,7 +90,7 @@ type MemoryOptions struct {
 	MaxEvents int
 	// MaxStreamBytes caps the bytes kept per stream (default 8 MiB).
 	MaxStreamBytes int64
-	// MaxTotalBytes caps the bytes kept by all streams (default 32 MiB).
+	// MaxTotalBytes caps the bytes kept by all streams (default 16 MiB).
 	MaxTotalBytes int64
 }
 
@@ -117,7 +117,7 @@ func NewMemory(opts MemoryOptions) *Memory {
 		opts.MaxStreamBytes = 8 << 20
 	}
 	if opts.MaxTotalBytes <= 0 {
-		opts.MaxTotalBytes = 32 << 20
+		opts.MaxTotalBytes = 16 << 20
 	}
 	return &Memory{finishedRetention: opts.FinishedRetention, idle: opts.Idle, maxEvents: opts.MaxEvents,
 		maxStreamBytes: opts.MaxStreamBytes, maxTotalBytes: opts.MaxTotalBytes, now: time.Now,
