@@ -91,7 +91,7 @@ func TestRateLimitIsRetriedAfterRetryAfter(t *testing.T) {
 
 func TestRateLimitBeyondRetriesCarriesRetryAfter(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
-		// retry-after-ms keeps the SDK's waits short; retry-after is reported.
+		// retry-after-ms keeps the waits short; retry-after is reported.
 		errorResponse(w, 429, "rate_limit_error", "slow down", map[string]string{"retry-after": "7", "retry-after-ms": "1"})
 	})
 	_, err := f.model(Options{}).Stream(context.Background(), hi, nil)

@@ -2,8 +2,8 @@
 // their server-sent event streams. It retries as the providers' official
 // SDKs do: 408, 409, 429, 5xx and failed connections, unless the answer's
 // x-should-retry header says otherwise, waiting what retry-after-ms or
-// retry-after ask for, else 0.5 s doubling up to 8 s, less up to a quarter
-// of jitter.
+// retry-after ask for (up to a minute), else 0.5 s doubling up to 8 s, less
+// up to a quarter of jitter.
 package wire
 
 import (
