@@ -12,12 +12,17 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/agentgate/agentgate/internal/jsontext"
 	"github.com/agentgate/agentgate/storage"
 )
 
 // Normalize returns the JSON-decoded form of v (maps, slices, float64,
 // string, bool, nil): what a JSON column gives back. It is also a deep copy.
+// A value already in that form is copied without the JSON round trip.
 func Normalize(v any) (any, error) {
+	if c, ok := jsontext.Copy(v); ok {
+		return c, nil
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, storage.Errorf(storage.ErrInvalid, "value is not JSON: %v", err)

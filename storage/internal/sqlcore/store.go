@@ -268,9 +268,12 @@ func fromTS(n int64) time.Time { return time.Unix(0, n).UTC() }
 
 // encode writes v as canonical JSON text (normalized, keys sorted).
 func encode(v any) (string, error) {
-	n, err := query.Normalize(v)
-	if err != nil {
-		return "", err
+	n := v
+	if !jsontext.IsNormal(v) { // else v encodes as its normal form does
+		var err error
+		if n, err = query.Normalize(v); err != nil {
+			return "", err
+		}
 	}
 	b, err := json.Marshal(n)
 	if err != nil {
