@@ -78,18 +78,19 @@ func (m Message) Text() string {
 }
 
 // MarshalJSON writes LangChain's shape: empty maps and lists that LangChain
-// always sends are present, and a missing name or id is null.
+// always sends are present, and a missing name or id is null. Keys come
+// in sorted order.
 func (m Message) MarshalJSON() ([]byte, error) {
-	out := map[string]any{
-		"type":              m.Type,
-		"content":           m.Content,
-		"additional_kwargs": orEmpty(m.AdditionalKwargs),
-		"response_metadata": orEmpty(m.ResponseMetadata),
-		"name":              nilIfEmpty(m.Name),
-		"id":                nilIfEmpty(m.ID),
+	out := messageJSON{
+		Type:             m.Type,
+		Content:          m.Content,
+		AdditionalKwargs: orEmpty(m.AdditionalKwargs),
+		ResponseMetadata: orEmpty(m.ResponseMetadata),
+		Name:             nilIfEmpty(m.Name),
+		ID:               nilIfEmpty(m.ID),
 	}
 	if m.Content == nil {
-		out["content"] = ""
+		out.Content = ""
 	}
 	switch m.Type {
 	case AIType, ChunkType:
@@ -103,26 +104,41 @@ func (m Message) MarshalJSON() ([]byte, error) {
 			}
 			tc[i] = c
 		}
-		out["tool_calls"] = tc
-		out["invalid_tool_calls"] = []any{}
-		out["usage_metadata"] = nilIfNilMap(m.UsageMetadata)
+		invalid, usage := []any{}, nilIfNilMap(m.UsageMetadata)
+		out.ToolCalls, out.InvalidToolCalls, out.UsageMetadata = &tc, &invalid, &usage
 		if m.Type == ChunkType {
 			tcc := m.ToolCallChunks
 			if tcc == nil {
 				tcc = []any{}
 			}
-			out["tool_call_chunks"] = tcc
+			out.ToolCallChunks = &tcc
 		}
 	case ToolType:
-		out["tool_call_id"] = m.ToolCallID
 		status := m.Status
 		if status == "" {
 			status = "success"
 		}
-		out["status"] = status
-		out["artifact"] = m.Artifact
+		out.ToolCallID, out.Status, out.Artifact = &m.ToolCallID, &status, &m.Artifact
 	}
 	return json.Marshal(out)
+}
+
+// messageJSON is what Message.MarshalJSON writes, its fields in key order;
+// the pointers are the keys of some message types only.
+type messageJSON struct {
+	AdditionalKwargs map[string]any `json:"additional_kwargs"`
+	Artifact         *any           `json:"artifact,omitempty"`
+	Content          any            `json:"content"`
+	ID               any            `json:"id"`
+	InvalidToolCalls *[]any         `json:"invalid_tool_calls,omitempty"`
+	Name             any            `json:"name"`
+	ResponseMetadata map[string]any `json:"response_metadata"`
+	Status           *string        `json:"status,omitempty"`
+	ToolCallChunks   *[]any         `json:"tool_call_chunks,omitempty"`
+	ToolCallID       *string        `json:"tool_call_id,omitempty"`
+	ToolCalls        *[]ToolCall    `json:"tool_calls,omitempty"`
+	Type             string         `json:"type"`
+	UsageMetadata    *any           `json:"usage_metadata,omitempty"`
 }
 
 func orEmpty(m map[string]any) map[string]any {
