@@ -1,8 +1,9 @@
 package runs
 
 import (
-	"math"
 	"unicode/utf8"
+
+	"github.com/agentgate/agentgate/internal/jsontext"
 )
 
 // kwargsOf reads m as ParseKwargs' JSON round trip would, when m holds only
@@ -120,34 +121,13 @@ func stringList(s []string) (any, bool) {
 	return out, true
 }
 
-// jsonCopy copies a JSON value (a string list becomes the array JSON
-// reads back); ok is false for any other Go value.
+// jsonCopy copies a JSON value (a top-level string list becomes the array
+// JSON reads back); ok is false for any other Go value.
 func jsonCopy(v any) (any, bool) {
-	switch x := v.(type) {
-	case nil, bool:
-		return x, true
-	case string:
-		// JSON would replace invalid UTF-8.
-		return x, utf8.ValidString(x)
-	case float64:
-		// JSON cannot write these.
-		return x, !math.IsNaN(x) && !math.IsInf(x, 0)
-	case []string:
+	if x, ok := v.([]string); ok {
 		return stringList(x)
-	case map[string]any:
-		return objectOf(x)
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			c, ok := jsonCopy(e)
-			if !ok {
-				return nil, false
-			}
-			out[i] = c
-		}
-		return out, true
 	}
-	return nil, false
+	return jsontext.Copy(v)
 }
 
 // objectOf copies a JSON object (nil for null).
@@ -155,19 +135,14 @@ func objectOf(v any) (map[string]any, bool) {
 	if v == nil {
 		return nil, true
 	}
-	x, ok := v.(map[string]any)
+	if _, ok := v.(map[string]any); !ok {
+		return nil, false
+	}
+	c, ok := jsontext.Copy(v)
 	if !ok {
 		return nil, false
 	}
-	out := make(map[string]any, len(x))
-	for key, e := range x {
-		c, ok := jsonCopy(e)
-		if !ok || !utf8.ValidString(key) {
-			return nil, false
-		}
-		out[key] = c
-	}
-	return out, true
+	return c.(map[string]any), true
 }
 
 // stringsOf reads a JSON array of strings (nil for null).
