@@ -183,7 +183,8 @@ func (m *Memory) Finish(ctx context.Context, stream string) error {
 
 // Settle implements Settler: the events s holds now are released after the
 // finished retention, as a finished stream's would be, but the stream
-// stays open (its subscribers wait for more). The newest event stays.
+// stays open (its subscribers wait for more). The newest event stays while
+// the stream has subscribers or newer events; else the stream is forgotten.
 func (m *Memory) Settle(ctx context.Context, stream string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -470,15 +470,66 @@ func TestMemorySettledEventsGoAfterTheGrace(t *testing.T) {
 		t.Errorf("live subscriber: %q %v", ev.Data, ok)
 	}
 
-	// Settled with nothing after: the newest event stays.
-	b.Publish(ctx, "quiet", "e", []byte("q1"))
-	b.Publish(ctx, "quiet", "e", []byte("q-done"))
-	b.Settle(ctx, "quiet")
+	// Settled with nothing after: the newest event stays while someone
+	// listens; a stream nobody listens to is forgotten whole.
+	for _, name := range []string{"quiet", "heard"} {
+		b.Publish(ctx, name, "e", []byte(name+"1"))
+		b.Publish(ctx, name, "e", []byte(name+"-done"))
+		b.Settle(ctx, name)
+	}
+	heard, _ := b.Subscribe(ctx, "heard", "")
+	defer heard.Close()
 	b.Settle(ctx, "missing") // unknown streams are no error
 	clock.add(2 * time.Minute)
 	b.Publish(ctx, "other", "e", []byte("z"))
-	if got := kept(b, "quiet"); got != "q-done" {
-		t.Errorf("quiet stream: %q", got)
+	if got := kept(b, "heard"); got != "heard-done" {
+		t.Errorf("a stream with a subscriber: %q", got)
+	}
+	if got := kept(b, "quiet"); got != "-" {
+		t.Errorf("a stream nobody listens to: %q, want it forgotten", got)
 	}
 	checkAccounts(t, b)
+	// A forgotten stream starts again with the next run; ids still grow.
+	next, _ := b.Publish(ctx, "quiet", "e", []byte("q2"))
+	if got := kept(b, "quiet"); got != "q2" || !lastID(t, b, "heard").less(mustID(t, next.ID)) {
+		t.Errorf("after the next run: %q, id %s", got, next.ID)
+	}
+}
+
+// TestMemoryThreadStreamsDoNotPileUp: kept threads streamed once each
+// leave no records behind after the grace.
+func TestMemoryThreadStreamsDoNotPileUp(t *testing.T) {
+	ctx := context.Background()
+	b, clock := newFakeMemory(t, MemoryOptions{FinishedRetention: time.Minute})
+	for i := range 1000 {
+		name := fmt.Sprintf("thread-%d", i)
+		b.Publish(ctx, name, "e", []byte("values"))
+		b.Publish(ctx, name, "metadata", []byte("run_done"))
+		b.Settle(ctx, name)
+		clock.add(50 * time.Millisecond)
+	}
+	clock.add(2 * time.Minute)
+	b.Publish(ctx, "other", "e", []byte("x"))
+	b.mu.Lock()
+	n := len(b.streams)
+	b.mu.Unlock()
+	if n != 1 || b.Bytes() != eventSize(Event{ID: "1000000-0", Name: "e", Data: []byte("x")}) {
+		t.Errorf("%d streams, %d bytes kept; want only the last one's", n, b.Bytes())
+	}
+}
+
+func lastID(t *testing.T, b *Memory, name string) eventID {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.streams[name].last
+}
+
+func mustID(t *testing.T, s string) eventID {
+	t.Helper()
+	id, err := parseID(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

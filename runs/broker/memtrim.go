@@ -106,10 +106,16 @@ func (m *Memory) sweepLocked() {
 		m.ended[m.endedHead] = endedStream{}
 		m.endedHead++
 		if e.settled != nil {
-			// Settled events go, all but the stream's newest one.
+			// Settled events go, all but the stream's newest one; a stream
+			// with nothing since and no subscriber (a kept thread's between
+			// runs) goes whole, as an idle one would, or every thread ever
+			// streamed would keep a record for a day.
 			s := e.settled
 			for s.kept() > 1 && s.trimmed <= e.upto {
 				m.trimFrontLocked(s)
+			}
+			if s.subs == 0 && !s.finished && s.trimmed+s.kept()-1 <= e.upto {
+				m.forgetLocked(e.name, s)
 			}
 			continue
 		}
