@@ -185,6 +185,11 @@ func (m *Model) take(acc *accumulator, ev wire.Event) error {
 		return streamError("malformed event: "+err.Error(), err)
 	}
 	switch data.Type {
+	case "error": // an error event sent without its event name
+		if data.Error != nil {
+			return eventError(*data.Error)
+		}
+		return nil
 	case "message_start", "content_block_start", "content_block_delta", "content_block_stop",
 		"message_delta", "message_stop":
 	default:

@@ -3,6 +3,7 @@ package anthropic
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -148,6 +149,20 @@ func TestErrorEventMidStreamIsNotRetried(t *testing.T) {
 	}
 	if len(chunks) != 1 || len(f.requests()) != 1 {
 		t.Errorf("%d chunks, %d requests; want 1 and 1", len(chunks), len(f.requests()))
+	}
+}
+
+func TestErrorDataWithoutAnEventNameIsAnError(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		s := startSSE(w)
+		s.messageStart("msg_err", `{"input_tokens":3,"output_tokens":1}`)
+		fmt.Fprint(w, "data: {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow\"}}\n\n")
+		w.(http.Flusher).Flush()
+	})
+	_, err := f.model(Options{}).Stream(context.Background(), hi, nil)
+	le := llmError(t, err, KindRateLimit, 0)
+	if le.Message != "rate_limit_error: slow" || len(f.requests()) != 1 {
+		t.Errorf("message = %q, %d requests", le.Message, len(f.requests()))
 	}
 }
 
