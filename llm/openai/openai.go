@@ -5,6 +5,7 @@
 package openai
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -185,7 +186,7 @@ func (m *Model) stream(ctx context.Context, messages []graph.Message, onChunk fu
 		if err != nil {
 			return graph.Message{}, streamError("malformed or interrupted stream: "+err.Error(), err)
 		}
-		if string(ev.Data) == "[DONE]" {
+		if string(bytes.TrimSpace(ev.Data)) == "[DONE]" {
 			break
 		}
 		var c chunk
