@@ -23,6 +23,12 @@ func Normalize(v any) (any, error) {
 	if c, ok := jsontext.Copy(v); ok {
 		return c, nil
 	}
+	return RoundTrip(v)
+}
+
+// RoundTrip is Normalize by way of JSON text, for values that are not
+// already in decoded form (jsontext.IsNormal).
+func RoundTrip(v any) (any, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, storage.Errorf(storage.ErrInvalid, "value is not JSON: %v", err)

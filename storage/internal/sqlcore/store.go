@@ -271,7 +271,7 @@ func encode(v any) (string, error) {
 	n := v
 	if !jsontext.IsNormal(v) { // else v encodes as its normal form does
 		var err error
-		if n, err = query.Normalize(v); err != nil {
+		if n, err = query.RoundTrip(v); err != nil {
 			return "", err
 		}
 	}
