@@ -170,26 +170,22 @@ func (m *Model) stream(ctx context.Context, messages []graph.Message, onChunk fu
 
 // take folds one server-sent event into acc.
 func (m *Model) take(acc *accumulator, ev wire.Event) error {
-	switch ev.Name {
-	case "ping":
+	if ev.Name == "ping" {
 		return nil
-	case "error":
-		var e struct{ Error apiError }
-		if err := json.Unmarshal(ev.Data, &e); err != nil {
-			return streamError("malformed error event: "+err.Error(), err)
-		}
-		return eventError(e.Error)
 	}
 	var data event
 	if err := json.Unmarshal(ev.Data, &data); err != nil {
 		return streamError("malformed event: "+err.Error(), err)
 	}
-	switch data.Type {
-	case "error": // an error event sent without its event name
+	// An error comes as "event: error", or as an error object alone.
+	if ev.Name == "error" || data.Type == "error" && data.Error != nil {
+		var ae apiError
 		if data.Error != nil {
-			return eventError(*data.Error)
+			ae = *data.Error
 		}
-		return nil
+		return eventError(ae)
+	}
+	switch data.Type {
 	case "message_start", "content_block_start", "content_block_delta", "content_block_stop",
 		"message_delta", "message_stop":
 	default:
