@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"pgregory.net/rapid"
+
+	"github.com/agentgate/agentgate/internal/jsontext/jsontexttest"
 )
 
 // viaJSON is ParseKwargs' reference reading: the JSON round trip.
@@ -16,38 +18,6 @@ func viaJSON(m map[string]any) (Kwargs, error) {
 		err = json.Unmarshal(b, &k)
 	}
 	return k, err
-}
-
-// jsonValue draws a JSON value, to depth d.
-func jsonValue(t *rapid.T, d int) any {
-	kinds := 4
-	if d > 0 {
-		kinds = 6
-	}
-	switch rapid.IntRange(0, kinds-1).Draw(t, "kind") {
-	case 0:
-		return nil
-	case 1:
-		return rapid.String().Draw(t, "s")
-	case 2:
-		return rapid.Float64Range(-1e6, 1e6).Draw(t, "f")
-	case 3:
-		return rapid.Bool().Draw(t, "b")
-	case 4:
-		n := rapid.IntRange(0, 3).Draw(t, "n")
-		out := make([]any, n)
-		for i := range out {
-			out[i] = jsonValue(t, d-1)
-		}
-		return out
-	default:
-		n := rapid.IntRange(0, 3).Draw(t, "n")
-		out := map[string]any{}
-		for range n {
-			out[rapid.StringN(0, 6, -1).Draw(t, "k")] = jsonValue(t, d-1)
-		}
-		return out
-	}
 }
 
 // TestKwargsOfAgreesWithJSON: whenever the direct reading takes a map, it
@@ -62,9 +32,9 @@ func TestKwargsOfAgreesWithJSON(t *testing.T) {
 			case 0: // the kind the field has
 				switch k {
 				case "config", "context":
-					m[k] = jsonValue(t, 3)
+					m[k] = jsontexttest.Value(t, 3, false)
 					if _, ok := m[k].(map[string]any); !ok {
-						m[k] = map[string]any{"a": jsonValue(t, 2)}
+						m[k] = map[string]any{"a": jsontexttest.Value(t, 2, false)}
 					}
 				case "stream_mode", "interrupt_before", "interrupt_after", "feedback_keys":
 					m[k] = []any{rapid.String().Draw(t, "s"), "values"}
@@ -73,12 +43,12 @@ func TestKwargsOfAgreesWithJSON(t *testing.T) {
 				case "temporary", "subgraphs", "resumable":
 					m[k] = rapid.Bool().Draw(t, "b")
 				default:
-					m[k] = jsonValue(t, 3)
+					m[k] = jsontexttest.Value(t, 3, false)
 				}
 			case 1:
 				m[k] = nil
 			default:
-				m[k] = jsonValue(t, 3)
+				m[k] = jsontexttest.Value(t, 3, false)
 			}
 		}
 		direct, ok := kwargsOf(m)
@@ -136,15 +106,15 @@ func TestKwargsMapRoundTrip(t *testing.T) {
 func TestMapOfAgreesWithJSON(t *testing.T) {
 	strs := rapid.SliceOfN(rapid.String(), -1, 3)
 	rapid.Check(t, func(t *rapid.T) {
-		k := Kwargs{Input: jsonValue(t, 3), StreamMode: strs.Draw(t, "modes"), InterruptBefore: strs.Draw(t, "before"),
+		k := Kwargs{Input: jsontexttest.Value(t, 3, false), StreamMode: strs.Draw(t, "modes"), InterruptBefore: strs.Draw(t, "before"),
 			InterruptAfter: strs.Draw(t, "after"), FeedbackKeys: strs.Draw(t, "keys"),
 			Webhook: rapid.String().Draw(t, "webhook"), Durability: rapid.SampledFrom([]string{"", "sync"}).Draw(t, "d"),
 			Temporary: rapid.Bool().Draw(t, "t"), Subgraphs: rapid.Bool().Draw(t, "s"), Resumable: rapid.Bool().Draw(t, "r")}
 		if rapid.Bool().Draw(t, "config") {
-			k.Config = map[string]any{"configurable": map[string]any{"perms": strs.Draw(t, "perms"), "x": jsonValue(t, 2)}}
+			k.Config = map[string]any{"configurable": map[string]any{"perms": strs.Draw(t, "perms"), "x": jsontexttest.Value(t, 2, false)}}
 		}
 		if rapid.Bool().Draw(t, "context") {
-			k.Context = map[string]any{"c": jsonValue(t, 2), "bad": "\xff"}
+			k.Context = map[string]any{"c": jsontexttest.Value(t, 2, false), "bad": "\xff"}
 		}
 		direct, ok := k.mapOf()
 		if !ok {

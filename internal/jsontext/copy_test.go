@@ -8,54 +8,9 @@ import (
 	"testing"
 
 	"pgregory.net/rapid"
-)
 
-// value draws a value that is often JSON-normal and sometimes not: ints,
-// typed slices and maps, NaN, invalid UTF-8, json.Number.
-func value(t *rapid.T, d int) any {
-	kinds := 9
-	if d > 0 {
-		kinds = 11
-	}
-	switch rapid.IntRange(0, kinds-1).Draw(t, "kind") {
-	case 0:
-		return nil
-	case 1:
-		return rapid.String().Draw(t, "s")
-	case 2:
-		return rapid.Float64().Draw(t, "f")
-	case 3:
-		return rapid.Bool().Draw(t, "b")
-	case 4:
-		return string(rapid.SliceOfN(rapid.Byte(), 0, 4).Draw(t, "bytes")) // often invalid UTF-8
-	case 5:
-		return rapid.SampledFrom([]any{math.NaN(), math.Inf(1), -0.0, 1e300, 5e-324}).Draw(t, "special")
-	case 6:
-		return rapid.Int().Draw(t, "int")
-	case 7:
-		return []string{rapid.String().Draw(t, "s")}
-	case 8:
-		return json.Number("12.50")
-	case 9:
-		n := rapid.IntRange(0, 3).Draw(t, "n")
-		out := make([]any, n)
-		for i := range out {
-			out[i] = value(t, d-1)
-		}
-		return out
-	default:
-		n := rapid.IntRange(0, 3).Draw(t, "n")
-		out := map[string]any{}
-		for range n {
-			k := rapid.StringN(0, 6, -1).Draw(t, "k")
-			if rapid.IntRange(0, 9).Draw(t, "bad key") == 0 {
-				k = "\xff" + k
-			}
-			out[k] = value(t, d-1)
-		}
-		return out
-	}
-}
+	"github.com/agentgate/agentgate/internal/jsontext/jsontexttest"
+)
 
 // TestCopyAgreesWithARoundTrip: whenever Copy takes a value, it gives what
 // the JSON round trip gives, shares nothing with it, and the value encodes
@@ -63,7 +18,7 @@ func value(t *rapid.T, d int) any {
 func TestCopyAgreesWithARoundTrip(t *testing.T) {
 	taken := 0
 	rapid.Check(t, func(t *rapid.T) {
-		v := value(t, 3)
+		v := jsontexttest.Value(t, 3, true)
 		c, ok := Copy(v)
 		if IsNormal(v) != ok {
 			t.Fatalf("IsNormal(%#v) = %v, Copy ok = %v", v, !ok, ok)
