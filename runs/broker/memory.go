@@ -21,8 +21,10 @@ type Memory struct {
 	mu      sync.Mutex
 	streams map[string]*memStream
 	closed  bool
-	total   int64 // counted bytes of the kept events of all streams
-	count   int   // kept events of all streams
+	total   int64   // counted bytes of the kept events and records of all streams
+	count   int     // kept events of all streams
+	last    eventID // the newest id given: ids grow across streams, so a
+	// stream forgotten and made again never reuses one
 	// order[orderHead:] lists the kept events in publish order, for
 	// trimming across streams; entries of events already gone are skipped.
 	order     []eventRef
@@ -31,16 +33,17 @@ type Memory struct {
 	// sweeping only looks at the ones whose retention is over.
 	ended     []endedStream
 	endedHead int         // ended[:endedHead] were swept
+	endedLive int         // entries left by the last compaction of forgotten streams' entries
 	idleScan  time.Time   // when open streams were last checked for idleness
 	timer     *time.Timer // sweeps when the oldest finished stream expires
 }
 
-// endedStream is a stream that finished at at, or, with settled set,
+// endedStream is a stream s that finished at at, or, with settled set,
 // whose events up to absolute index upto were settled at at.
 type endedStream struct {
-	name    string
+	s       *memStream
 	at      time.Time
-	settled *memStream
+	settled bool
 	upto    int
 }
 
@@ -51,19 +54,20 @@ type eventRef struct {
 }
 
 type memStream struct {
+	name     string  // its key in Memory.streams
 	events   []Event // events[off:] are kept
 	ids      []eventID
 	off      int
 	trimmed  int     // absolute index of events[off]: how many were trimmed
 	lastTrim eventID // id of the newest trimmed event
 	bytes    int64   // counted bytes of the kept events
-	last     eventID
 	finished bool
 	dropped  bool // by Drop: subscribers get ErrDropped
 	endedAt  time.Time
 	lastPub  time.Time     // of the last event (or creation)
 	subs     int           // open subscriptions
-	changed  chan struct{} // closed and replaced on every change
+	changed  chan struct{} // made by a waiting subscriber, closed on the next change
+	gone     bool          // forgotten: no longer in Memory.streams
 }
 
 func (s *memStream) kept() int { return len(s.events) - s.off }
@@ -95,12 +99,21 @@ type MemoryOptions struct {
 }
 
 // An event counts len(ID)+len(Name)+len(Data) plus eventOverhead bytes
-// for its Event, eventID and eventRef values.
-const eventOverhead = 96
+// for its Event, eventID and eventRef values (and the slack of the slices
+// holding them). A stream's record counts len(name) plus streamOverhead
+// bytes for its memStream, its map entry and its entries in ended, so
+// that MaxTotalBytes bounds the records of many small streams too
+// (TestMemoryOverheadsCoverTheHeap measures both).
+const (
+	eventOverhead  = 128
+	streamOverhead = 400
+)
 
 func eventSize(ev Event) int64 {
 	return int64(len(ev.ID)+len(ev.Name)+len(ev.Data)) + eventOverhead
 }
+
+func recordSize(name string) int64 { return int64(len(name)) + streamOverhead }
 
 // NewMemory returns an empty in-process broker.
 func NewMemory(opts MemoryOptions) *Memory {
@@ -124,7 +137,7 @@ func NewMemory(opts MemoryOptions) *Memory {
 		streams: map[string]*memStream{}}
 }
 
-// Bytes returns the counted bytes of the events kept by all streams.
+// Bytes returns the counted bytes of the events and stream records kept.
 func (m *Memory) Bytes() int64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -134,8 +147,9 @@ func (m *Memory) Bytes() int64 {
 func (m *Memory) stream(name string) *memStream {
 	s, ok := m.streams[name]
 	if !ok {
-		s = &memStream{changed: make(chan struct{}), lastPub: m.now()}
+		s = &memStream{name: name, lastPub: m.now()}
 		m.streams[name] = s
+		m.total += recordSize(name)
 	}
 	return s
 }
@@ -151,10 +165,10 @@ func (m *Memory) Publish(ctx context.Context, stream, name string, data []byte) 
 	s := m.stream(stream)
 	s.finished = false // a new run on a thread stream reopens it
 	id := eventID{ms: uint64(m.now().UnixMilli())}
-	if !s.last.less(id) {
-		id = eventID{ms: s.last.ms, seq: s.last.seq + 1}
+	if !m.last.less(id) {
+		id = eventID{ms: m.last.ms, seq: m.last.seq + 1}
 	}
-	s.last = id
+	m.last = id
 	s.lastPub = m.now()
 	ev := Event{ID: id.String(), Name: name, Data: data}
 	m.appendLocked(s, ev, id)
@@ -163,9 +177,12 @@ func (m *Memory) Publish(ctx context.Context, stream, name string, data []byte) 
 	return ev, nil
 }
 
+// notifyLocked wakes the subscribers waiting for a change of s.
 func (s *memStream) notifyLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
 }
 
 // Finish implements Broker.
@@ -175,7 +192,7 @@ func (m *Memory) Finish(ctx context.Context, stream string) error {
 	s := m.stream(stream)
 	s.finished = true
 	s.endedAt = m.now()
-	m.ended = append(m.ended, endedStream{name: stream, at: s.endedAt})
+	m.ended = append(m.ended, endedStream{s: s, at: s.endedAt})
 	m.armLocked()
 	s.notifyLocked()
 	return nil
@@ -192,7 +209,7 @@ func (m *Memory) Settle(ctx context.Context, stream string) error {
 	if s == nil || s.kept() == 0 {
 		return nil
 	}
-	m.ended = append(m.ended, endedStream{name: stream, at: m.now(), settled: s, upto: s.trimmed + s.kept() - 1})
+	m.ended = append(m.ended, endedStream{s: s, at: m.now(), settled: true, upto: s.trimmed + s.kept() - 1})
 	m.armLocked()
 	return nil
 }
@@ -202,7 +219,7 @@ func (m *Memory) Drop(ctx context.Context, stream string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if s := m.streams[stream]; s != nil {
-		m.forgetLocked(stream, s)
+		m.forgetLocked(s)
 		s.dropped = true
 		s.notifyLocked()
 	}
@@ -287,6 +304,9 @@ func (u *memSub) Next(ctx context.Context) (Event, bool, error) {
 		if s.finished {
 			u.m.mu.Unlock()
 			return Event{}, false, nil
+		}
+		if s.changed == nil {
+			s.changed = make(chan struct{})
 		}
 		wait := s.changed
 		u.m.mu.Unlock()

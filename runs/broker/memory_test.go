@@ -60,7 +60,11 @@ func checkAccounts(t *testing.T, b *Memory) {
 	defer b.mu.Unlock()
 	var total int64
 	count, refs := 0, 0
-	for _, s := range b.streams {
+	for name, s := range b.streams {
+		if s.name != name || s.gone {
+			t.Errorf("stream %q is held as %q (gone %v)", name, s.name, s.gone)
+		}
+		total += recordSize(name)
 		var sb int64
 		for _, ev := range s.events[s.off:] {
 			sb += eventSize(ev)
@@ -111,8 +115,8 @@ func TestMemoryStreamByteCapTrimsOldestKeepsNewest(t *testing.T) {
 	if got := kept(b, "r"); got != "d2 d3 d4" {
 		t.Errorf("kept %q, want the newest 3", got)
 	}
-	if got := b.Bytes(); got != 4*size {
-		t.Errorf("Bytes = %d, want %d", got, 4*size)
+	if got, want := b.Bytes(), 4*size+recordSize("r")+recordSize("other"); got != want {
+		t.Errorf("Bytes = %d, want %d", got, want)
 	}
 	huge := bytes.Repeat([]byte("x"), int(10*size))
 	b.Publish(ctx, "r", "e", huge)
@@ -132,10 +136,19 @@ func TestMemoryStreamByteCapTrimsOldestKeepsNewest(t *testing.T) {
 func TestMemoryTotalByteCapTrimsOldestAcrossStreams(t *testing.T) {
 	ctx := context.Background()
 	size := eventSize(Event{ID: "1000000-0", Name: "e", Data: []byte("a0")})
-	b, _ := newFakeMemory(t, MemoryOptions{MaxTotalBytes: 4 * size})
+	rec := recordSize("a")
+	b, _ := newFakeMemory(t, MemoryOptions{MaxTotalBytes: 4*size + 5*rec})
 	pub := func(stream, data string) { b.Publish(ctx, stream, "e", []byte(data)) }
 	state := func() string {
-		return fmt.Sprintf("a[%s] b[%s] c[%s] d[%s] e[%d bytes]", kept(b, "a"), kept(b, "b"), kept(b, "c"), kept(b, "d"), len(kept(b, "e")))
+		e := kept(b, "e")
+		if e != "-" {
+			e = fmt.Sprintf("%d bytes", len(e))
+		}
+		return fmt.Sprintf("a[%s] b[%s] c[%s] d[%s] e[%s]", kept(b, "a"), kept(b, "b"), kept(b, "c"), kept(b, "d"), e)
+	}
+	for _, name := range []string{"a", "b", "c", "d", "e"} { // five records first
+		sub, _ := b.Subscribe(ctx, name, "")
+		sub.Close()
 	}
 	pub("a", "a0")
 	pub("b", "b0")
@@ -143,12 +156,12 @@ func TestMemoryTotalByteCapTrimsOldestAcrossStreams(t *testing.T) {
 	pub("c", "c0")
 	pub("b", "b1") // over by one: a0 goes
 	pub("c", "c1") // b0 goes
-	if got, want := state(), "a[a1] b[b1] c[c0 c1] d[-] e[1 bytes]"; got != want {
+	if got, want := state(), "a[a1] b[b1] c[c0 c1] d[] e[0 bytes]"; got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 	b.Finish(ctx, "a")
-	pub("d", "d0") // a1 goes: a finished stream may lose its newest event
-	if got, want := state(), "a[] b[b1] c[c0 c1] d[d0] e[1 bytes]"; got != want {
+	pub("d", "d0") // a1 goes: a finished stream may lose its newest event, then its record
+	if got, want := state(), "a[-] b[b1] c[c0 c1] d[d0] e[0 bytes]"; got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 	// An event over the whole cap: every watched open stream keeps its
@@ -161,18 +174,18 @@ func TestMemoryTotalByteCapTrimsOldestAcrossStreams(t *testing.T) {
 	big := bytes.Repeat([]byte("x"), int(10*size))
 	bigSize := eventSize(Event{ID: "1000000-0", Name: "e", Data: big})
 	b.Publish(ctx, "e", "e", big)
-	if got, want := state(), fmt.Sprintf("a[] b[b1] c[c1] d[d0] e[%d bytes]", len(big)); got != want {
+	if got, want := state(), fmt.Sprintf("a[-] b[b1] c[c1] d[d0] e[%d bytes]", len(big)); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
-	if got, want := b.Bytes(), 3*size+bigSize; got != want {
+	if got, want := b.Bytes(), 3*size+bigSize+4*rec; got != want {
 		t.Errorf("Bytes = %d, want %d", got, want)
 	}
 	subs[3].Close()
-	pub("c", "c2") // c1 goes, then the big one, e being unwatched now
-	if got, want := state(), "a[] b[b1] c[c2] d[d0] e[0 bytes]"; got != want {
+	pub("c", "c2") // c1 goes, then the big one, e being unwatched now, then e's record
+	if got, want := state(), "a[-] b[b1] c[c2] d[d0] e[-]"; got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
-	if got, want := b.Bytes(), 3*size; got != want {
+	if got, want := b.Bytes(), 3*size+3*rec; got != want {
 		t.Errorf("Bytes = %d, want %d", got, want)
 	}
 	checkAccounts(t, b)
@@ -247,7 +260,7 @@ func TestMemoryDropReleasesEvents(t *testing.T) {
 	b.Publish(ctx, "run", "e", []byte("1"))
 	sub, _ := b.Subscribe(ctx, "thread", Start)
 	b.Drop(ctx, "thread")
-	if got, want := b.Bytes(), eventSize(Event{ID: "1000000-0", Name: "e", Data: []byte("1")}); got != want {
+	if got, want := b.Bytes(), eventSize(Event{ID: "1000000-0", Name: "e", Data: []byte("1")})+recordSize("run"); got != want {
 		t.Errorf("Bytes after Drop = %d, want %d (the other stream)", got, want)
 	}
 	if _, _, err := sub.Next(ctx); !errors.Is(err, ErrDropped) {
@@ -272,7 +285,7 @@ func TestMemoryFinishedStreamsExpireWithoutPublish(t *testing.T) {
 		t.Errorf("replay after %s: %q", ev.ID, got)
 	}
 	sub.Close()
-	left := eventSize(Event{ID: ev.ID, Name: "e", Data: []byte("t")})
+	left := eventSize(Event{ID: ev.ID, Name: "e", Data: []byte("t")}) + recordSize("thread")
 	for deadline := time.Now().Add(5 * time.Second); b.Bytes() != left; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("Bytes = %d long after the grace, want %d (the open stream)", b.Bytes(), left)
@@ -513,7 +526,7 @@ func TestMemoryThreadStreamsDoNotPileUp(t *testing.T) {
 	b.mu.Lock()
 	n := len(b.streams)
 	b.mu.Unlock()
-	if n != 1 || b.Bytes() != eventSize(Event{ID: "1000000-0", Name: "e", Data: []byte("x")}) {
+	if n != 1 || b.Bytes() != eventSize(Event{ID: "1000000-0", Name: "e", Data: []byte("x")})+recordSize("other") {
 		t.Errorf("%d streams, %d bytes kept; want only the last one's", n, b.Bytes())
 	}
 }
@@ -522,7 +535,8 @@ func lastID(t *testing.T, b *Memory, name string) eventID {
 	t.Helper()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.streams[name].last
+	s := b.streams[name]
+	return s.ids[len(s.ids)-1]
 }
 
 func mustID(t *testing.T, s string) eventID {

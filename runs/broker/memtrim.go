@@ -57,6 +57,11 @@ func (m *Memory) trimLocked(s *memStream) {
 			for r.s.trimmed <= r.abs {
 				m.trimFrontLocked(r.s)
 			}
+			// A stream nobody reads with nothing left has nothing to
+			// replay: its record goes too (a later event makes it again).
+			if r.s.kept() == 0 && r.s.subs == 0 {
+				m.forgetLocked(r.s)
+			}
 			budget--
 		}
 	}
@@ -80,18 +85,20 @@ func (m *Memory) compactOrderLocked() {
 	m.order, m.orderHead = live, 0
 }
 
-// forgetLocked removes a stream and releases its events; subscribers still
-// holding it see every event trimmed.
-func (m *Memory) forgetLocked(name string, s *memStream) {
-	if m.streams[name] == s {
-		delete(m.streams, name)
+// forgetLocked removes a stream and releases its events and record;
+// subscribers still holding it see every event trimmed.
+func (m *Memory) forgetLocked(s *memStream) {
+	if s.gone {
+		return
 	}
+	s.gone = true
+	delete(m.streams, s.name)
 	if n := s.kept(); n > 0 {
 		s.lastTrim = s.ids[len(s.ids)-1]
 		s.trimmed += n
 		m.count -= n
 	}
-	m.total -= s.bytes
+	m.total -= s.bytes + recordSize(s.name)
 	s.bytes = 0
 	s.events, s.ids, s.off = nil, nil, 0
 }
@@ -105,38 +112,57 @@ func (m *Memory) sweepLocked() {
 		e := m.ended[m.endedHead]
 		m.ended[m.endedHead] = endedStream{}
 		m.endedHead++
-		if e.settled != nil {
+		s := e.s
+		if e.settled {
 			// Settled events go, all but the stream's newest one; a stream
 			// with nothing since and no subscriber (a kept thread's between
 			// runs) goes whole, as an idle one would, or every thread ever
 			// streamed would keep a record for a day.
-			s := e.settled
 			for s.kept() > 1 && s.trimmed <= e.upto {
 				m.trimFrontLocked(s)
 			}
 			if s.subs == 0 && !s.finished && s.trimmed+s.kept()-1 <= e.upto {
-				m.forgetLocked(e.name, s)
+				m.forgetLocked(s)
 			}
 			continue
 		}
 		// A stream reopened (or finished again) since is not expired.
-		if s := m.streams[e.name]; s != nil && s.finished && s.endedAt.Equal(e.at) {
-			m.forgetLocked(e.name, s)
+		if s.finished && s.endedAt.Equal(e.at) {
+			m.forgetLocked(s)
 		}
 	}
-	if m.endedHead > 64 && m.endedHead*2 > len(m.ended) {
-		m.ended = append(m.ended[:0:0], m.ended[m.endedHead:]...)
-		m.endedHead = 0
-	}
+	m.compactEndedLocked()
 	// Streams never finished: one scan per tenth of the idle time, so
 	// that a publish stays O(1) amortized.
 	if now := m.now(); now.Sub(m.idleScan) >= m.idle/10 {
 		m.idleScan = now
-		for name, s := range m.streams {
+		for _, s := range m.streams {
 			if !s.finished && s.subs == 0 && now.Sub(s.lastPub) >= m.idle {
-				m.forgetLocked(name, s)
+				m.forgetLocked(s)
 			}
 		}
+	}
+}
+
+// compactEndedLocked drops the swept entries of ended, and those of
+// streams already forgotten (by a cap, Drop or idleness) once they
+// outnumber the live streams, so that ended stays O(records) however
+// fast streams come and go.
+func (m *Memory) compactEndedLocked() {
+	swept := m.endedHead > 64 && m.endedHead*2 > len(m.ended)
+	stale := len(m.ended)-m.endedHead > 2*(len(m.streams)+m.endedLive)+1024
+	if !swept && !stale {
+		return
+	}
+	live := m.ended[:0:0]
+	for _, e := range m.ended[m.endedHead:] {
+		if !stale || !e.s.gone {
+			live = append(live, e)
+		}
+	}
+	m.ended, m.endedHead = live, 0
+	if stale {
+		m.endedLive = len(live) // many entries of live streams: wait for as many more
 	}
 }
 
