@@ -2,11 +2,13 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"github.com/agentgate/agentgate/storage/internal/sqlcore"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -259,4 +261,54 @@ func BenchmarkTemporaryRunCycle(b *testing.B) {
 func testEncode(v map[string]any) (string, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
+}
+
+// BenchmarkIdlePollWithKeptRuns is what an idle worker and a /metrics
+// scrape ask of a database that keeps 50,000 finished runs: a claim that
+// finds nothing, the lease sweep and the run counts.
+func BenchmarkIdlePollWithKeptRuns(b *testing.B) {
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), "bench.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	db, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	kwargs := `{"input":{"messages":[{"type":"human","content":"` + strings.Repeat("x", 600) + `"}]}}`
+	tx, err := db.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 50_000 {
+		th := fmt.Sprintf("00000000-0000-4000-8000-%012d", i/2)
+		if i%2 == 0 {
+			if _, err := tx.Exec(`INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at, metadata, status, config, interrupts)
+				VALUES (?, ?, ?, ?, '{}', 'idle', '{}', '{}')`, th, i, i, i); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := tx.Exec(`INSERT INTO runs (run_id, thread_id, assistant_id, created_at, updated_at, status, metadata, multitask_strategy, kwargs)
+			VALUES (?, ?, 'a', ?, ?, 'success', '{}', 'reject', ?)`, fmt.Sprintf("r%08d", i), th, i, i, kwargs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, ok, err := s.Runs().Claim(ctx, storage.System(), time.Minute); err != nil || ok {
+			b.Fatal(ok, err)
+		}
+		if _, err := s.Runs().RequeueExpired(ctx, storage.System()); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Runs().Stats(ctx, storage.System()); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -260,13 +260,10 @@ func (r runs) Claim(ctx context.Context, sc storage.Scope, lease time.Duration) 
 	if err := query.System(sc, "Runs.Claim"); err != nil {
 		return storage.Run{}, false, err
 	}
-	const next = `SELECT r.run_id FROM runs r WHERE r.status = 'pending' AND r.created_at <= ?
-			AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.thread_id = r.thread_id AND o.status = 'running')
-			ORDER BY r.created_at, r.run_id LIMIT 1`
 	// Look on a reader first: idle polls must not open a write transaction.
 	var id string
 	rctx, end := r.s.bound(ctx)
-	err := end(r.s.e.Reader().QueryRowContext(rctx, next, ts(time.Now())).Scan(&id))
+	err := end(r.s.e.Reader().QueryRowContext(rctx, sqlClaimable, ts(time.Now())).Scan(&id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return storage.Run{}, false, nil
 	} else if err != nil {
@@ -279,20 +276,13 @@ func (r runs) Claim(ctx context.Context, sc storage.Scope, lease time.Duration) 
 		var skip []string
 		for range claimTries {
 			wall := time.Now()
-			w := r.s.d.newWhere()
-			w.add("r.status = 'pending' AND r.created_at <= ?", ts(wall))
-			w.add("NOT EXISTS (SELECT 1 FROM runs o WHERE o.thread_id = r.thread_id AND o.status = 'running')")
-			if len(skip) > 0 {
-				w.notIn("r.run_id", skip)
-			}
 			// The oldest claimable run, and (Postgres) whether its thread's
 			// lock was free: writes to one thread are serialized, so a run
 			// being started or finished there is left for the next try.
 			var thread string
 			var got bool
-			err := tx.QueryRowContext(ctx, `SELECT c.run_id, c.thread_id, `+r.s.d.ClaimLock+` FROM (SELECT r.run_id, r.thread_id
-				FROM runs r WHERE `+w.sql()+` ORDER BY r.created_at, r.run_id LIMIT 1`+r.s.d.SkipLocked+`) c`,
-				w.args.Values()...).Scan(&id, &thread, &got)
+			q, args := claimQuery(r.s.d, wall, skip)
+			err := tx.QueryRowContext(ctx, q, args...).Scan(&id, &thread, &got)
 			if errors.Is(err, sql.ErrNoRows) {
 				return nil
 			} else if err != nil {
@@ -432,8 +422,7 @@ func (r runs) RequeueExpired(ctx context.Context, sc storage.Scope) ([]storage.R
 	err := r.s.e.Write(ctx, nil, func(ctx context.Context, tx Querier) error {
 		out = nil
 		find := func() ([]storage.Run, error) {
-			return queryRuns(ctx, tx, `SELECT `+runCols+` FROM runs r WHERE status = 'running' AND lease_until <= ?
-			ORDER BY run_id`, ts(time.Now()))
+			return queryRuns(ctx, tx, `SELECT `+runCols+sqlExpiredFrom, ts(time.Now()))
 		}
 		expired, err := find()
 		if err != nil {
@@ -493,8 +482,6 @@ func (r runs) Stats(ctx context.Context, sc storage.Scope) (storage.RunStats, er
 	}
 	ctx, end := r.s.bound(ctx)
 	// Running counts live leases only: a dead process's runs are not running.
-	err := r.s.e.Reader().QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM runs WHERE status = 'pending'),
-		(SELECT count(*) FROM runs WHERE status = 'running' AND lease_until > ?)`, ts(time.Now())).Scan(&st.Pending, &st.Running)
+	err := r.s.e.Reader().QueryRowContext(ctx, sqlRunStats, ts(time.Now())).Scan(&st.Pending, &st.Running)
 	return st, end(dbErr("run stats", err))
 }
