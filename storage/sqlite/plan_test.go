@@ -10,10 +10,10 @@ import (
 	"github.com/agentgate/agentgate/storage/internal/sqlcore"
 )
 
-// TestActiveRunQueriesUseTheirIndex: the claim poll, the lease sweep and
-// the run counts of /metrics read the active runs through runs_active,
-// never by scanning every run kept.
-func TestActiveRunQueriesUseTheirIndex(t *testing.T) {
+// TestPollQueriesUseTheirIndexes: the claim poll, the lease sweep, the run
+// counts of /metrics and the cron scheduler's poll read through their
+// partial indexes, never by scanning every run or cron kept.
+func TestPollQueriesUseTheirIndexes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "agentgate.db")
 	st, err := Open(t.Context(), path)
 	if err != nil {
@@ -25,9 +25,10 @@ func TestActiveRunQueriesUseTheirIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	scan := regexp.MustCompile(`^SCAN (runs|r)\b`)
-	for q, args := range sqlcore.ActiveRunQueries(dialect()) {
-		rows, err := db.Query("EXPLAIN QUERY PLAN "+q, args...)
+	scan := regexp.MustCompile(`^SCAN (runs|r|crons)\b`)
+	for name, pq := range sqlcore.PollQueries(dialect()) {
+		q := pq.SQL
+		rows, err := db.Query("EXPLAIN QUERY PLAN "+q, pq.Args...)
 		if err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -44,11 +45,11 @@ func TestActiveRunQueriesUseTheirIndex(t *testing.T) {
 		text := strings.Join(plan, "; ")
 		for _, step := range plan {
 			if scan.MatchString(step) {
-				t.Errorf("scans every run: %s\nplan: %s", strings.Join(strings.Fields(q), " "), text)
+				t.Errorf("%s scans every row: %s\nplan: %s", name, strings.Join(strings.Fields(q), " "), text)
 			}
 		}
-		if !strings.Contains(text, "runs_active") {
-			t.Errorf("does not use runs_active: %s\nplan: %s", strings.Join(strings.Fields(q), " "), text)
+		if !strings.Contains(text, pq.Index) {
+			t.Errorf("%s does not use %s: %s\nplan: %s", name, pq.Index, strings.Join(strings.Fields(q), " "), text)
 		}
 	}
 }

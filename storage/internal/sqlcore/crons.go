@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
 	"time"
 
 	"github.com/agentgate/agentgate/storage"
@@ -310,15 +309,8 @@ func (r crons) Due(ctx context.Context, sc storage.Scope, now time.Time, limit i
 	if err := query.Page(limit, 0); err != nil {
 		return nil, err
 	}
-	lim := r.s.d.NoLimit
-	if limit > 0 {
-		lim = strconv.Itoa(limit)
-	}
-	n := ts(now)
-	return r.s.queryCrons(ctx, `SELECT `+cronCols+` FROM crons c
-		WHERE c.enabled AND c.next_run_date IS NOT NULL AND c.next_run_date <= ?
-		AND (c.end_time IS NULL OR c.end_time > ?)
-		ORDER BY c.next_run_date, c.cron_id LIMIT `+lim, n, n)
+	q, args := dueCronsQuery(r.s.d, now, limit)
+	return r.s.queryCrons(ctx, q, args...)
 }
 
 func (r crons) Advance(ctx context.Context, sc storage.Scope, id string, from, next time.Time) (bool, error) {

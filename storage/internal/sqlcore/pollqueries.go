@@ -1,13 +1,16 @@
 package sqlcore
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // The queries over the active runs of all threads. Each repeats the WHERE
 // term of the partial index runs_active word for word: SQLite uses a
 // partial index only when the query's WHERE contains the index's terms (it
 // does not infer status IN (...) from status = ...), and without them the
 // worker's claim poll, the lease sweep and /metrics scanned every run ever
-// kept (TestActiveRunQueriesUseTheirIndex).
+// kept (TestPollQueriesUseTheirIndexes).
 const (
 	activeRuns = "status IN ('pending', 'running')"
 
@@ -34,15 +37,39 @@ func claimQuery(d Dialect, wall time.Time, skip []string) (string, []any) {
 				FROM runs r WHERE ` + w.sql() + ` ORDER BY r.created_at, r.run_id LIMIT 1` + d.SkipLocked + `) c`, w.args.Values()
 }
 
-// ActiveRunQueries returns the queries over the active runs of all threads
-// in d's dialect with arguments, for tests of their query plans.
-func ActiveRunQueries(d Dialect) map[string][]any {
+// dueCronsQuery is the cron scheduler's poll: enabled crons due at now.
+// "c.enabled" is crons_due's WHERE term on both backends.
+func dueCronsQuery(d Dialect, now time.Time, limit int) (string, []any) {
+	lim := d.NoLimit
+	if limit > 0 {
+		lim = strconv.Itoa(limit)
+	}
+	n := ts(now)
+	return `SELECT ` + cronCols + ` FROM crons c
+		WHERE c.enabled AND c.next_run_date IS NOT NULL AND c.next_run_date <= ?
+		AND (c.end_time IS NULL OR c.end_time > ?)
+		ORDER BY c.next_run_date, c.cron_id LIMIT ` + lim, []any{n, n}
+}
+
+// PollQueries returns, in d's dialect and with arguments, the queries
+// that workers, schedulers and /metrics repeat whatever the load, keyed by
+// the index each must use: for tests of their query plans.
+func PollQueries(d Dialect) map[string]PlanQuery {
 	now := ts(time.Now())
 	claim, args := claimQuery(d, time.Now(), []string{"a", "b"})
-	return map[string][]any{
-		sqlClaimable:                     {now},
-		claim:                            args,
-		"SELECT run_id" + sqlExpiredFrom: {now},
-		sqlRunStats:                      {now},
+	due, dargs := dueCronsQuery(d, time.Now(), 10)
+	return map[string]PlanQuery{
+		"claim poll":  {sqlClaimable, []any{now}, "runs_active"},
+		"claim":       {claim, args, "runs_active"},
+		"lease sweep": {"SELECT run_id" + sqlExpiredFrom, []any{now}, "runs_active"},
+		"run counts":  {sqlRunStats, []any{now}, "runs_active"},
+		"due crons":   {due, dargs, "crons_due"},
 	}
+}
+
+// PlanQuery is a query, its arguments and the index it must use.
+type PlanQuery struct {
+	SQL   string
+	Args  []any
+	Index string
 }
