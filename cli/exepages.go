@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"io"
+	"log/slog"
 	"strconv"
 	"strings"
 )
@@ -14,6 +15,15 @@ import (
 // After start the server hands back its mappings of the executable's
 // read-only pages (madvise MADV_DONTNEED); the pages stay in the page
 // cache, and what still runs faults back in from there.
+
+// releaseStartupPages releases them, once the server listens.
+func releaseStartupPages(log *slog.Logger) {
+	if n, err := releaseExePages(); err != nil {
+		log.Debug("could not release the executable's start-up pages", "err", err)
+	} else {
+		log.Debug("released the executable's start-up pages", "rss_bytes", n)
+	}
+}
 
 // exeMapping is an address range of the executable mapped read-only.
 type exeMapping struct {

@@ -190,11 +190,7 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 		"graphs", graphIDs(graphs), "config", cfg.File, "auth", authSummary(cfg, a, studio), "encryption", encDesc,
 		"metrics", metricsSummary(metrics, metricsURL), "traces", tracesSummary(tp), "version", version())
 	fmt.Fprintf(e.stdout, "agentgate listening on %s\n", url)
-	if n, err := releaseExePages(); err != nil {
-		log.Debug("could not release the executable's start-up pages", "err", err)
-	} else {
-		log.Debug("released the executable's start-up pages", "rss_bytes", n)
-	}
+	releaseStartupPages(log)
 	if f.mode == "dev" {
 		log.Info("API docs at " + url + cfg.HTTP.MountPrefix + "/docs")
 	}
