@@ -312,3 +312,16 @@ func BenchmarkIdlePollWithKeptRuns(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSweepWithoutTTLs is the TTL sweeper's round (every 5 minutes
+// by default) over 100,000 threads of which none has a TTL.
+func BenchmarkSweepWithoutTTLs(b *testing.B) {
+	s := openBench(b)
+	seedThreads(b, s, 100_000)
+	ctx := context.Background()
+	for b.Loop() {
+		if res, err := s.Sweep(ctx, storage.System(), storage.SweepOptions{Now: time.Now()}); err != nil || res.Threads+res.Pruned != 0 {
+			b.Fatal(res, err)
+		}
+	}
+}

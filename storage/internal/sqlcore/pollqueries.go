@@ -52,18 +52,19 @@ func dueCronsQuery(d Dialect, now time.Time, limit int) (string, []any) {
 }
 
 // PollQueries returns, in d's dialect and with arguments, the queries
-// that workers, schedulers and /metrics repeat whatever the load, keyed by
+// that workers, schedulers, the TTL sweeper and /metrics repeat whatever the load, keyed by
 // the index each must use: for tests of their query plans.
 func PollQueries(d Dialect) map[string]PlanQuery {
 	now := ts(time.Now())
 	claim, args := claimQuery(d, time.Now(), []string{"a", "b"})
 	due, dargs := dueCronsQuery(d, time.Now(), 10)
 	return map[string]PlanQuery{
-		"claim poll":  {sqlClaimable, []any{now}, "runs_active"},
-		"claim":       {claim, args, "runs_active"},
-		"lease sweep": {"SELECT run_id" + sqlExpiredFrom, []any{now}, "runs_active"},
-		"run counts":  {sqlRunStats, []any{now}, "runs_active"},
-		"due crons":   {due, dargs, "crons_due"},
+		"claim poll":   {sqlClaimable, []any{now}, "runs_active"},
+		"claim":        {claim, args, "runs_active"},
+		"lease sweep":  {"SELECT run_id" + sqlExpiredFrom, []any{now}, "runs_active"},
+		"run counts":   {sqlRunStats, []any{now}, "runs_active"},
+		"thread sweep": {d.SweepThreads, []any{1e9, now, 1000}, "threads_ttl"},
+		"due crons":    {due, dargs, "crons_due"},
 	}
 }
 
