@@ -115,7 +115,7 @@ func newPromMetrics(s *Server) *promMetrics {
 			workers(func(_, active int) int { return active })),
 		gauge("lg_api_workers_available", "The number of runs this process can start now.",
 			workers(func(maxW, active int) int { return maxW - active })),
-		gauge("agentgate_run_event_bytes", "Bytes of run stream events kept in this process (the in-process broker; 0 with Redis).",
+		gauge("agentgate_run_event_bytes", "Bytes of run stream events kept in this process, with their streams' records, as counted against --events-max-mib (the in-process broker; 0 with Redis).",
 			func() float64 { return float64(s.eventBytes()) }),
 		m.requests, m.latency, m.errors, m.authn, m.authz, m.hidden, m.streams, m.runWait, m.runTime, m.storage, m.swept,
 	)
