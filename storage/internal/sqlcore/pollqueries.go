@@ -14,9 +14,12 @@ import (
 const (
 	activeRuns = "status IN ('pending', 'running')"
 
-	sqlClaimable = `SELECT r.run_id FROM runs r WHERE r.` + activeRuns + ` AND r.status = 'pending' AND r.created_at <= ?
-			AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.thread_id = r.thread_id AND o.status = 'running')
-			ORDER BY r.created_at, r.run_id LIMIT 1`
+	// claimable: a pending run due by ? on a thread with no running run.
+	claimable = `r.` + activeRuns + ` AND r.status = 'pending' AND r.created_at <= ?
+			AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.thread_id = r.thread_id AND o.status = 'running')`
+	claimOrder = ` ORDER BY r.created_at, r.run_id LIMIT 1`
+
+	sqlClaimable   = `SELECT r.run_id FROM runs r WHERE ` + claimable + claimOrder
 	sqlExpiredFrom = ` FROM runs r WHERE ` + activeRuns + ` AND status = 'running' AND lease_until <= ? ORDER BY run_id`
 	sqlRunStats    = `SELECT
 		(SELECT count(*) FROM runs WHERE ` + activeRuns + ` AND status = 'pending'),
@@ -28,13 +31,12 @@ const (
 // lock was free.
 func claimQuery(d Dialect, wall time.Time, skip []string) (string, []any) {
 	w := d.newWhere()
-	w.add("r."+activeRuns+" AND r.status = 'pending' AND r.created_at <= ?", ts(wall))
-	w.add("NOT EXISTS (SELECT 1 FROM runs o WHERE o.thread_id = r.thread_id AND o.status = 'running')")
+	w.add(claimable, ts(wall))
 	if len(skip) > 0 {
 		w.notIn("r.run_id", skip)
 	}
 	return `SELECT c.run_id, c.thread_id, ` + d.ClaimLock + ` FROM (SELECT r.run_id, r.thread_id
-				FROM runs r WHERE ` + w.sql() + ` ORDER BY r.created_at, r.run_id LIMIT 1` + d.SkipLocked + `) c`, w.args.Values()
+				FROM runs r WHERE ` + w.sql() + claimOrder + d.SkipLocked + `) c`, w.args.Values()
 }
 
 // dueCronsQuery is the cron scheduler's poll: enabled crons due at now.
@@ -51,13 +53,15 @@ func dueCronsQuery(d Dialect, now time.Time, limit int) (string, []any) {
 		ORDER BY c.next_run_date, c.cron_id LIMIT ` + lim, []any{n, n}
 }
 
-// PollQueries returns, in d's dialect and with arguments, the queries
-// that workers, schedulers, the TTL sweeper and /metrics repeat whatever the load, keyed by
-// the index each must use: for tests of their query plans.
+// PollQueries returns, by name, in d's dialect and with arguments, the
+// queries that workers, schedulers, the TTL sweeper and /metrics repeat
+// whatever the load, each with the index it must use: for tests of their
+// query plans.
 func PollQueries(d Dialect) map[string]PlanQuery {
-	now := ts(time.Now())
-	claim, args := claimQuery(d, time.Now(), []string{"a", "b"})
-	due, dargs := dueCronsQuery(d, time.Now(), 10)
+	at := time.Now()
+	now := ts(at)
+	claim, args := claimQuery(d, at, []string{"a", "b"})
+	due, dargs := dueCronsQuery(d, at, 10)
 	return map[string]PlanQuery{
 		"claim poll":   {sqlClaimable, []any{now}, "runs_active"},
 		"claim":        {claim, args, "runs_active"},
