@@ -245,13 +245,17 @@ func terminalStatus(s string) bool {
 }
 
 // vmRSS is a process's resident set in bytes (0 if unknown).
-func vmRSS(pid int) int64 {
+func vmRSS(pid int) int64 { return procStatusBytes(pid, "VmRSS") }
+
+// procStatusBytes reads a "kB" field of /proc/PID/status in bytes (0 if
+// unknown).
+func procStatusBytes(pid int, field string) int64 {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return 0
 	}
 	for line := range strings.SplitSeq(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
 			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			return kb << 10
 		}

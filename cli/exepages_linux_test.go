@@ -3,8 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"os"
-	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -28,19 +26,9 @@ func TestReleaseExePagesLowersRSS(t *testing.T) {
 
 func rssFile(t *testing.T) int64 {
 	t.Helper()
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
+	n := procStatusBytes(os.Getpid(), "RssFile")
+	if n == 0 {
+		t.Fatal("no RssFile in /proc/self/status")
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "RssFile:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatal("no RssFile in /proc/self/status")
-	return 0
+	return n
 }
