@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"github.com/agentgate/agentgate/storage/internal/sqlcore"
@@ -267,37 +266,26 @@ func testEncode(v map[string]any) (string, error) {
 // scrape ask of a database that keeps 50,000 finished runs: a claim that
 // finds nothing, the lease sweep and the run counts.
 func BenchmarkIdlePollWithKeptRuns(b *testing.B) {
+	s := openBench(b)
 	ctx := context.Background()
-	path := filepath.Join(b.TempDir(), "bench.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	db, err := sql.Open("sqlite", dsn(path, true))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
 	kwargs := `{"input":{"messages":[{"type":"human","content":"` + strings.Repeat("x", 600) + `"}]}}`
-	tx, err := db.Begin()
-	if err != nil {
-		b.Fatal(err)
-	}
-	for i := range 50_000 {
-		th := fmt.Sprintf("00000000-0000-4000-8000-%012d", i/2)
-		if i%2 == 0 {
-			if _, err := tx.Exec(`INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at, metadata, status, config, interrupts)
-				VALUES (?, ?, ?, ?, '{}', 'idle', '{}', '{}')`, th, i, i, i); err != nil {
-				b.Fatal(err)
+	err := s.e.Write(ctx, nil, func(ctx context.Context, tx sqlcore.Querier) error {
+		for i := range 50_000 {
+			th := fmt.Sprintf("00000000-0000-4000-8000-%012d", i/2)
+			if i%2 == 0 {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO threads (thread_id, created_at, updated_at, state_updated_at, metadata, status, config, interrupts)
+					VALUES (?, ?, ?, ?, '{}', 'idle', '{}', '{}')`, th, i, i, i); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO runs (run_id, thread_id, assistant_id, created_at, updated_at, status, metadata, multitask_strategy, kwargs)
+				VALUES (?, ?, 'a', ?, ?, 'success', '{}', 'reject', ?)`, fmt.Sprintf("r%08d", i), th, i, i, kwargs); err != nil {
+				return err
 			}
 		}
-		if _, err := tx.Exec(`INSERT INTO runs (run_id, thread_id, assistant_id, created_at, updated_at, status, metadata, multitask_strategy, kwargs)
-			VALUES (?, ?, 'a', ?, ?, 'success', '{}', 'reject', ?)`, fmt.Sprintf("r%08d", i), th, i, i, kwargs); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
+		return nil
+	})
+	if err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {
