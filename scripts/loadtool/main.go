@@ -8,6 +8,8 @@
 //	    "bucket": i % 1000, "tenant": "t-<i%1000>", "user": "user-<i%100>"}.
 //	loadtool soak [flags] -- /path/agentgate dev --memory --port 0 --config DIR
 //	    memory (VmRSS) after big-message runs and during a mixed soak (soak.go).
+//	loadtool replicas -n 2 -cpu 0.5 -- /path/agentgate serve --addr 127.0.0.1:0 ...
+//	    runs/wait throughput of n replicas on one database (replicas.go).
 package main
 
 import (
@@ -31,7 +33,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: loadtool startup|seed|soak [flags]")
+		fmt.Fprintln(os.Stderr, "usage: loadtool startup|seed|soak|replicas [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -42,6 +44,8 @@ func main() {
 		err = seed(os.Args[2:])
 	case "soak":
 		err = soak(os.Args[2:])
+	case "replicas":
+		err = replicas(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
