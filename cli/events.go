@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/agentgate/agentgate/runs/broker"
 )
@@ -15,6 +19,9 @@ const (
 	defaultEventsMaxMiB       = 16
 	defaultEventsStreamMaxMiB = 8
 	defaultEventsRetention    = time.Minute
+	// eventFlushTimeout bounds the wait at exit for run events still
+	// queued for Redis.
+	eventFlushTimeout = 2 * time.Second
 )
 
 // eventFlags bound the run events this process keeps for streaming and
@@ -76,4 +83,32 @@ func (ef eventFlags) check() error {
 func (ef eventFlags) memory() broker.MemoryOptions {
 	return broker.MemoryOptions{FinishedRetention: ef.retention,
 		MaxStreamBytes: int64(ef.streamMaxMiB) << 20, MaxTotalBytes: int64(ef.maxMiB) << 20}
+}
+
+// openBroker connects to --redis-url, or returns the in-process broker. An
+// unreachable Redis refuses the start. The close function gives the events
+// still queued for Redis (the last ones of runs that just stopped, the
+// shutdown's error events among them) eventFlushTimeout to be stored.
+func openBroker(ctx context.Context, f serverFlags, log *slog.Logger) (broker.Broker, func(), string, error) {
+	if f.redis == nil {
+		return broker.NewMemory(f.events.memory()), func() {}, "memory", nil
+	}
+	rdb := redis.NewClient(f.redis)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		_ = rdb.Close()
+		return nil, nil, "", fmt.Errorf("redis %s: %w", f.redisShown, err)
+	}
+	bk := broker.NewRedis(rdb, broker.RedisOptions{Retention: f.events.retention, Logger: log})
+	closeRedis := func() {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), eventFlushTimeout)
+		defer cancel()
+		if err := bk.Flush(fctx); err != nil {
+			log.Warn("run events still queued for Redis at exit are lost", "bytes", bk.Buffered(), "err", err)
+		}
+		_ = bk.Close()
+		_ = rdb.Close()
+	}
+	return bk, closeRedis, "redis:" + f.redisShown, nil
 }

@@ -16,12 +16,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/agentgate/agentgate/auth"
 	"github.com/agentgate/agentgate/config"
 	"github.com/agentgate/agentgate/encryption"
-	"github.com/agentgate/agentgate/runs/broker"
 	"github.com/agentgate/agentgate/server"
 	"github.com/agentgate/agentgate/storage"
 	"github.com/agentgate/agentgate/storage/memory"
@@ -120,7 +117,7 @@ func serve(ctx context.Context, p Program, f serverFlags, e env, log *slog.Logge
 	if err != nil {
 		return err
 	}
-	bk, closeBroker, brokerDesc, err := openBroker(ctx, f)
+	bk, closeBroker, brokerDesc, err := openBroker(ctx, f, log)
 	if err != nil {
 		return err
 	}
@@ -545,22 +542,6 @@ func openPostgres(ctx context.Context, u string, timeout time.Duration, ttl *sto
 		return nil, "", fmt.Errorf("--database %s: %w", shown, err)
 	}
 	return st, "postgres " + shown, nil
-}
-
-// openBroker connects to --redis-url, or returns nil (the server's
-// in-process broker). An unreachable Redis refuses the start.
-func openBroker(ctx context.Context, f serverFlags) (broker.Broker, func(), string, error) {
-	if f.redis == nil {
-		return broker.NewMemory(f.events.memory()), func() {}, "memory", nil
-	}
-	rdb := redis.NewClient(f.redis)
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := rdb.Ping(pctx).Err(); err != nil {
-		_ = rdb.Close()
-		return nil, nil, "", fmt.Errorf("redis %s: %w", f.redisShown, err)
-	}
-	return broker.NewRedis(rdb, broker.RedisOptions{Retention: f.events.retention}), func() { _ = rdb.Close() }, "redis:" + f.redisShown, nil
 }
 
 func openSQLite(ctx context.Context, path string, timeout time.Duration, ttl *storage.ThreadTTL) (storage.Store, string, error) {

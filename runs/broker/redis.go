@@ -41,11 +41,11 @@ type RedisOptions struct {
 	// after this long without an event (default 24 h).
 	Idle      time.Duration
 	MaxEvents int64 // approximate cap per stream, default 100,000
-	// MaxBuffer caps the bytes of events kept in process while Redis
-	// cannot be reached (default 16 MiB); see redisqueue.go.
+	// MaxBuffer caps the bytes of events queued in process for Redis
+	// (default 16 MiB); see redisqueue.go.
 	MaxBuffer int64
-	// PublishWait is how long Publish waits for Redis before it leaves
-	// the event buffered (default 1 s).
+	// PublishWait is how long Publish waits for Redis, when the queue is
+	// over half full, before it leaves the event queued (default 1 s).
 	PublishWait time.Duration
 	// Grace is how long a reader retries a failing Redis before its
 	// stream ends with ErrUnavailable (default 2 s).
@@ -98,9 +98,10 @@ const (
 	fieldDrop = "drop"
 )
 
-// Publish implements Broker. The event may be left buffered in process
-// when Redis does not answer in time (see redisqueue.go); its id is then
-// the one assigned here.
+// Publish implements Broker. The event is queued in process and written
+// to Redis behind the caller's back (see redisqueue.go); its id is the one
+// assigned here, which Redis keeps unless another writer of the stream got
+// ahead.
 func (b *Redis) Publish(ctx context.Context, stream, name string, data []byte) (Event, error) {
 	id, err := b.q.push(ctx, stream, []any{fieldName, name, fieldData, data}, b.idle, false)
 	if err != nil {
@@ -134,7 +135,10 @@ func (b *Redis) Subscribe(ctx context.Context, stream, after string) (Subscripti
 		}
 	}
 	// The newest entry tells drop markers from before this subscription
-	// (skipped) from later ones (ErrDropped).
+	// (skipped) from later ones (ErrDropped). Entries this process queued
+	// and Redis does not hold yet are older than the subscription too; the
+	// queue is read first, so that one stored in between is seen in Redis.
+	qid, qend, queued := b.q.tail(stream)
 	last, err := b.rdb.XRevRangeN(ctx, key, "+", "-", 1).Result()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -143,19 +147,22 @@ func (b *Redis) Subscribe(ctx context.Context, stream, after string) (Subscripti
 		return nil, unavailable(err)
 	}
 	sub := &redisSub{b: b, key: key, cursor: "0-0"}
+	top, topEnd := "", false // the newest entry, and whether it ends the stream
 	if len(last) == 1 {
 		if sub.since, err = parseID(last[0].ID); err != nil {
 			return nil, err
 		}
+		top = last[0].ID
+		_, topEnd = last[0].Values[fieldEnd]
+	}
+	if queued && sub.since.less(qid) {
+		sub.since, top, topEnd = qid, qid.String(), qend
 	}
 	switch after {
 	case Start, "-":
 	case "":
-		if len(last) == 1 {
-			sub.cursor = last[0].ID
-			if _, end := last[0].Values[fieldEnd]; end {
-				sub.done = true
-			}
+		if top != "" {
+			sub.cursor, sub.done = top, topEnd
 		}
 	default:
 		sub.cursor = cur.String()

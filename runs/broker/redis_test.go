@@ -64,6 +64,9 @@ func TestRedisStreamsExpire(t *testing.T) {
 	if err := b.Finish(ctx, "run"); err != nil {
 		t.Fatal(err)
 	}
+	if err := b.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if ttl := rdb.TTL(ctx, prefix+"thread").Val(); ttl <= 59*time.Minute || ttl > time.Hour {
 		t.Errorf("TTL of an open stream = %v, want about an hour", ttl)
 	}
@@ -114,6 +117,9 @@ func TestRedisConcurrentStreamsSharePipelines(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	if err := b.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
 	b.q.mu.Lock()
 	pipelines := b.q.pipelines
 	b.q.mu.Unlock()
@@ -156,6 +162,9 @@ func TestRedisLoadsItsScripts(t *testing.T) {
 			})
 		}
 		wg.Wait()
+		if err := b.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, s := range []string{"a", "b"} {
 		msgs, err := rdb.XRange(ctx, prefix+s, "-", "+").Result()

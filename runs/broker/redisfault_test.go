@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -209,5 +210,87 @@ func TestRedisBufferFull(t *testing.T) {
 	data, ended := f.stored(t, "run")
 	if len(data) < 2 || !strings.Contains(data[len(data)-2], "EventsLost") || data[len(data)-1] != `"after"` || !ended {
 		t.Errorf("stored %v (ended %v), want the EventsLost error before the next event", data, ended)
+	}
+}
+
+// TestRedisPublishDoesNotWaitForRedis: Publish returns once its event is
+// queued, even while Redis does not answer, and the event is stored
+// once Redis answers again.
+func TestRedisPublishDoesNotWaitForRedis(t *testing.T) {
+	f := newFaultRedis(t, RedisOptions{PublishWait: time.Hour})
+	ctx := t.Context()
+	f.proxy.Stall()
+	returned := make(chan error, 1)
+	go func() {
+		_, err := f.b.Publish(ctx, "run", "values", []byte(`"queued"`))
+		returned <- err
+	}()
+	select {
+	case err := <-returned:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Publish waited for a stalled Redis")
+	}
+	f.proxy.Resume()
+	if err := f.b.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := f.stored(t, "run"); strings.Join(data, " ") != `"queued"` {
+		t.Errorf("stored %v", data)
+	}
+}
+
+// TestRedisPublishWaitsWhenTheQueueIsOverHalf: once the queue holds more
+// than half of MaxBuffer, Publish waits until its event is stored (a
+// producer faster than Redis is slowed down, not dropped), unless its
+// stream's oldest entry has already waited PublishWait (a stalled stream
+// does not hold its run).
+func TestRedisPublishWaitsWhenTheQueueIsOverHalf(t *testing.T) {
+	f := newFaultRedis(t, RedisOptions{MaxBuffer: 2048, PublishWait: time.Hour})
+	ctx := t.Context()
+	data := []byte(`"` + strings.Repeat("x", 98) + `"`) // 164 bytes queued with its overhead
+	f.proxy.Stall()
+	n := 0
+	for f.b.Buffered()+164 <= 1024 { // up to half the buffer: no waiting
+		if _, err := f.b.Publish(ctx, "run", "values", data); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	var resumed atomic.Bool
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		resumed.Store(true)
+		f.proxy.Resume()
+	}()
+	if _, err := f.b.Publish(ctx, "run", "values", data); err != nil { // over half
+		t.Fatal(err)
+	}
+	if !resumed.Load() {
+		t.Fatal("Publish over half the buffer returned before Redis answered")
+	}
+	if got, _ := f.stored(t, "run"); len(got) != n+1 {
+		t.Errorf("when Publish returned, Redis held %d events, want %d", len(got), n+1)
+	}
+
+	// A stalled stream: its first entry has waited PublishWait already.
+	g := newFaultRedis(t, RedisOptions{MaxBuffer: 2048, PublishWait: 300 * time.Millisecond})
+	g.proxy.Stall()
+	defer g.proxy.Resume()
+	for g.b.Buffered() <= 1024 { // the last of these waits PublishWait
+		if _, err := g.b.Publish(ctx, "run", "values", data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	for range 3 {
+		if _, err := g.b.Publish(ctx, "run", "values", data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := time.Since(start); d >= 900*time.Millisecond {
+		t.Errorf("three publishes to a stalled stream took %v: they waited", d)
 	}
 }

@@ -18,11 +18,16 @@ import (
 // its id assigned here, before the first attempt, so a retried XADD (a
 // reply lost in a stall) finds its entry stored and does not add it twice.
 //
-// Publish waits for its entry to be stored while the stream is healthy
-// (at most PublishWait); once an entry is left waiting, later publishes of
-// that stream return at once and their entries are flushed, in order,
-// when Redis answers again. The queue is bounded in bytes over all
-// streams (MaxBuffer): an event that does not fit is lost, Publish returns
+// Publish returns once its entry is queued: a run does not wait for a
+// round trip per event, and a run's events share pipelines (Drop still
+// waits for its marker, at most PublishWait). Only while
+// the queue holds more than half of MaxBuffer does Publish wait for its
+// entry to be stored (at most PublishWait), so that a producer faster
+// than a healthy Redis is slowed down before events are lost; a stream
+// whose oldest entry has waited PublishWait already (Redis stalled or
+// down) does not wait, and its entries are flushed, in order, when Redis
+// answers again. The queue is bounded in bytes over all streams
+// (MaxBuffer): an event that does not fit is lost, Publish returns
 // ErrBufferFull, and the stream's next entry is preceded by an "error"
 // event (EventsLost, not retryable) that says how many were lost.
 
@@ -62,6 +67,7 @@ type entry struct {
 	ttl    time.Duration
 	drop   bool
 	size   int64
+	queued time.Time
 	stored string        // the id Redis stored, once done
 	done   chan struct{} // closed once stored
 }
@@ -123,11 +129,12 @@ func (q *queue) push(ctx context.Context, stream string, fields []any, ttl time.
 	}
 	st.used = now
 	healthy := len(st.queue) == 0 || drop
+	stalled := len(st.queue) > 0 && now.Sub(st.queue[0].queued) >= q.b.publishWait
 	if drop {
 		q.discardLocked(st)
 		st.lost = 0
 	}
-	e := &entry{fields: fields, ttl: ttl, drop: drop, done: make(chan struct{})}
+	e := &entry{fields: fields, ttl: ttl, drop: drop, queued: now, done: make(chan struct{})}
 	for _, f := range fields {
 		if b, ok := f.([]byte); ok {
 			e.size += int64(len(b))
@@ -144,15 +151,16 @@ func (q *queue) push(ctx context.Context, stream string, fields []any, ttl time.
 		data, _ := json.Marshal(map[string]any{"error": "EventsLost", "message": msg, "retryable": false})
 		st.lost = 0
 		q.appendLocked(st, &entry{fields: []any{fieldName, "error", fieldData, data}, ttl: q.b.idle,
-			size: int64(len(data)) + 64, done: make(chan struct{})})
+			size: int64(len(data)) + 64, queued: now, done: make(chan struct{})})
 	}
 	q.appendLocked(st, e)
 	if !st.flushing {
 		st.flushing = true
 		q.scheduleLocked(st)
 	}
+	wait := drop || q.bytes > q.b.maxBuffer/2 && !stalled
 	q.mu.Unlock()
-	if !healthy {
+	if !wait {
 		return e.id.String(), nil
 	}
 	t := time.NewTimer(q.b.publishWait)
@@ -377,6 +385,40 @@ func (q *queue) writeSha(ctx context.Context, work []flushWork) {
 			w.ids = append(w.ids, id)
 		}
 	}
+}
+
+// tail returns the id of stream's newest entry queued here and not yet
+// stored, and whether it ends the stream; ok is false when none is.
+func (q *queue) tail(stream string) (id eventID, end, ok bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	st := q.streams[stream]
+	if st == nil || len(st.queue) == 0 {
+		return eventID{}, false, false
+	}
+	e := st.queue[len(st.queue)-1]
+	return e.id, len(e.fields) > 0 && e.fields[0] == fieldEnd, true
+}
+
+// Flush waits until the writes queued before it are stored (or given up
+// for a drop), or until ctx ends.
+func (b *Redis) Flush(ctx context.Context) error {
+	b.q.mu.Lock()
+	var last []chan struct{}
+	for _, st := range b.q.streams {
+		if n := len(st.queue); n > 0 {
+			last = append(last, st.queue[n-1].done) // settled in order
+		}
+	}
+	b.q.mu.Unlock()
+	for _, done := range last {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // Buffered returns the bytes of the writes waiting for Redis.
