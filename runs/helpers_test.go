@@ -137,7 +137,12 @@ func (e *env) thread() string {
 // create makes a run of graphID on thread through the scheduler.
 func (e *env) create(ctx context.Context, thread, graphID string, kw Kwargs, strategy string) storage.Run {
 	e.t.Helper()
-	runID := newRunID()
+	return e.createID(ctx, newRunID(), thread, graphID, kw, strategy)
+}
+
+// createID is create with the run's id given.
+func (e *env) createID(ctx context.Context, runID, thread, graphID string, kw Kwargs, strategy string) storage.Run {
+	e.t.Helper()
 	a := storage.Assistant{AssistantID: "a-" + graphID, GraphID: graphID}
 	m := MergeConfig(ctx, ConfigInput{Assistant: a, Config: kw.Config, RunID: runID, ThreadID: thread})
 	kw.Config, kw.Context = m.Config, m.Context

@@ -87,14 +87,15 @@ type Scheduler struct {
 	// given back wakes a worker then.
 	starved atomic.Bool
 
-	mu      sync.Mutex
-	running map[string]*active
-	streams map[string]string // run id → its thread's stream (threadStream)
-	cancel  context.CancelFunc
-	ctx     context.Context // the workers'; done when they stop
-	wg      sync.WaitGroup
-	stopped chan struct{} // closed once the workers and webhooks are done
-	gaveUp  bool          // Shutdown abandoned runs (shutdown.go)
+	mu       sync.Mutex
+	running  map[string]*active
+	streams  map[string]string   // run id → its thread's stream (threadStream)
+	handoffs map[string]*Handoff // run id → a waiter in this process (handoff.go)
+	cancel   context.CancelFunc
+	ctx      context.Context // the workers'; done when they stop
+	wg       sync.WaitGroup
+	stopped  chan struct{} // closed once the workers and webhooks are done
+	gaveUp   bool          // Shutdown abandoned runs (shutdown.go)
 }
 
 // active is a run executing in this process.
@@ -139,7 +140,7 @@ func New(opts Options) (*Scheduler, error) {
 		opts.Graphs = map[string]*graph.Graph{}
 	}
 	return &Scheduler{opts: opts, store: opts.Store, bk: opts.Broker, log: opts.Logger,
-		wake: make(chan struct{}, opts.Workers), slots: make(chan struct{}, opts.Workers), running: map[string]*active{}, streams: map[string]string{}, ctx: context.Background(),
+		wake: make(chan struct{}, opts.Workers), slots: make(chan struct{}, opts.Workers), running: map[string]*active{}, streams: map[string]string{}, handoffs: map[string]*Handoff{}, ctx: context.Background(),
 		hooks: newWebhooks(opts, opts.Logger)}, nil
 }
 
@@ -328,10 +329,12 @@ func (s *Scheduler) Create(ctx context.Context, sc storage.Scope, c storage.RunC
 	}
 	if out.Started {
 		run := out.Run
+		s.startHandoff(run.RunID)
 		go func() {
 			defer s.wg.Done()
 			sl := &slot{s: s}
 			defer sl.give()
+			defer s.handOff(run.RunID, nil, false) // unless its streams ended
 			s.execute(wctx, run, sl)
 		}()
 		// The caller sees the run as created, queued, as LangGraph

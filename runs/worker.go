@@ -433,14 +433,17 @@ func (s *Scheduler) publish(ctx context.Context, r storage.Run, name string, dat
 // forget it.
 func (s *Scheduler) finishStreams(ctx context.Context, r storage.Run, body any, threadGone bool) {
 	ctx = context.WithoutCancel(ctx)
+	var result []byte
 	if body != nil {
 		if b, err := json.Marshal(body); err == nil {
+			result = b
 			s.bk.Publish(ctx, RunStream(r.RunID), ResultEvent, b)
 		}
 	}
 	if err := s.bk.Finish(ctx, RunStream(r.RunID)); err != nil {
 		s.log.ErrorContext(ctx, "finishing a run stream", slog.String("run_id", r.RunID), slog.Any("error", err))
 	}
+	s.handOff(r.RunID, result, true)
 	ts := s.threadStream(ctx, r)
 	s.forgetStream(r.RunID)
 	if ts == "" {

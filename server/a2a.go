@@ -223,7 +223,7 @@ func (c *a2aCall) OnSendMessage(ctx context.Context, p *a2a.MessageSendParams) (
 	if p.Config != nil && p.Config.Blocking != nil && !*p.Config.Blocking {
 		return st.submitted(), nil
 	}
-	result, err := c.s.runResult(ctx, r, st.scope, st.run, c.keepAlive)
+	result, err := c.s.runResult(ctx, r, st.scope, st.run, nil, c.keepAlive)
 	if err != nil {
 		return nil, c.toRPC(err, a2a.ErrTaskNotFound)
 	}
@@ -248,7 +248,7 @@ func (c *a2aCall) OnSendMessageStream(ctx context.Context, p *a2a.MessageSendPar
 		if !yield(task, nil) || !yield(a2a.NewStatusUpdateEvent(task, a2a.TaskStateWorking, nil), nil) {
 			return
 		}
-		result, err := c.s.runResult(ctx, r, st.scope, st.run, func() error { return nil })
+		result, err := c.s.runResult(ctx, r, st.scope, st.run, nil, func() error { return nil })
 		if err != nil {
 			yield(nil, c.toRPC(err, a2a.ErrTaskNotFound))
 			return

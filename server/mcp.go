@@ -182,13 +182,15 @@ func (s *Server) mcpCall(r *http.Request, assistantID string) mcp.ToolHandler {
 		if err != nil {
 			return nil, s.mcpError(r, err)
 		}
+		h := s.runs.Expect(p.create.RunID)
+		defer s.runs.Forget(h)
 		run, err := s.insert(r, p)
 		if err != nil {
 			return nil, s.mcpError(r, err)
 		}
 		wctx, wcancel := s.streamContext(r)
 		defer wcancel()
-		result, err := s.runResult(wctx, r, p.scope, run, func() error { return nil })
+		result, err := s.runResult(wctx, r, p.scope, run, h, func() error { return nil })
 		switch {
 		case err == nil:
 			return toolResult(result), nil

@@ -393,6 +393,11 @@ func createRunHandler(kind runKind) HandlerFunc {
 		if kind == runStream {
 			return s.createAndStream(w, r, p)
 		}
+		var h *runs.Handoff
+		if kind != runCreate {
+			h = s.runs.Expect(p.create.RunID)
+			defer s.runs.Forget(h)
+		}
 		run, err := s.insert(r, p)
 		if err != nil {
 			return err
@@ -403,7 +408,7 @@ func createRunHandler(kind runKind) HandlerFunc {
 			return writeJSON(w, runs.Redacted(run))
 		}
 		w.Header().Set("Location", loc+"/join")
-		return s.waitResult(w, r, p.scope, run, p.onDrop())
+		return s.waitResult(w, r, p.scope, run, p.onDrop(), h)
 	}
 }
 

@@ -148,7 +148,7 @@ func (s *Server) joinRun(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", s.at(runLocation(run.ThreadID, run.RunID))+"/join")
-	return s.waitResult(w, r, scope, run, s.disconnectScope(r, run, cancelOnDisconnect))
+	return s.waitResult(w, r, scope, run, s.disconnectScope(r, run, cancelOnDisconnect), nil)
 }
 
 // queryFlag reads a boolean query parameter that the SDKs send as 0/1,
@@ -327,7 +327,7 @@ func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if wait {
-		return s.waitResult(w, r, scope, run, nil)
+		return s.waitResult(w, r, scope, run, nil, nil)
 	}
 	w.WriteHeader(http.StatusAccepted)
 	return nil

@@ -265,7 +265,7 @@ func (s *Server) createAndStream(w http.ResponseWriter, r *http.Request, p *prep
 
 // waitResult waits for the run's result (§6) and writes it, with
 // whitespace keep-alives while waiting (the status is then committed).
-func (s *Server) waitResult(w http.ResponseWriter, r *http.Request, sc storage.Scope, run storage.Run, onDrop *storage.Scope) error {
+func (s *Server) waitResult(w http.ResponseWriter, r *http.Request, sc storage.Scope, run storage.Run, onDrop *storage.Scope, h *runs.Handoff) error {
 	started := false
 	rc := http.NewResponseController(w)
 	ctx, cancel := s.streamContext(r)
@@ -285,7 +285,7 @@ func (s *Server) waitResult(w http.ResponseWriter, r *http.Request, sc storage.S
 		}
 		return nil
 	}
-	result, err := s.runResult(ctx, r, sc, run, keepAlive)
+	result, err := s.runResult(ctx, r, sc, run, h, keepAlive)
 	if errors.Is(err, errRunGone) {
 		if !started {
 			return notFound(fmt.Sprintf("Run with ID %s not found (it was deleted)", run.RunID))
@@ -318,9 +318,22 @@ func (s *Server) waitResult(w http.ResponseWriter, r *http.Request, sc storage.S
 }
 
 // runResult waits for run's result body (§6): its result event or, when
-// the event bus fails, its end in storage. idle runs after each quiet
-// heartbeat period. errRunGone means the run was deleted.
-func (s *Server) runResult(ctx context.Context, r *http.Request, sc storage.Scope, run storage.Run, idle func() error) ([]byte, error) {
+// the event bus fails, its end in storage. A run this process started
+// for the caller (h, when not nil) hands its result over without the bus
+// unless it leaves this process. idle runs after each quiet heartbeat
+// period. errRunGone means the run was deleted.
+func (s *Server) runResult(ctx context.Context, r *http.Request, sc storage.Scope, run storage.Run, h *runs.Handoff, idle func() error) ([]byte, error) {
+	if h != nil && s.runs.Started(h) {
+		if err := s.awaitHandoff(ctx, h, idle); err != nil {
+			return nil, err
+		}
+		if result, ended := h.Result(); ended {
+			if result == nil {
+				result = s.fallbackResult(r, sc, run)
+			}
+			return result, nil
+		}
+	}
 	var result []byte
 	err := s.follow(ctx, sc, run, broker.Start, func(ev broker.Event) error {
 		if ev.Name == runs.ResultEvent {
@@ -342,4 +355,22 @@ func (s *Server) runResult(ctx context.Context, r *http.Request, sc storage.Scop
 		result = s.fallbackResult(r, sc, run)
 	}
 	return result, nil
+}
+
+// awaitHandoff waits for h, calling idle every heartbeat period.
+func (s *Server) awaitHandoff(ctx context.Context, h *runs.Handoff, idle func() error) error {
+	t := time.NewTicker(s.beat)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.Done():
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			if err := idle(); err != nil {
+				return err
+			}
+		}
+	}
 }

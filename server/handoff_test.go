@@ -1,0 +1,77 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/agentgate/agentgate/graph"
+	"github.com/agentgate/agentgate/runs/broker"
+	"github.com/agentgate/agentgate/storage"
+	"github.com/agentgate/agentgate/storage/memory"
+)
+
+// countingBroker counts subscriptions to run streams.
+type countingBroker struct {
+	broker.Broker
+	runSubs atomic.Int64
+}
+
+func (b *countingBroker) Subscribe(ctx context.Context, stream, after string) (broker.Subscription, error) {
+	if strings.HasPrefix(stream, "run:") {
+		b.runSubs.Add(1)
+	}
+	return b.Broker.Subscribe(ctx, stream, after)
+}
+
+// TestRunsWaitTakesTheResultInProcess: runs/wait on a run this server
+// starts itself gets the result from the worker, without reading the
+// run's stream (on Redis: no subscription, no reads).
+func TestRunsWaitTakesTheResultInProcess(t *testing.T) {
+	bk := &countingBroker{Broker: broker.NewMemory(broker.MemoryOptions{})}
+	ts := newRunServer(t, memory.New(), Options{Runs: RunsOptions{Broker: bk}})
+	th := ts.createThread(nil).ThreadID
+	for _, path := range []string{"/runs/wait", "/threads/" + th + "/runs/wait"} {
+		r := ts.ok(200, "POST", path, map[string]any{"assistant_id": "chatbot", "input": hello("in process")})
+		if !strings.Contains(string(r.body), "You said: in process") {
+			t.Errorf("%s: %s", path, r.body)
+		}
+	}
+	if n := bk.runSubs.Load(); n != 0 {
+		t.Errorf("runs/wait subscribed to run streams %d times", n)
+	}
+}
+
+// TestRunsWaitFollowsARunThatLeft: a run started here that stops without
+// ending (the database went away: it is requeued and runs again) leaves
+// its waiter to the run's stream, which brings the next attempt's result.
+func TestRunsWaitFollowsARunThatLeft(t *testing.T) {
+	var calls atomic.Int64
+	flaky, err := graph.New().AddChannel("x", graph.LastValue[string]()).
+		AddNode("n", func(ctx context.Context, _ graph.State) (any, error) {
+			if calls.Add(1) == 1 {
+				return nil, fmt.Errorf("the database went away: %w", storage.ErrUnavailable)
+			}
+			return graph.State{"x": "second attempt"}, nil
+		}).
+		AddEdge(graph.START, "n").AddEdge("n", graph.END).Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := runGraphs(t)
+	gs["flaky"] = flaky
+	bk := &countingBroker{Broker: broker.NewMemory(broker.MemoryOptions{})}
+	ts := newRunServer(t, memory.New(), Options{Graphs: gs,
+		Runs: RunsOptions{Broker: bk, Lease: 300 * time.Millisecond, Poll: 20 * time.Millisecond}})
+	th := ts.createThread(nil).ThreadID
+	r := ts.ok(200, "POST", "/threads/"+th+"/runs/wait", map[string]any{"assistant_id": "flaky", "input": map[string]any{}})
+	if !strings.Contains(string(r.body), "second attempt") || calls.Load() != 2 {
+		t.Errorf("runs/wait after a retry: %s (%d attempts)", r.body, calls.Load())
+	}
+	if bk.runSubs.Load() == 0 {
+		t.Error("the waiter did not read the stream of a run that left")
+	}
+}
