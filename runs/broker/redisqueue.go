@@ -20,16 +20,16 @@ import (
 //
 // Publish returns once its entry is queued: a run does not wait for a
 // round trip per event, and a run's events share pipelines (Drop still
-// waits for its marker, at most PublishWait). Only while
-// the queue holds more than half of MaxBuffer does Publish wait for its
-// entry to be stored (at most PublishWait), so that a producer faster
-// than a healthy Redis is slowed down before events are lost; a stream
-// whose oldest entry has waited PublishWait already (Redis stalled or
-// down) does not wait, and its entries are flushed, in order, when Redis
-// answers again. The queue is bounded in bytes over all streams
-// (MaxBuffer): an event that does not fit is lost, Publish returns
-// ErrBufferFull, and the stream's next entry is preceded by an "error"
-// event (EventsLost, not retryable) that says how many were lost.
+// waits for its marker, at most PublishWait). Only while the queue holds
+// more than half of MaxBuffer does Publish wait for its entry to be
+// stored (at most PublishWait), so that a producer faster than a healthy
+// Redis is slowed down before events are lost; a stream whose oldest
+// entry has waited PublishWait already (Redis stalled or down) does not
+// wait, and its entries are flushed, in order, when Redis answers again.
+// The queue is bounded in bytes over all streams (MaxBuffer): an event
+// that does not fit is lost, Publish returns ErrBufferFull, and the
+// stream's next entry is preceded by an "error" event (EventsLost, not
+// retryable) that says how many were lost.
 
 // addScript adds one entry with an explicit id. When Redis refuses the id
 // (equal or smaller than the stream's top) and the entry at that id holds
