@@ -220,10 +220,11 @@ func (c *a2aCall) OnSendMessage(ctx context.Context, p *a2a.MessageSendParams) (
 	if err != nil {
 		return nil, c.toRPC(err, a2a.ErrInvalidParams)
 	}
+	defer c.s.runs.Forget(st.h)
 	if p.Config != nil && p.Config.Blocking != nil && !*p.Config.Blocking {
 		return st.submitted(), nil
 	}
-	result, err := c.s.runResult(ctx, r, st.scope, st.run, nil, c.keepAlive)
+	result, err := c.s.runResult(ctx, r, st.scope, st.run, st.h, c.keepAlive)
 	if err != nil {
 		return nil, c.toRPC(err, a2a.ErrTaskNotFound)
 	}
@@ -244,11 +245,12 @@ func (c *a2aCall) OnSendMessageStream(ctx context.Context, p *a2a.MessageSendPar
 			yield(nil, c.toRPC(err, a2a.ErrInvalidParams))
 			return
 		}
+		defer c.s.runs.Forget(st.h)
 		task := st.submitted()
 		if !yield(task, nil) || !yield(a2a.NewStatusUpdateEvent(task, a2a.TaskStateWorking, nil), nil) {
 			return
 		}
-		result, err := c.s.runResult(ctx, r, st.scope, st.run, nil, func() error { return nil })
+		result, err := c.s.runResult(ctx, r, st.scope, st.run, st.h, func() error { return nil })
 		if err != nil {
 			yield(nil, c.toRPC(err, a2a.ErrTaskNotFound))
 			return

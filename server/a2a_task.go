@@ -18,6 +18,7 @@ type a2aStart struct {
 	scope storage.Scope // threads:create_run
 	run   storage.Run
 	msg   *a2a.Message
+	h     *runs.Handoff // the run's result in process, when it started here; Forget it
 }
 
 // start turns a message into a run on its context's thread: the text
@@ -45,13 +46,15 @@ func (c *a2aCall) start(r *http.Request, p *a2a.MessageSendParams) (*a2aStart, e
 	if err != nil {
 		return nil, err
 	}
+	h := c.s.runs.Expect(prep.create.RunID)
 	run, err := c.s.insert(r, prep)
 	if err != nil {
+		c.s.runs.Forget(h)
 		return nil, err
 	}
 	msg := *p.Message
 	msg.TaskID, msg.ContextID = a2a.TaskID(run.RunID), run.ThreadID
-	return &a2aStart{scope: prep.scope, run: run, msg: &msg}, nil
+	return &a2aStart{scope: prep.scope, run: run, msg: &msg, h: h}, nil
 }
 
 // thread finds the thread contextID names (threads:read) or creates it

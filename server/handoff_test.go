@@ -43,6 +43,28 @@ func TestRunsWaitTakesTheResultInProcess(t *testing.T) {
 	if n := bk.runSubs.Load(); n != 0 {
 		t.Errorf("runs/wait subscribed to run streams %d times", n)
 	}
+
+	// A2A message/send waits for its run the same way.
+	abk := &countingBroker{Broker: broker.NewMemory(broker.MemoryOptions{})}
+	ats := newA2AServer(t, Options{Runs: RunsOptions{Broker: abk}})
+	var a storage.Assistant
+	ats.ok(200, "POST", "/assistants", map[string]any{"graph_id": "chatbot"}).json(t, &a)
+	if got := ats.rpcOK(a.AssistantID, "message/send", sendParams("over a2a", "")).reply(); !strings.Contains(got, "over a2a") {
+		t.Errorf("A2A reply %q", got)
+	}
+	if n := abk.runSubs.Load(); n != 0 {
+		t.Errorf("A2A message/send subscribed to run streams %d times", n)
+	}
+
+	// So does MCP tools/call.
+	ats.createAssistant(map[string]any{"graph_id": "chatbot", "name": "echo"})
+	c, rep := ats.callTool("echo", map[string]any{"messages": []any{map[string]any{"type": "human", "content": "over mcp"}}})
+	if rep.Error != nil || c.IsError || len(c.Content) == 0 || !strings.Contains(c.Content[0].Text, "over mcp") {
+		t.Errorf("MCP tools/call: %+v %+v", c, rep.Error)
+	}
+	if n := abk.runSubs.Load(); n != 0 {
+		t.Errorf("MCP tools/call subscribed to run streams %d times", n)
+	}
 }
 
 // TestRunsWaitFollowsARunThatLeft: a run started here that stops without
