@@ -19,6 +19,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -83,29 +84,13 @@ func startup(args []string) error {
 // startOnce runs the server, waits for /ok, reads its RSS a second later and
 // stops it with SIGTERM.
 func startOnce(cmdline []string) (time.Duration, int, error) {
-	cmd := exec.Command(cmdline[0], cmdline[1:]...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return 0, 0, err
-	}
 	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
 	t0 := time.Now()
-	if err := cmd.Start(); err != nil {
-		return 0, 0, err
-	}
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	}()
-	line, err := bufio.NewReader(out).ReadString('\n')
+	cmd, url, err := startServer(cmdline, &stderr)
 	if err != nil {
-		return 0, 0, fmt.Errorf("no listening line: %v; stderr: %s", err, stderr.String())
+		return 0, 0, fmt.Errorf("%v; stderr: %s", err, stderr.String())
 	}
-	url, ok := strings.CutPrefix(strings.TrimSpace(line), "agentgate listening on ")
-	if !ok {
-		return 0, 0, fmt.Errorf("unexpected first line %q", line)
-	}
+	defer stopServer(cmd)
 	client := &http.Client{Timeout: time.Second}
 	for {
 		resp, err := client.Get(url + "/ok")
@@ -124,6 +109,37 @@ func startOnce(cmdline []string) (time.Duration, int, error) {
 	time.Sleep(time.Second)
 	kb, err := vmRSS(cmd.Process.Pid)
 	return d, kb, err
+}
+
+// startServer starts the server's command line and returns it with the URL
+// of its listening line, the first line it prints on stdout.
+func startServer(cmdline []string, stderr io.Writer) (*exec.Cmd, string, error) {
+	cmd := exec.Command(cmdline[0], cmdline[1:]...)
+	cmd.Stderr = stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, "", err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, "", err
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		stopServer(cmd)
+		return nil, "", fmt.Errorf("no listening line: %v", err)
+	}
+	url, ok := strings.CutPrefix(strings.TrimSpace(line), "agentgate listening on ")
+	if !ok {
+		stopServer(cmd)
+		return nil, "", fmt.Errorf("unexpected first line %q", line)
+	}
+	return cmd, url, nil
+}
+
+// stopServer stops a server with SIGTERM and waits for it.
+func stopServer(cmd *exec.Cmd) {
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
 }
 
 func vmRSS(pid int) (int, error) {

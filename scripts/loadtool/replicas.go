@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -47,25 +45,19 @@ func replicas(args []string) error {
 	var groups []string
 	defer func() {
 		for _, c := range procs {
-			_ = c.Process.Signal(syscall.SIGTERM)
-			_ = c.Wait()
+			stopServer(c)
 		}
 		for _, g := range groups {
 			_ = os.Remove(g)
 		}
 	}()
 	for i := range *n {
-		cmd := exec.Command(cmdline[0], cmdline[1:]...)
-		out, err := cmd.StdoutPipe()
+		cmd, u, err := startServer(cmdline, os.Stderr)
 		if err != nil {
-			return err
+			return fmt.Errorf("replica %d: %w", i, err)
 		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			return err
-		}
-		procs = append(procs, cmd)
-		if *cpu > 0 {
+		procs, urls = append(procs, cmd), append(urls, u)
+		if *cpu > 0 { // limited once it listens: start-up is not measured
 			g, err := limitCPU(cmd.Process.Pid, fmt.Sprintf("loadtool-%d-%d", os.Getpid(), i), *cpu)
 			if g != "" {
 				groups = append(groups, g)
@@ -74,15 +66,6 @@ func replicas(args []string) error {
 				return err
 			}
 		}
-		line, err := bufio.NewReader(out).ReadString('\n')
-		if err != nil {
-			return fmt.Errorf("replica %d: no listening line: %v", i, err)
-		}
-		u, ok := strings.CutPrefix(strings.TrimSpace(line), "agentgate listening on ")
-		if !ok {
-			return fmt.Errorf("replica %d: unexpected first line %q", i, line)
-		}
-		urls = append(urls, u)
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 60 * time.Second}
 	body := `{"assistant_id":"chatbot","input":{"messages":[{"type":"human","content":"hello there, how are you"}]}}`

@@ -10,12 +10,10 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -45,23 +43,11 @@ func soak(args []string) error {
 	if len(cmdline) == 0 {
 		return errors.New("soak: the server command line follows --")
 	}
-	cmd := exec.Command(cmdline[0], cmdline[1:]...)
-	out, err := cmd.StdoutPipe()
+	cmd, url, err := startServer(cmdline, nil)
 	if err != nil {
 		return err
 	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		return fmt.Errorf("no listening line: %v", err)
-	}
-	url, ok := strings.CutPrefix(strings.TrimSpace(line), "agentgate listening on ")
-	if !ok {
-		return fmt.Errorf("unexpected first line %q", line)
-	}
+	defer stopServer(cmd)
 	pid := cmd.Process.Pid
 	rss := func(label string) {
 		kb, err := vmRSS(pid)
