@@ -97,3 +97,45 @@ func TestRunsWaitFollowsARunThatLeft(t *testing.T) {
 		t.Error("the waiter did not read the stream of a run that left")
 	}
 }
+
+// TestRunsWaitOnARunDeletedMeanwhile: deleting the thread of a run that
+// runs/wait or join waits for ends the wait with 404, whether the run
+// hands its result over here (runs/wait) or the waiter reads its stream
+// (join; the stream is dropped with the thread: this was a 500).
+func TestRunsWaitOnARunDeletedMeanwhile(t *testing.T) {
+	ts := newRunServer(t, memory.New(), Options{Runs: RunsOptions{Lease: 300 * time.Millisecond, Poll: 20 * time.Millisecond}})
+	for _, join := range []bool{false, true} {
+		th := ts.createThread(nil).ThreadID
+		body := map[string]any{"assistant_id": "block", "input": map[string]any{}}
+		done := make(chan response, 1)
+		if join {
+			var run storage.Run
+			ts.ok(200, "POST", "/threads/"+th+"/runs", body).json(t, &run)
+			go func() { done <- ts.do("GET", "/threads/"+th+"/runs/"+run.RunID+"/join", nil) }()
+		} else {
+			go func() { done <- ts.do("POST", "/threads/"+th+"/runs/wait", body) }()
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var rs []storage.Run
+			ts.ok(200, "GET", "/threads/"+th+"/runs", nil).json(t, &rs)
+			if len(rs) == 1 && rs[0].Status == storage.RunRunning {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the run did not start: %+v", rs)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(20 * time.Millisecond) // the join is waiting
+		ts.ok(204, "DELETE", "/threads/"+th, nil)
+		select {
+		case r := <-done:
+			if r.status != 404 || !strings.Contains(string(r.body), "deleted") {
+				t.Errorf("join %v: waiting on a deleted run: %d %s", join, r.status, r.body)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("join %v: the wait did not end after its run was deleted", join)
+		}
+	}
+}

@@ -333,6 +333,10 @@ func (s *Server) runResult(ctx context.Context, r *http.Request, sc storage.Scop
 			}
 			return result, nil
 		}
+		// It left: deleted (its lease found gone), or requeued.
+		if _, err := s.store.Runs().Get(ctx, sc, run.ThreadID, run.RunID); errors.Is(err, storage.ErrNotFound) {
+			return nil, errRunGone
+		}
 	}
 	var result []byte
 	err := s.follow(ctx, sc, run, broker.Start, func(ev broker.Event) error {
@@ -341,6 +345,9 @@ func (s *Server) runResult(ctx context.Context, r *http.Request, sc storage.Scop
 		}
 		return nil
 	}, idle)
+	if errors.Is(err, broker.ErrDropped) {
+		return nil, errRunGone // its thread was deleted, and the run with it
+	}
 	if errors.Is(err, broker.ErrUnavailable) {
 		// The result never depends on the bus: wait for the run's end in
 		// storage and answer from there.
