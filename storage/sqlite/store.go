@@ -150,9 +150,9 @@ func dsn(path string, write bool) string {
 		"_pragma=temp_store(MEMORY)",
 	}
 	if write {
-		p = append(p, "_pragma=cache_size(-4000)", "_txlock=immediate")
+		p = append(p, "_pragma=cache_size(-2000)", "_txlock=immediate")
 	} else {
-		p = append(p, "_pragma=cache_size(-2000)", "_pragma=query_only(1)")
+		p = append(p, "_pragma=cache_size(-1000)", "_pragma=query_only(1)")
 	}
 	// The path is a URI path: "%" must be escaped ("?" and "#" are refused).
 	return "file:" + strings.ReplaceAll(path, "%", "%25") + "?" + strings.Join(p, "&")
