@@ -45,12 +45,14 @@ type Program struct {
 
 // Main runs the agentgate command line args (without the program name)
 // with p's graphs and auth, and returns the exit code. SIGINT and SIGTERM
-// stop a running server gracefully.
+// stop a running server gracefully. It turns Go's heap profile sampling
+// off (runtime.MemProfileRate) unless GODEBUG sets memprofilerate.
 //
 //	func main() {
 //		os.Exit(cli.Main(cli.Program{Graphs: map[string]any{"agent": agent.Graph}, Auth: security.Auth}, os.Args[1:]))
 //	}
 func Main(p Program, args []string) int {
+	stopHeapProfiling(os.Getenv("GODEBUG"))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return run(ctx, p, args, env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, exec: execBinary, child: selfCommand})

@@ -3,10 +3,22 @@ package cli
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"strings"
 	"time"
 )
+
+// stopHeapProfiling turns off the Go runtime's sampling of allocations for
+// heap profiles, which nothing in the server reads and whose bookkeeping
+// took 3-4 MB of a busy server (docs/benchmarks.md), unless GODEBUG sets
+// memprofilerate (GODEBUG=memprofilerate=524288 keeps Go's default).
+func stopHeapProfiling(godebug string) {
+	if !strings.Contains(godebug, "memprofilerate=") {
+		runtime.MemProfileRate = 0
+	}
+}
 
 // Memory reclaiming: the Go runtime collects garbage when the program
 // allocates, and forces a collection only every two minutes. After a burst

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"runtime"
 	"testing"
 	"time"
 )
@@ -41,4 +42,20 @@ func TestReadHeapSeesAllocations(t *testing.T) {
 		t.Errorf("objects %d after a 32 MiB allocation, was %d", after.objects, h.objects)
 	}
 	_ = keep[len(keep)-1]
+}
+
+// TestStopHeapProfiling: heap profile sampling goes off unless GODEBUG
+// sets memprofilerate.
+func TestStopHeapProfiling(t *testing.T) {
+	was := runtime.MemProfileRate
+	t.Cleanup(func() { runtime.MemProfileRate = was })
+	runtime.MemProfileRate = 4096
+	stopHeapProfiling("gctrace=0,memprofilerate=4096")
+	if runtime.MemProfileRate != 4096 {
+		t.Errorf("with GODEBUG memprofilerate set: rate %d", runtime.MemProfileRate)
+	}
+	stopHeapProfiling("gctrace=0")
+	if runtime.MemProfileRate != 0 {
+		t.Errorf("without it: rate %d, want 0", runtime.MemProfileRate)
+	}
 }
