@@ -16,8 +16,8 @@ import (
 
 // Defaults of the run event memory flags (docs/runs.md).
 const (
-	defaultEventsMaxMiB       = 16
-	defaultEventsStreamMaxMiB = 8
+	defaultEventsMaxMiB       = 4
+	defaultEventsStreamMaxMiB = 4
 	defaultEventsRetention    = time.Minute
 	// eventFlushTimeout bounds the wait at exit for run events still
 	// queued for Redis.

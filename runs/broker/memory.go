@@ -92,9 +92,9 @@ type MemoryOptions struct {
 	Idle time.Duration
 	// MaxEvents caps the events kept per stream (default 100,000).
 	MaxEvents int
-	// MaxStreamBytes caps the bytes kept per stream (default 8 MiB).
+	// MaxStreamBytes caps the bytes kept per stream (default 4 MiB).
 	MaxStreamBytes int64
-	// MaxTotalBytes caps the bytes kept by all streams (default 16 MiB).
+	// MaxTotalBytes caps the bytes kept by all streams (default 4 MiB).
 	MaxTotalBytes int64
 }
 
@@ -127,10 +127,10 @@ func NewMemory(opts MemoryOptions) *Memory {
 		opts.Idle = 24 * time.Hour
 	}
 	if opts.MaxStreamBytes <= 0 {
-		opts.MaxStreamBytes = 8 << 20
+		opts.MaxStreamBytes = 4 << 20
 	}
 	if opts.MaxTotalBytes <= 0 {
-		opts.MaxTotalBytes = 16 << 20
+		opts.MaxTotalBytes = 4 << 20
 	}
 	return &Memory{finishedRetention: opts.FinishedRetention, idle: opts.Idle, maxEvents: opts.MaxEvents,
 		maxStreamBytes: opts.MaxStreamBytes, maxTotalBytes: opts.MaxTotalBytes, now: time.Now,
