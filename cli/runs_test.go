@@ -146,7 +146,15 @@ func TestRedisBrokerCarriesRunEvents(t *testing.T) {
 	loc := hdr.Get("Content-Location")
 	runID := loc[strings.LastIndex(loc, "/")+1:]
 	key := "agentgate:stream:run:" + runID
-	evs, err := rdb.XRange(t.Context(), key, "-", "+").Result()
+	// Events are written behind the run (docs/runs.md): the answer may
+	// come before the last of them are stored.
+	var evs []redis.XMessage
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		evs, err = rdb.XRange(t.Context(), key, "-", "+").Result()
+		if err == nil && len(evs) > 0 && evs[len(evs)-1].Values["end"] != nil || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err != nil || len(evs) < 2 {
 		t.Fatalf("XRANGE %s = %d entries, %v (Content-Location %q)", key, len(evs), err, loc)
 	}
