@@ -29,6 +29,7 @@ const (
 // --events-retention).
 type eventFlags struct {
 	maxMiB, streamMaxMiB int
+	streamSet            bool // the stream cap was given (flag or env)
 	retention            time.Duration
 }
 
@@ -42,6 +43,7 @@ func (ef *eventFlags) register(fs *flag.FlagSet, e env) error {
 	if err != nil {
 		return err
 	}
+	ef.streamSet = strings.TrimSpace(e.getenv("AGENTGATE_EVENTS_STREAM_MAX_MIB")) != ""
 	retention := defaultEventsRetention
 	if v := strings.TrimSpace(e.getenv("AGENTGATE_EVENTS_RETENTION")); v != "" {
 		if retention, err = time.ParseDuration(v); err != nil {
@@ -49,7 +51,16 @@ func (ef *eventFlags) register(fs *flag.FlagSet, e env) error {
 		}
 	}
 	fs.IntVar(&ef.maxMiB, "events-max-mib", maxMiB, "MiB of run events kept in this process over all streams, oldest trimmed first (without --redis-url; env AGENTGATE_EVENTS_MAX_MIB)")
-	fs.IntVar(&ef.streamMaxMiB, "events-stream-max-mib", streamMiB, "MiB of run events kept per stream (without --redis-url; env AGENTGATE_EVENTS_STREAM_MAX_MIB)")
+	ef.streamMaxMiB = streamMiB
+	fs.Func("events-stream-max-mib", fmt.Sprintf("`MiB` of run events kept per stream, at most --events-max-mib (default %d, or --events-max-mib when that is less; without --redis-url; env AGENTGATE_EVENTS_STREAM_MAX_MIB)", defaultEventsStreamMaxMiB),
+		func(v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("want a whole number")
+			}
+			ef.streamMaxMiB, ef.streamSet = n, true
+			return nil
+		})
 	fs.DurationVar(&ef.retention, "events-retention", retention, "how long an ended run's events stay replayable with Last-Event-ID (env AGENTGATE_EVENTS_RETENTION)")
 	return nil
 }
@@ -66,8 +77,12 @@ func envInt(e env, name string, def int) (int, error) {
 	return n, nil
 }
 
-// check validates the flags' values.
-func (ef eventFlags) check() error {
+// check validates the flags' values; a stream cap not given follows a
+// smaller total.
+func (ef *eventFlags) check() error {
+	if !ef.streamSet {
+		ef.streamMaxMiB = min(ef.streamMaxMiB, ef.maxMiB)
+	}
 	switch {
 	case ef.maxMiB < 1:
 		return fmt.Errorf("--events-max-mib %d: want at least 1", ef.maxMiB)

@@ -31,6 +31,22 @@ func TestEventFlags(t *testing.T) {
 	if o.MaxTotalBytes != 16<<20 || o.MaxStreamBytes != 2<<20 || o.FinishedRetention.Minutes() != 2 {
 		t.Errorf("memory options %+v", o)
 	}
+	// A stream cap not given follows a total below its default.
+	for _, c := range []struct {
+		args []string
+		vars map[string]string
+	}{
+		{[]string{"--events-max-mib", "2"}, nil},
+		{nil, map[string]string{"AGENTGATE_EVENTS_MAX_MIB": "2"}},
+	} {
+		f, code, done := parseServerFlags("serve", c.args, env{getenv: getenvFrom(c.vars), stderr: &syncBuffer{}})
+		if done {
+			t.Fatalf("%v %v: exit %d", c.args, c.vars, code)
+		}
+		if o := f.events.memory(); o.MaxTotalBytes != 2<<20 || o.MaxStreamBytes != 2<<20 {
+			t.Errorf("%v %v: memory options %+v", c.args, c.vars, o)
+		}
+	}
 }
 
 // TestEventsMaxReachesTheBroker: the started server's broker keeps at most
