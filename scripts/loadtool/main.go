@@ -116,6 +116,7 @@ func startOnce(cmdline []string) (time.Duration, int, error) {
 func startServer(cmdline []string, stderr io.Writer) (*exec.Cmd, string, error) {
 	cmd := exec.Command(cmdline[0], cmdline[1:]...)
 	cmd.Stderr = stderr
+	dieWithUs(cmd)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, "", err
