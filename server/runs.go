@@ -394,7 +394,7 @@ func createRunHandler(kind runKind) HandlerFunc {
 			return s.createAndStream(w, r, p)
 		}
 		var h *runs.Handoff
-		if kind != runCreate {
+		if kind == runWait {
 			h = s.runs.Expect(p.create.RunID)
 			defer s.runs.Forget(h)
 		}
