@@ -103,8 +103,10 @@ func TestRunsWaitFollowsARunThatLeft(t *testing.T) {
 // hands its result over here (runs/wait) or the waiter reads its stream
 // (join; the stream is dropped with the thread: this was a 500).
 func TestRunsWaitOnARunDeletedMeanwhile(t *testing.T) {
-	ts := newRunServer(t, memory.New(), Options{Runs: RunsOptions{Lease: 300 * time.Millisecond, Poll: 20 * time.Millisecond}})
+	bk := &countingBroker{Broker: broker.NewMemory(broker.MemoryOptions{})}
+	ts := newRunServer(t, memory.New(), Options{Runs: RunsOptions{Broker: bk, Lease: 300 * time.Millisecond, Poll: 20 * time.Millisecond}})
 	for _, join := range []bool{false, true} {
+		subs := bk.runSubs.Load()
 		th := ts.createThread(nil).ThreadID
 		body := map[string]any{"assistant_id": "block", "input": map[string]any{}}
 		done := make(chan response, 1)
@@ -119,15 +121,15 @@ func TestRunsWaitOnARunDeletedMeanwhile(t *testing.T) {
 		for {
 			var rs []storage.Run
 			ts.ok(200, "GET", "/threads/"+th+"/runs", nil).json(t, &rs)
-			if len(rs) == 1 && rs[0].Status == storage.RunRunning {
+			// Running, and the join reading its stream.
+			if len(rs) == 1 && rs[0].Status == storage.RunRunning && (!join || bk.runSubs.Load() > subs) {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("the run did not start: %+v", rs)
+				t.Fatalf("the run did not start, or the join did not wait: %+v", rs)
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
-		time.Sleep(20 * time.Millisecond) // the join is waiting
 		ts.ok(204, "DELETE", "/threads/"+th, nil)
 		select {
 		case r := <-done:
